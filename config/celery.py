@@ -1,0 +1,21 @@
+"""Celery application. Tasks carry their venue's schema in a header (tenant-schemas-celery),
+so a task sent inside `tenant_context(venue)` runs in that venue's schema."""
+
+import os
+
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = CeleryApp("parterre")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(
+    ["tenants", "tenants.accounts", "crm", "ticketing", "campaigns", "analytics"]
+)
+
+app.conf.beat_schedule = {
+    # Proves worker and beat are alive; read by /healthz.
+    "heartbeat": {"task": "tenants.heartbeat", "schedule": 30.0},
+    # Fans periodic per-venue work out to every active venue (see tenants.tasks).
+    "venue-periodic": {"task": "tenants.fan_out_periodic", "schedule": 60.0},
+}

@@ -1,0 +1,30 @@
+"""Production settings: refuse to start when a required variable is missing, and name it."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+REQUIRED = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PARTERRE_BASE_DOMAIN", "DEFAULT_FROM_EMAIL")
+_missing = [name for name in REQUIRED if not os.environ.get(name)]
+if _missing:
+    raise ImproperlyConfigured(
+        "Parterre refuses to start: missing environment variable(s): " + ", ".join(_missing)
+    )
+
+from .base import *  # noqa: E402
+
+DEBUG = False
+if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("Parterre refuses to start: SECRET_KEY is too short or a dev key")
+PARTERRE_SCHEME = "https"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = [f"https://*.{PARTERRE_BASE_DOMAIN}", f"https://{PARTERRE_BASE_DOMAIN}"]
+CONN_MAX_AGE = 60
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

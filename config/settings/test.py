@@ -1,0 +1,14 @@
+"""Test settings: real PostgreSQL and Redis, fast hashing, mail kept in memory."""
+
+from .base import *
+
+DEBUG = False
+SECRET_KEY = "test-secret-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = False
+PARTERRE_FANOUT_JITTER_SECONDS = 0
+MEDIA_ROOT = BASE_DIR / ".local" / "test-media"
+# Each xdist worker gets its own cache namespace so parallel runs never share keys.
+CACHES["default"]["KEY_PREFIX"] = "parterre-test-" + env.str("PYTEST_XDIST_WORKER", default="main")
+LOGGING["root"]["level"] = "WARNING"

@@ -1,0 +1,56 @@
+"""URLs of a venue host (<slug>.<base domain>)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+
+from tenants import api as tenants_api
+from tenants.views import backoffice, storefront, system
+from tenants.views.auth import LoginView, LogoutView, invitation
+
+accounts_patterns = (
+    [
+        path("login/", LoginView.as_view(), name="login"),
+        path("logout/", LogoutView.as_view(), name="logout"),
+        path("invitation/<str:uidb64>/<str:token>/", invitation, name="invitation"),
+    ],
+    "accounts",
+)
+
+backoffice_patterns = (
+    [
+        path("settings/", backoffice.settings_profile, name="settings_profile"),
+        path("settings/staff/", backoffice.settings_staff, name="settings_staff"),
+        path("settings/staff/<int:pk>/", backoffice.staff_update, name="staff_update"),
+        path("settings/tokens/", backoffice.settings_tokens, name="settings_tokens"),
+        path("settings/tokens/<int:pk>/revoke/", backoffice.token_revoke, name="token_revoke"),
+        path("settings/audit/", backoffice.audit_log, name="audit_log"),
+    ],
+    "backoffice",
+)
+
+api_v1_patterns = (
+    [
+        path("me/", tenants_api.MeView.as_view(), name="me"),
+        path("venue/", tenants_api.VenueView.as_view(), name="venue"),
+        path("staff/", tenants_api.StaffListView.as_view(), name="staff"),
+    ],
+    "api",
+)
+
+urlpatterns = [
+    path("", storefront.home, name="storefront_home"),
+    path("backoffice/", backoffice.dashboard, name="home"),
+    path("backoffice/", include(backoffice_patterns)),
+    path("accounts/", include(accounts_patterns)),
+    path("api/v1/", include(api_v1_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema", permission_classes=[AllowAny]),
+        name="api_docs",
+    ),
+    path("healthz", system.healthz, name="healthz"),
+    path("media/<str:schema>/<path:path>", system.media, name="media"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -1,0 +1,39 @@
+"""What each staff role may do. One table, read by page decorators and API permissions."""
+
+from django.utils.translation import gettext_lazy as _
+
+ADMIN = "admin"
+BOX_OFFICE = "box_office"
+COMMUNICATION = "communication"
+READ_ONLY = "read_only"
+ALL_ROLES = frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY})
+
+# capability -> roles that have it
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "backoffice.view": ALL_ROLES,
+    "venue.manage": frozenset({ADMIN}),
+    "staff.manage": frozenset({ADMIN}),
+    "tokens.manage": frozenset({ADMIN}),
+    "audit.view": frozenset({ADMIN}),
+    "sales.sell": frozenset({ADMIN, BOX_OFFICE}),
+    "sales.view": ALL_ROLES,
+    "programme.manage": frozenset({ADMIN}),
+    "contacts.view": frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY}),
+    "contacts.manage": frozenset({ADMIN, COMMUNICATION}),
+    "campaigns.manage": frozenset({ADMIN, COMMUNICATION}),
+}
+
+CAPABILITY_LABELS = {
+    "backoffice.view": _("Open the back office"),
+    "venue.manage": _("Edit the venue profile"),
+    "staff.manage": _("Manage staff accounts"),
+    "tokens.manage": _("Manage API tokens"),
+    "audit.view": _("Read the audit trail"),
+}
+
+
+def user_can(user, capability: str) -> bool:
+    """Venue staff only: a cooperative admin has no rights inside a venue's back office."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in CAPABILITIES[capability]

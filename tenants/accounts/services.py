@@ -1,0 +1,190 @@
+"""Writes on staff accounts, API tokens and the audit trail (in the current schema)."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from tenants.errors import Conflict, ValidationFailed
+
+from .models import ApiToken, AuditEvent, User
+
+
+def record_event(*, code: str, actor: User | None, data: dict | None = None) -> AuditEvent:
+    return AuditEvent.objects.create(
+        code=code,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=str(actor) if actor is not None else "system",
+        data=data or {},
+    )
+
+
+def invitation_url(*, venue, user: User) -> str:
+    from tenants.selectors import venue_url
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return venue_url(venue, reverse("accounts:invitation", args=[uid, token]))
+
+
+def _send_invitation(*, venue, user: User, url: str) -> None:
+    with translation.override(user.language or venue.locale):
+        context = {"venue": venue, "user": user, "url": url}
+        send_mail(
+            subject=_("Your Parterre access to %(venue)s") % {"venue": venue.name},
+            message=render_to_string("accounts/email/invitation.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
+
+
+@transaction.atomic
+def invite_staff(
+    *, venue, email: str, role: str, actor: User | None, full_name: str = ""
+) -> tuple[User, str]:
+    """Create a staff account with no password and email it a one-time link to set one."""
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise ValidationFailed(_("Enter a valid email address."), field="email")
+    if role not in User.Role.values:
+        raise ValidationFailed(_("Unknown role."), field="role")
+    if User.objects.filter(email=email).exists():
+        raise Conflict(
+            _("%(email)s already has an account at this venue.") % {"email": email},
+            code="staff.email_taken",
+            field="email",
+        )
+    user = User.objects.create_user(
+        email, full_name=full_name, role=role, invited_at=timezone.now(), language=venue.locale
+    )
+    url = invitation_url(venue=venue, user=user)
+    record_event(code="accounts.staff.invited", actor=actor, data={"email": email, "role": role})
+    transaction.on_commit(lambda: _send_invitation(venue=venue, user=user, url=url))
+    return user, url
+
+
+@transaction.atomic
+def resend_invitation(*, venue, user: User, actor: User | None) -> str:
+    if user.has_usable_password():
+        raise Conflict(_("This person has already set a password."), code="staff.active")
+    user.invited_at = timezone.now()
+    user.save(update_fields=["invited_at"])
+    url = invitation_url(venue=venue, user=user)
+    record_event(code="accounts.staff.reinvited", actor=actor, data={"email": user.email})
+    transaction.on_commit(lambda: _send_invitation(venue=venue, user=user, url=url))
+    return url
+
+
+@transaction.atomic
+def accept_invitation(*, user: User, password: str) -> User:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record_event(code="accounts.staff.invitation_accepted", actor=user)
+    return user
+
+
+def _ensure_an_admin_remains(user: User) -> None:
+    others = User.objects.filter(role=User.Role.ADMIN, is_active=True).exclude(pk=user.pk)
+    if not others.exists():
+        raise Conflict(
+            _("A venue needs at least one active admin: give another person the admin role first."),
+            code="staff.last_admin",
+        )
+
+
+@transaction.atomic
+def change_staff_role(*, user: User, role: str, actor: User) -> User:
+    if role not in User.Role.values:
+        raise ValidationFailed(_("Unknown role."), field="role")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role == User.Role.ADMIN and role != User.Role.ADMIN:
+        _ensure_an_admin_remains(user)
+    old = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    record_event(
+        code="accounts.staff.role_changed",
+        actor=actor,
+        data={"email": user.email, "from": old, "to": role},
+    )
+    return user
+
+
+@transaction.atomic
+def set_staff_active(*, user: User, active: bool, actor: User) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not active and user.role == User.Role.ADMIN:
+        _ensure_an_admin_remains(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    record_event(
+        code="accounts.staff.reactivated" if active else "accounts.staff.deactivated",
+        actor=actor,
+        data={"email": user.email},
+    )
+    return user
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_api_token(*, name: str, user: User, actor: User) -> tuple[ApiToken, str]:
+    """Return the token row and the clear key, which is never stored nor shown again."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Name the token after what will use it."), field="name")
+    key = "pt_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(name=name, user=user, prefix=key[:10], key_hash=hash_token(key))
+    record_event(
+        code="accounts.token.created",
+        actor=actor,
+        data={"name": name, "prefix": token.prefix, "user": user.email},
+    )
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
+    updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if updated:
+        record_event(
+            code="accounts.token.revoked",
+            actor=actor,
+            data={"name": token.name, "prefix": token.prefix},
+        )
+    token.refresh_from_db()
+    return token
+
+
+def authenticate_token(key: str) -> ApiToken | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: API calls must not all write the same row.
+    ApiToken.objects.filter(pk=token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timezone.timedelta(minutes=1))
+    ).update(last_used_at=now)
+    return token

@@ -1,0 +1,3 @@
+from .migrate_schemas import Command  # `migrate` is `migrate_schemas`, template included.
+
+__all__ = ["Command"]

@@ -1,0 +1,69 @@
+"""The cooperative (public schema): venues and their host names."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$"
+slug_validator = RegexValidator(
+    SLUG_PATTERN,
+    _("Use 3 to 40 lowercase letters, digits or hyphens, starting with a letter."),
+)
+
+
+class Venue(TenantMixin):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.CharField(_("slug"), max_length=40, unique=True, validators=[slug_validator])
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    locale = models.CharField(_("language"), max_length=8, default="fr")
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
+    accent_color = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        default="#8a1538",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #8a1538."))],
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+
+    # Schemas are created explicitly by tenants.services.create_venue (clone of the template).
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.schema_name == "public"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("host name")
+        verbose_name_plural = _("host names")

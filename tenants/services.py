@@ -1,0 +1,227 @@
+"""Writes over the cooperative: onboarding, suspending and profiling venues."""
+
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_exists, tenant_context
+
+from tenants.accounts.models import User
+from tenants.accounts.services import invite_staff, record_event
+
+from .errors import Conflict, ValidationFailed
+from .models import SLUG_PATTERN, Domain, Venue
+
+RESERVED_SLUGS = {
+    "www",
+    "api",
+    "admin",
+    "static",
+    "media",
+    "public",
+    "template",
+    "mail",
+    "smtp",
+    "cooperative",
+    "console",
+    "status",
+    "help",
+    "support",
+    "docs",
+}
+SCHEMA_PATTERN = re.compile(r"^[a-z][a-z0-9_]{2,40}$")
+
+
+def schema_name_for(slug: str) -> str:
+    """The schema is derived server-side from the validated slug, never typed by anyone."""
+    schema = "v_" + slug.replace("-", "_")
+    assert SCHEMA_PATTERN.match(schema), schema
+    return schema
+
+
+def validate_slug(slug: str) -> str:
+    slug = (slug or "").strip().lower()
+    if not re.match(SLUG_PATTERN, slug):
+        raise ValidationFailed(
+            _(
+                "“%(slug)s” is not a valid address: use 3 to 40 lowercase letters, digits or "
+                "hyphens, starting with a letter."
+            )
+            % {"slug": slug},
+            code="venue.slug_invalid",
+            field="slug",
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed(
+            _("“%(slug)s” is reserved, please choose another address.") % {"slug": slug},
+            code="venue.slug_reserved",
+            field="slug",
+        )
+    if (
+        Venue.objects.filter(slug=slug).exists()
+        or Domain.objects.filter(domain=f"{slug}.{settings.PARTERRE_BASE_DOMAIN}").exists()
+    ):
+        raise Conflict(
+            _("The address “%(slug)s” is already taken by another venue.") % {"slug": slug},
+            code="venue.slug_taken",
+            field="slug",
+        )
+    return slug
+
+
+def template_is_current() -> bool:
+    """True when the template schema exists and has every tenant migration applied."""
+    base = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(base):
+        return False
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    expected = {
+        key
+        for key in loader.disk_migrations
+        if key[0] in {app.rsplit(".", 1)[-1] for app in settings.TENANT_APPS}
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT app, name FROM {connection.ops.quote_name(base)}.django_migrations")  # noqa: S608
+        applied = set(cursor.fetchall())
+    return expected <= applied
+
+
+def ensure_template_schema(*, verbosity: int = 0) -> None:
+    """Create or bring up to date the data-free schema that new venues are cloned from."""
+    base = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(base):
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA {connection.ops.quote_name(base)}")
+    call_command(
+        "migrate_schemas",
+        schema_name=base,
+        tenant=True,
+        interactive=False,
+        verbosity=verbosity,
+        skip_template=True,
+    )
+    connection.set_schema_to_public()
+
+
+@dataclass(frozen=True)
+class CreatedVenue:
+    venue: Venue
+    admin: User
+    invitation_url: str
+    seconds: float
+
+
+def create_venue(
+    *,
+    name: str,
+    slug: str,
+    admin_email: str,
+    admin_name: str = "",
+    actor: User | None = None,
+    timezone_name: str = "Europe/Paris",
+    city: str = "",
+) -> CreatedVenue:
+    """Onboard a venue: clone the template schema, add its host name, invite its first admin."""
+    started = time.perf_counter()
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(_("Give the venue a name."), code="venue.name_missing", field="name")
+    slug = validate_slug(slug)
+    admin_email = (admin_email or "").strip().lower()
+    if "@" not in admin_email:
+        raise ValidationFailed(
+            _("“%(email)s” is not a valid email address.") % {"email": admin_email},
+            code="venue.admin_email_invalid",
+            field="admin_email",
+        )
+    if not template_is_current():
+        ensure_template_schema()
+    with transaction.atomic():
+        venue = Venue.objects.create(
+            name=name,
+            slug=slug,
+            schema_name=schema_name_for(slug),
+            timezone=timezone_name,
+            city=city,
+        )
+        venue.create_schema(check_if_exists=False, verbosity=0)
+        Domain.objects.create(
+            domain=f"{slug}.{settings.PARTERRE_BASE_DOMAIN}", tenant=venue, is_primary=True
+        )
+        record_event(
+            code="tenants.venue.created",
+            actor=actor,
+            data={"venue": venue.slug, "admin_email": admin_email},
+        )
+        with tenant_context(venue):
+            admin, url = invite_staff(
+                venue=venue,
+                email=admin_email,
+                full_name=admin_name,
+                role=User.Role.ADMIN,
+                actor=None,
+            )
+    connection.set_schema_to_public()
+    return CreatedVenue(
+        venue=venue, admin=admin, invitation_url=url, seconds=time.perf_counter() - started
+    )
+
+
+@transaction.atomic
+def suspend_venue(*, venue: Venue, actor: User | None) -> Venue:
+    if venue.is_public:
+        raise ValidationFailed(_("The cooperative itself cannot be suspended."))
+    venue.status = Venue.Status.SUSPENDED
+    venue.suspended_at = timezone.now()
+    venue.save(update_fields=["status", "suspended_at"])
+    record_event(code="tenants.venue.suspended", actor=actor, data={"venue": venue.slug})
+    return venue
+
+
+@transaction.atomic
+def reactivate_venue(*, venue: Venue, actor: User | None) -> Venue:
+    venue.status = Venue.Status.ACTIVE
+    venue.suspended_at = None
+    venue.save(update_fields=["status", "suspended_at"])
+    record_event(code="tenants.venue.reactivated", actor=actor, data={"venue": venue.slug})
+    return venue
+
+
+PROFILE_FIELDS = (
+    "name",
+    "street",
+    "postcode",
+    "city",
+    "contact_email",
+    "contact_phone",
+    "website",
+    "accent_color",
+    "timezone",
+    "locale",
+)
+
+
+@transaction.atomic
+def update_venue_profile(*, venue: Venue, actor: User | None, logo=None, **fields) -> Venue:
+    """Called from the venue's own settings screen (tenant context): the row is the venue's."""
+    changed = []
+    for key, value in fields.items():
+        if key not in PROFILE_FIELDS:
+            raise ValidationFailed(_("Unknown field %(field)s.") % {"field": key})
+        if getattr(venue, key) != value:
+            setattr(venue, key, value)
+            changed.append(key)
+    if logo is not None:
+        venue.logo = logo
+        changed.append("logo")
+    if changed:
+        venue.full_clean(exclude=["schema_name", "slug"])
+        venue.save(update_fields=changed)
+        record_event(code="tenants.venue.profile_updated", actor=actor, data={"fields": changed})
+    return venue
