@@ -25,6 +25,7 @@ class CreateVenueForm(forms.Form):
 
 
 class VenueProfileForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     timezone = forms.ChoiceField(
         label=_("Time zone"),
         choices=[(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z],

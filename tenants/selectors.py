@@ -66,6 +66,7 @@ def venue_health(venues: list[Venue]) -> dict[int, VenueHealth]:
 def venue_url(venue: Venue, path: str = "/") -> str:
     from django.conf import settings
 
-    domain = venue.get_primary_domain()
+    # Iterating .all() uses list_venues()' prefetch instead of one query per venue.
+    domain = next((d for d in venue.domains.all() if d.is_primary), None)
     host = domain.domain if domain else f"{venue.slug}.{settings.PARTERRE_BASE_DOMAIN}"
     return f"{settings.PARTERRE_SCHEME}://{host}{settings.PARTERRE_PORT_SUFFIX}{path}"

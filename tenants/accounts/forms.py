@@ -12,6 +12,9 @@ class EmailAuthenticationForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].strip().lower()
+
 
 class SetPasswordForm(forms.Form):
     password1 = forms.CharField(

@@ -34,7 +34,9 @@ def invitation_url(*, venue, user: User) -> str:
 
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return venue_url(venue, reverse("accounts:invitation", args=[uid, token]))
+    # Reverse against the venue URLconf: onboarding runs on the cooperative host.
+    path = reverse("accounts:invitation", args=[uid, token], urlconf=settings.ROOT_URLCONF)
+    return venue_url(venue, path)
 
 
 def _send_invitation(*, venue, user: User, url: str) -> None:
