@@ -31,7 +31,7 @@ def active_venues():
     return Venue.objects.exclude(schema_name="public").filter(status=Venue.Status.ACTIVE)
 
 
-def fan_out(task_name: str, *, jitter_seconds: int | None = None) -> int:
+def fan_out(task_name: str, *, args: tuple = (), jitter_seconds: int | None = None) -> int:
     """Send `task_name` once per active venue; returns how many were sent."""
     from config.celery import app
 
@@ -39,7 +39,8 @@ def fan_out(task_name: str, *, jitter_seconds: int | None = None) -> int:
     sent = 0
     for venue in active_venues().only("pk", "schema_name", "status"):
         with tenant_context(venue):
-            app.send_task(task_name, countdown=random.uniform(0, jitter) if jitter else None)  # noqa: S311
+            countdown = random.uniform(0, jitter) if jitter else None  # noqa: S311
+            app.send_task(task_name, args=list(args), countdown=countdown)
         sent += 1
     return sent
 
