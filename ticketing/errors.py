@@ -1,0 +1,46 @@
+from django.utils.translation import gettext_lazy as _
+
+from tenants.errors import Conflict, ParterreError, ValidationFailed
+
+
+class SeatsUnavailable(Conflict):
+    code = "ticketing.seats_unavailable"
+
+    def __init__(self, message=None, *, seats: list[str] | None = None):
+        super().__init__(message or _("Some of these seats were just taken: choose others."))
+        self.seats = seats or []
+
+
+class NotEnoughPlaces(Conflict):
+    code = "ticketing.not_enough_places"
+
+
+class HoldExpired(Conflict):
+    code = "ticketing.hold_expired"
+
+    def __init__(self, message=None):
+        super().__init__(
+            message
+            or _(
+                "Your reservation expired and its seats were released. "
+                "Please choose your seats again."
+            )
+        )
+
+
+class NotOnSale(Conflict):
+    code = "ticketing.not_on_sale"
+
+
+class InvalidRequest(ValidationFailed):
+    code = "ticketing.invalid"
+
+
+__all__ = [
+    "HoldExpired",
+    "InvalidRequest",
+    "NotEnoughPlaces",
+    "NotOnSale",
+    "ParterreError",
+    "SeatsUnavailable",
+]

@@ -1,0 +1,29 @@
+from .halls import Hall, Layout, Seat, Section, Zone
+from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
+from .orders import Order, OrderEvent, Payment, Ticket
+from .pricing import Price, PriceCategory, SalesSettings, Tariff
+from .programme import Performance, ProgrammeChange, Show
+
+__all__ = [
+    "Allocation",
+    "Hall",
+    "Hold",
+    "HoldZoneItem",
+    "Layout",
+    "Order",
+    "OrderEvent",
+    "Payment",
+    "Performance",
+    "PerformanceSeat",
+    "PerformanceZone",
+    "Price",
+    "PriceCategory",
+    "ProgrammeChange",
+    "SalesSettings",
+    "Seat",
+    "Section",
+    "Show",
+    "Tariff",
+    "Ticket",
+    "Zone",
+]

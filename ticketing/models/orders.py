@@ -1,0 +1,165 @@
+"""Orders, tickets, payments and the append-only order history."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .halls import Seat
+from .inventory import Hold, PerformanceZone
+from .pricing import Tariff
+from .programme import Performance
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def new_ticket_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Channel(models.TextChoices):
+    BOX_OFFICE = "box_office", _("Box office")
+    WEB = "web", _("Online")
+    API = "api", _("API")
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending payment")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.WEB)
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders_sold",
+    )
+    hold = models.OneToOneField(
+        Hold, null=True, blank=True, on_delete=models.SET_NULL, related_name="order"
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    total_cents = models.IntegerField(default=0)  # tickets + fees
+    fee_cents = models.IntegerField(default=0)
+    refunded_cents = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def paid_cents(self) -> int:
+        return sum(
+            p.amount_cents for p in self.payments.all() if p.status == Payment.Status.SUCCEEDED
+        )
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+        EXCHANGED = "exchanged", _("Exchanged")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
+    performance = models.ForeignKey(Performance, on_delete=models.PROTECT, related_name="tickets")
+    seat = models.ForeignKey(Seat, null=True, blank=True, on_delete=models.PROTECT)
+    performance_zone = models.ForeignKey(
+        PerformanceZone, null=True, blank=True, on_delete=models.PROTECT
+    )
+    tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT)
+    price_cents = models.IntegerField()
+    fee_cents = models.IntegerField(default=0)
+    tax_rate_bp = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALID)
+    code = models.CharField(max_length=32, unique=True, default=new_ticket_code)
+    exchanged_to = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="exchanged_from"
+    )
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # The last line of defence: a seat is sold at most once per performance.
+            models.UniqueConstraint(
+                fields=["performance", "seat"],
+                condition=Q(status="valid", seat__isnull=False),
+                name="ticket_seat_sold_once",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(seat__isnull=False, performance_zone__isnull=True)
+                    | Q(seat__isnull=True, performance_zone__isnull=False)
+                ),
+                name="ticket_seat_xor_zone",
+            ),
+        ]
+        indexes = [models.Index(fields=["performance", "status"], name="ticket_perf_status")]
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CARD_COUNTER = "card_counter", _("Card (counter)")
+        CHEQUE = "cheque", _("Cheque")
+        ONLINE = "online", _("Online card")
+        CARD_CREDIT = "card_credit", _("Card credit")
+        VOUCHER = "voucher", _("Voucher")
+        OFFLINE_TEST = "offline_test", _("Test payment (offline)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    amount_cents = models.IntegerField()  # negative for a refund
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUCCEEDED)
+    provider_reference = models.CharField(max_length=120, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class OrderEvent(models.Model):
+    """Append-only: who did what to an order, when, with which amounts."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    code = models.CharField(max_length=60)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -1,0 +1,1 @@
+"""Ticketing writes. Import from the sub-modules: halls, programme, inventory, orders."""

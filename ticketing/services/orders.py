@@ -1,0 +1,509 @@
+"""Orders: confirm a cart into tickets, take payments, cancel, refund, exchange.
+
+Every change appends an OrderEvent (who, when, what, amounts) and reports to crm through its
+services; crm never reads these tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import services as crm
+from ticketing.errors import HoldExpired, InvalidRequest
+from ticketing.models import (
+    Hold,
+    Order,
+    OrderEvent,
+    Payment,
+    Performance,
+    Price,
+    SalesSettings,
+    Tariff,
+    Ticket,
+)
+
+from .inventory import HoldRequest, create_hold, lock_active_hold
+
+
+@dataclass
+class PaymentSpec:
+    method: str
+    amount_cents: int
+    reference: str = ""
+
+
+@dataclass
+class Buyer:
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    postcode: str = ""
+    language: str = "fr"
+    newsletter: bool | None = None
+
+
+@dataclass
+class TariffChoice:
+    default: int  # Tariff id for every place without its own choice
+    seats: dict[int, int] = field(default_factory=dict)  # Seat id -> Tariff id
+
+
+def _actor_label(actor) -> str:
+    return str(actor) if actor is not None and getattr(actor, "pk", None) else "spectator"
+
+
+def _event(order: Order, code: str, actor, **data) -> None:
+    OrderEvent.objects.create(
+        order=order,
+        code=code,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        data=data,
+    )
+
+
+def _contact_for(buyer: Buyer | None, channel: str):
+    if buyer is None or not (buyer.email or buyer.last_name or buyer.phone):
+        return None
+    consents = None if buyer.newsletter is None else {"email_newsletter": buyer.newsletter}
+    return crm.find_or_create_contact(
+        email=buyer.email or None,
+        first_name=buyer.first_name,
+        last_name=buyer.last_name,
+        phone=buyer.phone,
+        postcode=buyer.postcode,
+        language=buyer.language,
+        source="box_office" if channel == "box_office" else "web",
+        consents=consents,
+    )
+
+
+def _claim_hold_contents(hold: Hold) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
+    """Turn a locked, live cart into sold seats/places. Returns (seat_id, category_id) pairs
+    and (performance_zone_id, category_id, quantity) triples."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ticketing_performanceseat SET status = 'sold', hold_id = NULL, "
+            "hold_expires_at = NULL WHERE hold_id = %s AND status = 'held' "
+            "AND hold_expires_at > now() RETURNING seat_id, category_id",
+            [hold.pk],
+        )
+        seats = cursor.fetchall()
+        if len(seats) != hold.seat_count:
+            raise HoldExpired()
+        cursor.execute(
+            "UPDATE ticketing_performancezone z SET held = z.held - i.quantity, "
+            "sold = z.sold + i.quantity FROM ticketing_holdzoneitem i "
+            "WHERE i.performance_zone_id = z.id AND i.hold_id = %s "
+            "RETURNING z.id, z.category_id, i.quantity",
+            [hold.pk],
+        )
+        zones = cursor.fetchall()
+        cursor.execute("UPDATE ticketing_hold SET status = 'confirmed' WHERE id = %s", [hold.pk])
+    return seats, zones
+
+
+def _price_tickets(
+    *,
+    order: Order,
+    performance: Performance,
+    seats,
+    zones,
+    tariffs: TariffChoice,
+    fees: SalesSettings,
+) -> list[Ticket]:
+    wanted = {tariffs.default, *tariffs.seats.values()}
+    categories = {c for _s, c in seats} | {c for _z, c, _q in zones}
+    prices = {
+        (p.category_id, p.tariff_id): p
+        for p in Price.objects.select_related("tariff").filter(
+            category_id__in=categories, tariff_id__in=wanted, tariff__is_active=True
+        )
+    }
+
+    def price(category_id: int, tariff_id: int) -> Price:
+        found = prices.get((category_id, tariff_id))
+        if found is None:
+            raise InvalidRequest(_("This tariff is not offered for these seats."), field="tariff")
+        return found
+
+    tickets = []
+    for seat_id, category_id in seats:
+        p = price(category_id, tariffs.seats.get(seat_id, tariffs.default))
+        tickets.append(
+            Ticket(
+                order=order,
+                performance=performance,
+                seat_id=seat_id,
+                tariff_id=p.tariff_id,
+                price_cents=p.amount_cents,
+                fee_cents=fees.fee_for(p.amount_cents),
+                tax_rate_bp=p.tariff.tax_rate_bp,
+            )
+        )
+    for zone_id, category_id, quantity in zones:
+        p = price(category_id, tariffs.default)
+        tickets.extend(
+            Ticket(
+                order=order,
+                performance=performance,
+                performance_zone_id=zone_id,
+                tariff_id=p.tariff_id,
+                price_cents=p.amount_cents,
+                fee_cents=fees.fee_for(p.amount_cents),
+                tax_rate_bp=p.tariff.tax_rate_bp,
+            )
+            for _ in range(quantity)
+        )
+    return tickets
+
+
+def _take_payments(order: Order, payments: list[PaymentSpec], actor) -> int:
+    for spec in payments:
+        if spec.amount_cents <= 0:
+            raise InvalidRequest(_("A payment must be a positive amount."), field="payments")
+        if spec.method not in Payment.Method.values:
+            raise InvalidRequest(_("Unknown payment method."), field="payments")
+    Payment.objects.bulk_create(
+        [
+            Payment(
+                order=order,
+                method=spec.method,
+                amount_cents=spec.amount_cents,
+                provider_reference=spec.reference,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            for spec in payments
+        ]
+    )
+    return sum(spec.amount_cents for spec in payments)
+
+
+@transaction.atomic
+def confirm_order(
+    *,
+    hold_token,
+    tariffs: TariffChoice,
+    buyer: Buyer | None = None,
+    payments: list[PaymentSpec] | None = None,
+    channel: str = "web",
+    actor=None,
+    allow_pending: bool = False,
+) -> Order:
+    """Turn a live cart into an order with one ticket per place.
+
+    With payments covering the total the order is paid; otherwise it is refused, unless
+    `allow_pending` (an online payment still to come), and then the order waits as pending.
+    """
+    hold = lock_active_hold(hold_token)
+    contact = _contact_for(buyer, channel)
+    seats, zones = _claim_hold_contents(hold)
+    fees = SalesSettings.current()
+    order = Order.objects.create(
+        channel=channel,
+        contact=contact,
+        hold=hold,
+        currency=fees.currency,
+        sold_by=actor if getattr(actor, "pk", None) else None,
+    )
+    tickets = _price_tickets(
+        order=order,
+        performance=hold.performance,
+        seats=seats,
+        zones=zones,
+        tariffs=tariffs,
+        fees=fees,
+    )
+    Ticket.objects.bulk_create(tickets)
+    order.fee_cents = sum(t.fee_cents for t in tickets)
+    order.total_cents = sum(t.price_cents for t in tickets) + order.fee_cents
+    paid = _take_payments(order, payments or [], actor)
+    if paid < order.total_cents and not allow_pending:
+        raise InvalidRequest(
+            _("The payments (%(paid).2f) do not cover the total (%(total).2f).")
+            % {"paid": paid / 100, "total": order.total_cents / 100},
+            field="payments",
+        )
+    if paid >= order.total_cents:
+        order.status = Order.Status.PAID
+        order.paid_at = timezone.now()
+    order.save(update_fields=["fee_cents", "total_cents", "status", "paid_at"])
+    _event(
+        order,
+        "ticketing.order.created",
+        actor,
+        total_cents=order.total_cents,
+        fee_cents=order.fee_cents,
+        tickets=len(tickets),
+        paid_cents=paid,
+        channel=channel,
+    )
+    if contact is not None and order.status == Order.Status.PAID:
+        crm.record_purchase(
+            contact_id=contact.pk,
+            order_reference=order.reference,
+            tickets=len(tickets),
+            amount_cents=order.total_cents,
+            occurred_at=order.paid_at,
+            performance_label=str(hold.performance),
+            channel=channel,
+        )
+    return order
+
+
+def sell(
+    *,
+    performance: Performance,
+    request: HoldRequest,
+    tariffs: TariffChoice,
+    buyer: Buyer | None = None,
+    payments: list[PaymentSpec] | None = None,
+    channel: str = "box_office",
+    actor=None,
+    allow_pending: bool = False,
+) -> Order:
+    """Hold and confirm in one transaction: the counter sale, or an API order."""
+    with transaction.atomic():
+        hold = create_hold(
+            performance=performance,
+            request=request,
+            channel=channel,
+            actor=actor,
+            allow_allocated=channel == "box_office",
+            box_office=channel == "box_office",
+        )
+        return confirm_order(
+            hold_token=hold.token,
+            tariffs=tariffs,
+            buyer=buyer,
+            payments=payments,
+            channel=channel,
+            actor=actor,
+            allow_pending=allow_pending,
+        )
+
+
+@transaction.atomic
+def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.PENDING:
+        raise InvalidRequest(_("Only a pending order can take a payment."))
+    _take_payments(order, [payment], actor)
+    paid = sum(p.amount_cents for p in order.payments.filter(status=Payment.Status.SUCCEEDED))
+    _event(
+        order,
+        "ticketing.order.payment_recorded",
+        actor,
+        method=payment.method,
+        amount_cents=payment.amount_cents,
+    )
+    if paid >= order.total_cents:
+        order.status, order.paid_at = Order.Status.PAID, timezone.now()
+        order.save(update_fields=["status", "paid_at"])
+        _event(order, "ticketing.order.paid", actor, total_cents=order.total_cents)
+        if order.contact_id:
+            crm.record_purchase(
+                contact_id=order.contact_id,
+                order_reference=order.reference,
+                tickets=order.tickets.count(),
+                amount_cents=order.total_cents,
+                occurred_at=order.paid_at,
+                channel=order.channel,
+            )
+    return order
+
+
+def _free_places(ticket_ids: list[int]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE ticketing_performanceseat ps SET status = 'available' "
+            "FROM ticketing_ticket t WHERE t.id = ANY(%s) AND t.seat_id IS NOT NULL "
+            "AND ps.performance_id = t.performance_id AND ps.seat_id = t.seat_id "
+            "AND ps.status = 'sold'",
+            [ticket_ids],
+        )
+        cursor.execute(
+            "UPDATE ticketing_performancezone z SET sold = z.sold - x.n FROM ("
+            "SELECT performance_zone_id, count(*) AS n FROM ticketing_ticket "
+            "WHERE id = ANY(%s) AND performance_zone_id IS NOT NULL GROUP BY 1) x "
+            "WHERE z.id = x.performance_zone_id",
+            [ticket_ids],
+        )
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, actor=None, reason: str = "") -> Order:
+    """Cancel an unpaid order (abandoned or failed payment): its seats go back on sale."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.PENDING:
+        raise InvalidRequest(_("Only an unpaid order can be cancelled; refund a paid one."))
+    ids = list(order.tickets.filter(status=Ticket.Status.VALID).values_list("id", flat=True))
+    _free_places(ids)
+    Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.CANCELLED)
+    order.status = Order.Status.CANCELLED
+    order.save(update_fields=["status"])
+    _event(order, "ticketing.order.cancelled", actor, tickets=len(ids), reason=reason)
+    return order
+
+
+@transaction.atomic
+def refund_order(
+    *,
+    order: Order,
+    ticket_ids: list[int] | None = None,
+    method: str = Payment.Method.CASH,
+    include_fees: bool = True,
+    actor=None,
+    reason: str = "",
+) -> Order:
+    """Refund all or some tickets of a paid order; their seats go back on sale."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
+        raise InvalidRequest(_("Only a paid order can be refunded."))
+    valid = order.tickets.filter(status=Ticket.Status.VALID)
+    if ticket_ids is not None:
+        valid = valid.filter(id__in=ticket_ids)
+    tickets = list(valid)
+    if not tickets or (ticket_ids is not None and len(tickets) != len(set(ticket_ids))):
+        raise InvalidRequest(
+            _("These tickets cannot be refunded (unknown or already refunded)."), field="tickets"
+        )
+    amount = sum(t.price_cents + (t.fee_cents if include_fees else 0) for t in tickets)
+    ids = [t.pk for t in tickets]
+    _free_places(ids)
+    Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.REFUNDED)
+    if amount:
+        Payment.objects.create(
+            order=order,
+            method=method,
+            amount_cents=-amount,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+    order.refunded_cents += amount
+    remaining = order.tickets.filter(status=Ticket.Status.VALID).exists()
+    order.status = Order.Status.PARTIALLY_REFUNDED if remaining else Order.Status.REFUNDED
+    order.save(update_fields=["refunded_cents", "status"])
+    refund_number = order.events.filter(code="ticketing.order.refunded").count() + 1
+    _event(
+        order,
+        "ticketing.order.refunded",
+        actor,
+        tickets=ids,
+        amount_cents=amount,
+        method=method,
+        reason=reason,
+    )
+    if order.contact_id:
+        crm.record_refund(
+            contact_id=order.contact_id,
+            order_reference=order.reference,
+            refund_reference=f"{order.reference}-R{refund_number}",
+            tickets=len(ids),
+            amount_cents=amount,
+            occurred_at=timezone.now(),
+        )
+    return order
+
+
+@transaction.atomic
+def exchange_tickets(
+    *,
+    order: Order,
+    ticket_ids: list[int],
+    to_performance: Performance,
+    request: HoldRequest,
+    tariffs: TariffChoice,
+    payment: PaymentSpec | None = None,
+    refund_method: str = Payment.Method.VOUCHER,
+    actor=None,
+) -> list[Ticket]:
+    """Move tickets to another performance. A higher price is paid with `payment`; a lower
+    one is credited (a negative payment with `refund_method`, a voucher by default)."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
+        raise InvalidRequest(_("Only a paid order can be exchanged."))
+    old = list(order.tickets.filter(status=Ticket.Status.VALID, id__in=ticket_ids))
+    if len(old) != len(set(ticket_ids)) or not old:
+        raise InvalidRequest(_("These tickets cannot be exchanged."), field="tickets")
+    places = len(request.seat_ids) + request.best_available + sum(request.zones.values())
+    if places != len(old):
+        raise InvalidRequest(_("Choose as many new places as tickets exchanged."), field="seats")
+    hold = create_hold(
+        performance=to_performance,
+        request=request,
+        channel=order.channel,
+        actor=actor,
+        allow_allocated=True,
+        box_office=True,
+    )
+    hold = lock_active_hold(hold.token)
+    seats, zones = _claim_hold_contents(hold)
+    fees = SalesSettings.current()
+    new = _price_tickets(
+        order=order,
+        performance=to_performance,
+        seats=seats,
+        zones=zones,
+        tariffs=tariffs,
+        fees=fees,
+    )
+    for ticket in new:
+        ticket.fee_cents = 0  # an exchange does not charge the booking fee twice
+    Ticket.objects.bulk_create(new)
+    for old_ticket, new_ticket in zip(old, new, strict=True):
+        old_ticket.status, old_ticket.exchanged_to = Ticket.Status.EXCHANGED, new_ticket
+    Ticket.objects.bulk_update(old, ["status", "exchanged_to"])
+    _free_places([t.pk for t in old])
+    difference = sum(t.price_cents for t in new) - sum(t.price_cents for t in old)
+    if difference > 0:
+        if payment is None or payment.amount_cents < difference:
+            raise InvalidRequest(
+                _("The exchange costs %(amount).2f more: take that payment.")
+                % {"amount": difference / 100},
+                field="payment",
+            )
+        _take_payments(order, [payment], actor)
+    elif difference < 0:
+        Payment.objects.create(
+            order=order,
+            method=refund_method,
+            amount_cents=difference,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+    order.total_cents += difference
+    order.save(update_fields=["total_cents"])
+    _event(
+        order,
+        "ticketing.order.exchanged",
+        actor,
+        old_tickets=[t.pk for t in old],
+        new_tickets=[t.pk for t in new],
+        to_performance=to_performance.pk,
+        difference_cents=difference,
+    )
+    return new
+
+
+def hold_status(hold: Hold) -> str:
+    if hold.status == Hold.Status.ACTIVE and hold.expires_at <= timezone.now():
+        return Hold.Status.EXPIRED
+    return hold.status
+
+
+__all__ = [
+    "Buyer",
+    "PaymentSpec",
+    "Tariff",
+    "TariffChoice",
+    "cancel_order",
+    "confirm_order",
+    "exchange_tickets",
+    "record_payment",
+    "refund_order",
+    "sell",
+]

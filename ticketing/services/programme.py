@@ -1,0 +1,235 @@
+"""Shows, performances, prices, programme changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from tenants.accounts.services import record_event
+from ticketing.errors import InvalidRequest
+from ticketing.models import (
+    Layout,
+    Performance,
+    PerformanceSeat,
+    PerformanceZone,
+    Price,
+    PriceCategory,
+    ProgrammeChange,
+    Seat,
+    Show,
+    Tariff,
+)
+
+
+@dataclass
+class CategoryPlan:
+    name: str
+    prices: dict[str, int]  # tariff code -> amount in cents
+    ranks: set[int] = field(default_factory=set)  # seats of these ranks; empty = the rest
+    zones: set[str] = field(default_factory=set)  # general-admission zones by name
+    color: str = "#8a1538"
+
+
+@transaction.atomic
+def create_show(*, title: str, actor=None, **fields) -> Show:
+    if not title.strip():
+        raise InvalidRequest(_("Give the show a title."), field="title")
+    base = slugify(title)[:180] or "spectacle"
+    slug, n = base, 1
+    while Show.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    show = Show.objects.create(title=title.strip(), slug=slug, **fields)
+    record_event(code="ticketing.show.created", actor=actor, data={"show": show.title})
+    return show
+
+
+@transaction.atomic
+def schedule_performance(
+    *,
+    show: Show,
+    layout: Layout,
+    starts_at: datetime,
+    plan: list[CategoryPlan],
+    status: str = Performance.Status.ON_SALE,
+    sale_opens_at: datetime | None = None,
+    sale_closes_at: datetime | None = None,
+    doors_open_at: datetime | None = None,
+    access_info: str = "",
+    actor=None,
+) -> Performance:
+    """Create a performance, its price categories and its inventory (one row per seat, one
+    counter per zone) in a few bulk statements."""
+    if not plan:
+        raise InvalidRequest(_("A performance needs at least one price category."), field="plan")
+    if timezone.is_naive(starts_at):
+        raise InvalidRequest(_("The start time needs a time zone."), field="starts_at")
+    tariffs = {t.code: t for t in Tariff.objects.filter(is_active=True)}
+    performance = Performance.objects.create(
+        show=show,
+        layout=layout,
+        starts_at=starts_at,
+        status=status,
+        sale_opens_at=sale_opens_at,
+        sale_closes_at=sale_closes_at,
+        doors_open_at=doors_open_at,
+        access_info=access_info,
+    )
+    categories = []
+    for order, item in enumerate(plan):
+        category = PriceCategory.objects.create(
+            performance=performance, name=item.name, color=item.color, order=order
+        )
+        categories.append((item, category))
+        prices = []
+        for code, amount in item.prices.items():
+            if code not in tariffs:
+                raise InvalidRequest(_("Unknown tariff “%(code)s”.") % {"code": code}, field="plan")
+            if amount < 0:
+                raise InvalidRequest(_("A price cannot be negative."), field="plan")
+            prices.append(Price(category=category, tariff=tariffs[code], amount_cents=amount))
+        Price.objects.bulk_create(prices)
+    fallback = next(
+        (c for item, c in categories if not item.ranks and not item.zones), categories[-1][1]
+    )
+    by_rank = {rank: c for item, c in categories for rank in item.ranks}
+    seats = Seat.objects.filter(section__layout=layout).values_list("id", "rank", "is_blocked")
+    PerformanceSeat.objects.bulk_create(
+        [
+            PerformanceSeat(
+                performance=performance,
+                seat_id=seat_id,
+                category=by_rank.get(rank, fallback),
+                status=PerformanceSeat.Status.BLOCKED
+                if blocked
+                else PerformanceSeat.Status.AVAILABLE,
+            )
+            for seat_id, rank, blocked in seats
+        ],
+        batch_size=2000,
+    )
+    by_zone = {name: c for item, c in categories for name in item.zones}
+    PerformanceZone.objects.bulk_create(
+        [
+            PerformanceZone(
+                performance=performance,
+                zone=zone,
+                capacity=zone.capacity,
+                category=by_zone.get(zone.name, fallback),
+            )
+            for zone in layout.zones.all()
+        ]
+    )
+    record_event(
+        code="ticketing.performance.scheduled",
+        actor=actor,
+        data={
+            "performance": performance.pk,
+            "show": show.title,
+            "starts_at": starts_at.isoformat(),
+        },
+    )
+    return performance
+
+
+@transaction.atomic
+def set_performance_status(*, performance: Performance, status: str, actor=None) -> Performance:
+    if status not in (
+        Performance.Status.DRAFT,
+        Performance.Status.ON_SALE,
+        Performance.Status.SOLD_OUT,
+    ):
+        raise InvalidRequest(_("Use cancel or reschedule for that."), field="status")
+    performance.status = status
+    performance.save(update_fields=["status"])
+    record_event(
+        code="ticketing.performance.status_changed",
+        actor=actor,
+        data={"performance": performance.pk, "status": status},
+    )
+    return performance
+
+
+@transaction.atomic
+def cancel_performance(
+    *, performance: Performance, reason: str = "", actor=None
+) -> ProgrammeChange:
+    """Stop sales; record the change that campaigns use to tell every ticket holder.
+    Refunds are a separate, deliberate step (the venue may offer exchanges first)."""
+    performance = Performance.objects.select_for_update().get(pk=performance.pk)
+    if performance.status == Performance.Status.CANCELLED:
+        raise InvalidRequest(_("This performance is already cancelled."))
+    performance.status = Performance.Status.CANCELLED
+    performance.save(update_fields=["status"])
+    change = ProgrammeChange.objects.create(
+        performance=performance,
+        kind=ProgrammeChange.Kind.CANCELLED,
+        previous_starts_at=performance.starts_at,
+        reason=reason,
+        actor_label=str(actor) if actor else "system",
+    )
+    record_event(
+        code="ticketing.performance.cancelled",
+        actor=actor,
+        data={"performance": performance.pk, "reason": reason},
+    )
+    return change
+
+
+@transaction.atomic
+def reschedule_performance(
+    *, performance: Performance, starts_at: datetime, reason: str = "", actor=None
+) -> ProgrammeChange:
+    performance = Performance.objects.select_for_update().get(pk=performance.pk)
+    if performance.status == Performance.Status.CANCELLED:
+        raise InvalidRequest(_("A cancelled performance cannot be rescheduled."))
+    previous = performance.starts_at
+    performance.starts_at = starts_at
+    performance.status = Performance.Status.ON_SALE
+    performance.save(update_fields=["starts_at", "status"])
+    change = ProgrammeChange.objects.create(
+        performance=performance,
+        kind=ProgrammeChange.Kind.RESCHEDULED,
+        previous_starts_at=previous,
+        new_starts_at=starts_at,
+        reason=reason,
+        actor_label=str(actor) if actor else "system",
+    )
+    record_event(
+        code="ticketing.performance.rescheduled",
+        actor=actor,
+        data={
+            "performance": performance.pk,
+            "from": previous.isoformat(),
+            "to": starts_at.isoformat(),
+        },
+    )
+    return change
+
+
+@transaction.atomic
+def ensure_default_tariffs() -> list[Tariff]:
+    """Every venue starts with the usual tariffs (idempotent)."""
+    defaults = [
+        ("plein", "Plein tarif", Tariff.Kind.FULL, 0),
+        ("unique", "Tarif unique", Tariff.Kind.SINGLE, 1),
+        ("reduit", "Tarif réduit", Tariff.Kind.REDUCED, 2),
+        ("invitation", "Invitation", Tariff.Kind.FREE, 3),
+        ("pro", "Professionnel", Tariff.Kind.PROFESSIONAL, 4),
+    ]
+    for code, name, kind, order in defaults:
+        Tariff.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "order": order,
+                "public": kind not in (Tariff.Kind.FREE, Tariff.Kind.PROFESSIONAL),
+            },
+        )
+    return list(Tariff.objects.all())
