@@ -38,10 +38,10 @@ def category_availability(performance: Performance) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT category_id, count(*) FILTER (WHERE allocation_id IS NULL AND "
-            "(status = 'available' OR (status = 'held' AND hold_expires_at <= now()))), "
+            "(status = 'available' OR (status = 'held' AND hold_expires_at <= %s))), "
             "count(*) FILTER (WHERE status <> 'blocked') FROM ticketing_performanceseat "
             "WHERE performance_id = %s GROUP BY category_id",
-            [performance.pk],
+            [timezone.now(), performance.pk],
         )
         seats = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
     zones: dict[int, tuple[int, int]] = {}
@@ -85,12 +85,12 @@ def seat_map(performance: Performance, *, for_staff: bool = False) -> list[dict]
         cursor.execute(
             "SELECT s.id, s.label, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "
             "s.companion, s.restricted_view, s.hearing_loop, sec.name, ps.category_id, "
-            "CASE WHEN ps.status = 'held' AND ps.hold_expires_at <= now() THEN 'available' "
+            "CASE WHEN ps.status = 'held' AND ps.hold_expires_at <= %s THEN 'available' "
             "ELSE ps.status END, ps.allocation_id "
             "FROM ticketing_performanceseat ps JOIN ticketing_seat s ON s.id = ps.seat_id "
             "JOIN ticketing_section sec ON sec.id = s.section_id "
             'WHERE ps.performance_id = %s ORDER BY sec."order", s.row, s.number',
-            [performance.pk],
+            [timezone.now(), performance.pk],
         )
         rows = cursor.fetchall()
     seats = []

@@ -40,7 +40,9 @@ from . import bestseat
 UNSAFE_READ_THEN_WRITE = False
 
 MAX_PER_HOLD = 20
-TAKEABLE = "(status = 'available' OR (status = 'held' AND hold_expires_at <= now()))"
+# Free, or held by a cart whose time is up. The clock is the application's (a parameter, not
+# SQL now()), so that every expiry decision uses the same clock, frozen clocks in tests included.
+TAKEABLE = "(status = 'available' OR (status = 'held' AND hold_expires_at <= %s))"
 
 
 @dataclass
@@ -128,7 +130,7 @@ def _take_seats(
             f"UPDATE ticketing_performanceseat SET status = 'held', hold_id = %s, "  # noqa: S608
             f"hold_expires_at = %s WHERE performance_id = %s AND seat_id = ANY(%s) "
             f"AND {TAKEABLE} {allocated} RETURNING seat_id",
-            [hold.pk, hold.expires_at, performance_id, list(seat_ids)],
+            [hold.pk, hold.expires_at, performance_id, list(seat_ids), timezone.now()],
         )
         taken = {row[0] for row in cursor.fetchall()}
     if len(taken) != len(seat_ids):
@@ -157,10 +159,10 @@ def best_available_candidates(
             "s.companion FROM ticketing_performanceseat ps JOIN ticketing_seat s "
             "ON s.id = ps.seat_id WHERE ps.performance_id = %s "
             "AND (ps.status = 'available' OR (ps.status = 'held' "
-            "AND ps.hold_expires_at <= now())) "
+            "AND ps.hold_expires_at <= %s)) "
             f"{'' if allow_allocated else 'AND ps.allocation_id IS NULL'} "
             f"{'AND ps.category_id = %s' if category_id is not None else ''}",
-            [performance.pk, *extra],
+            [performance.pk, timezone.now(), *extra],
         )
         return [bestseat.Candidate(*row) for row in cursor.fetchall()]
 
@@ -183,7 +185,7 @@ def _take_best_available(performance: Performance, hold: Hold, request: HoldRequ
                 "UPDATE ticketing_performanceseat SET status = 'held', hold_id = %s, "  # noqa: S608
                 f"hold_expires_at = %s WHERE id = ANY(%s) AND {TAKEABLE} "
                 "AND allocation_id IS NULL RETURNING id",
-                [hold.pk, hold.expires_at, choice.ids],
+                [hold.pk, hold.expires_at, choice.ids, timezone.now()],
             )
             if cursor.rowcount == len(choice.ids):
                 return
@@ -253,10 +255,10 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id FROM ticketing_hold WHERE status = 'active' AND expires_at <= now() "  # noqa: S608
+            "SELECT id FROM ticketing_hold WHERE status = 'active' AND expires_at <= %s "  # noqa: S608
             + ("AND performance_id = %s " if performance_id else "")
             + "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-            [performance_id, limit] if performance_id else [limit],
+            [timezone.now(), *([performance_id] if performance_id else []), limit],
         )
         ids = [row[0] for row in cursor.fetchall()]
         if not ids:

@@ -90,8 +90,8 @@ def _claim_hold_contents(hold: Hold) -> tuple[list[tuple[int, int]], list[tuple[
         cursor.execute(
             "UPDATE ticketing_performanceseat SET status = 'sold', hold_id = NULL, "
             "hold_expires_at = NULL WHERE hold_id = %s AND status = 'held' "
-            "AND hold_expires_at > now() RETURNING seat_id, category_id",
-            [hold.pk],
+            "AND hold_expires_at > %s RETURNING seat_id, category_id",
+            [hold.pk, timezone.now()],
         )
         seats = cursor.fetchall()
         if len(seats) != hold.seat_count:
