@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	2>/dev/null && { echo $$p; break; }; done)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format install services stop reset-local check-python bench-onboarding
+.PHONY: run test lint format install services stop reset-local check-python bench-onboarding messages
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then echo "Parterre needs Python 3.11 or newer on PATH."; exit 1; fi
@@ -46,3 +46,10 @@ stop:
 
 reset-local:
 	@test -x $(PY) && $(PY) -m config.devstack reset || rm -rf .local
+
+## Refresh config/locale/fr/LC_MESSAGES/django.po from the code, then compile the .mo files.
+## Translate every new (empty or fuzzy) entry before committing: tests/tenants/test_i18n.py checks.
+messages: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemessages -l fr --no-obsolete \
+		--ignore=.venv --ignore=.local --ignore=static --ignore=staticfiles --ignore=tests
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py compilemessages --ignore=.venv
