@@ -1,0 +1,380 @@
+"""Writes on contacts, consents and the timeline (in the current venue's schema).
+
+Ticketing calls `find_or_create_contact` to identify a buyer and `record_purchase`,
+`record_attendance`, `record_refund` to report what happened. Each `record_*` is idempotent:
+its timeline event carries a `dedupe_key` under a unique constraint, and the behaviour columns
+only move in the same transaction as a newly inserted event.
+"""
+
+import re
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.accounts.models import User
+from tenants.errors import ValidationFailed
+
+from .models import Consent, Contact, Language, Source, TimelineEvent
+
+try:  # E.164 through libphonenumber when the dependency is installed.
+    import phonenumbers
+except ImportError:  # pragma: no cover - depends on the environment
+    phonenumbers = None
+
+DEFAULT_PHONE_REGION = "FR"
+# Fields `find_or_create_contact` may fill on an existing contact when they are blank there.
+FILLABLE_FIELDS = ("first_name", "last_name", "phone", "postcode")
+
+
+def _actor_label(actor: User | None) -> str:
+    return str(actor) if actor is not None else "system"
+
+
+def normalize_email(email: str | None) -> str:
+    """The matching key of an address: surrounding spaces removed, lowercased."""
+    return (email or "").strip().lower()
+
+
+def normalize_phone(phone: str | None, *, region: str = DEFAULT_PHONE_REGION) -> str:
+    """A phone number as E.164 (`+33612345678`), or "" when none was given."""
+    raw = (phone or "").strip()
+    if not raw:
+        return ""
+    invalid = ValidationFailed(
+        _("“%(phone)s” is not a valid phone number.") % {"phone": raw},
+        code="crm.phone_invalid",
+        field="phone",
+    )
+    if phonenumbers is not None:
+        try:
+            parsed = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            raise invalid from None
+        # "Possible" (right length for the country), not "valid": the metadata lags behind
+        # new number ranges, and the counter must never refuse a number someone gives.
+        if not phonenumbers.is_possible_number(parsed):
+            raise invalid
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return _normalize_phone_simply(raw, invalid)
+
+
+def _normalize_phone_simply(raw: str, invalid: ValidationFailed) -> str:
+    """Fallback without libphonenumber: international numbers as typed, French national ones
+    (0X XX XX XX XX) converted; length checked, numbering plan not."""
+    compact = re.sub(r"[\s.\-/()]", "", raw.replace("(0)", ""))
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if re.fullmatch(r"0[1-9]\d{8}", compact):
+        compact = "+33" + compact[1:]
+    if compact.startswith("+330"):  # "+33 0X…" typed with the trunk zero
+        compact = "+33" + compact[4:]
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", compact):
+        raise invalid
+    if compact.startswith("+33") and len(compact) != 12:
+        raise invalid
+    return compact
+
+
+def _clean_email(email: str | None) -> tuple[str, str]:
+    typed = (email or "").strip()
+    if not typed:
+        return "", ""
+    try:
+        validate_email(typed)
+    except ValidationError:
+        raise ValidationFailed(
+            _("“%(email)s” is not a valid email address.") % {"email": typed},
+            code="crm.email_invalid",
+            field="email",
+        ) from None
+    return typed, normalize_email(typed)
+
+
+def _check_choice(value: str, choices, *, field: str) -> None:
+    if value not in choices.values:
+        raise ValidationFailed(
+            _("Unknown value “%(value)s”.") % {"value": value},
+            code=f"crm.{field}_invalid",
+            field=field,
+        )
+
+
+@transaction.atomic
+def find_or_create_contact(
+    *,
+    email: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    postcode: str = "",
+    language: str = Language.FR,
+    source: str,
+    consents: dict[str, bool] | None = None,
+    actor: User | None = None,
+) -> Contact:
+    """The venue's contact for this email, created if needed.
+
+    An existing contact only gets its blank fields filled (what the venue already knows is never
+    overwritten by what a buyer types). Without an email (a counter buyer) a new contact is
+    always created. Concurrent calls with the same email end with one contact: the unique
+    constraint decides and the loser re-reads the winner's row. `consents` holds only the
+    choices the person actually expressed, by channel.
+    """
+    typed_email, email_normalized = _clean_email(email)
+    _check_choice(source, Source, field="source")
+    _check_choice(language, Language, field="language")
+    for channel in consents or {}:
+        _check_choice(channel, Consent.Channel, field="channel")
+    values = {
+        "first_name": (first_name or "").strip(),
+        "last_name": (last_name or "").strip(),
+        "phone": normalize_phone(phone),
+        "postcode": (postcode or "").strip().upper(),
+    }
+
+    contact = None
+    if email_normalized:
+        contact = Contact.objects.select_for_update().filter(email_normalized=email_normalized)
+        contact = contact.first()
+    if contact is None:
+        try:
+            with transaction.atomic():  # savepoint: a lost race must not spoil the caller's tx
+                contact = Contact.objects.create(
+                    email=typed_email,
+                    email_normalized=email_normalized,
+                    language=language,
+                    **values,
+                )
+        except IntegrityError:
+            if not email_normalized:
+                raise
+            contact = Contact.objects.select_for_update().get(email_normalized=email_normalized)
+        else:
+            TimelineEvent.objects.create(
+                contact=contact,
+                code="crm.contact.created",
+                data={"source": source},
+                actor_label=_actor_label(actor),
+            )
+            _apply_consents(contact=contact, consents=consents, source=source, actor=actor)
+            return contact
+
+    filled = [name for name in FILLABLE_FIELDS if values[name] and not getattr(contact, name)]
+    for name in filled:
+        setattr(contact, name, values[name])
+    if filled:
+        contact.save(update_fields=[*filled, "updated_at"])
+        TimelineEvent.objects.create(
+            contact=contact,
+            code="crm.contact.completed",
+            data={"source": source, "fields": filled},
+            actor_label=_actor_label(actor),
+        )
+    _apply_consents(contact=contact, consents=consents, source=source, actor=actor)
+    return contact
+
+
+def _apply_consents(
+    *, contact: Contact, consents: dict[str, bool] | None, source: str, actor: User | None
+) -> None:
+    for channel, granted in (consents or {}).items():
+        set_consent(contact=contact, channel=channel, granted=granted, source=source, actor=actor)
+
+
+@transaction.atomic
+def set_consent(
+    *,
+    contact: Contact,
+    channel: str,
+    granted: bool,
+    source: str,
+    recorded_at: datetime | None = None,
+    actor: User | None = None,
+) -> Consent | None:
+    """Append the contact's choice for a channel. Returns the new row, or None when the choice
+    is the current one already (the row that proves it stays the latest)."""
+    _check_choice(channel, Consent.Channel, field="channel")
+    _check_choice(source, Source, field="source")
+    # Lock the contact: two concurrent changes on a channel are applied one after the other.
+    Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk").get()
+    current = Consent.objects.filter(contact=contact, channel=channel).first()
+    if current is not None and current.granted == bool(granted):
+        return None
+    consent = Consent.objects.create(
+        contact=contact,
+        channel=channel,
+        granted=bool(granted),
+        source=source,
+        recorded_at=recorded_at or timezone.now(),
+        actor_label=_actor_label(actor),
+    )
+    TimelineEvent.objects.create(
+        contact=contact,
+        code="crm.consent.granted" if granted else "crm.consent.withdrawn",
+        occurred_at=consent.recorded_at,
+        data={"channel": channel, "source": source},
+        actor_label=consent.actor_label,
+    )
+    return consent
+
+
+def _check_report(*, occurred_at: datetime, counts: dict[str, int]) -> None:
+    if timezone.is_naive(occurred_at):
+        raise ValidationFailed(_("The time of the event must be timezone-aware."))
+    for name, value in counts.items():
+        if value < 0:
+            raise ValidationFailed(
+                _("%(name)s cannot be negative.") % {"name": name}, code="crm.negative", field=name
+            )
+
+
+def _insert_once(*, contact_id: int, code: str, dedupe_key: str, **fields) -> bool:
+    """Insert the timeline event unless this (code, contact, dedupe_key) is already recorded.
+    A concurrent duplicate waits on the unique index and then lands in the except branch."""
+    try:
+        with transaction.atomic():
+            TimelineEvent.objects.create(
+                contact_id=contact_id, code=code, dedupe_key=dedupe_key, **fields
+            )
+    except IntegrityError:
+        already = TimelineEvent.objects.filter(
+            contact_id=contact_id, code=code, dedupe_key=dedupe_key
+        ).exists()
+        if not already:
+            raise
+        return False
+    return True
+
+
+def _check_references(**references: str) -> None:
+    for name, value in references.items():
+        if not (value or "").strip():
+            raise ValidationFailed(
+                _("A reference is required."), code="crm.reference_missing", field=name
+            )
+
+
+def _update_contact(contact_id: int, **changes) -> None:
+    # The foreign key is checked at commit; an unknown contact must fail here, with a clear error.
+    if not Contact.objects.filter(pk=contact_id).update(**changes):
+        raise ValidationFailed(
+            _("This contact does not exist (any more)."), code="crm.contact_unknown"
+        )
+
+
+@transaction.atomic
+def record_purchase(
+    *,
+    contact_id: int,
+    order_reference: str,
+    tickets: int,
+    amount_cents: int,
+    occurred_at: datetime,
+    performance_label: str = "",
+    channel: str = "",
+    actor: User | None = None,
+) -> bool:
+    """Count a purchase once per order. Returns False if this order was already recorded."""
+    _check_report(occurred_at=occurred_at, counts={"tickets": tickets, "amount": amount_cents})
+    _check_references(order_reference=order_reference)
+    inserted = _insert_once(
+        contact_id=contact_id,
+        code="ticketing.purchase",
+        dedupe_key=order_reference,
+        occurred_at=occurred_at,
+        actor_label=_actor_label(actor),
+        data={
+            "order": order_reference,
+            "tickets": tickets,
+            "amount_cents": amount_cents,
+            "performance": performance_label,
+            "channel": channel,
+        },
+    )
+    if inserted:
+        # One UPDATE, computed by PostgreSQL (LEAST/GREATEST ignore NULLs there), so
+        # concurrent purchases of one contact never overwrite each other's counts.
+        _update_contact(
+            contact_id,
+            purchase_count=F("purchase_count") + 1,
+            tickets_bought=F("tickets_bought") + tickets,
+            amount_spent_cents=F("amount_spent_cents") + amount_cents,
+            first_purchase_at=Least(F("first_purchase_at"), occurred_at),
+            last_purchase_at=Greatest(F("last_purchase_at"), occurred_at),
+        )
+    return inserted
+
+
+@transaction.atomic
+def record_attendance(
+    *,
+    contact_id: int,
+    ticket_reference: str,
+    performance_label: str,
+    occurred_at: datetime,
+    actor: User | None = None,
+) -> bool:
+    """Count an attendance once per ticket. Returns False if this ticket was already counted."""
+    _check_report(occurred_at=occurred_at, counts={})
+    _check_references(ticket_reference=ticket_reference)
+    inserted = _insert_once(
+        contact_id=contact_id,
+        code="ticketing.attendance",
+        dedupe_key=ticket_reference,
+        occurred_at=occurred_at,
+        actor_label=_actor_label(actor),
+        data={"ticket": ticket_reference, "performance": performance_label},
+    )
+    if inserted:
+        _update_contact(
+            contact_id,
+            attendance_count=F("attendance_count") + 1,
+            last_attended_at=Greatest(F("last_attended_at"), occurred_at),
+        )
+    return inserted
+
+
+@transaction.atomic
+def record_refund(
+    *,
+    contact_id: int,
+    order_reference: str,
+    refund_reference: str,
+    tickets: int,
+    amount_cents: int,
+    occurred_at: datetime,
+    actor: User | None = None,
+) -> bool:
+    """Count a refund once per (order, refund). Returns False if it was already counted.
+
+    Totals are floored at zero rather than refused: the money has been returned in ticketing
+    whatever crm knew (e.g. an order placed before crm recorded purchases)."""
+    _check_report(occurred_at=occurred_at, counts={"tickets": tickets, "amount": amount_cents})
+    _check_references(order_reference=order_reference, refund_reference=refund_reference)
+    inserted = _insert_once(
+        contact_id=contact_id,
+        code="ticketing.refund",
+        dedupe_key=f"{order_reference}:{refund_reference}",
+        occurred_at=occurred_at,
+        actor_label=_actor_label(actor),
+        data={
+            "order": order_reference,
+            "refund": refund_reference,
+            "tickets": tickets,
+            "amount_cents": amount_cents,
+        },
+    )
+    if inserted:
+        _update_contact(
+            contact_id,
+            refund_count=F("refund_count") + 1,
+            tickets_bought=Greatest(F("tickets_bought") - tickets, 0),
+            amount_spent_cents=Greatest(F("amount_spent_cents") - amount_cents, 0),
+        )
+    return inserted
