@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from tenants import api as tenants_api
+from ticketing import urls as ticketing_urls
 from tenants.views import backoffice, storefront, system
 from tenants.views.auth import LoginView, LogoutView, invitation
 
@@ -39,7 +40,9 @@ api_v1_patterns = (
 )
 
 urlpatterns = [
+    path("", include(ticketing_urls.storefront_patterns)),
     path("", storefront.home, name="storefront_home"),
+    path("backoffice/", include(ticketing_urls.backoffice_patterns)),
     path("backoffice/", backoffice.dashboard, name="home"),
     path("backoffice/", include(backoffice_patterns)),
     path("accounts/", include(accounts_patterns)),

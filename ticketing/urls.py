@@ -1,0 +1,17 @@
+"""Ticketing URLs, mounted by config/urls.py. Each view module owns its own patterns."""
+
+from django.urls import include, path
+
+from ticketing.views import boxoffice, halls, orders, programme, storefront
+
+backoffice_patterns = (
+    [
+        path("halls/", include(halls.urlpatterns)),
+        path("programme/", include(programme.urlpatterns)),
+        path("box-office/", include(boxoffice.urlpatterns)),
+        path("orders/", include(orders.urlpatterns)),
+    ],
+    "ticketing",
+)
+
+storefront_patterns = (storefront.urlpatterns, "store")
