@@ -5,9 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from tenants import api as tenants_api
-from ticketing import urls as ticketing_urls
 from tenants.views import backoffice, storefront, system
 from tenants.views.auth import LoginView, LogoutView, invitation
+from ticketing import api as ticketing_api
+from ticketing import urls as ticketing_urls
 
 accounts_patterns = (
     [
@@ -35,6 +36,29 @@ api_v1_patterns = (
         path("me/", tenants_api.MeView.as_view(), name="me"),
         path("venue/", tenants_api.VenueView.as_view(), name="venue"),
         path("staff/", tenants_api.StaffListView.as_view(), name="staff"),
+        path("shows/", ticketing_api.ShowList.as_view(), name="shows"),
+        path("performances/", ticketing_api.PerformanceList.as_view(), name="performances"),
+        path(
+            "performances/<int:pk>/availability/",
+            ticketing_api.PerformanceAvailability.as_view(),
+            name="performance_availability",
+        ),
+        path(
+            "performances/<int:pk>/seats/",
+            ticketing_api.PerformanceSeats.as_view(),
+            name="performance_seats",
+        ),
+        path("holds/", ticketing_api.HoldCreate.as_view(), name="holds"),
+        path("holds/<uuid:token>/", ticketing_api.HoldDetail.as_view(), name="hold"),
+        path("orders/", ticketing_api.OrderCreate.as_view(), name="orders"),
+        path("orders/<str:reference>/", ticketing_api.OrderDetail.as_view(), name="order"),
+        path("orders/<str:reference>/cancel/", ticketing_api.OrderCancel.as_view(), name="cancel"),
+        path("orders/<str:reference>/refund/", ticketing_api.OrderRefund.as_view(), name="refund"),
+        path(
+            "orders/<str:reference>/exchange/",
+            ticketing_api.OrderExchange.as_view(),
+            name="exchange",
+        ),
     ],
     "api",
 )

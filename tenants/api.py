@@ -1,6 +1,6 @@
 """Venue API basics: who am I, the venue profile, the staff list; and the error format."""
 
-from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -10,6 +10,19 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from tenants.accounts.models import User
 from tenants.errors import ParterreError
 from tenants.models import Venue
+
+
+class VenueTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "tenants.accounts.api_auth.VenueTokenAuthentication"
+    name = "venueToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`; keys are created in the venue's settings.",
+        }
 
 
 def exception_handler(exc, context):
@@ -51,7 +64,7 @@ class VenueSerializer(serializers.ModelSerializer):
 class MeView(APIView):
     capability = "backoffice.view"
 
-    @extend_schema(responses=StaffSerializer, summary=str(_("The authenticated staff member")))
+    @extend_schema(responses=StaffSerializer, summary="The authenticated staff member")
     def get(self, request):
         return Response(StaffSerializer(request.user).data)
 
@@ -59,7 +72,7 @@ class MeView(APIView):
 class VenueView(APIView):
     capability = "backoffice.view"
 
-    @extend_schema(responses=VenueSerializer, summary=str(_("The venue the host names")))
+    @extend_schema(responses=VenueSerializer, summary="The venue the host names")
     def get(self, request):
         return Response(VenueSerializer(request.tenant).data)
 

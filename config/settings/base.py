@@ -38,6 +38,7 @@ SHARED_APPS = [
     "tenants.accounts",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
 ]
@@ -141,6 +142,9 @@ PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600  # invitation links stay valid a week
 PARTERRE_LOGIN_RATE = env.str("PARTERRE_LOGIN_RATE", default="5/m")
 PARTERRE_LOGIN_IP_RATE = env.str("PARTERRE_LOGIN_IP_RATE", default="30/m")
 RATELIMIT_USE_CACHE = "default"
+# Where the client address is read for the per-address login limit (production reads the
+# proxy's X-Forwarded-For, see tenants.accounts.network.client_ip).
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -197,6 +201,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI served from our own static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery -------------------------------------------------------------------------------

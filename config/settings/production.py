@@ -25,6 +25,16 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = [f"https://*.{PARTERRE_BASE_DOMAIN}", f"https://{PARTERRE_BASE_DOMAIN}"]
-CONN_MAX_AGE = 60
+# The proxy in front appends the client address to X-Forwarded-For.
+RATELIMIT_IP_META_KEY = env.str(
+    "RATELIMIT_IP_META_KEY", default="tenants.accounts.network.client_ip"
+)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# Static files are collected into the image and served by WhiteNoise, compressed.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}

@@ -10,7 +10,13 @@ CELERY_TASK_ALWAYS_EAGER = False
 PARTERRE_FANOUT_JITTER_SECONDS = 0
 MEDIA_ROOT = BASE_DIR / ".local" / "test-media"
 # Each xdist worker gets its own cache namespace so parallel runs never share keys.
-CACHES["default"]["KEY_PREFIX"] = "parterre-test-" + env.str("PYTEST_XDIST_WORKER", default="main")
+CACHES["default"]["KEY_PREFIX"] = "-".join(
+    [
+        "parterre",
+        env.str("PARTERRE_TEST_DB", default="test"),
+        env.str("PYTEST_XDIST_WORKER", default="main"),
+    ]
+)
 LOGGING["root"]["level"] = "WARNING"
 # Lets two suites run side by side on one server (e.g. two checkouts): PARTERRE_TEST_DB=name.
 DATABASES["default"]["TEST"] = {"NAME": env.str("PARTERRE_TEST_DB", default="test_parterre")}

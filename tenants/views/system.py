@@ -10,7 +10,8 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.views.decorators.cache import never_cache
 from django_redis import get_redis_connection
 
-HEARTBEAT_KEY = "parterre:celery:heartbeat"
+# Instance-wide (not a venue's): prefixed like the cache so two instances on one Redis differ.
+HEARTBEAT_KEY = f"{settings.CACHES['default']['KEY_PREFIX']}:celery:heartbeat"
 HEARTBEAT_MAX_AGE = 120
 
 

@@ -48,3 +48,11 @@ def test_base_settings_hash_passwords_with_argon2():
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
     assert settings.SESSION_COOKIE_HTTPONLY
+
+
+def test_client_ip_behind_the_proxy_is_the_entry_the_proxy_appended(rf):
+    from tenants.accounts.network import client_ip
+
+    forged = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(forged) == "203.0.113.9"
+    assert client_ip(rf.get("/", REMOTE_ADDR="198.51.100.7")) == "198.51.100.7"

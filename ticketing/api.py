@@ -1,0 +1,432 @@
+"""Ticketing API (/api/v1/): shows, performances with live availability, holds, orders.
+
+Errors: 400 with field errors for bad input, 409 with a message when seats are taken or a
+hold expired, 404 for anything not in this venue (the host picks the venue's schema, so
+another venue's objects simply do not exist here).
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ticketing import selectors
+from ticketing.models import Hold, Order, Payment, Performance, Show, Tariff, Ticket
+from ticketing.services import inventory, orders
+from ticketing.services.inventory import HoldRequest
+from ticketing.services.orders import Buyer, PaymentSpec, TariffChoice
+
+
+# --- Serializers -------------------------------------------------------------------------
+class ShowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Show
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "subtitle",
+            "description",
+            "artists",
+            "genres",
+            "duration_minutes",
+            "age_guidance",
+            "accessibility_notes",
+        ]
+
+
+class PerformanceSerializer(serializers.ModelSerializer):
+    show = serializers.CharField(source="show.title")
+    hall = serializers.CharField(source="layout.hall.name")
+
+    class Meta:
+        model = Performance
+        fields = [
+            "id",
+            "show",
+            "show_id",
+            "hall",
+            "starts_at",
+            "doors_open_at",
+            "status",
+            "sale_opens_at",
+            "sale_closes_at",
+            "access_info",
+        ]
+
+
+class PriceSerializer(serializers.Serializer):
+    tariff = serializers.CharField()
+    tariff_id = serializers.IntegerField()
+    name = serializers.CharField()
+    amount_cents = serializers.IntegerField()
+
+
+class CategoryAvailabilitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    available = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    prices = PriceSerializer(many=True)
+
+
+class SeatStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Seat id, to use in holds")
+    label = serializers.CharField()
+    section = serializers.CharField()
+    row = serializers.CharField()
+    number = serializers.IntegerField()
+    category = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["available", "held", "sold", "unavailable"])
+    wheelchair = serializers.BooleanField()
+
+
+class HoldInputSerializer(serializers.Serializer):
+    performance = serializers.IntegerField()
+    seats = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    best_available = serializers.IntegerField(required=False, default=0, min_value=0)
+    category = serializers.IntegerField(required=False, allow_null=True, default=None)
+    zones = serializers.DictField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=dict,
+        help_text="zone id → number of places",
+    )
+    wheelchair = serializers.IntegerField(required=False, default=0, min_value=0)
+
+    def to_request(self) -> HoldRequest:
+        data = self.validated_data
+        try:
+            zones = {int(k): v for k, v in data["zones"].items()}
+        except ValueError as exc:
+            raise serializers.ValidationError({"zones": "Zone ids must be integers."}) from exc
+        return HoldRequest(
+            seat_ids=data["seats"],
+            zones=zones,
+            best_available=data["best_available"],
+            category_id=data["category"],
+            wheelchair=data["wheelchair"],
+        )
+
+
+class HoldSerializer(serializers.ModelSerializer):
+    seats = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Hold
+        fields = ["token", "performance", "status", "expires_at", "seats"]
+
+    def get_seats(self, hold) -> list[int]:
+        return list(hold.seats.values_list("seat_id", flat=True))
+
+
+class BuyerSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, default="")
+    postcode = serializers.CharField(required=False, allow_blank=True, default="")
+    language = serializers.ChoiceField(choices=["fr", "en"], required=False, default="fr")
+    newsletter = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
+    amount_cents = serializers.IntegerField(
+        required=False, min_value=1, help_text="Omit to pay exactly the total"
+    )
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OrderInputSerializer(HoldInputSerializer):
+    """Either `hold` (a token from POST /holds/) or the places themselves (hold + confirm
+    in one call)."""
+
+    performance = serializers.IntegerField(required=False)
+    hold = serializers.UUIDField(required=False)
+    tariff = serializers.SlugField(help_text="Tariff code for every place")
+    seat_tariffs = serializers.DictField(
+        child=serializers.SlugField(),
+        required=False,
+        default=dict,
+        help_text="seat id → tariff code",
+    )
+    buyer = BuyerSerializer(required=False)
+    payment = PaymentInputSerializer()
+
+    def validate(self, attrs):
+        if not attrs.get("hold") and not attrs.get("performance"):
+            raise serializers.ValidationError({"performance": "Give a hold or a performance."})
+        return attrs
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    seat = serializers.CharField(source="seat.label", default=None)
+    tariff = serializers.CharField(source="tariff.code")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "performance_id",
+            "seat",
+            "performance_zone_id",
+            "tariff",
+            "price_cents",
+            "fee_cents",
+            "status",
+            "code",
+        ]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    tickets = TicketSerializer(many=True, read_only=True)
+    contact = serializers.IntegerField(source="contact_id", allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "reference",
+            "status",
+            "channel",
+            "contact",
+            "currency",
+            "total_cents",
+            "fee_cents",
+            "refunded_cents",
+            "created_at",
+            "paid_at",
+            "tickets",
+        ]
+
+
+class RefundInputSerializer(serializers.Serializer):
+    tickets = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="omit: all",
+    )
+    method = serializers.ChoiceField(choices=Payment.Method.choices, default="cash")
+    include_fees = serializers.BooleanField(default=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExchangeInputSerializer(HoldInputSerializer):
+    tickets = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    tariff = serializers.SlugField()
+    payment = PaymentInputSerializer(required=False)
+
+
+# --- Helpers -------------------------------------------------------------------------------
+def _tariff_id(code: str) -> int:
+    tariff = Tariff.objects.filter(code=code, is_active=True).only("pk").first()
+    if tariff is None:
+        raise serializers.ValidationError({"tariff": f"Unknown tariff “{code}”."})
+    return tariff.pk
+
+
+def _tariffs(data) -> TariffChoice:
+    seat_codes = data.get("seat_tariffs") or {}
+    codes = {data["tariff"], *seat_codes.values()}
+    ids = dict(Tariff.objects.filter(code__in=codes, is_active=True).values_list("code", "pk"))
+    missing = codes - set(ids)
+    if missing:
+        raise serializers.ValidationError({"tariff": f"Unknown tariff(s): {sorted(missing)}."})
+    try:
+        seats = {int(seat): ids[code] for seat, code in seat_codes.items()}
+    except ValueError as exc:
+        raise serializers.ValidationError({"seat_tariffs": "Seat ids must be integers."}) from exc
+    return TariffChoice(default=ids[data["tariff"]], seats=seats)
+
+
+def _channel(request) -> str:
+    return "api"
+
+
+def _performance(pk: int) -> Performance:
+    return get_object_or_404(Performance.objects.select_related("layout"), pk=pk)
+
+
+# --- Views ---------------------------------------------------------------------------------
+class ShowList(generics.ListAPIView):
+    capability = "sales.view"
+    serializer_class = ShowSerializer
+    queryset = Show.objects.all()
+
+
+class PerformanceList(generics.ListAPIView):
+    capability = "sales.view"
+    serializer_class = PerformanceSerializer
+
+    def get_queryset(self):
+        qs = Performance.objects.select_related("show", "layout__hall").order_by("starts_at")
+        show = self.request.query_params.get("show")
+        return qs.filter(show_id=show) if show and show.isdigit() else qs
+
+
+class PerformanceAvailability(APIView):
+    capability = "sales.view"
+
+    @extend_schema(
+        responses=CategoryAvailabilitySerializer(many=True),
+        summary="Free places and prices per category",
+    )
+    def get(self, request, pk: int):
+        return Response(selectors.category_availability(_performance(pk)))
+
+
+class PerformanceSeats(APIView):
+    capability = "sales.view"
+
+    @extend_schema(responses=SeatStateSerializer(many=True), summary="Live status of every seat")
+    def get(self, request, pk: int):
+        return Response(selectors.seat_map(_performance(pk)))
+
+
+class HoldCreate(APIView):
+    capability = "sales.sell"
+
+    @extend_schema(
+        request=HoldInputSerializer,
+        responses={201: HoldSerializer},
+        summary="Reserve seats/places for a few minutes",
+    )
+    def post(self, request):
+        data = HoldInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        hold = inventory.create_hold(
+            performance=_performance(data.validated_data["performance"]),
+            request=data.to_request(),
+            channel=_channel(request),
+            actor=request.user,
+        )
+        return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
+
+
+class HoldDetail(APIView):
+    capability = "sales.sell"
+
+    @extend_schema(responses=HoldSerializer, summary="A hold and its seats")
+    def get(self, request, token):
+        return Response(HoldSerializer(get_object_or_404(Hold, token=token)).data)
+
+    @extend_schema(responses={204: None}, summary="Give the seats back")
+    def delete(self, request, token):
+        inventory.release_hold(hold=get_object_or_404(Hold, token=token), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrderCreate(APIView):
+    capability = "sales.sell"
+
+    @extend_schema(
+        request=OrderInputSerializer,
+        responses={201: OrderSerializer},
+        summary="Confirm a hold, or hold and confirm in one call, and pay",
+    )
+    def post(self, request):
+        data = OrderInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        payment = values["payment"]
+        payments = (
+            [PaymentSpec(payment["method"], payment["amount_cents"], payment["reference"])]
+            if payment.get("amount_cents")
+            else []
+        )
+        common = {
+            "tariffs": _tariffs(values),
+            "buyer": Buyer(**values["buyer"]) if values.get("buyer") else None,
+            "payments": payments,
+            "channel": _channel(request),
+            "actor": request.user,
+            "pay_total_with": "" if payments else payment["method"],
+        }
+        if values.get("hold"):
+            order = orders.confirm_order(hold_token=values["hold"], **common)
+        else:
+            order = orders.sell(
+                performance=_performance(values["performance"]), request=data.to_request(), **common
+            )
+        order = Order.objects.prefetch_related("tickets__seat", "tickets__tariff").get(pk=order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+def _order(reference: str) -> Order:
+    return get_object_or_404(
+        Order.objects.prefetch_related("tickets__seat", "tickets__tariff"), reference=reference
+    )
+
+
+class OrderDetail(APIView):
+    capability = "sales.view"
+
+    @extend_schema(responses=OrderSerializer, summary="An order with its tickets")
+    def get(self, request, reference: str):
+        return Response(OrderSerializer(_order(reference)).data)
+
+
+class OrderCancel(APIView):
+    capability = "sales.sell"
+
+    @extend_schema(request=None, responses=OrderSerializer, summary="Cancel an unpaid order")
+    def post(self, request, reference: str):
+        orders.cancel_order(order=_order(reference), actor=request.user)
+        return Response(OrderSerializer(_order(reference)).data)
+
+
+class OrderRefund(APIView):
+    capability = "sales.sell"
+
+    @extend_schema(
+        request=RefundInputSerializer,
+        responses=OrderSerializer,
+        summary="Refund all or some tickets; their seats go back on sale",
+    )
+    def post(self, request, reference: str):
+        data = RefundInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        orders.refund_order(
+            order=_order(reference),
+            ticket_ids=v["tickets"],
+            method=v["method"],
+            include_fees=v["include_fees"],
+            reason=v["reason"],
+            actor=request.user,
+        )
+        return Response(OrderSerializer(_order(reference)).data)
+
+
+class OrderExchange(APIView):
+    capability = "sales.sell"
+
+    @extend_schema(
+        request=ExchangeInputSerializer,
+        responses=OrderSerializer,
+        summary="Move tickets to another performance",
+    )
+    def post(self, request, reference: str):
+        data = ExchangeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        payment = v.get("payment")
+        orders.exchange_tickets(
+            order=_order(reference),
+            ticket_ids=v["tickets"],
+            to_performance=_performance(v["performance"]),
+            request=data.to_request(),
+            tariffs=TariffChoice(default=_tariff_id(v["tariff"])),
+            actor=request.user,
+            payment=(
+                PaymentSpec(
+                    payment["method"], payment.get("amount_cents") or 0, payment["reference"]
+                )
+                if payment
+                else None
+            ),
+        )
+        return Response(OrderSerializer(_order(reference)).data)
