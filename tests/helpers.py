@@ -1,3 +1,6 @@
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -18,3 +21,26 @@ def in_venue(venue: Venue):
     with tenant_context(venue):
         yield
     connection.set_schema_to_public()
+
+
+def run_together(venue: Venue, work: Callable[[int], object], *, threads: int = 8) -> list:
+    """Run work(i) in `threads` threads, each on its own connection (autocommit, outside the
+    test's transaction) in `venue`'s schema, released together by a barrier."""
+    barrier = threading.Barrier(threads)
+
+    def run(i: int) -> object:
+        try:
+            connection.set_tenant(venue)
+            connection.ensure_connection()  # connect before the barrier, so starts coincide
+            barrier.wait(timeout=10)
+            return work(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(run, range(threads)))
+
+
+def committed(venue: Venue, work: Callable[[], object]) -> object:
+    """Run work() once on a fresh connection, committed, outside the test's transaction."""
+    return run_together(venue, lambda _i: work(), threads=1)[0]

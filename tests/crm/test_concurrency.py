@@ -8,46 +8,16 @@ The `django_db` mark only makes pytest-django set up the test database when thes
 alone.
 """
 
-import threading
 import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
 
 from crm.models import Contact, TimelineEvent
 from crm.services import find_or_create_contact, record_purchase
-from tenants.models import Venue
+from tests.helpers import committed, run_together
 
 pytestmark = pytest.mark.django_db
-
-THREADS = 8
-
-
-def _run_together(
-    venue: Venue, work: Callable[[int], object], *, threads: int = THREADS
-) -> list[object]:
-    """Run work(i) in `threads` threads, each on its own connection, released together."""
-    barrier = threading.Barrier(threads)
-
-    def run(i: int) -> object:
-        try:
-            connection.set_tenant(venue)
-            connection.ensure_connection()  # connect before the barrier, so starts coincide
-            barrier.wait(timeout=10)
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(run, range(threads)))
-
-
-def _committed(venue: Venue, work: Callable[[], object]) -> object:
-    """Run work() once on a fresh connection, committed, outside the test's transaction."""
-    return _run_together(venue, lambda _i: work(), threads=1)[0]
 
 
 @pytest.fixture
@@ -55,7 +25,7 @@ def committed_venue(venue_a):
     yield venue_a
     # Safety net: nothing these tests commit may outlive them.
     leftovers = Contact.objects.filter(email_normalized__startswith="crm-race-")
-    _committed(venue_a, leftovers.delete)
+    committed(venue_a, leftovers.delete)
 
 
 def _new_email() -> str:
@@ -64,7 +34,7 @@ def _new_email() -> str:
 
 def test_concurrent_calls_with_one_new_email_make_one_contact(committed_venue):
     email = _new_email()
-    pks = _run_together(
+    pks = run_together(
         committed_venue,
         lambda i: (
             find_or_create_contact(
@@ -82,15 +52,15 @@ def test_concurrent_calls_with_one_new_email_make_one_contact(committed_venue):
         created = TimelineEvent.objects.filter(contact=contact, code="crm.contact.created")
         assert created.count() == 1
 
-    _committed(committed_venue, check)
+    committed(committed_venue, check)
 
 
 def test_concurrent_reports_neither_lose_nor_double_count_purchases(committed_venue):
     email = _new_email()
     at = datetime(2026, 3, 14, 20, 30, tzinfo=UTC)
-    contact = _committed(committed_venue, lambda: find_or_create_contact(email=email, source="web"))
+    contact = committed(committed_venue, lambda: find_or_create_contact(email=email, source="web"))
     # Four distinct orders, each reported twice at the same moment (e.g. a retried task).
-    results = _run_together(
+    results = run_together(
         committed_venue,
         lambda i: record_purchase(
             contact_id=contact.pk,
@@ -101,7 +71,7 @@ def test_concurrent_reports_neither_lose_nor_double_count_purchases(committed_ve
         ),
     )
     assert sorted(results) == [False] * 4 + [True] * 4
-    contact = _committed(committed_venue, lambda: Contact.objects.get(pk=contact.pk))
+    contact = committed(committed_venue, lambda: Contact.objects.get(pk=contact.pk))
     assert contact.purchase_count == 4
     assert contact.tickets_bought == 4
     assert contact.amount_spent_cents == 6000

@@ -6,6 +6,7 @@ services; crm never reads these tables.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -20,12 +21,14 @@ from ticketing.models import (
     OrderEvent,
     Payment,
     Performance,
+    PerformanceSeat,
     Price,
     SalesSettings,
     Tariff,
     Ticket,
 )
 
+from . import inventory
 from .inventory import HoldRequest, create_hold, lock_active_hold
 
 
@@ -86,16 +89,20 @@ def _contact_for(buyer: Buyer | None, channel: str):
 def _claim_hold_contents(hold: Hold) -> tuple[list[tuple[int, int]], list[tuple[int, int, int]]]:
     """Turn a locked, live cart into sold seats/places. Returns (seat_id, category_id) pairs
     and (performance_zone_id, category_id, quantity) triples."""
+    if inventory.UNSAFE_READ_THEN_WRITE:  # test-only: what a check-then-write would do
+        seats = _claim_seats_unsafely(hold)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE ticketing_performanceseat SET status = 'sold', hold_id = NULL, "
+                "hold_expires_at = NULL WHERE hold_id = %s AND status = 'held' "
+                "AND hold_expires_at > %s RETURNING seat_id, category_id",
+                [hold.pk, timezone.now()],
+            )
+            seats = cursor.fetchall()
+    if len(seats) != hold.seat_count:
+        raise HoldExpired()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE ticketing_performanceseat SET status = 'sold', hold_id = NULL, "
-            "hold_expires_at = NULL WHERE hold_id = %s AND status = 'held' "
-            "AND hold_expires_at > %s RETURNING seat_id, category_id",
-            [hold.pk, timezone.now()],
-        )
-        seats = cursor.fetchall()
-        if len(seats) != hold.seat_count:
-            raise HoldExpired()
         cursor.execute(
             "UPDATE ticketing_performancezone z SET held = z.held - i.quantity, "
             "sold = z.sold + i.quantity FROM ticketing_holdzoneitem i "
@@ -106,6 +113,16 @@ def _claim_hold_contents(hold: Hold) -> tuple[list[tuple[int, int]], list[tuple[
         zones = cursor.fetchall()
         cursor.execute("UPDATE ticketing_hold SET status = 'confirmed' WHERE id = %s", [hold.pk])
     return seats, zones
+
+
+def _claim_seats_unsafely(hold: Hold) -> list[tuple[int, int]]:
+    rows = list(
+        PerformanceSeat.objects.filter(hold=hold).values_list("pk", "seat_id", "category_id")
+    )
+    PerformanceSeat.objects.filter(pk__in=[r[0] for r in rows]).update(
+        status=PerformanceSeat.Status.SOLD, hold=None, hold_expires_at=None
+    )
+    return [(seat_id, category_id) for _pk, seat_id, category_id in rows]
 
 
 def _price_tickets(

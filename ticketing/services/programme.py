@@ -20,6 +20,7 @@ from ticketing.models import (
     Price,
     PriceCategory,
     ProgrammeChange,
+    SalesSettings,
     Seat,
     Show,
     Tariff,
@@ -214,7 +215,8 @@ def reschedule_performance(
 
 @transaction.atomic
 def ensure_default_tariffs() -> list[Tariff]:
-    """Every venue starts with the usual tariffs (idempotent)."""
+    """Every venue starts with the usual tariffs and its sales settings row (idempotent)."""
+    SalesSettings.current()
     defaults = [
         ("plein", "Plein tarif", Tariff.Kind.FULL, 0),
         ("unique", "Tarif unique", Tariff.Kind.SINGLE, 1),
