@@ -16,20 +16,18 @@ from tests.helpers import committed, run_together
 from tests.ticketing.conftest import build_performance
 from ticketing.errors import HoldExpired, NotEnoughPlaces, SeatsUnavailable
 from ticketing.models import (
-    Hall,
     Hold,
     Order,
     Performance,
     PerformanceSeat,
     PerformanceZone,
     Seat,
-    Show,
     Tariff,
     Ticket,
 )
 from ticketing.services import inventory, orders
 from ticketing.services.inventory import HoldRequest
-from ticketing.services.orders import PaymentSpec, TariffChoice
+from ticketing.services.orders import TariffChoice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 THREADS = 8

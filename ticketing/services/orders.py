@@ -119,6 +119,7 @@ def _claim_seats_unsafely(hold: Hold) -> list[tuple[int, int]]:
     rows = list(
         PerformanceSeat.objects.filter(hold=hold).values_list("pk", "seat_id", "category_id")
     )
+    time.sleep(0.01)  # the window a check-then-write leaves open under real load
     PerformanceSeat.objects.filter(pk__in=[r[0] for r in rows]).update(
         status=PerformanceSeat.Status.SOLD, hold=None, hold_expires_at=None
     )
