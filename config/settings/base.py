@@ -219,6 +219,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Periodic per-venue work: each entry names a task run once per active venue by the fan-out.
 PARTERRE_VENUE_PERIODIC_TASKS = {
     "accounts.clear_expired_sessions": {"task": "accounts.clear_expired_sessions", "every": 3600},
+    "ticketing.release_expired_holds": {"task": "ticketing.release_expired_holds", "every": 60},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 

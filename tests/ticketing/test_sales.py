@@ -303,3 +303,17 @@ def test_availability_per_category(venue_a, performance, plein):
         after = {c["name"]: c for c in category_availability(performance)}
         assert after["Cat. 1"]["available"] == 18
         assert sold_counts(performance) == {"sold": 2, "capacity": 70}
+
+
+def test_the_periodic_task_releases_every_expired_cart(venue_a, performance):
+    from ticketing.tasks import release_expired_holds_task
+
+    with in_venue(venue_a):
+        for label in ("A1", "A2", "A3"):
+            inventory.create_hold(
+                performance=performance, request=HoldRequest(seat_ids=seats_of(performance, label))
+            )
+        with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+            assert release_expired_holds_task.apply().get() == 3
+            assert release_expired_holds_task.apply().get() == 0
+        assert not PerformanceSeat.objects.filter(performance=performance, status="held").exists()
