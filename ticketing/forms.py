@@ -1,0 +1,561 @@
+"""Forms of the ticketing screens: they parse and validate input; services do the rest."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ticketing.models import Allocation, Layout, Performance, Tariff
+from ticketing.services.programme import CategoryPlan
+
+DATETIME_INPUT = "%Y-%m-%dT%H:%M"
+MAX_LAYOUT_FILE_BYTES = 5 * 1024 * 1024
+PLAN_ROWS = 3
+DEFAULT_COLORS = ("#8a1538", "#1d4f91", "#2a7f62")
+
+
+def euros_to_cents(value: Decimal | None) -> int | None:
+    return None if value is None else int((value * 100).to_integral_value())
+
+
+def _int_list(text: str, *, field_label: str) -> list[int]:
+    if not text.strip():
+        return []
+    try:
+        values = [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    except ValueError:
+        raise forms.ValidationError(
+            _("%(field)s: write whole numbers separated by commas, e.g. 1,1,2,2,3.")
+            % {"field": field_label}
+        ) from None
+    if any(v < 1 or v > 99 for v in values):
+        raise forms.ValidationError(_("Ranks go from 1 (best) to 99."))
+    return values
+
+
+class IdListField(forms.Field):
+    """Several ids posted under one name (`seats=12&seats=13`), e.g. by the seat map."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": _("Select at least one seat."),
+        "invalid": _("The selection is not valid."),
+    }
+
+    def to_python(self, value):
+        if not value:
+            return []
+        try:
+            return [int(v) for v in value]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class DateTimeLocalField(forms.DateTimeField):
+    """A native date-time picker; the value is read in the venue's time zone (activated by
+    the venue middleware)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT)
+        )
+        kwargs.setdefault("input_formats", [DATETIME_INPUT, "%Y-%m-%d %H:%M"])
+        super().__init__(**kwargs)
+
+
+# --- Halls and seat maps ------------------------------------------------------------------
+class HallForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class LayoutForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        help_text=_("One arrangement of the hall, e.g. “Seated”, “Standing”, “Cabaret”."),
+    )
+
+
+class SectionForm(forms.Form):
+    NUMBERING_CHOICES = [
+        ("left_to_right", _("1, 2, 3… from left to right")),
+        ("odd_even", _("Odd on one side, even on the other (from the centre)")),
+    ]
+
+    name = forms.CharField(label=_("Section name"), max_length=80, initial=_("Stalls"))
+    rows = forms.IntegerField(label=_("Rows"), min_value=1, max_value=60, initial=10)
+    seats_per_row = forms.IntegerField(
+        label=_("Seats per row"), min_value=1, max_value=100, initial=20
+    )
+    first_row = forms.RegexField(
+        label=_("First row letter"),
+        regex=r"^[A-Za-z]{1,2}$",
+        initial="A",
+        max_length=2,
+        error_messages={"invalid": _("One or two letters, e.g. A.")},
+    )
+    curve = forms.FloatField(
+        label=_("Curve"),
+        min_value=0,
+        max_value=1,
+        initial=0,
+        help_text=_("0 = straight rows, 1 = a strong arc around the stage."),
+        widget=forms.NumberInput(attrs={"step": "0.1"}),
+    )
+    origin_y = forms.FloatField(
+        label=_("Distance of the first row from the stage"),
+        min_value=0.5,
+        max_value=500,
+        required=False,
+        help_text=_("In seat widths. By default a new section starts behind the existing ones."),
+        widget=forms.NumberInput(attrs={"step": "0.5"}),
+    )
+    stagger = forms.BooleanField(label=_("Stagger every other row by half a seat"), required=False)
+    numbering = forms.ChoiceField(label=_("Numbering"), choices=NUMBERING_CHOICES)
+    rank_rows = forms.CharField(
+        label=_("Rank per row"),
+        required=False,
+        help_text=_(
+            "Comma-separated, one number per row from the front, e.g. 1,1,2,2,3 "
+            "(1 = best). Empty: thirds of the hall get ranks 1, 2 and 3."
+        ),
+    )
+
+    def clean_first_row(self) -> str:
+        return self.cleaned_data["first_row"].upper()
+
+    def clean_rank_rows(self) -> list[int] | None:
+        return _int_list(self.cleaned_data["rank_rows"], field_label=_("Rank per row")) or None
+
+
+class ZoneForm(forms.Form):
+    name = forms.CharField(label=_("Zone name"), max_length=80, initial=_("Standing"))
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=100000)
+
+
+TRI_STATE = [("", _("Leave as is")), ("yes", _("Yes")), ("no", _("No"))]
+
+
+class SeatAttributesForm(forms.Form):
+    """Attributes applied to every selected seat; only the fields that are set change."""
+
+    FLAGS = [
+        ("wheelchair", _("Wheelchair space")),
+        ("companion", _("Companion seat")),
+        ("restricted_view", _("Restricted view")),
+        ("hearing_loop", _("Hearing loop")),
+        ("is_blocked", _("Unavailable (out of sale)")),
+    ]
+
+    seats = IdListField(label=_("Seats"))
+    wheelchair = forms.ChoiceField(label=_("Wheelchair space"), choices=TRI_STATE, required=False)
+    companion = forms.ChoiceField(label=_("Companion seat"), choices=TRI_STATE, required=False)
+    restricted_view = forms.ChoiceField(
+        label=_("Restricted view"), choices=TRI_STATE, required=False
+    )
+    hearing_loop = forms.ChoiceField(label=_("Hearing loop"), choices=TRI_STATE, required=False)
+    is_blocked = forms.ChoiceField(
+        label=_("Unavailable (out of sale)"), choices=TRI_STATE, required=False
+    )
+    rank = forms.IntegerField(label=_("Rank"), min_value=1, max_value=99, required=False)
+    label = forms.CharField(
+        label=_("New label (one seat)"),
+        max_length=40,
+        required=False,
+        help_text=_("Select exactly one seat to rename it."),
+    )
+
+    def changes(self, action: str) -> dict:
+        """What to write: the label for "rename", the set attributes otherwise."""
+        data = self.cleaned_data
+        if action == "rename":
+            return {"label": data["label"].strip()}
+        changes: dict = {name: data[name] == "yes" for name, _label in self.FLAGS if data.get(name)}
+        if data.get("rank"):
+            changes["rank"] = data["rank"]
+        return changes
+
+    def check_action(self, action: str) -> bool:
+        """Add the error that makes the action impossible; True when it may go ahead."""
+        if not self.is_valid():
+            return False
+        if action == "rename":
+            if not self.cleaned_data["label"].strip():
+                self.add_error("label", _("Type the new label."))
+            elif len(self.cleaned_data["seats"]) != 1:
+                self.add_error("label", _("Select exactly one seat to rename it."))
+        elif not self.changes(action):
+            self.add_error(None, _("Choose at least one attribute to change."))
+        return not self.errors
+
+
+class LayoutImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Layout file (JSON)"),
+        help_text=_("A file exported from Parterre (format parterre.layout/1)."),
+    )
+    name = forms.CharField(
+        label=_("Name of the new layout"),
+        max_length=120,
+        required=False,
+        help_text=_("Empty: the name written in the file."),
+    )
+
+    def clean_file(self) -> dict:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_LAYOUT_FILE_BYTES:
+            raise forms.ValidationError(_("This file is too large (5 MB at most)."))
+        try:
+            return json.loads(upload.read().decode("utf-8"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("This file is not text (UTF-8 JSON expected).")) from None
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                _("This file is not valid JSON (line %(line)s, column %(col)s: %(msg)s).")
+                % {"line": error.lineno, "col": error.colno, "msg": error.msg}
+            ) from None
+
+
+# --- Programme ----------------------------------------------------------------------------
+class ShowForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    subtitle = forms.CharField(label=_("Subtitle"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    artists = forms.CharField(
+        label=_("Artists"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Cast and creative team, one per line."),
+    )
+    genres = forms.CharField(
+        label=_("Genres"),
+        required=False,
+        help_text=_("Comma-separated, e.g. theatre, comedy."),
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=1, max_value=1440, required=False
+    )
+    age_guidance = forms.CharField(
+        label=_("Age guidance"), max_length=60, required=False, help_text=_("e.g. From 12")
+    )
+    accessibility_notes = forms.CharField(
+        label=_("Accessibility"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Surtitles, audio description, relaxed performance, wheelchair access…"),
+    )
+    image = forms.ImageField(label=_("Image"), required=False)
+
+    def clean_genres(self) -> list[str]:
+        parts = [g.strip()[:40] for g in self.cleaned_data["genres"].split(",")]
+        return list(dict.fromkeys(p for p in parts if p))
+
+
+class PerformanceForm(forms.Form):
+    """A performance and its price plan: up to PLAN_ROWS categories, each with the seat ranks
+    and/or general-admission zones it covers and one price per tariff (in euros)."""
+
+    layout = forms.ModelChoiceField(label=_("Hall and layout"), queryset=Layout.objects.none())
+    starts_at = DateTimeLocalField(label=_("Date and time"))
+    doors_open_time = forms.TimeField(
+        label=_("Doors open at"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    sale_opens_at = DateTimeLocalField(
+        label=_("Online sale opens"), required=False, help_text=_("Empty: at once.")
+    )
+    sale_closes_at = DateTimeLocalField(
+        label=_("Online sale closes"), required=False, help_text=_("Empty: when it starts.")
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (Performance.Status.ON_SALE, _("On sale")),
+            (Performance.Status.DRAFT, _("Draft (not visible)")),
+        ],
+    )
+    access_info = forms.CharField(
+        label=_("Access (transport, parking)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    MAIN_FIELDS = (
+        "layout",
+        "starts_at",
+        "doors_open_time",
+        "sale_opens_at",
+        "sale_closes_at",
+        "status",
+        "access_info",
+    )
+
+    def __init__(self, *args, tariffs: list[Tariff], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tariffs = [t for t in tariffs if t.is_active]
+        self.fields["layout"].queryset = Layout.objects.select_related("hall")
+        self.fields["layout"].label_from_instance = lambda layout: (
+            f"{layout.hall.name} — {layout.name}"
+        )
+        for i in range(PLAN_ROWS):
+            self.fields[f"cat{i}_name"] = forms.CharField(
+                label=_("Category name"),
+                max_length=60,
+                required=False,
+                initial=_("Cat. %(n)s") % {"n": i + 1} if i == 0 else "",
+            )
+            self.fields[f"cat{i}_ranks"] = forms.CharField(
+                label=_("Seat ranks"),
+                required=False,
+                max_length=40,
+                widget=forms.TextInput(attrs={"placeholder": "1, 2"}),
+            )
+            self.fields[f"cat{i}_zones"] = forms.CharField(
+                label=_("Zones"),
+                required=False,
+                max_length=200,
+                widget=forms.TextInput(attrs={"list": "zone-names"}),
+            )
+            self.fields[f"cat{i}_color"] = forms.RegexField(
+                label=_("Colour"),
+                regex=r"^#[0-9a-fA-F]{6}$",
+                initial=DEFAULT_COLORS[i % len(DEFAULT_COLORS)],
+                widget=forms.TextInput(attrs={"type": "color"}),
+            )
+            for tariff in self.tariffs:
+                self.fields[f"cat{i}_price_{tariff.code}"] = forms.DecimalField(
+                    label=tariff.name,
+                    required=False,
+                    min_value=0,
+                    max_digits=8,
+                    decimal_places=2,
+                    widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+                )
+
+    def main_fields(self):
+        return [self[name] for name in self.MAIN_FIELDS]
+
+    def plan_rows(self):
+        return [
+            {
+                "number": i + 1,
+                "fields": [self[f"cat{i}_{name}"] for name in ("name", "ranks", "zones", "color")],
+                "prices": [self[f"cat{i}_price_{t.code}"] for t in self.tariffs],
+            }
+            for i in range(PLAN_ROWS)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        plan = []
+        for i in range(PLAN_ROWS):
+            name = (data.get(f"cat{i}_name") or "").strip()
+            prices = {
+                t.code: euros_to_cents(data.get(f"cat{i}_price_{t.code}"))
+                for t in self.tariffs
+                if data.get(f"cat{i}_price_{t.code}") is not None
+            }
+            if not name:
+                if prices:
+                    self.add_error(f"cat{i}_name", _("Name this category or clear its prices."))
+                continue
+            if not prices:
+                self.add_error(
+                    f"cat{i}_name", _("Give at least one price for %(name)s.") % {"name": name}
+                )
+                continue
+            try:
+                ranks = set(_int_list(data.get(f"cat{i}_ranks") or "", field_label=name))
+            except forms.ValidationError as error:
+                self.add_error(f"cat{i}_ranks", error)
+                continue
+            zones = {z.strip() for z in (data.get(f"cat{i}_zones") or "").split(",") if z.strip()}
+            plan.append(
+                CategoryPlan(
+                    name=name,
+                    prices=prices,
+                    ranks=ranks,
+                    zones=zones,
+                    color=data.get(f"cat{i}_color") or DEFAULT_COLORS[i],
+                )
+            )
+        if not plan and not self.errors:
+            self.add_error("cat0_name", _("A performance needs at least one price category."))
+        data["plan"] = plan
+        layout, starts_at = data.get("layout"), data.get("starts_at")
+        if layout is not None:
+            known = set(layout.zones.values_list("name", flat=True))
+            for item in plan:
+                unknown = item.zones - known
+                if unknown:
+                    self.add_error(
+                        None,
+                        _("Unknown zone “%(zone)s” in this layout (zones: %(known)s).")
+                        % {"zone": sorted(unknown)[0], "known": ", ".join(sorted(known)) or "—"},
+                    )
+        opens, closes = data.get("sale_opens_at"), data.get("sale_closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("sale_closes_at", _("The sale must close after it opens."))
+        if starts_at and data.get("doors_open_time"):
+            doors = starts_at.replace(
+                hour=data["doors_open_time"].hour, minute=data["doors_open_time"].minute
+            )
+            if doors > starts_at:
+                self.add_error("doors_open_time", _("Doors must open before the performance."))
+            data["doors_open_at"] = doors
+        else:
+            data["doors_open_at"] = None
+        return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (Performance.Status.DRAFT, _("Draft")),
+            (Performance.Status.ON_SALE, _("On sale")),
+            (Performance.Status.SOLD_OUT, _("Sold out")),
+        ],
+    )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (told to ticket holders)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+    )
+
+
+class RescheduleForm(forms.Form):
+    starts_at = DateTimeLocalField(label=_("New date and time"))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+
+
+class AllocationForm(forms.Form):
+    seats = IdListField(label=_("Seats"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=Allocation.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=80, help_text=_("e.g. Press night"))
+
+
+class SalesSettingsForm(forms.Form):
+    fee = forms.DecimalField(
+        label=_("Fixed fee per ticket (€)"),
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        help_text=_("Shown separately to buyers; never charged on free tickets."),
+    )
+    fee_percent = forms.DecimalField(
+        label=_("Fee as a share of the price (%)"), min_value=0, max_value=100, decimal_places=2
+    )
+    hold_minutes = forms.IntegerField(
+        label=_("Cart hold (minutes)"),
+        min_value=2,
+        max_value=60,
+        help_text=_("How long seats stay reserved while a buyer pays."),
+    )
+    single_price_mode = forms.BooleanField(
+        label=_("One single price for everyone"),
+        required=False,
+        help_text=_("Online, only the single-price tariff is offered where it has a price."),
+    )
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "fee_cents": euros_to_cents(data["fee"]),
+            "fee_percent_bp": int((data["fee_percent"] * 100).to_integral_value()),
+            "hold_minutes": data["hold_minutes"],
+            "single_price_mode": data["single_price_mode"],
+        }
+
+
+class TariffForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Name"), max_length=80)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Tariff.Kind.choices)
+    tax_rate = forms.DecimalField(
+        label=_("VAT (%)"), min_value=0, max_value=100, decimal_places=2, initial=Decimal("5.5")
+    )
+    public = forms.BooleanField(label=_("Sold online"), required=False, initial=True)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"].strip(),
+            "kind": data["kind"],
+            "tax_rate_bp": int((data["tax_rate"] * 100).to_integral_value()),
+            "public": data["public"],
+            "is_active": data["is_active"],
+        }
+
+
+TariffFormSet = forms.formset_factory(TariffForm, extra=1)
+
+
+# --- Storefront ---------------------------------------------------------------------------
+class SeatChoiceForm(forms.Form):
+    seats = IdListField(label=_("Seats"))
+
+
+class QuantityForm(forms.Form):
+    """Best available in one category, or places in one general-admission zone."""
+
+    category = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    zone = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    quantity = forms.TypedChoiceField(
+        label=_("Number of places"),
+        coerce=int,
+        choices=[(n, str(n)) for n in range(1, 11)],
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("category") and not data.get("zone"):
+            raise forms.ValidationError(_("Choose a category."))
+        return data
+
+
+class BuyerForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        help_text=_("Your tickets are sent to this address."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        help_text=_("Only used if the performance changes."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    newsletter = forms.BooleanField(
+        label=_("I would like to receive the venue's newsletter"), required=False
+    )
