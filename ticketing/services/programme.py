@@ -235,3 +235,37 @@ def ensure_default_tariffs() -> list[Tariff]:
             },
         )
     return list(Tariff.objects.all())
+
+
+@transaction.atomic
+def update_sales_settings(*, actor=None, **values) -> SalesSettings:
+    settings = SalesSettings.current()
+    for name, value in values.items():
+        setattr(settings, name, value)
+    settings.save(update_fields=list(values))
+    record_event(code="ticketing.sales_settings.updated", actor=actor, data=values)
+    return settings
+
+
+@transaction.atomic
+def save_tariffs(*, rows: list[dict], actor=None) -> list[Tariff]:
+    """Update existing tariffs (rows with an id), create the others with a code from the name."""
+    saved = []
+    for order, row in enumerate(rows):
+        row = dict(row)
+        tariff = Tariff.objects.filter(pk=row.pop("id", None) or 0).first()
+        if tariff is not None:
+            for name, value in row.items():
+                setattr(tariff, name, value)
+            tariff.order = order
+            tariff.save(update_fields=[*row, "order"])
+        else:
+            base = slugify(row["name"])[:36] or "tarif"
+            code, n = base, 1
+            while Tariff.objects.filter(code=code).exists():
+                n += 1
+                code = f"{base}-{n}"
+            tariff = Tariff.objects.create(code=code, order=order, **row)
+        saved.append(tariff)
+    record_event(code="ticketing.tariffs.updated", actor=actor, data={"tariffs": len(saved)})
+    return saved

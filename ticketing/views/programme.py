@@ -4,19 +4,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.permissions import capability_required
 from tenants.accounts.roles import user_can
-from tenants.accounts.services import record_event
 from tenants.errors import ParterreError
 from tenants.navigation import NavItem, register
 from ticketing import selectors
@@ -292,40 +289,6 @@ def allocation_release(request, pk: int, allocation_pk: int):
 # --- Tariffs and sales settings -------------------------------------------------------------
 # No service writes these yet: the two functions below are written as services (keyword-only,
 # atomic, audited) to move as they are to ticketing/services/programme.py.
-@transaction.atomic
-def update_sales_settings(*, actor=None, **values) -> SalesSettings:
-    settings = SalesSettings.current()
-    for name, value in values.items():
-        setattr(settings, name, value)
-    settings.save(update_fields=list(values))
-    record_event(code="ticketing.sales_settings.updated", actor=actor, data=values)
-    return settings
-
-
-@transaction.atomic
-def save_tariffs(*, rows: list[dict], actor=None) -> list[Tariff]:
-    """Update existing tariffs (rows with an id), create the others with a code from the name."""
-    saved = []
-    for order, row in enumerate(rows):
-        row = dict(row)
-        tariff = Tariff.objects.filter(pk=row.pop("id", None) or 0).first()
-        if tariff is not None:
-            for name, value in row.items():
-                setattr(tariff, name, value)
-            tariff.order = order
-            tariff.save(update_fields=[*row, "order"])
-        else:
-            base = slugify(row["name"])[:36] or "tarif"
-            code, n = base, 1
-            while Tariff.objects.filter(code=code).exists():
-                n += 1
-                code = f"{base}-{n}"
-            tariff = Tariff.objects.create(code=code, order=order, **row)
-        saved.append(tariff)
-    record_event(code="ticketing.tariffs.updated", actor=actor, data={"tariffs": len(saved)})
-    return saved
-
-
 @capability_required(MANAGE)
 def sales_settings(request):
     programme.ensure_default_tariffs()
@@ -355,12 +318,12 @@ def sales_settings(request):
         ],
     )
     if which == "settings" and settings_form.is_valid():
-        update_sales_settings(actor=request.user, **settings_form.values())
+        programme.update_sales_settings(actor=request.user, **settings_form.values())
         messages.success(request, _("Sales settings saved."))
         return redirect("ticketing:sales_settings")
     if which == "tariffs" and tariffs.is_valid():
         rows = [f.values() | {"id": f.cleaned_data["id"]} for f in tariffs if f.cleaned_data]
-        save_tariffs(rows=rows, actor=request.user)
+        programme.save_tariffs(rows=rows, actor=request.user)
         messages.success(request, _("Tariffs saved."))
         return redirect("ticketing:sales_settings")
     context = {"settings_form": settings_form, "tariffs": tariffs}
