@@ -31,6 +31,7 @@ def parse_po(path: Path) -> list[dict]:
     entries: list[dict] = []
     entry: dict | None = None
     flags: set[str] = set()
+    context: str | None = None
     field = None
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
@@ -42,6 +43,7 @@ def parse_po(path: Path) -> list[dict]:
         if line.startswith("#"):
             continue
         if line.startswith("msgctxt "):
+            context = _unquote(line[len("msgctxt ") :])
             continue
         if line.startswith("msgid "):
             entry = {
@@ -50,7 +52,9 @@ def parse_po(path: Path) -> list[dict]:
                 "msgstr": [],
                 "flags": flags,
                 "line": number,
+                "context": context,
             }
+            context = None
             entries.append(entry)
             flags = set()
             field = "msgid"
@@ -120,10 +124,15 @@ def test_the_compiled_catalogue_matches_the_po():
     """The .mo Django loads is compiled from the current .po (run `make messages` after edits)."""
     with MO_FILE.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
+    def compiled_text(entry) -> str:
+        if entry["context"]:
+            return compiled.pgettext(entry["context"], entry["msgid"])
+        return compiled.gettext(entry["msgid"])
+
     stale = [
         e["msgid"]
         for e in _messages()
-        if e["msgid_plural"] is None and compiled.gettext(e["msgid"]) != e["msgstr"][0]
+        if e["msgid_plural"] is None and compiled_text(e) != e["msgstr"][0]
     ]
     assert not stale, f"django.mo is older than django.po for: {stale}"
 
