@@ -228,18 +228,40 @@ def _tariff_id(code: str) -> int:
     return tariff.pk
 
 
-def _tariffs(data) -> TariffChoice:
-    seat_codes = data.get("seat_tariffs") or {}
-    codes = {data["tariff"], *seat_codes.values()}
-    ids = dict(Tariff.objects.filter(code__in=codes, is_active=True).values_list("code", "pk"))
-    missing = codes - set(ids)
+def _tariff_codes(data) -> set[str]:
+    return {data["tariff"], *(data.get("seat_tariffs") or {}).values()}
+
+
+def _tariff_choice(data, ids: dict[str, int]) -> TariffChoice:
+    missing = _tariff_codes(data) - set(ids)
     if missing:
         raise serializers.ValidationError({"tariff": f"Unknown tariff(s): {sorted(missing)}."})
     try:
-        seats = {int(seat): ids[code] for seat, code in seat_codes.items()}
+        seats = {int(seat): ids[code] for seat, code in (data.get("seat_tariffs") or {}).items()}
     except ValueError as exc:
         raise serializers.ValidationError({"seat_tariffs": "Seat ids must be integers."}) from exc
     return TariffChoice(default=ids[data["tariff"]], seats=seats)
+
+
+def _tariffs(data) -> TariffChoice:
+    codes = _tariff_codes(data)
+    ids = dict(Tariff.objects.filter(code__in=codes, is_active=True).values_list("code", "pk"))
+    return _tariff_choice(data, ids)
+
+
+def _sale(data) -> tuple[Performance, TariffChoice, dict | None]:
+    """The performance, the tariffs asked for and their prices there, in one query (the hot
+    path of an on-sale rush). When something is missing, the usual lookups say what: 404,
+    unknown tariff, or (from the service) no price for these places."""
+    prices = orders.sale_prices(performance_id=data["performance"], codes=_tariff_codes(data))
+    ids = {p.tariff.code: p.tariff_id for p in prices}
+    if not prices or set(ids) != _tariff_codes(data):
+        performance = get_object_or_404(
+            Performance.objects.select_related("layout", "show"), pk=data["performance"]
+        )
+        return performance, _tariffs(data), None
+    by_key = {(p.category_id, p.tariff_id): p for p in prices}
+    return prices[0].category.performance, _tariff_choice(data, ids), by_key
 
 
 def _channel(request) -> str:
@@ -338,7 +360,6 @@ class OrderCreate(APIView):
             else []
         )
         common = {
-            "tariffs": _tariffs(values),
             "buyer": Buyer(**values["buyer"]) if values.get("buyer") else None,
             "payments": payments,
             "channel": _channel(request),
@@ -346,12 +367,19 @@ class OrderCreate(APIView):
             "pay_total_with": "" if payments else payment["method"],
         }
         if values.get("hold"):
-            order = orders.confirm_order(hold_token=values["hold"], **common)
-        else:
-            order = orders.sell(
-                performance=_performance(values["performance"]), request=data.to_request(), **common
+            order = orders.confirm_order(
+                hold_token=values["hold"], tariffs=_tariffs(values), **common
             )
-        order = Order.objects.prefetch_related("tickets__seat", "tickets__tariff").get(pk=order.pk)
+        else:
+            performance, tariffs, prices = _sale(values)
+            order = orders.sell(
+                performance=performance,
+                request=data.to_request(),
+                tariffs=tariffs,
+                prices=prices,
+                **common,
+            )
+        # The service hands the order back with its tickets (seats, tariffs) in hand.
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 

@@ -185,8 +185,11 @@ def authenticate_token(key: str) -> ApiToken | None:
     if token is None:
         return None
     now = timezone.now()
-    # Touch at most once a minute: API calls must not all write the same row.
-    ApiToken.objects.filter(pk=token.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timezone.timedelta(minutes=1))
-    ).update(last_used_at=now)
+    # Touch at most once a minute: API calls must not all write the same row, and most need
+    # no statement at all for it (the row just read says whether a minute has passed).
+    stale = now - timezone.timedelta(minutes=1)
+    if token.last_used_at is None or token.last_used_at < stale:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
+        ).update(last_used_at=now)
     return token

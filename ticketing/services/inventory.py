@@ -3,17 +3,26 @@ every status change is one conditional UPDATE, checked by its row count.
 
 Lock order when several kinds of rows are touched in one transaction: hold → performance seats
 (by id) → performance zones (by id). Nothing here reads a row and writes it back later.
+
+Hot path (an on-sale rush): nothing every order writes is shared by all orders (no counter row
+per performance), the venue's SalesSettings come from the cache, and best-available skips
+seats another transaction is taking instead of queueing behind it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from tenants.accounts.services import record_event
 from ticketing.errors import (
@@ -43,6 +52,18 @@ MAX_PER_HOLD = 20
 # Free, or held by a cart whose time is up. The clock is the application's (a parameter, not
 # SQL now()), so that every expiry decision uses the same clock, frozen clocks in tests included.
 TAKEABLE = "(status = 'available' OR (status = 'held' AND hold_expires_at <= %s))"
+# Where taken seats go: into a cart until it expires (hold id and expiry follow as parameters),
+# or straight into an order (a hold and its confirmation in one transaction).
+INTO_HOLD = "status = 'held', hold_id = %s, hold_expires_at = %s"
+INTO_ORDER = "status = 'sold', hold_id = NULL, hold_expires_at = NULL"
+# Best-available choices tried per request before answering "selling fast, try again".
+BEST_AVAILABLE_ATTEMPTS = 8
+SALES_SETTINGS_KEY = "ticketing:sales_settings"  # the cache's KEY_FUNCTION adds the schema
+SALES_SETTINGS_SECONDS = 300
+
+# (seat id, price category id, seat label) of each seat taken.
+TakenSeat = tuple[int, int, str]
+TAKEABLE_PS = "(ps.status = 'available' OR (ps.status = 'held' AND ps.hold_expires_at <= %s))"
 
 
 @dataclass
@@ -52,6 +73,37 @@ class HoldRequest:
     best_available: int = 0  # number of seats chosen by best_available()
     category_id: int | None = None  # restrict best available to a price category
     wheelchair: int = 0
+
+
+def sales_settings() -> SalesSettings:
+    """The venue's SalesSettings, from the cache: every hold and order needs them, and they
+    change a few times a year. Dropped from the cache when saved or deleted (below)."""
+    try:
+        found = cache.get(SALES_SETTINGS_KEY)
+    except Exception:  # the cache is an optimisation: without it, read the table
+        found = None
+    if isinstance(found, SalesSettings):
+        return found
+    current = SalesSettings.current()
+    with contextlib.suppress(Exception):  # same: the next call reads the table again
+        cache.set(SALES_SETTINGS_KEY, current, SALES_SETTINGS_SECONDS)
+    return current
+
+
+@receiver([post_save, post_delete], sender=SalesSettings)
+def _forget_sales_settings(**kwargs) -> None:
+    schema = connection.schema_name
+
+    def forget() -> None:
+        if connection.schema_name == schema:
+            cache.delete(SALES_SETTINGS_KEY)
+        else:
+            with schema_context(schema):
+                cache.delete(SALES_SETTINGS_KEY)
+
+    forget()
+    # Again once committed: a request may have cached the old row before the commit.
+    transaction.on_commit(forget)
 
 
 def check_on_sale(performance: Performance, *, box_office: bool = False) -> None:
@@ -71,7 +123,7 @@ def check_on_sale(performance: Performance, *, box_office: bool = False) -> None
         raise NotOnSale(_("Online sales for this performance are closed."))
 
 
-def _validate(request: HoldRequest) -> int:
+def validate_request(request: HoldRequest) -> int:
     if any(q <= 0 for q in request.zones.values()):
         raise InvalidRequest(_("Quantities must be positive."), field="zones")
     if request.best_available < 0 or request.wheelchair < 0:
@@ -99,9 +151,9 @@ def create_hold(
     box_office: bool = False,
 ) -> Hold:
     """Reserve seats and places for `SalesSettings.hold_minutes`; all or nothing."""
-    _validate(request)
+    validate_request(request)
     check_on_sale(performance, box_office=box_office)
-    minutes = SalesSettings.current().hold_minutes
+    minutes = sales_settings().hold_minutes
     expires_at = timezone.now() + timedelta(minutes=minutes)
     hold = Hold.objects.create(
         performance=performance,
@@ -111,35 +163,47 @@ def create_hold(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     if request.seat_ids:
-        _take_seats(performance.pk, hold, request.seat_ids, allow_allocated)
+        take_seats(performance.pk, request.seat_ids, hold=hold, allow_allocated=allow_allocated)
     if request.best_available:
-        _take_best_available(performance, hold, request)
+        take_best_available(performance, request, hold=hold)
     for zone_id, quantity in sorted(request.zones.items()):
         _take_places(performance.pk, hold, zone_id, quantity)
     return hold
 
 
-def _take_seats(
-    performance_id: int, hold: Hold, seat_ids: list[int], allow_allocated: bool
-) -> None:
+def _into(hold: Hold | None) -> tuple[str, list]:
+    return (INTO_ORDER, []) if hold is None else (INTO_HOLD, [hold.pk, hold.expires_at])
+
+
+def take_seats(
+    performance_id: int, seat_ids: list[int], *, hold: Hold | None, allow_allocated: bool = False
+) -> list[TakenSeat]:
+    """Take these seats for `hold`, or straight into an order when `hold` is None: all or
+    none. A seat another transaction is taking is waited for (it is probably gone then)."""
     if UNSAFE_READ_THEN_WRITE:
         return _take_seats_unsafely(performance_id, hold, seat_ids)
-    allocated = "" if allow_allocated else "AND allocation_id IS NULL"
+    allocated = "" if allow_allocated else "AND ps.allocation_id IS NULL"
+    into, into_params = _into(hold)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE ticketing_performanceseat SET status = 'held', hold_id = %s, "  # noqa: S608
-            f"hold_expires_at = %s WHERE performance_id = %s AND seat_id = ANY(%s) "
-            f"AND {TAKEABLE} {allocated} RETURNING seat_id",
-            [hold.pk, hold.expires_at, performance_id, list(seat_ids), timezone.now()],
+            f"UPDATE ticketing_performanceseat ps SET {into} FROM ticketing_seat s "  # noqa: S608
+            f"WHERE s.id = ps.seat_id AND ps.performance_id = %s AND ps.seat_id = ANY(%s) "
+            f"AND {TAKEABLE_PS} {allocated} RETURNING ps.seat_id, ps.category_id, s.label",
+            [*into_params, performance_id, list(seat_ids), timezone.now()],
         )
-        taken = {row[0] for row in cursor.fetchall()}
+        taken = cursor.fetchall()
     if len(taken) != len(seat_ids):
-        missing = sorted(set(seat_ids) - taken)
+        missing = sorted(set(seat_ids) - {row[0] for row in taken})
         raise SeatsUnavailable(seats=[str(s) for s in missing])
+    return taken
 
 
-def _take_seats_unsafely(performance_id: int, hold: Hold, seat_ids: list[int]) -> None:
-    rows = PerformanceSeat.objects.filter(performance_id=performance_id, seat_id__in=seat_ids)
+def _take_seats_unsafely(
+    performance_id: int, hold: Hold | None, seat_ids: list[int]
+) -> list[TakenSeat]:
+    rows = PerformanceSeat.objects.filter(
+        performance_id=performance_id, seat_id__in=seat_ids
+    ).select_related("seat")
     now = timezone.now()
     free = [
         ps.pk
@@ -150,14 +214,29 @@ def _take_seats_unsafely(performance_id: int, hold: Hold, seat_ids: list[int]) -
     if len(free) != len(seat_ids):
         raise SeatsUnavailable()
     time.sleep(0.01)  # widen the window between the check and the write, as real load does
-    PerformanceSeat.objects.filter(pk__in=free).update(
-        status=PerformanceSeat.Status.HELD, hold=hold, hold_expires_at=hold.expires_at
-    )
+    if hold is None:
+        PerformanceSeat.objects.filter(pk__in=free).update(
+            status=PerformanceSeat.Status.SOLD, hold=None, hold_expires_at=None
+        )
+    else:
+        PerformanceSeat.objects.filter(pk__in=free).update(
+            status=PerformanceSeat.Status.HELD, hold=hold, hold_expires_at=hold.expires_at
+        )
+    return [(ps.seat_id, ps.category_id, ps.seat.label) for ps in rows]
 
 
 def best_available_candidates(
     performance: Performance, *, category_id: int | None = None, allow_allocated: bool = False
 ) -> list[bestseat.Candidate]:
+    rows = _candidate_rows(performance, category_id=category_id, allow_allocated=allow_allocated)
+    return [bestseat.Candidate(*row) for row in rows]
+
+
+def _candidate_rows(
+    performance: Performance, *, category_id: int | None = None, allow_allocated: bool = False
+) -> list[tuple]:
+    """The free seats as bestseat.Candidate fields: (id, section, row, number, x, y, rank,
+    wheelchair, companion)."""
     extra = [] if category_id is None else [category_id]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -170,33 +249,80 @@ def best_available_candidates(
             f"{'AND ps.category_id = %s' if category_id is not None else ''}",
             [performance.pk, timezone.now(), *extra],
         )
-        return [bestseat.Candidate(*row) for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
-def _take_best_available(performance: Performance, hold: Hold, request: HoldRequest) -> None:
-    """Choose, then take with a conditional update; if someone was faster, choose again."""
+def _choose(rows: list[tuple], request: HoldRequest, stage_y: float) -> bestseat.Choice | None:
+    """bestseat.choose over these free seats, trying first only the rows that hold a free
+    seat of the best rank left, which is a third of the hall when ranks go by thirds.
+
+    Same answer as over every row: a window's score starts with the worst rank in it and the
+    rest of it is worked out within its row (runs, centre, strands), so when those rows have
+    side-by-side seats all of the best rank, the best window of the hall is among them."""
+    if not request.wheelchair:
+        usual = [r for r in rows if not (r[7] or r[8])]  # what choose() looks at by default
+        if usual:
+            best_rank = min(r[6] for r in usual)
+            keys = {(r[1], r[2]) for r in usual if r[6] == best_rank}
+            front = [bestseat.Candidate(*r) for r in rows if (r[1], r[2]) in keys]
+            choice = bestseat.choose(front, request.best_available, stage_y=stage_y)
+            ranks = {c.id: c.rank for c in front}
+            if (
+                choice is not None
+                and choice.contiguous
+                and max(ranks[i] for i in choice.ids) == best_rank
+            ):
+                return choice
+    return bestseat.choose(
+        [bestseat.Candidate(*r) for r in rows],
+        request.best_available,
+        stage_y=stage_y,
+        wheelchair=request.wheelchair,
+    )
+
+
+def take_best_available(
+    performance: Performance, request: HoldRequest, *, hold: Hold | None
+) -> list[TakenSeat]:
+    """Choose the best seats, then take them for `hold` (or straight into an order).
+
+    In a rush every buyer's first choice is the same few seats. A seat another transaction is
+    taking right now is skipped (SKIP LOCKED) rather than waited for, and the choice is made
+    again without those seats, from the same list of free seats: buyers spread over the hall
+    instead of queueing behind each other. Each attempt is all or nothing, under a savepoint
+    that lets go of the seats it locked if it failed.
+    """
     stage_y = performance.layout.stage_y
-    for _attempt in range(4):
-        candidates = best_available_candidates(performance, category_id=request.category_id)
-        choice = bestseat.choose(
-            candidates, request.best_available, stage_y=stage_y, wheelchair=request.wheelchair
-        )
+    candidates = _candidate_rows(performance, category_id=request.category_id)
+    refused: set[int] = set()
+    into, into_params = _into(hold)
+    for _attempt in range(BEST_AVAILABLE_ATTEMPTS):
+        pool = [r for r in candidates if r[0] not in refused] if refused else candidates
+        choice = _choose(pool, request, stage_y)
         if choice is None:
+            if refused:  # the refused seats may yet come back on sale
+                break
             raise NotEnoughPlaces(
                 _("Not enough seats left together for %(n)s people.")
                 % {"n": request.best_available}
             )
-        with transaction.atomic(), connection.cursor() as cursor:
+        savepoint = transaction.savepoint()
+        with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE ticketing_performanceseat SET status = 'held', hold_id = %s, "  # noqa: S608
-                f"hold_expires_at = %s WHERE id = ANY(%s) AND {TAKEABLE} "
-                "AND allocation_id IS NULL RETURNING id",
-                [hold.pk, hold.expires_at, choice.ids, timezone.now()],
+                "WITH free AS (SELECT id FROM ticketing_performanceseat "  # noqa: S608
+                f"WHERE id = ANY(%s) AND {TAKEABLE} AND allocation_id IS NULL "
+                f"FOR UPDATE SKIP LOCKED) UPDATE ticketing_performanceseat ps SET {into} "
+                "FROM ticketing_seat s WHERE s.id = ps.seat_id "
+                "AND ps.id IN (SELECT id FROM free) AND (SELECT count(*) FROM free) = %s "
+                "RETURNING ps.seat_id, ps.category_id, s.label",
+                [choice.ids, timezone.now(), *into_params, len(choice.ids)],
             )
-            if cursor.rowcount == len(choice.ids):
-                return
-            # Lost a race for some seats: undo this attempt (savepoint) and choose again.
-            transaction.set_rollback(True)
+            taken = cursor.fetchall()
+        if len(taken) == len(choice.ids):
+            return taken
+        # Someone was faster for some of these seats: let go of the others, choose again.
+        transaction.savepoint_rollback(savepoint)
+        refused.update(choice.ids)
     raise SeatsUnavailable(_("Seats are selling fast: please try again."))
 
 
@@ -279,7 +405,7 @@ def lock_active_hold(token) -> Hold:
     """Lock a cart for confirmation; refuse it if it is gone or its time is up."""
     hold = (
         Hold.objects.select_for_update(of=("self",))
-        .select_related("performance")
+        .select_related("performance__show")
         .filter(token=token)
         .first()
     )

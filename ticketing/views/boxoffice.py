@@ -1,3 +1,139 @@
-from django.urls import path  # noqa: F401
+"""Box office: the counter sells a performance in one screen (places, buyer, payment), then
+prints a receipt. Keyboard first; HTMX refreshes the places and the buyer search."""
 
-urlpatterns: list = []
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from crm.selectors import search_contacts
+from tenants.accounts.permissions import capability_required
+from tenants.navigation import NavItem, register
+from ticketing.errors import ParterreError, SeatsUnavailable
+from ticketing.forms_boxoffice import COUNTER_METHOD_CHOICES, SaleContext, SaleForm, board
+from ticketing.models import Order, Payment, Performance
+from ticketing.selectors import upcoming_performances
+from ticketing.services import orders
+
+register(
+    NavItem(
+        key="box_office",
+        label=_("Box office"),
+        url_name="ticketing:boxoffice",
+        capability="sales.sell",
+        order=10,
+    )
+)
+LAST_SALE = "boxoffice_last_sale"  # session key: the change to give, shown on the receipt
+
+
+def _performance(pk: int) -> Performance:
+    return get_object_or_404(Performance.objects.select_related("show", "layout__hall"), pk=pk)
+
+
+def _render_sale(request, form: SaleForm, *, status: int = 200, template="sale.html"):
+    context = {
+        "performance": form.ctx.performance,
+        "ctx": form.ctx,
+        "form": form,
+        "methods": COUNTER_METHOD_CHOICES,
+    }
+    return render(request, f"ticketing/boxoffice/{template}", context, status=status)
+
+
+@capability_required("sales.sell")
+def home(request):
+    performances = board(list(upcoming_performances()[:60]))
+    return render(request, "ticketing/boxoffice/home.html", {"performances": performances})
+
+
+@capability_required("sales.sell")
+def sale(request, pk: int):
+    performance = _performance(pk)
+    data = request.POST if request.method == "POST" else None
+    form = SaleForm(data, ctx=SaleContext.load(performance))
+    if not form.is_valid():
+        return _render_sale(request, form, status=400 if form.bound else 200)
+    try:
+        order = orders.sell(
+            performance=performance,
+            request=form.hold_request,
+            tariffs=form.tariffs,
+            buyer=form.buyer_form.buyer(),
+            payments=form.payments,
+            channel="box_office",
+            actor=request.user,
+        )
+    except ParterreError as error:
+        # Nothing was written (one transaction); show the places as they are now.
+        form.ctx = SaleContext.load(performance)
+        if isinstance(error, SeatsUnavailable):
+            form.seats_taken(error.seats)
+        elif error.field in form.buyer_form.fields:
+            form.buyer_form.add_error(error.field, error.message)
+        else:
+            form.add_error(error.field, error.message)
+        return _render_sale(request, form, status=error.http_status)
+    request.session[LAST_SALE] = {"order": order.pk, "change_cents": form.change_cents}
+    return redirect("ticketing:boxoffice_receipt", pk=order.pk)
+
+
+@require_POST
+@capability_required("sales.sell")
+def places(request, pk: int):
+    """Find best seats, add seats by label or remove one, without selling: re-renders the
+    places block (the whole page without JavaScript)."""
+    form = SaleForm(request.POST, ctx=SaleContext.load(_performance(pk)))
+    form.apply_action(request.POST)
+    template = "_places.html" if request.htmx else "sale.html"
+    return _render_sale(request, form, template=template)
+
+
+@require_GET
+@capability_required("sales.sell")
+def buyers(request):
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "ticketing/boxoffice/_buyers.html",
+        {"contacts": search_contacts(query), "query": query.strip()},
+    )
+
+
+@capability_required("sales.sell")
+def receipt(request, pk: int):
+    order = get_object_or_404(Order.objects.select_related("contact", "sold_by"), pk=pk)
+    tickets = list(
+        order.tickets.select_related(
+            "performance__show",
+            "performance__layout__hall",
+            "seat",
+            "tariff",
+            "performance_zone__zone",
+        )
+    )
+    payments = list(order.payments.all())
+    last = request.session.get(LAST_SALE) or {}
+    change = last.get("change_cents", 0) if last.get("order") == order.pk else 0
+    cash = sum(p.amount_cents for p in payments if p.method == Payment.Method.CASH)
+    return render(
+        request,
+        "ticketing/boxoffice/receipt.html",
+        {
+            "order": order,
+            "tickets": tickets,
+            "payments": payments,
+            "change_cents": change,
+            "cash_tendered": cash + change,
+            "performance": tickets[0].performance if tickets else None,
+        },
+    )
+
+
+urlpatterns = [
+    path("", home, name="boxoffice"),
+    path("<int:pk>/", sale, name="boxoffice_sale"),
+    path("<int:pk>/places/", places, name="boxoffice_places"),
+    path("buyers/", buyers, name="boxoffice_buyers"),
+    path("receipt/<int:pk>/", receipt, name="boxoffice_receipt"),
+]

@@ -1,0 +1,133 @@
+"""Round trips to PostgreSQL for one API order (hold and confirm in one call): the on-sale
+rush (`manage.py bench_onsale`) is bound by them, so each one added must be a decision.
+
+Counted as the server sees them, middleware included. Inside the test's transaction the
+order's own transaction shows as SAVEPOINT … RELEASE SAVEPOINT, the same two round trips as
+BEGIN … COMMIT in production. The venue's SalesSettings come from the cache, so each test
+places one order first to fill it.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tenants.accounts.models import User
+from tenants.accounts.services import create_api_token
+from tests.helpers import host_for, in_venue
+from ticketing.models import Seat
+
+pytestmark = pytest.mark.django_db
+
+# SET search_path (public), host → venue, SET search_path (venue), token; the performance
+# with the prices of the tariffs asked for; BEGIN, the seats (one conditional UPDATE), the
+# cart (recorded confirmed), order, tickets, payment and order event (one INSERT), COMMIT.
+MAX_CHOSEN_SEATS = 9
+# … plus the free seats to choose from, and the savepoint each attempt takes under.
+MAX_BEST_AVAILABLE = 11
+# … plus the CRM (crm.services): the buyer's contact, found or created with its timeline
+# (5 statements), and the purchase, recorded once (6).
+MAX_WITH_A_NEW_BUYER = 22
+
+
+@pytest.fixture
+def api(venue_a, make_staff):
+    user = make_staff(venue_a, User.Role.BOX_OFFICE)
+    with in_venue(venue_a):
+        _token, key = create_api_token(name="round trips", user=user, actor=user)
+    return Client(HTTP_HOST=host_for(venue_a), HTTP_AUTHORIZATION=f"Token {key}")
+
+
+@pytest.fixture
+def seat_ids(venue_a, performance):
+    with in_venue(venue_a):
+        return list(
+            Seat.objects.filter(section__layout=performance.layout)
+            .order_by("row", "number")
+            .values_list("id", flat=True)
+        )
+
+
+def _order(api, performance, **places):
+    body = {"performance": performance.pk, "tariff": "plein", "payment": {"method": "offline_test"}}
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post("/api/v1/orders/", {**body, **places}, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    return response.json(), [q["sql"] for q in queries.captured_queries]
+
+
+def summary(sql: str) -> str:
+    """`INSERT ticketing_order`, `UPDATE ticketing_performanceseat`, `SAVEPOINT` …"""
+    words = re.sub(r'["(]', " ", sql).split()
+    verb = words[0].upper()
+    if verb in ("SAVEPOINT", "RELEASE", "SET"):
+        return " ".join(words[:2]) if verb == "SET" else verb
+    if verb == "WITH" and "SKIP LOCKED" in sql:  # best available: WITH free AS (…) UPDATE
+        return "UPDATE ticketing_performanceseat (skip locked)"
+    if verb == "WITH":  # several INSERTs in one statement
+        tables = re.findall(r'INSERT INTO "(\w+)"', sql)
+        return "INSERT " + " ".join(tables)
+    table = next(
+        (w for w in words[1:] if w.startswith(("ticketing_", "crm_", "accounts_", "tenants_"))),
+        "?",
+    )
+    return f"{verb} {table}"
+
+
+def _listing(queries: list[str]) -> str:
+    return "\n".join(f"{n:>2}. {summary(q)}" for n, q in enumerate(queries, 1))
+
+
+def test_an_order_for_chosen_seats(api, performance, seat_ids):
+    _order(api, performance, seats=seat_ids[:1])  # fills the settings cache, touches the token
+    body, queries = _order(api, performance, seats=seat_ids[1:3])
+    assert len(queries) <= MAX_CHOSEN_SEATS, _listing(queries)
+    assert [summary(q) for q in queries] == [
+        "SET search_path",
+        "SELECT tenants_domain",
+        "SET search_path",
+        "SELECT accounts_apitoken",
+        "SELECT ticketing_price",
+        "SAVEPOINT",
+        "UPDATE ticketing_performanceseat",
+        "INSERT ticketing_hold ticketing_order ticketing_ticket ticketing_payment "
+        "ticketing_orderevent",
+        "RELEASE",
+    ], _listing(queries)
+    # The answer is built from the rows just written: seat labels and tariffs included.
+    assert sorted(t["seat"] for t in body["tickets"]) == ["A2", "A3"]
+    assert {t["tariff"] for t in body["tickets"]} == {"plein"} and body["status"] == "paid"
+
+
+def test_an_order_for_best_available_seats(api, performance, seat_ids):
+    _order(api, performance, seats=seat_ids[:1])
+    body, queries = _order(api, performance, best_available=3)
+    assert len(queries) <= MAX_BEST_AVAILABLE, _listing(queries)
+    assert len(body["tickets"]) == 3
+
+
+def test_an_order_with_a_buyer(api, performance, seat_ids):
+    _order(api, performance, seats=seat_ids[:1])
+    body, queries = _order(
+        api,
+        performance,
+        seats=seat_ids[1:3],
+        buyer={"email": "lea@example.fr", "first_name": "Léa", "last_name": "Martin"},
+    )
+    assert len(queries) <= MAX_WITH_A_NEW_BUYER, _listing(queries)
+    assert body["contact"] is not None
+
+
+def test_no_row_shared_by_every_order_is_written(api, performance, seat_ids):
+    """A counter per performance (or any row every order updates) would make the orders of
+    a rush wait for each other: an order updates its seats and nothing else."""
+    _order(api, performance, seats=seat_ids[:1])
+    for places in ({"seats": seat_ids[1:3]}, {"best_available": 2}):
+        _body, queries = _order(api, performance, **places)
+        updates = [summary(q) for q in queries if summary(q).startswith("UPDATE")]
+        assert updates == [
+            "UPDATE ticketing_performanceseat"
+            + (" (skip locked)" if "best_available" in places else "")
+        ], _listing(queries)

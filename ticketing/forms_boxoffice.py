@@ -1,0 +1,890 @@
+"""Input of the box-office and order screens: parse and check what the counter typed, quote the
+amounts to show before anything is written, then hand services their arguments.
+
+Nothing here writes: `orders.sell`, `refund_order`, `exchange_tickets`… decide and record.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.models import Contact
+from ticketing.models import (
+    Order,
+    Payment,
+    Performance,
+    PerformanceSeat,
+    PerformanceZone,
+    Price,
+    PriceCategory,
+    SalesSettings,
+    Ticket,
+)
+from ticketing.selectors import seat_map, upcoming_performances
+from ticketing.services import bestseat, inventory
+from ticketing.services.inventory import HoldRequest
+from ticketing.services.orders import Buyer, PaymentSpec, TariffChoice
+from ticketing.templatetags.ticketing_ui import money
+
+# The counter's payment methods, in the order of their shortcuts (Alt+1 … Alt+4).
+COUNTER_METHODS = [
+    Payment.Method.CASH,
+    Payment.Method.CARD_COUNTER,
+    Payment.Method.CHEQUE,
+    Payment.Method.VOUCHER,
+]
+COUNTER_METHOD_CHOICES = [(m.value, m.label) for m in COUNTER_METHODS]
+MAX_PLACES = inventory.MAX_PER_HOLD
+
+
+def parse_money(text: str | None) -> int | None:
+    """ "12", "12,5", "12.50 €" → cents; "" → None. Raises ValueError on anything else."""
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text or "").replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(text)
+    return int(amount * 100)
+
+
+def cents_to_input(cents: int | None) -> str:
+    return "" if cents is None else f"{cents // 100},{cents % 100:02d}"
+
+
+def _int(value, default: int = 0) -> int:
+    """A posted whole number; `default` when blank, -1 (reported as invalid) when not one."""
+    text = "" if value is None else str(value).strip()
+    try:
+        return int(text) if text else default
+    except ValueError:
+        return -1
+
+
+# --- What the sale screen knows about a performance -------------------------------------
+@dataclass
+class PriceOption:
+    tariff_id: int
+    name: str
+    amount_cents: int
+    fee_cents: int
+    public: bool
+
+
+@dataclass
+class ZoneInfo:
+    id: int  # PerformanceZone id
+    name: str
+    available: int
+    capacity: int
+
+
+@dataclass
+class CategoryInfo:
+    id: int
+    name: str
+    color: str
+    prices: list[PriceOption]
+    free: int = 0  # seats best-available may take
+    set_aside: int = 0  # free seats kept in an allocation (the counter may pick them)
+    capacity: int = 0  # seats (standing zones apart)
+    zones: list[ZoneInfo] = field(default_factory=list)
+
+    def price(self, tariff_id: int) -> PriceOption | None:
+        return next((p for p in self.prices if p.tariff_id == tariff_id), None)
+
+    @property
+    def seated(self) -> bool:
+        return self.capacity > 0
+
+    @property
+    def prices_json(self) -> str:
+        """For the live total: tariff id -> [price, fee] in cents."""
+        return json.dumps({p.tariff_id: [p.amount_cents, p.fee_cents] for p in self.prices})
+
+    def as_map_dict(self) -> dict:
+        """The shape the seat map partial expects."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "color": self.color,
+            "available": self.free + self.set_aside + sum(z.available for z in self.zones),
+            "prices": [{"amount_cents": p.amount_cents, "public": p.public} for p in self.prices],
+        }
+
+
+@dataclass
+class SaleContext:
+    performance: Performance
+    categories: list[CategoryInfo]
+    seats: dict[int, dict]  # Seat id -> seat_map() row (staff view: allocations included)
+    currency: str
+    tariffs: list[tuple[int, str]]  # every tariff priced for this performance, in order
+    default_tariff_id: int | None
+
+    @classmethod
+    def load(cls, performance: Performance) -> SaleContext:
+        fees = SalesSettings.current()
+        prices = Price.objects.select_related("tariff").filter(tariff__is_active=True)
+        categories = PriceCategory.objects.filter(performance=performance).prefetch_related(
+            Prefetch("prices", queryset=prices.order_by("tariff__order", "tariff__name"))
+        )
+        infos = {
+            c.pk: CategoryInfo(
+                id=c.pk,
+                name=c.name,
+                color=c.color,
+                prices=[
+                    PriceOption(
+                        p.tariff_id,
+                        p.tariff.name,
+                        p.amount_cents,
+                        fees.fee_for(p.amount_cents),
+                        p.tariff.public,
+                    )
+                    for p in c.prices.all()
+                ],
+            )
+            for c in categories
+        }
+        seats = {s["id"]: s for s in seat_map(performance, for_staff=True)}
+        for seat in seats.values():
+            info = infos.get(seat["category"])
+            if info is None or seat["status"] == "unavailable":
+                continue
+            info.capacity += 1
+            if seat["status"] == "available":
+                if seat["allocation"]:
+                    info.set_aside += 1
+                else:
+                    info.free += 1
+        for zone in PerformanceZone.objects.filter(performance=performance).select_related("zone"):
+            info = infos.get(zone.category_id)
+            if info is not None:
+                info.zones.append(ZoneInfo(zone.pk, zone.zone.name, zone.available, zone.capacity))
+        tariffs: dict[int, tuple[str, bool]] = {}
+        for info in infos.values():
+            for p in info.prices:
+                tariffs.setdefault(p.tariff_id, (p.name, p.public))
+        everywhere = [
+            t
+            for t, (_name, public) in tariffs.items()
+            if public and all(i.price(t) for i in infos.values())
+        ]
+        default = everywhere or [t for t, (_n, pub) in tariffs.items() if pub] or list(tariffs)
+        return cls(
+            performance=performance,
+            categories=list(infos.values()),
+            seats=seats,
+            currency=fees.currency,
+            tariffs=[(t, name) for t, (name, _p) in tariffs.items()],
+            default_tariff_id=default[0] if default else None,
+        )
+
+    def category(self, category_id) -> CategoryInfo | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def zone(self, zone_id: int) -> tuple[CategoryInfo, ZoneInfo] | None:
+        for c in self.categories:
+            for z in c.zones:
+                if z.id == zone_id:
+                    return c, z
+        return None
+
+    def seat_by_label(self, label: str) -> dict | None:
+        wanted = label.strip().upper()
+        return next((s for s in self.seats.values() if s["label"].upper() == wanted), None)
+
+    @property
+    def map_categories(self) -> list[dict]:
+        return [c.as_map_dict() for c in self.categories]
+
+    @property
+    def seat_list(self) -> list[dict]:
+        return list(self.seats.values())
+
+    @property
+    def has_seats(self) -> bool:
+        return bool(self.seats)
+
+
+def suggest_seats(
+    ctx: SaleContext, *, category_id: int, quantity: int, exclude: list[int]
+) -> tuple[list[int], bool]:
+    """The best `quantity` free seats of a category (Seat ids) and whether they sit together,
+    chosen like the sale would, without taking them: the counter shows them to the buyer."""
+    taken = set(
+        PerformanceSeat.objects.filter(
+            performance=ctx.performance, seat_id__in=exclude
+        ).values_list("id", flat=True)
+    )
+    candidates = [
+        c
+        for c in inventory.best_available_candidates(ctx.performance, category_id=category_id)
+        if c.id not in taken
+    ]
+    choice = bestseat.choose(candidates, quantity, stage_y=ctx.performance.layout.stage_y)
+    if choice is None:
+        return [], False
+    ids = dict(PerformanceSeat.objects.filter(pk__in=choice.ids).values_list("id", "seat_id"))
+    return [ids[i] for i in choice.ids], choice.contiguous
+
+
+# --- Buyer ------------------------------------------------------------------------------
+class BuyerForm(forms.Form):
+    contact = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=30, required=False)
+    postcode = forms.CharField(label=gettext_lazy("Postcode"), max_length=20, required=False)
+    newsletter = forms.BooleanField(label=gettext_lazy("Wants the newsletter"), required=False)
+
+    def clean_contact(self) -> Contact | None:
+        pk = self.cleaned_data.get("contact")
+        if not pk:
+            return None
+        contact = Contact.objects.filter(pk=pk).first()
+        if contact is None:
+            raise forms.ValidationError(_("This contact no longer exists: search again."))
+        return contact
+
+    def buyer(self) -> Buyer | None:
+        """None for an anonymous counter buyer (nothing typed)."""
+        data = self.cleaned_data
+        contact = data.get("contact")
+        if contact is not None:
+            return Buyer(contact_id=contact.pk)
+        typed = [data.get(k) for k in ("first_name", "last_name", "email", "phone", "postcode")]
+        if not any(typed):
+            return None
+        return Buyer(
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            phone=data["phone"],
+            postcode=data["postcode"],
+            newsletter=True if data["newsletter"] else None,
+        )
+
+
+# --- The sale -----------------------------------------------------------------------------
+@dataclass
+class SeatLine:
+    seat: dict
+    category: CategoryInfo | None
+    tariff_id: int | None
+    is_new: bool = False
+
+    @property
+    def price(self) -> PriceOption | None:
+        return self.category.price(self.tariff_id) if self.category and self.tariff_id else None
+
+
+@dataclass
+class PaymentLine:
+    method: str = Payment.Method.CASH
+    amount: str = ""
+    reference: str = ""
+    cents: int | None = None
+
+
+class SaleForm:
+    """The whole counter sale in one POST: places, tariffs, buyer, payment lines.
+
+    Places: `seats` (Seat ids, from the seat map), `tariff_<seat id>`, `best_<category id>`
+    (best available, one category per sale), `zone_<performance zone id>` (standing places);
+    `tariff` is the tariff of best-available and standing places.
+    Payment lines: `pay_method`, `pay_amount` (blank = the rest), `pay_reference`, repeated.
+    Cash may exceed what is due: the difference is the change to give back.
+    """
+
+    def __init__(self, data=None, *, ctx: SaleContext):
+        self.ctx = ctx
+        self.bound = data is not None
+        self.data = data
+        self.buyer_form = BuyerForm(data)
+        self.errors: dict[str, list[str]] = {}
+        self.notices: list[str] = []
+        self.default_tariff_id = ctx.default_tariff_id
+        self.lines: list[SeatLine] = []
+        self.best: dict[int, int] = {}
+        self.zones: dict[int, int] = {}
+        self.payment_lines = [PaymentLine()]
+        self.total_cents: int | None = 0
+        self.payments: list[PaymentSpec] = []
+        self.change_cents = 0
+        self.focus = 0  # Seat id whose tariff gets the focus after a find/add
+        if self.bound:
+            self._parse_places()
+            self._parse_payments()
+
+    # Parsing
+    def add_error(self, key: str | None, message: str) -> None:
+        self.errors.setdefault(key or "__all__", []).append(str(message))
+
+    def _parse_places(self) -> None:
+        data, ctx = self.data, self.ctx
+        tariff = _int(data.get("tariff"), ctx.default_tariff_id or 0)
+        if tariff in dict(ctx.tariffs):
+            self.default_tariff_id = tariff
+        seat_ids = []
+        for raw in data.getlist("seats"):
+            seat_id = _int(raw)
+            if seat_id not in ctx.seats:
+                self.add_error("seats", _("Unknown seat: reload the page."))
+            elif seat_id not in seat_ids:
+                seat_ids.append(seat_id)
+        for seat_id in seat_ids:
+            self._add_line(seat_id, _int(data.get(f"tariff_{seat_id}"), 0))
+        for category in ctx.categories:
+            n = _int(data.get(f"best_{category.id}"))
+            if n < 0:
+                self.add_error("best", _("Quantities are whole numbers, 0 or more."))
+            elif n:
+                self.best[category.id] = n
+            for zone in category.zones:
+                q = _int(data.get(f"zone_{zone.id}"))
+                if q < 0:
+                    self.add_error("best", _("Quantities are whole numbers, 0 or more."))
+                elif q:
+                    self.zones[zone.id] = q
+
+    def _add_line(self, seat_id: int, tariff_id: int = 0, *, is_new: bool = False) -> None:
+        if any(line.seat["id"] == seat_id for line in self.lines):
+            return
+        seat = self.ctx.seats[seat_id]
+        category = self.ctx.category(seat["category"])
+        if category and not category.price(tariff_id):
+            tariff_id = self.default_tariff_id or 0
+            if not category.price(tariff_id):
+                public = [p for p in category.prices if p.public] or category.prices
+                tariff_id = public[0].tariff_id if public else 0
+        self.lines.append(SeatLine(seat, category, tariff_id or None, is_new))
+
+    def _parse_payments(self) -> None:
+        methods = self.data.getlist("pay_method")
+        amounts = self.data.getlist("pay_amount")
+        references = self.data.getlist("pay_reference")
+        lines = []
+        for i, method in enumerate(methods):
+            line = PaymentLine(
+                method=method,
+                amount=(amounts[i] if i < len(amounts) else "").strip(),
+                reference=(references[i] if i < len(references) else "").strip(),
+            )
+            if method not in dict(COUNTER_METHOD_CHOICES):
+                self.add_error("payments", _("Unknown payment method."))
+            try:
+                line.cents = parse_money(line.amount)
+            except ValueError:
+                self.add_error(
+                    "payments",
+                    _("“%(amount)s” is not an amount (e.g. 12,50).") % {"amount": line.amount},
+                )
+            lines.append(line)
+        self.payment_lines = lines or [PaymentLine()]
+
+    # Selection actions (no sale): find best seats, add seats by label, remove one
+    def apply_action(self, data) -> None:
+        """What a places button asked for (`find`, `labels` + `add`, `remove`)."""
+        if data.get("find"):
+            self.find_best(_int(data["find"]))
+        if data.get("labels", "").strip():
+            self.add_labels(data["labels"])
+        if data.get("remove"):
+            self.remove(_int(data["remove"]))
+
+    def find_best(self, category_id: int) -> None:
+        category = self.ctx.category(category_id)
+        quantity = self.best.pop(category_id, 0)
+        if category is None or quantity <= 0:
+            self.add_error("best", _("Type how many seats to find."))
+            return
+        if quantity + len(self.lines) > MAX_PLACES:
+            self.add_error("best", _("At most %(n)s places per sale.") % {"n": MAX_PLACES})
+            return
+        found, together = suggest_seats(
+            self.ctx,
+            category_id=category_id,
+            quantity=quantity,
+            exclude=[line.seat["id"] for line in self.lines],
+        )
+        if not found:
+            self.best[category_id] = quantity
+            self.add_error(
+                "best",
+                _("Not enough free seats left in %(category)s for %(n)s people.")
+                % {"category": category.name, "n": quantity},
+            )
+            return
+        for seat_id in found:
+            self._add_line(seat_id, is_new=True)
+        if not together:
+            self.notices.append(
+                _("No %(n)s seats side by side: these are the best single seats.") % {"n": quantity}
+            )
+        self.focus = found[0]
+
+    def add_labels(self, text: str) -> None:
+        for label in re.split(r"[\s,;]+", text.strip()):
+            if not label:
+                continue
+            seat = self.ctx.seat_by_label(label)
+            if seat is None:
+                self.add_error("labels", _("No seat “%(label)s” in this hall.") % {"label": label})
+            elif seat["status"] != "available":
+                self.add_error("labels", _("Seat %(label)s is taken.") % {"label": seat["label"]})
+            else:
+                self._add_line(seat["id"], is_new=True)
+                self.focus = seat["id"]
+
+    def remove(self, seat_id: int) -> None:
+        self.lines = [line for line in self.lines if line.seat["id"] != seat_id]
+
+    def seats_taken(self, seat_ids: list) -> None:
+        """After a lost race: say which seats went, and drop them from the selection."""
+        gone = {_int(s) for s in seat_ids}
+        labels = [line.seat["label"] for line in self.lines if line.seat["id"] in gone]
+        self.lines = [line for line in self.lines if line.seat["id"] not in gone]
+        if labels:
+            message = _(
+                "Seats %(labels)s were just sold by someone else: choose other seats "
+                "and confirm again."
+            ) % {"labels": ", ".join(labels)}
+        else:
+            message = _("Some seats were just sold by someone else: choose again and confirm.")
+        self.add_error("seats", message)
+
+    # The sale
+    def quote(self) -> int | None:
+        """Tickets + fees, as the sale will charge them; None when a tariff is missing."""
+        total = 0
+        for line in self.lines:
+            if line.price is None:
+                self.add_error(
+                    "seats", _("Choose a tariff for seat %(s)s.") % {"s": line.seat["label"]}
+                )
+                return None
+            total += line.price.amount_cents + line.price.fee_cents
+        for category_id, n in self.best.items():
+            price = self._default_price(self.ctx.category(category_id))
+            if price is None:
+                return None
+            total += n * (price.amount_cents + price.fee_cents)
+        for zone_id, q in self.zones.items():
+            category, _zone = self.ctx.zone(zone_id)
+            price = self._default_price(category)
+            if price is None:
+                return None
+            total += q * (price.amount_cents + price.fee_cents)
+        return total
+
+    def _default_price(self, category: CategoryInfo) -> PriceOption | None:
+        price = category.price(self.default_tariff_id or 0)
+        if price is None:
+            self.add_error(
+                "tariff",
+                _("This tariff is not offered in %(category)s.") % {"category": category.name},
+            )
+        return price
+
+    def is_valid(self) -> bool:
+        if not self.bound:
+            return False
+        buyer_ok = self.buyer_form.is_valid()
+        if len(self.best) > 1:
+            self.add_error(
+                "best",
+                _("Best available works one category at a time: use “Find” for each category."),
+            )
+        if not (self.lines or self.best or self.zones):
+            self.add_error("seats", _("Choose at least one seat or place."))
+        if self.errors:
+            return False
+        self.total_cents = self.quote()
+        if self.total_cents is None:
+            return False
+        self._settle()
+        return buyer_ok and not self.errors
+
+    def _settle(self) -> None:
+        """Payment lines → payments to record and change to give. Card, cheque and voucher
+        are taken as typed; the cash drawer keeps only what is still due."""
+        total = self.total_cents
+        blanks = [line for line in self.payment_lines if line.cents is None]
+        typed = sum(line.cents or 0 for line in self.payment_lines)
+        if len(blanks) > 1:
+            self.add_error("payments", _("Leave at most one amount blank (it takes the rest)."))
+            return
+        if blanks:
+            blanks[0].cents = max(total - typed, 0)
+        other = sum(line.cents for line in self.payment_lines if line.method != "cash")
+        cash = sum(line.cents for line in self.payment_lines if line.method == "cash")
+        if other > total:
+            self.add_error(
+                "payments",
+                _("Card, cheque and voucher add up to more than the total (%(total)s).")
+                % {"total": money(total, self.ctx.currency)},
+            )
+            return
+        due_in_cash = total - other
+        if cash < due_in_cash:
+            self.add_error(
+                "payments",
+                _("%(missing)s still to pay.")
+                % {"missing": money(due_in_cash - cash, self.ctx.currency)},
+            )
+            return
+        self.change_cents = cash - due_in_cash
+        self.payments = [
+            PaymentSpec(line.method, line.cents, line.reference)
+            for line in self.payment_lines
+            if line.method != "cash" and line.cents
+        ]
+        if due_in_cash:
+            self.payments.insert(0, PaymentSpec(Payment.Method.CASH, due_in_cash))
+
+    @property
+    def hold_request(self) -> HoldRequest:
+        category_id, best = next(iter(self.best.items()), (None, 0))
+        return HoldRequest(
+            seat_ids=[line.seat["id"] for line in self.lines],
+            zones=dict(self.zones),
+            best_available=best,
+            category_id=category_id,
+        )
+
+    @property
+    def tariffs(self) -> TariffChoice:
+        return TariffChoice(
+            default=self.default_tariff_id,
+            seats={line.seat["id"]: line.tariff_id for line in self.lines},
+        )
+
+    @property
+    def selected_ids(self) -> list[int]:
+        return [line.seat["id"] for line in self.lines]
+
+    @property
+    def rows(self) -> list[dict]:
+        """One row per category for the places table, with what was typed."""
+        return [
+            {
+                "category": c,
+                "best": self.best.get(c.id, ""),
+                "zones": [(z, self.zones.get(z.id, "")) for z in c.zones],
+            }
+            for c in self.ctx.categories
+        ]
+
+    @property
+    def picked_contact(self) -> Contact | None:
+        pk = _int(self.data.get("contact")) if self.bound else 0
+        return Contact.objects.filter(pk=pk).first() if pk > 0 else None
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.buyer_form.errors)
+
+    @property
+    def summary_errors(self) -> list[str]:
+        """Errors shown at the top; places, payment and buyer fields show theirs in place."""
+        keys = ("__all__", "seats", "tariff")
+        return [m for key in keys for m in self.errors.get(key, [])]
+
+
+# --- Box-office board: performances with free places per category -------------------------
+def board(performances) -> list[Performance]:
+    """Attach `availability` (per category: free, set aside, capacity) to each performance,
+    in three queries whatever their number. Set-aside seats count for the counter."""
+    ids = [p.pk for p in performances]
+    now = timezone.now()
+    free = Q(status="available") | Q(status="held", hold_expires_at__lte=now)
+    seats = {
+        row["category_id"]: row
+        for row in PerformanceSeat.objects.filter(performance_id__in=ids)
+        .values("category_id")
+        .annotate(
+            free=Count("id", filter=free & Q(allocation__isnull=True)),
+            aside=Count("id", filter=free & Q(allocation__isnull=False)),
+            total=Count("id", filter=~Q(status="blocked")),
+        )
+    }
+    zones = {
+        row["category_id"]: row
+        for row in PerformanceZone.objects.filter(performance_id__in=ids)
+        .values("category_id")
+        .annotate(free=Sum(F("capacity") - F("held") - F("sold")), total=Sum("capacity"))
+    }
+    by_performance: dict[int, list[dict]] = {}
+    for category in PriceCategory.objects.filter(performance_id__in=ids):
+        s, z = seats.get(category.pk, {}), zones.get(category.pk, {})
+        by_performance.setdefault(category.performance_id, []).append(
+            {
+                "name": category.name,
+                "color": category.color,
+                "free": s.get("free", 0) + (z.get("free") or 0),
+                "aside": s.get("aside", 0),
+                "capacity": s.get("total", 0) + (z.get("total") or 0),
+            }
+        )
+    for performance in performances:
+        performance.availability = by_performance.get(performance.pk, [])
+    return performances
+
+
+# --- Orders list ------------------------------------------------------------------------
+class PerformanceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, performance: Performance) -> str:
+        when = date_format(timezone.localtime(performance.starts_at), "SHORT_DATETIME_FORMAT")
+        return f"{performance.show.title} — {when}"
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": gettext_lazy("Reference, name or email")}
+        ),
+    )
+    performance = PerformanceChoiceField(
+        label=gettext_lazy("Performance"),
+        queryset=Performance.objects.select_related("show").order_by("-starts_at"),
+        required=False,
+        empty_label=gettext_lazy("All performances"),
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("All statuses")), *Order.Status.choices],
+    )
+
+    def orders(self):
+        """Orders with what the list shows (buyer, ticket count, first performance) in one
+        query per page, whatever the number of orders."""
+        first = Ticket.objects.filter(order=OuterRef("pk")).order_by("id")
+        qs = (
+            Order.objects.select_related("contact")
+            .annotate(
+                ticket_count=Count("tickets", filter=Q(tickets__status=Ticket.Status.VALID)),
+                show_title=Subquery(first.values("performance__show__title")[:1]),
+                starts_at=Subquery(first.values("performance__starts_at")[:1]),
+            )
+            .order_by("-created_at", "-id")
+        )
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["q"].strip():
+            qs = qs.filter(self._search(data["q"].strip()))
+        if data["performance"]:
+            performance_tickets = Ticket.objects.filter(
+                order=OuterRef("pk"), performance=data["performance"]
+            )
+            qs = qs.filter(Exists(performance_tickets))
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        return qs
+
+    @staticmethod
+    def _search(query: str) -> Q:
+        names = Q()
+        for word in query.split():
+            names &= Q(contact__first_name__icontains=word) | Q(contact__last_name__icontains=word)
+        return (
+            Q(reference__icontains=query.replace(" ", ""))
+            | Q(contact__email_normalized__contains=query.lower())
+            | names
+        )
+
+
+# --- Order actions ------------------------------------------------------------------------
+class TicketChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, ticket: Ticket) -> str:
+        place = ticket.seat.label if ticket.seat_id else ticket.performance_zone.zone.name
+        return f"{place} · {ticket.tariff.name}"
+
+
+def valid_tickets(order: Order):
+    return order.tickets.filter(status=Ticket.Status.VALID).select_related(
+        "seat", "tariff", "performance_zone__zone", "performance__show"
+    )
+
+
+class RefundForm(forms.Form):
+    tickets = TicketChoiceField(
+        label=gettext_lazy("Tickets to refund"),
+        queryset=Ticket.objects.none(),
+        required=False,
+        help_text=gettext_lazy("None ticked: the whole order is refunded."),
+    )
+    method = forms.ChoiceField(label=gettext_lazy("Refund by"), choices=COUNTER_METHOD_CHOICES)
+    include_fees = forms.BooleanField(
+        label=gettext_lazy("Refund the booking fees too"), required=False, initial=True
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args, order: Order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.fields["tickets"].queryset = valid_tickets(order)
+
+    def chosen(self) -> list[Ticket]:
+        return list(self.cleaned_data["tickets"]) or list(self.fields["tickets"].queryset)
+
+    def amount_cents(self) -> int:
+        fees = self.cleaned_data["include_fees"]
+        return sum(t.price_cents + (t.fee_cents if fees else 0) for t in self.chosen())
+
+    def ticket_ids(self) -> list[int] | None:
+        picked = self.cleaned_data["tickets"]
+        return [t.pk for t in picked] if picked else None
+
+
+class PaymentForm(forms.Form):
+    method = forms.ChoiceField(label=gettext_lazy("Method"), choices=COUNTER_METHOD_CHOICES)
+    amount = forms.CharField(label=gettext_lazy("Amount"), max_length=20)
+    reference = forms.CharField(
+        label=gettext_lazy("Reference (cheque number, voucher code)"),
+        max_length=120,
+        required=False,
+    )
+
+    def clean_amount(self) -> int:
+        try:
+            cents = parse_money(self.cleaned_data["amount"])
+        except ValueError:
+            cents = None
+        if not cents:
+            raise forms.ValidationError(_("Type a positive amount, e.g. 12,50."))
+        return cents
+
+    def spec(self) -> PaymentSpec:
+        data = self.cleaned_data
+        return PaymentSpec(data["method"], data["amount"], data["reference"])
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
+
+
+class ExchangeForm(forms.Form):
+    """Step 1: tickets and the new performance (GET). Step 2: how to place them and at
+    which tariff (POST); the view shows the price difference before confirming."""
+
+    tickets = TicketChoiceField(
+        label=gettext_lazy("Tickets to exchange"), queryset=Ticket.objects.none()
+    )
+    performance = PerformanceChoiceField(
+        label=gettext_lazy("New performance"), queryset=Performance.objects.none()
+    )
+    mode = forms.ChoiceField(
+        label=gettext_lazy("New places"),
+        choices=[
+            ("best", gettext_lazy("Best available")),
+            ("seats", gettext_lazy("Chosen seats")),
+        ],
+        initial="best",
+        widget=forms.RadioSelect,
+    )
+    category = forms.TypedChoiceField(
+        label=gettext_lazy("Category"), coerce=int, required=False, choices=[]
+    )
+    seats = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Seats"),
+        coerce=int,
+        required=False,
+        choices=[],
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    tariff = forms.TypedChoiceField(label=gettext_lazy("Tariff"), coerce=int, choices=[])
+    payment_method = forms.ChoiceField(
+        label=gettext_lazy("The buyer pays the difference by"),
+        choices=COUNTER_METHOD_CHOICES,
+        required=False,
+    )
+    credit_method = forms.ChoiceField(
+        label=gettext_lazy("A lower price is given back as"),
+        choices=[
+            (Payment.Method.VOUCHER.value, Payment.Method.VOUCHER.label),
+            *[c for c in COUNTER_METHOD_CHOICES if c[0] != Payment.Method.VOUCHER],
+        ],
+        initial=Payment.Method.VOUCHER,
+        required=False,
+    )
+
+    def __init__(self, *args, order: Order, performance_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+        self.ctx: SaleContext | None = None
+        self.fields["tickets"].queryset = valid_tickets(order)
+        performances = upcoming_performances().filter(status=Performance.Status.ON_SALE)
+        self.fields["performance"].queryset = performances
+        performance = performances.filter(pk=_int(performance_id)).first()
+        if performance is not None:
+            self.ctx = SaleContext.load(performance)
+            self.fields["category"].choices = [
+                (c.id, f"{c.name} ({c.free})") for c in self.ctx.categories if c.free
+            ]
+            self.fields["seats"].choices = [
+                (s["id"], f"{s['label']} · {self._category_name(s)}")
+                for s in self.ctx.seats.values()
+                if s["status"] == "available"
+            ]
+            self.fields["tariff"].choices = self.ctx.tariffs
+            self.fields["tariff"].initial = self.ctx.default_tariff_id
+
+    def _category_name(self, seat: dict) -> str:
+        category = self.ctx.category(seat["category"])
+        return category.name if category else ""
+
+    def clean(self):
+        data = super().clean()
+        tickets = data.get("tickets") or []
+        if self.ctx is None or not tickets:
+            return data
+        if data.get("mode") == "seats":
+            if len(data.get("seats") or []) != len(tickets):
+                self.add_error(
+                    "seats",
+                    _("Choose as many seats as tickets exchanged (%(n)s).") % {"n": len(tickets)},
+                )
+        elif not data.get("category"):
+            self.add_error("category", _("Choose a category with enough free seats."))
+        return data
+
+    def request(self) -> HoldRequest:
+        data = self.cleaned_data
+        if data["mode"] == "seats":
+            return HoldRequest(seat_ids=list(data["seats"]))
+        return HoldRequest(best_available=len(data["tickets"]), category_id=data["category"])
+
+    def difference_cents(self) -> int | None:
+        """New prices minus old ones (an exchange charges no booking fee again)."""
+        data, ctx = self.cleaned_data, self.ctx
+        if data["mode"] == "seats":
+            categories = [ctx.category(ctx.seats[s]["category"]) for s in data["seats"]]
+        else:
+            categories = [ctx.category(data["category"])] * len(data["tickets"])
+        prices = [c.price(data["tariff"]) if c else None for c in categories]
+        if any(p is None for p in prices):
+            self.add_error("tariff", _("This tariff is not offered for these places."))
+            return None
+        return sum(p.amount_cents for p in prices) - sum(t.price_cents for t in data["tickets"])
