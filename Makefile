@@ -8,7 +8,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	2>/dev/null && { echo $$p; break; }; done)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format install services stop reset-local check-python bench-onboarding messages
+.PHONY: run test lint format install services stop reset-local check-python messages
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then echo "Parterre needs Python 3.11 or newer on PATH."; exit 1; fi
