@@ -124,6 +124,7 @@ def test_the_compiled_catalogue_matches_the_po():
     """The .mo Django loads is compiled from the current .po (run `make messages` after edits)."""
     with MO_FILE.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
+
     def compiled_text(entry) -> str:
         if entry["context"]:
             return compiled.pgettext(entry["context"], entry["msgid"])
