@@ -7,7 +7,14 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Cooperative and venues")
 
     def ready(self) -> None:
+        from .accounts.models import ApiToken, User
+        from .generations import PUBLIC, bump_on_write
+        from .models import Domain, Venue
         from .navigation import NavItem, register
+
+        # What VenueMiddleware and API authentication keep in each process (generations.py).
+        bump_on_write(Venue, Domain, schema=PUBLIC)
+        bump_on_write(User, ApiToken)
 
         register(NavItem("dashboard", _("Dashboard"), "home", "backoffice.view", order=0))
         register(

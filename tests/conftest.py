@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django_redis import get_redis_connection
 
+from tenants import generations
 from tenants.accounts.models import User
 from tenants.models import Venue
 
@@ -39,8 +40,10 @@ def _back_to_public() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Rate limits and cached values never leak from one test into the next. Only this test
-    run's keys are removed (never FLUSHDB: the broker and other runs share the server)."""
+    run's keys are removed (never FLUSHDB: the broker and other runs share the server).
+    Nor do the process-local caches: the test's rolled-back writes bumped no generation."""
     yield
+    generations.clear_local_caches()
     redis = get_redis_connection("default")
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     keys = list(redis.scan_iter(match=f"*:{prefix}:*", count=1000))

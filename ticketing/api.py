@@ -179,6 +179,24 @@ class TicketSerializer(serializers.ModelSerializer):
             "code",
         ]
 
+    def to_representation(self, ticket):
+        """What the declared fields give (tests/ticketing/test_api_fast_output.py compares),
+        without building DRF fields per instance: an order's answer is on the hot path."""
+        return {
+            "id": ticket.pk,
+            "performance_id": ticket.performance_id,
+            "seat": ticket.seat.label if ticket.seat_id else None,
+            "performance_zone_id": ticket.performance_zone_id,
+            "tariff": ticket.tariff.code,
+            "price_cents": ticket.price_cents,
+            "fee_cents": ticket.fee_cents,
+            "status": ticket.status,
+            "code": ticket.code,
+        }
+
+
+_DATETIME = serializers.DateTimeField()
+
 
 class OrderSerializer(serializers.ModelSerializer):
     tickets = TicketSerializer(many=True, read_only=True)
@@ -199,6 +217,23 @@ class OrderSerializer(serializers.ModelSerializer):
             "paid_at",
             "tickets",
         ]
+
+    def to_representation(self, order):
+        """Same as TicketSerializer.to_representation: the declared fields' answer, faster."""
+        tickets = TicketSerializer()
+        return {
+            "reference": order.reference,
+            "status": order.status,
+            "channel": order.channel,
+            "contact": order.contact_id,
+            "currency": order.currency,
+            "total_cents": order.total_cents,
+            "fee_cents": order.fee_cents,
+            "refunded_cents": order.refunded_cents,
+            "created_at": _DATETIME.to_representation(order.created_at),
+            "paid_at": _DATETIME.to_representation(order.paid_at) if order.paid_at else None,
+            "tickets": [tickets.to_representation(t) for t in order.tickets.all()],
+        }
 
 
 class RefundInputSerializer(serializers.Serializer):

@@ -8,4 +8,10 @@ class TicketingConfig(AppConfig):
 
     def ready(self) -> None:
         # Navigation entries are registered by each view module when its screens exist.
+        from tenants.generations import bump_on_write
         from ticketing.views import boxoffice, halls, orders, programme  # noqa: F401
+
+        from .models import Layout, Performance, Price, PriceCategory, Show, Tariff
+
+        # What orders.sale_prices keeps in each process (tenants/generations.py).
+        bump_on_write(Show, Performance, Layout, PriceCategory, Price, Tariff)

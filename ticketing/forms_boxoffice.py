@@ -226,11 +226,7 @@ def suggest_seats(
 ) -> tuple[list[int], bool]:
     """The best `quantity` free seats of a category (Seat ids) and whether they sit together,
     chosen like the sale would, without taking them: the counter shows them to the buyer."""
-    taken = set(
-        PerformanceSeat.objects.filter(
-            performance=ctx.performance, seat_id__in=exclude
-        ).values_list("id", flat=True)
-    )
+    taken = set(exclude)
     candidates = [
         c
         for c in inventory.best_available_candidates(ctx.performance, category_id=category_id)
@@ -239,8 +235,7 @@ def suggest_seats(
     choice = bestseat.choose(candidates, quantity, stage_y=ctx.performance.layout.stage_y)
     if choice is None:
         return [], False
-    ids = dict(PerformanceSeat.objects.filter(pk__in=choice.ids).values_list("id", "seat_id"))
-    return [ids[i] for i in choice.ids], choice.contiguous
+    return choice.ids, choice.contiguous
 
 
 # --- Buyer ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Writes on staff accounts, API tokens and the audit trail (in the current schema)."""
 
+import copy
 import hashlib
 import secrets
 
@@ -15,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from tenants import generations
 from tenants.errors import Conflict, ValidationFailed
 
 from .models import ApiToken, AuditEvent, User
@@ -129,7 +131,7 @@ def set_staff_active(*, user: User, active: bool, actor: User) -> User:
         _ensure_an_admin_remains(user)
     user.is_active = active
     user.save(update_fields=["is_active"])
-    if not active:
+    if not active:  # (the save above bumped the venue's generation: no token stays cached)
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
             revoked_at=timezone.now()
         )
@@ -167,6 +169,7 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
         revoked_at=timezone.now()
     )
     if updated:
+        generations.bump()  # no process may still know it as valid
         record_event(
             code="accounts.token.revoked",
             actor=actor,
@@ -176,20 +179,33 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
     return token
 
 
+# Valid tokens by key hash, with their user, in this process (see tenants/generations.py:
+# token and user writes bump the venue's generation).
+_TOKENS = generations.LocalCache("api_tokens")
+
+
 def authenticate_token(key: str) -> ApiToken | None:
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(key), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
+    key_hash = hash_token(key)
+    token = _TOKENS.get(key_hash)
+    if token is generations.MISSING:
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token is None:
+            return None
+        _TOKENS.set(key_hash, token)
     now = timezone.now()
     # Touch at most once a minute: API calls must not all write the same row, and most need
-    # no statement at all for it (the row just read says whether a minute has passed).
+    # no statement at all for it (the row in hand says whether a minute has passed).
     stale = now - timezone.timedelta(minutes=1)
     if token.last_used_at is None or token.last_used_at < stale:
         ApiToken.objects.filter(pk=token.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
         ).update(last_used_at=now)
-    return token
+        token.last_used_at = now
+    # The caller's own copies: request.user must not be shared between requests.
+    mine = copy.copy(token)
+    mine.user = copy.copy(token.user)
+    return mine

@@ -27,11 +27,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import groupby, pairwise
 from statistics import median
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Candidate:
-    id: int  # PerformanceSeat id
+class Candidate(NamedTuple):
+    """A free seat (a tuple: thousands are made per request in a rush)."""
+
+    id: int  # Seat id
     section: int
     row: str
     number: int

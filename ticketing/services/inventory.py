@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from tenants import generations
 from tenants.accounts.services import record_event
 from ticketing.errors import (
     HoldExpired,
@@ -75,24 +76,34 @@ class HoldRequest:
     wheelchair: int = 0
 
 
+# The venue's SalesSettings in this process (tenants/generations.py), then in Redis.
+_SETTINGS = generations.LocalCache("sales_settings", size=512)
+
+
 def sales_settings() -> SalesSettings:
-    """The venue's SalesSettings, from the cache: every hold and order needs them, and they
-    change a few times a year. Dropped from the cache when saved or deleted (below)."""
+    """The venue's SalesSettings (read only: use the services to change them): every hold
+    and order needs them, and they change a few times a year. Kept in this process while the
+    venue's generation is current, and in the cache; both forgotten when they are saved or
+    deleted (below)."""
+    found = _SETTINGS.get("current")
+    if isinstance(found, SalesSettings):
+        return found
     try:
         found = cache.get(SALES_SETTINGS_KEY)
     except Exception:  # the cache is an optimisation: without it, read the table
         found = None
-    if isinstance(found, SalesSettings):
-        return found
-    current = SalesSettings.current()
-    with contextlib.suppress(Exception):  # same: the next call reads the table again
-        cache.set(SALES_SETTINGS_KEY, current, SALES_SETTINGS_SECONDS)
-    return current
+    if not isinstance(found, SalesSettings):
+        found = SalesSettings.current()
+        with contextlib.suppress(Exception):  # same: the next call reads the table again
+            cache.set(SALES_SETTINGS_KEY, found, SALES_SETTINGS_SECONDS)
+    _SETTINGS.set("current", found)
+    return found
 
 
 @receiver([post_save, post_delete], sender=SalesSettings)
 def _forget_sales_settings(**kwargs) -> None:
     schema = connection.schema_name
+    generations.bump(schema)
 
     def forget() -> None:
         if connection.schema_name == schema:
@@ -228,28 +239,66 @@ def _take_seats_unsafely(
 def best_available_candidates(
     performance: Performance, *, category_id: int | None = None, allow_allocated: bool = False
 ) -> list[bestseat.Candidate]:
+    """The free seats of the performance as best-available sees them (ids are Seat ids)."""
     rows = _candidate_rows(performance, category_id=category_id, allow_allocated=allow_allocated)
-    return [bestseat.Candidate(*row) for row in rows]
+    return [bestseat.Candidate._make(row) for row in rows]
+
+
+# Where each seat of a layout is: Seat id → (section id, row, number, x, y). A seat's place
+# never changes once created (update_seats edits flags, rank and label only; a new section
+# brings new ids), so entries need no invalidation; an id not found reloads the layout.
+_PLACES: dict[tuple[str, int], dict[int, tuple]] = {}
+_PLACES_LAYOUTS_KEPT = 64
+
+
+def _seat_places(layout_id: int, seat_ids: list[int]) -> dict[int, tuple]:
+    key = (connection.schema_name, layout_id)
+    places = _PLACES.get(key)
+    if places is None or any(seat_id not in places for seat_id in seat_ids):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.id, s.section_id, s.row, s.number, s.x, s.y FROM ticketing_seat s "
+                "JOIN ticketing_section c ON c.id = s.section_id WHERE c.layout_id = %s",
+                [layout_id],
+            )
+            places = {row[0]: row[1:] for row in cursor.fetchall()}
+        if len(_PLACES) >= _PLACES_LAYOUTS_KEPT:
+            _PLACES.clear()
+        _PLACES[key] = places
+    return places
 
 
 def _candidate_rows(
     performance: Performance, *, category_id: int | None = None, allow_allocated: bool = False
 ) -> list[tuple]:
-    """The free seats as bestseat.Candidate fields: (id, section, row, number, x, y, rank,
-    wheelchair, companion)."""
+    """The free seats as bestseat.Candidate fields: (seat id, section, row, number, x, y, rank,
+    wheelchair, companion).
+
+    The hot path of an on-sale rush: the database sends what changes (which seats are free,
+    their rank and flags) as four arrays in one row, and where each seat sits comes from
+    _seat_places. Reading ~1,000 rows of nine columns per request cost more than the rest of
+    an order."""
     extra = [] if category_id is None else [category_id]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT ps.id, s.section_id, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "  # noqa: S608
-            "s.companion FROM ticketing_performanceseat ps JOIN ticketing_seat s "
+            "SELECT array_agg(s.id), array_agg(s.rank), array_agg(s.wheelchair), "  # noqa: S608
+            "array_agg(s.companion) FROM ticketing_performanceseat ps JOIN ticketing_seat s "
             "ON s.id = ps.seat_id WHERE ps.performance_id = %s "
-            "AND (ps.status = 'available' OR (ps.status = 'held' "
-            "AND ps.hold_expires_at <= %s)) "
+            f"AND {TAKEABLE_PS} "
             f"{'' if allow_allocated else 'AND ps.allocation_id IS NULL'} "
             f"{'AND ps.category_id = %s' if category_id is not None else ''}",
             [performance.pk, timezone.now(), *extra],
         )
-        return cursor.fetchall()
+        ids, ranks, wheelchairs, companions = cursor.fetchone()
+    if not ids:
+        return []
+    places = _seat_places(performance.layout_id, ids)
+    return [
+        (seat_id, *places[seat_id], rank, wheelchair, companion)
+        for seat_id, rank, wheelchair, companion in zip(
+            ids, ranks, wheelchairs, companions, strict=True
+        )
+    ]
 
 
 def _choose(rows: list[tuple], request: HoldRequest, stage_y: float) -> bestseat.Choice | None:
@@ -259,12 +308,13 @@ def _choose(rows: list[tuple], request: HoldRequest, stage_y: float) -> bestseat
     Same answer as over every row: a window's score starts with the worst rank in it and the
     rest of it is worked out within its row (runs, centre, strands), so when those rows have
     side-by-side seats all of the best rank, the best window of the hall is among them."""
+    make = bestseat.Candidate._make
     if not request.wheelchair:
         usual = [r for r in rows if not (r[7] or r[8])]  # what choose() looks at by default
         if usual:
             best_rank = min(r[6] for r in usual)
             keys = {(r[1], r[2]) for r in usual if r[6] == best_rank}
-            front = [bestseat.Candidate(*r) for r in rows if (r[1], r[2]) in keys]
+            front = [make(r) for r in rows if (r[1], r[2]) in keys]
             choice = bestseat.choose(front, request.best_available, stage_y=stage_y)
             ranks = {c.id: c.rank for c in front}
             if (
@@ -274,7 +324,7 @@ def _choose(rows: list[tuple], request: HoldRequest, stage_y: float) -> bestseat
             ):
                 return choice
     return bestseat.choose(
-        [bestseat.Candidate(*r) for r in rows],
+        [make(r) for r in rows],
         request.best_available,
         stage_y=stage_y,
         wheelchair=request.wheelchair,
@@ -289,8 +339,11 @@ def take_best_available(
     In a rush every buyer's first choice is the same few seats. A seat another transaction is
     taking right now is skipped (SKIP LOCKED) rather than waited for, and the choice is made
     again without those seats, from the same list of free seats: buyers spread over the hall
-    instead of queueing behind each other. Each attempt is all or nothing, under a savepoint
-    that lets go of the seats it locked if it failed.
+    instead of queueing behind each other. Each attempt is all or nothing: it changes no seat
+    unless it can take them all. The free seats a failed attempt locked stay locked, unchanged,
+    until this transaction ends a few milliseconds later (other buyers' best-available skips
+    them meanwhile, a buyer who picked one waits that long): cheaper than a savepoint per
+    attempt, a round trip every order would pay.
     """
     stage_y = performance.layout.stage_y
     candidates = _candidate_rows(performance, category_id=request.category_id)
@@ -306,22 +359,21 @@ def take_best_available(
                 _("Not enough seats left together for %(n)s people.")
                 % {"n": request.best_available}
             )
-        savepoint = transaction.savepoint()
         with connection.cursor() as cursor:
             cursor.execute(
                 "WITH free AS (SELECT id FROM ticketing_performanceseat "  # noqa: S608
-                f"WHERE id = ANY(%s) AND {TAKEABLE} AND allocation_id IS NULL "
-                f"FOR UPDATE SKIP LOCKED) UPDATE ticketing_performanceseat ps SET {into} "
+                f"WHERE performance_id = %s AND seat_id = ANY(%s) AND {TAKEABLE} "
+                "AND allocation_id IS NULL FOR UPDATE SKIP LOCKED) "
+                f"UPDATE ticketing_performanceseat ps SET {into} "
                 "FROM ticketing_seat s WHERE s.id = ps.seat_id "
                 "AND ps.id IN (SELECT id FROM free) AND (SELECT count(*) FROM free) = %s "
                 "RETURNING ps.seat_id, ps.category_id, s.label",
-                [choice.ids, timezone.now(), *into_params, len(choice.ids)],
+                [performance.pk, choice.ids, timezone.now(), *into_params, len(choice.ids)],
             )
             taken = cursor.fetchall()
         if len(taken) == len(choice.ids):
             return taken
-        # Someone was faster for some of these seats: let go of the others, choose again.
-        transaction.savepoint_rollback(savepoint)
+        # Someone was faster for some of these seats: choose again without them.
         refused.update(choice.ids)
     raise SeatsUnavailable(_("Seats are selling fast: please try again."))
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from crm import services as crm
 from crm.models import Contact
+from tenants import generations
 from ticketing.errors import HoldExpired, InvalidRequest
 from ticketing.models import (
     Hold,
@@ -160,17 +161,31 @@ def _prices_for(performance_id: int, tariffs: TariffChoice) -> dict[tuple[int, i
     }
 
 
+# What sale_prices read, per performance and tariff codes, in this process while the venue's
+# generation is current (tenants/generations.py; ticketing/apps.py bumps it on writes to the
+# programme, prices and tariffs).
+_SALE_PRICES = generations.LocalCache("sale_prices", size=4096)
+
+
 def sale_prices(*, performance_id: int, codes: set[str]) -> list[Price]:
     """The prices of these tariff codes at this performance, each with its tariff and its
     performance (layout and show included): what an order needs to read before it takes
-    seats, in one query. Empty when the performance does not exist."""
-    return list(
+    seats, in one query, or none when this process read them already. Empty when the
+    performance does not exist. Read only: the objects may be shared between requests."""
+    key = (performance_id, frozenset(codes))
+    found = _SALE_PRICES.get(key)
+    if found is not generations.MISSING:
+        return found
+    prices = list(
         Price.objects.select_related(
             "tariff", "category__performance__layout", "category__performance__show"
         ).filter(
             category__performance_id=performance_id, tariff__code__in=codes, tariff__is_active=True
         )
     )
+    if prices:  # (a performance whose prices are still being written is not remembered)
+        _SALE_PRICES.set(key, prices)
+    return prices
 
 
 def _seat_with_label(seat_id: int, label: str) -> Seat:
