@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
-from django.db.models.expressions import RawSQL
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -495,30 +493,56 @@ class _Rows:
     refs: dict[str, str] = field(default_factory=dict)
 
 
+# The INSERT of one part, per (model, part name, foreign keys pointing at earlier parts,
+# number of rows): an order's statement takes a handful of shapes, each built once.
+_INSERT_SQL: dict[tuple, tuple[str, list]] = {}
+
+
+def _insert_sql(model, name: str, refs: tuple[tuple[str, str], ...], rows: int) -> tuple:
+    """`name AS (INSERT INTO table (columns) VALUES (%s, …, (SELECT id FROM ref)), …
+    RETURNING id)` and the fields whose values are parameters, in order."""
+    key = (model, name, refs, rows)
+    found = _INSERT_SQL.get(key)
+    if found is None:
+        opts = model._meta
+        quote = connection.ops.quote_name
+        fields = [f for f in opts.concrete_fields if not f.primary_key]
+        pointing = {opts.get_field(field_name).attname: ref for field_name, ref in refs}
+        row = ", ".join(
+            f"(SELECT id FROM {pointing[f.attname]})"  # noqa: S608 (part names are ours)
+            if f.attname in pointing
+            else "%s"
+            for f in fields
+        )
+        columns = ", ".join(quote(f.column) for f in fields)
+        values = ", ".join([f"({row})"] * rows)
+        found = (
+            f"{name} AS (INSERT INTO {quote(opts.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES {values} RETURNING {quote(opts.pk.column)})",
+            [f for f in fields if f.attname not in pointing],
+        )
+        _INSERT_SQL[key] = found
+    return found
+
+
 def _insert_together(*parts: _Rows) -> None:
     """Insert new rows of several tables in one statement: one round trip instead of one per
     table, and the seats the caller locked are let go sooner. Each part becomes a
     data-modifying CTE (`WITH o AS (INSERT … RETURNING id), t AS (INSERT … VALUES
-    ((SELECT id FROM o), …))`) compiled by Django's own INSERT compiler, so every concrete
-    field, default and auto_now_add of the models is honoured. Sets the new primary keys and
-    foreign keys on the instances (PostgreSQL returns rows in VALUES order, which
-    bulk_create relies on too)."""
+    ((SELECT id FROM o), …))`). Every concrete field is written, its value prepared as
+    Django's INSERT compiler does (`pre_save` — auto_now_add —, then `get_db_prep_save`);
+    tests/ticketing/test_order_round_trips.py checks the rows against the ORM's. Sets the
+    new primary keys and foreign keys on the instances (PostgreSQL returns rows in VALUES
+    order, which bulk_create relies on too)."""
     parts = tuple(part for part in parts if part.objs)
     assert all(part.name.isidentifier() for part in parts)  # names are ours, never input
     statements, params = [], []
     for part in parts:
-        opts = part.objs[0]._meta
+        model = type(part.objs[0])
+        sql, fields = _insert_sql(model, part.name, tuple(part.refs.items()), len(part.objs))
+        statements.append(sql)
         for obj in part.objs:
-            for name, ref in part.refs.items():
-                new_id = RawSQL(f"(SELECT id FROM {ref})", ())  # noqa: S608, S611
-                setattr(obj, opts.get_field(name).attname, new_id)
-        query = InsertQuery(opts.model)
-        query.insert_values([f for f in opts.concrete_fields if not f.primary_key], part.objs)
-        compiler = query.get_compiler(connection=connection)
-        compiler.returning_fields = [opts.pk]
-        ((sql, sql_params),) = compiler.as_sql()
-        statements.append(f"{part.name} AS ({sql})")
-        params.extend(sql_params)
+            params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
     returned = " UNION ALL ".join(
         f"SELECT {index}, id FROM {part.name}"  # noqa: S608
         for index, part in enumerate(parts)
