@@ -42,3 +42,32 @@ def test_the_hand_written_answer_is_the_declared_one(venue_a, performance, plein
             assert fast["tickets"] == [_declared(TicketSerializer, t) for t in tickets]
             assert {t["seat"] is None for t in fast["tickets"]} == {True, False}
             assert (fast["paid_at"] is None) is not paid and fast["contact"] is not None
+
+
+def test_order_input_fields_are_built_once_and_keep_no_state():
+    from ticketing.api import OrderInputSerializer
+
+    bad = OrderInputSerializer(
+        data={"performance": "x", "tariff": "plein", "payment": {"method": "nope"}}
+    )
+    assert not bad.is_valid()
+    good = OrderInputSerializer(
+        data={
+            "performance": 3,
+            "seats": [1, 2],
+            "tariff": "plein",
+            "buyer": {"email": "a@example.fr"},
+            "payment": {"method": "cash", "amount_cents": 500},
+        }
+    )
+    assert good.is_valid(), good.errors
+    worse = OrderInputSerializer(data={"tariff": "plein", "buyer": {"email": "no"}})
+    assert not worse.is_valid()
+    assert good.fields is bad.fields  # built once (per thread)
+    assert set(bad.errors) == {"performance", "payment"}
+    assert set(worse.errors) == {"buyer", "payment"}
+    assert good.validated_data["buyer"]["email"] == "a@example.fr"
+    assert (
+        good.validated_data["seats"] == [1, 2]
+        and good.validated_data["payment"]["method"] == "cash"
+    )
