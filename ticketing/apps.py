@@ -11,7 +11,8 @@ class TicketingConfig(AppConfig):
         from tenants.generations import bump_on_write
         from ticketing.views import boxoffice, halls, orders, programme  # noqa: F401
 
-        from .models import Layout, Performance, Price, PriceCategory, Show, Tariff
+        from .models import Layout, Performance, Price, PriceCategory, Seat, Section, Show, Tariff
 
-        # What orders.sale_prices keeps in each process (tenants/generations.py).
-        bump_on_write(Show, Performance, Layout, PriceCategory, Price, Tariff)
+        # What orders.sale_prices and inventory._layout_seats keep in each process
+        # (tenants/generations.py). Bulk writes bump in the services that make them.
+        bump_on_write(Show, Performance, Layout, PriceCategory, Price, Tariff, Section, Seat)

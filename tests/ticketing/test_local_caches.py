@@ -14,7 +14,7 @@ from tenants.accounts.services import create_api_token, revoke_api_token, set_st
 from tenants.services import reactivate_venue, suspend_venue
 from tests.helpers import host_for, in_venue
 from ticketing.models import Seat
-from ticketing.services import programme
+from ticketing.services import halls, programme
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +130,29 @@ def test_a_write_bumps_now_and_again_once_committed(venue_a, django_capture_on_c
         generations.bump(schema)
         assert generations.read([schema])[schema] == before + 1
     assert generations.read([schema])[schema] == before + 2
+
+
+def test_best_available_follows_a_seat_change_at_once(venue_a, api, performance):
+    def best(n: int) -> set[str]:
+        response = api.post(
+            "/api/v1/orders/",
+            {
+                "performance": performance.pk,
+                "best_available": n,
+                "tariff": "plein",
+                "payment": {"method": "offline_test"},
+            },
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.json()
+        return {t["seat"] for t in response.json()["tickets"]}
+
+    assert best(2) == {"A5", "A6"}  # row A's middle; row B's middle comes next…
+    with in_venue(venue_a):
+        row_b = list(
+            Seat.objects.filter(section__layout=performance.layout, row="B").values_list(
+                "id", flat=True
+            )
+        )
+        halls.update_seats(layout=performance.layout, seat_ids=row_b, wheelchair=True)
+    assert {label[0] for label in best(2)} == {"A"}  # … unless row B is kept for wheelchairs

@@ -20,6 +20,7 @@ import string
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tenants import generations
 from tenants.accounts.services import record_event
 from ticketing.errors import InvalidRequest
 from ticketing.models import Hall, Layout, Seat, Section, Zone
@@ -138,6 +139,7 @@ def update_seats(*, layout: Layout, seat_ids: list[int], actor=None, **changes) 
     if "label" in changes and len(seat_ids) != 1:
         raise InvalidRequest(_("Rename one seat at a time."), field="label")
     updated = Seat.objects.filter(section__layout=layout, id__in=seat_ids).update(**changes)
+    generations.bump()  # best-available keeps seats' ranks and flags (services/inventory.py)
     record_event(
         code="ticketing.layout.seats_updated",
         actor=actor,

@@ -244,28 +244,25 @@ def best_available_candidates(
     return [bestseat.Candidate._make(row) for row in rows]
 
 
-# Where each seat of a layout is: Seat id → (section id, row, number, x, y). A seat's place
-# never changes once created (update_seats edits flags, rank and label only; a new section
-# brings new ids), so entries need no invalidation; an id not found reloads the layout.
-_PLACES: dict[tuple[str, int], dict[int, tuple]] = {}
-_PLACES_LAYOUTS_KEPT = 64
+# Each seat of a layout as best-available sees it: Seat id → (section id, row, number, x, y,
+# rank, wheelchair, companion), in this process while the venue's generation is current
+# (tenants/generations.py: seat writes bump it, see ticketing/apps.py and services/halls.py).
+_SEATS = generations.LocalCache("layout_seats", size=256)
 
 
-def _seat_places(layout_id: int, seat_ids: list[int]) -> dict[int, tuple]:
-    key = (connection.schema_name, layout_id)
-    places = _PLACES.get(key)
-    if places is None or any(seat_id not in places for seat_id in seat_ids):
+def _layout_seats(layout_id: int, seat_ids: list[int]) -> dict[int, tuple]:
+    seats = _SEATS.get(layout_id)
+    if seats is generations.MISSING or any(seat_id not in seats for seat_id in seat_ids):
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT s.id, s.section_id, s.row, s.number, s.x, s.y FROM ticketing_seat s "
-                "JOIN ticketing_section c ON c.id = s.section_id WHERE c.layout_id = %s",
+                "SELECT s.id, s.section_id, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "
+                "s.companion FROM ticketing_seat s JOIN ticketing_section c "
+                "ON c.id = s.section_id WHERE c.layout_id = %s",
                 [layout_id],
             )
-            places = {row[0]: row[1:] for row in cursor.fetchall()}
-        if len(_PLACES) >= _PLACES_LAYOUTS_KEPT:
-            _PLACES.clear()
-        _PLACES[key] = places
-    return places
+            seats = {row[0]: row[1:] for row in cursor.fetchall()}
+        _SEATS.set(layout_id, seats)
+    return seats
 
 
 def _candidate_rows(
@@ -274,31 +271,23 @@ def _candidate_rows(
     """The free seats as bestseat.Candidate fields: (seat id, section, row, number, x, y, rank,
     wheelchair, companion).
 
-    The hot path of an on-sale rush: the database sends what changes (which seats are free,
-    their rank and flags) as four arrays in one row, and where each seat sits comes from
-    _seat_places. Reading ~1,000 rows of nine columns per request cost more than the rest of
-    an order."""
+    The hot path of an on-sale rush: the database says which seats are free, as one array in
+    one row, and what each seat is comes from _layout_seats. Reading ~1,000 rows of nine
+    columns per request cost more than the rest of an order."""
     extra = [] if category_id is None else [category_id]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT array_agg(s.id), array_agg(s.rank), array_agg(s.wheelchair), "  # noqa: S608
-            "array_agg(s.companion) FROM ticketing_performanceseat ps JOIN ticketing_seat s "
-            "ON s.id = ps.seat_id WHERE ps.performance_id = %s "
-            f"AND {TAKEABLE_PS} "
+            "SELECT array_agg(ps.seat_id) FROM ticketing_performanceseat ps "  # noqa: S608
+            f"WHERE ps.performance_id = %s AND {TAKEABLE_PS} "
             f"{'' if allow_allocated else 'AND ps.allocation_id IS NULL'} "
             f"{'AND ps.category_id = %s' if category_id is not None else ''}",
             [performance.pk, timezone.now(), *extra],
         )
-        ids, ranks, wheelchairs, companions = cursor.fetchone()
+        (ids,) = cursor.fetchone()
     if not ids:
         return []
-    places = _seat_places(performance.layout_id, ids)
-    return [
-        (seat_id, *places[seat_id], rank, wheelchair, companion)
-        for seat_id, rank, wheelchair, companion in zip(
-            ids, ranks, wheelchairs, companions, strict=True
-        )
-    ]
+    seats = _layout_seats(performance.layout_id, ids)
+    return [(seat_id, *seats[seat_id]) for seat_id in ids]
 
 
 def _choose(rows: list[tuple], request: HoldRequest, stage_y: float) -> bestseat.Choice | None:
