@@ -11,10 +11,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     MEDIA_ROOT=/data/media
 
+# The PostgreSQL major version of docker-compose.yml's `postgres` service. pg_dump snapshots
+# the venue template (tenants.schema_clone) and must be that version or newer; Debian bookworm
+# only ships 15, so the client comes from the PostgreSQL project's own Debian repository
+# (apt.postgresql.org, enabled by the script and signing key Debian's postgresql-common ships).
+ARG PG_MAJOR=16
+ENV PARTERRE_PG_DUMP=/usr/lib/postgresql/${PG_MAJOR}/bin/pg_dump
+
 # WeasyPrint (PDF tickets and statements) needs Pango and HarfBuzz, and at least one font.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+        postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-${PG_MAJOR} \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

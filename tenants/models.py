@@ -67,3 +67,24 @@ class Domain(DomainMixin):
     class Meta:
         verbose_name = _("host name")
         verbose_name_plural = _("host names")
+
+
+class TemplateSnapshot(models.Model):
+    """The venue template schema as SQL (from pg_dump), replayed to create a venue.
+
+    Keyed by a fingerprint of the template's applied migrations: a deploy that migrates the
+    template makes a new one. Internal to onboarding (tenants.schema_clone); never shown.
+    """
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    sql = models.TextField()
+    # Settings the script changes with SET LOCAL; restored when it has run.
+    local_settings = models.JSONField(default=list)
+    pg_dump_version = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"template snapshot {self.fingerprint[:12]} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists, tenant_context
@@ -17,6 +16,12 @@ from tenants.accounts.services import invite_staff, record_event
 
 from .errors import Conflict, ValidationFailed
 from .models import SLUG_PATTERN, Domain, Venue
+from .schema_clone import (
+    applied_migrations,
+    clone_template,
+    current_snapshot,
+    expected_tenant_migrations,
+)
 
 RESERVED_SLUGS = {
     "www",
@@ -76,24 +81,18 @@ def validate_slug(slug: str) -> str:
 
 
 def template_is_current() -> bool:
-    """True when the template schema exists and has every tenant migration applied."""
+    """True when the template schema exists and has every tenant migration applied.
+
+    Two cheap queries; the set of migrations on disk is computed once per process."""
     base = settings.TENANT_BASE_SCHEMA
     if not schema_exists(base):
         return False
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    expected = {
-        key
-        for key in loader.disk_migrations
-        if key[0] in {app.rsplit(".", 1)[-1] for app in settings.TENANT_APPS}
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT app, name FROM {connection.ops.quote_name(base)}.django_migrations")  # noqa: S608
-        applied = set(cursor.fetchall())
-    return expected <= applied
+    return expected_tenant_migrations() <= applied_migrations(base)
 
 
 def ensure_template_schema(*, verbosity: int = 0) -> None:
-    """Create or bring up to date the data-free schema that new venues are cloned from."""
+    """Create or bring up to date the data-free schema that new venues are cloned from, and
+    snapshot it (when pg_dump is available) so that the next venue creation is fast."""
     base = settings.TENANT_BASE_SCHEMA
     if not schema_exists(base):
         with connection.cursor() as cursor:
@@ -107,6 +106,7 @@ def ensure_template_schema(*, verbosity: int = 0) -> None:
         skip_template=True,
     )
     connection.set_schema_to_public()
+    current_snapshot()
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,9 @@ class CreatedVenue:
     admin: User
     invitation_url: str
     seconds: float
+    # How the schema was made: "snapshot" (the template's, replayed), "clone_schema"
+    # (django-tenants' function, the fallback) or "migrations" (every migration run).
+    schema_method: str = "snapshot"
 
 
 def create_venue(
@@ -127,7 +130,11 @@ def create_venue(
     timezone_name: str = "Europe/Paris",
     city: str = "",
 ) -> CreatedVenue:
-    """Onboard a venue: clone the template schema, add its host name, invite its first admin."""
+    """Onboard a venue: clone the template schema, add its host name, invite its first admin.
+
+    The schema is a copy of the template (tenants.schema_clone), migration records included,
+    so no migration runs; with TENANT_CREATION_FAKES_MIGRATIONS off (benchmarks) every
+    migration runs instead, as for a schema created from nothing."""
     started = time.perf_counter()
     name = (name or "").strip()
     if not name:
@@ -150,7 +157,12 @@ def create_venue(
             timezone=timezone_name,
             city=city,
         )
-        venue.create_schema(check_if_exists=False, verbosity=0)
+        # Venue.auto_create_schema is off: saving the row created no schema.
+        if settings.TENANT_CREATION_FAKES_MIGRATIONS:
+            schema_method = clone_template(venue.schema_name).method
+        else:
+            venue.create_schema(check_if_exists=False, verbosity=0)
+            schema_method = "migrations"
         Domain.objects.create(
             domain=f"{slug}.{settings.PARTERRE_BASE_DOMAIN}", tenant=venue, is_primary=True
         )
@@ -169,7 +181,11 @@ def create_venue(
             )
     connection.set_schema_to_public()
     return CreatedVenue(
-        venue=venue, admin=admin, invitation_url=url, seconds=time.perf_counter() - started
+        venue=venue,
+        admin=admin,
+        invitation_url=url,
+        seconds=time.perf_counter() - started,
+        schema_method=schema_method,
     )
 
 

@@ -60,6 +60,9 @@ PUBLIC_SCHEMA_NAME = "public"
 # New venues are cloned from this migrated, data-free schema instead of running every migration.
 TENANT_BASE_SCHEMA = "venue_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# pg_dump used to snapshot that template (tenants.schema_clone); must be the server's major
+# version or newer. Empty: the embedded dev server's own pg_dump, else pg_dump on PATH.
+PARTERRE_PG_DUMP = env.str("PARTERRE_PG_DUMP", default="")
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path once per tenant switch rather than before every query (halves round trips).
 TENANT_LIMIT_SET_CALLS = True

@@ -76,14 +76,19 @@ def test_bench_reports_a_result_line_and_drops_its_database():
     assert lines[-1].startswith("RESULT ")
     result = dict(pair.split("=") for pair in lines[-1].removeprefix("RESULT ").split())
     assert list(result) == [
+        "snapshot_s",
         "clone_create_s_at_2",
         "clone_create_s_at_3",
+        "clone_schema_create_s_at_3",
         "full_migrate_create_s",
         "speedup",
+        "speedup_vs_clone_schema",
         "migrate_schemas_3_s",
-        "migrate_schemas_3_parallel_s",
+        "migrate_schemas_3_all_venues_s",
+        "migrate_schemas_3_all_venues_parallel_s",
         "venues",
     ]
+    assert "Template snapshot made in" in output
     assert result["venues"] == "3"
     for key, value in result.items():
         assert re.fullmatch(r"\d+(\.\d+)?", value), (key, value)

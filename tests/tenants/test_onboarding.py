@@ -21,6 +21,7 @@ def test_create_venue_clones_the_template_and_invites_the_admin(django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         created = create_venue(name="Théâtre du Quai", slug="quai-test", admin_email="A@Quai.fr")
     venue = created.venue
+    assert created.schema_method == "snapshot"
     assert venue.schema_name == "v_quai_test"
     assert schema_exists("v_quai_test")
     assert Domain.objects.get(tenant=venue).domain == "quai-test.localhost"
@@ -63,7 +64,9 @@ def test_invalid_admin_email_is_refused():
 def test_command_creates_a_venue_and_prints_the_time(capsys):
     call_command("create_venue", name="Le Grand T", slug="grand-t", admin_email="dir@grandt.fr")
     out = capsys.readouterr().out
-    assert re.search(r"Created Le Grand T \(schema v_grand_t\) in \d+\.\d\d s", out)
+    assert re.search(
+        r"Created Le Grand T \(schema v_grand_t\) in \d+\.\d\d s \(schema made by snapshot;", out
+    )
     assert "http://grand-t.localhost" in out
     connection.set_schema_to_public()
     assert Venue.objects.filter(slug="grand-t").exists()

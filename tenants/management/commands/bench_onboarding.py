@@ -4,17 +4,22 @@ Everything happens in a throwaway database created on the same server as the con
 (`parterre_bench_<pid>`) and dropped at the end, also on failure, Ctrl-C or SIGTERM: the real
 data is never touched. Measures
 
-- one venue created with a full migration run (no template), for comparison;
-- venue creation through `create_venue` (clone of the template) once the cooperative holds each
-  of `--steps` venues: `--samples` creations timed, median and p95;
+- making the template's snapshot (pg_dump, rewrite, store: done once per deploy);
+- venue creation through `create_venue` (replay of the template's snapshot) once the
+  cooperative holds each of `--steps` venues: `--samples` creations timed, median and p95;
+- at the largest step, one creation through django-tenants' `clone_schema` (the fallback when
+  no pg_dump is usable, and the previous way) and one with a full migration run (no
+  template), for comparison;
 - `migrate_schemas` with the largest step's venues and nothing left to apply (the deploy-time
-  cost of checking every schema), with the standard executor and with the multiprocessing one.
+  cost of checking every schema): as deployed (up-to-date venues skipped), and with
+  `--all-venues` with the standard executor and with the multiprocessing one.
 
 The last line is `RESULT key=value …`; times are in seconds.
 
     python manage.py bench_onboarding --steps 50,200 --samples 5
 """
 
+import logging
 import math
 import os
 import signal
@@ -34,7 +39,8 @@ from django.test.utils import override_settings
 from django_tenants.migration_executors import get_executor
 from psycopg import sql
 
-from tenants.models import Venue
+from tenants.models import TemplateSnapshot, Venue
+from tenants.schema_clone import SnapshotUnavailable, snapshot_template
 from tenants.services import create_venue
 
 PROGRESS_EVERY = 25
@@ -152,8 +158,8 @@ def parse_steps(value: str) -> list[int]:
 
 class Command(BaseCommand):
     help = (
-        "Time venue creation (template clone vs full migration) at several cooperative sizes "
-        "and migrate_schemas over every venue, in a throwaway database."
+        "Time venue creation (template snapshot vs clone_schema vs full migration) at several "
+        "cooperative sizes and migrate_schemas over every venue, in a throwaway database."
     )
 
     def add_arguments(self, parser):
@@ -171,6 +177,11 @@ class Command(BaseCommand):
             default=2,
             help="Processes for the multiprocessing migrate_schemas run (default 2).",
         )
+        parser.add_argument(
+            "--skip-all-venues",
+            action="store_true",
+            help="Skip the two (slow) migrate_schemas --all-venues runs.",
+        )
 
     def handle(self, *args, **options):
         steps = parse_steps(options["steps"])
@@ -181,7 +192,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with finally_on_sigterm(), throwaway_database() as name, quiet_mail():
             self.say(f"Throwaway database {name}")
-            result = self.run_benchmark(steps, samples, options["processes"])
+            result = self.run_benchmark(
+                steps, samples, options["processes"], all_venues=not options["skip_all_venues"]
+            )
         self.say(f"Database {name} dropped; total {time.perf_counter() - started:.0f} s")
         self.stdout.write("RESULT " + " ".join(f"{key}={value}" for key, value in result.items()))
 
@@ -189,56 +202,107 @@ class Command(BaseCommand):
         self.stdout.write(line)
         self.stdout.flush()
 
-    def run_benchmark(self, steps: list[int], samples: int, processes: int) -> dict[str, str]:
+    def run_benchmark(
+        self, steps: list[int], samples: int, processes: int, *, all_venues: bool = True
+    ) -> dict[str, str]:
         seconds = self.timed(call_command, "migrate_schemas", interactive=False, verbosity=0)
         self.say(f"Migrated the public and template schemas in {seconds:.1f} s")
 
         result: dict[str, str] = {}
+        TemplateSnapshot.objects.all().delete()
+        snapshot = None
+        started = time.perf_counter()
+        try:
+            snapshot = snapshot_template()
+        except SnapshotUnavailable as error:  # reported; creations then use the fallback
+            self.say(f"No template snapshot ({error}): creations use clone_schema.")
+        seconds = time.perf_counter() - started
+        if snapshot is not None:
+            self.say(
+                f"Template snapshot made in {seconds:.3f} s "
+                f"({len(snapshot.sql) // 1024} KiB of SQL, pg_dump {snapshot.pg_dump_version})"
+            )
+        result["snapshot_s"] = f"{seconds:.3f}" if snapshot is not None else "n/a"
+
         for step in steps:
             self.fill_to(step)
             times = [self.create_one() for _ in range(samples)]
             median = statistics.median(times)
             self.say(
-                f"Clone creation at {step} venues: median {median:.3f} s, p95 {p95(times):.3f} s "
-                f"({samples} samples)"
+                f"Snapshot creation at {step} venues: median {median:.3f} s, "
+                f"p95 {p95(times):.3f} s ({samples} samples)"
             )
             result[f"clone_create_s_at_{step}"] = f"{median:.3f}"
+        clone_at_last = float(result[f"clone_create_s_at_{steps[-1]}"])
+
+        # The fallback (and previous way): django-tenants' clone_schema, then a faked migrate.
+        with self.without_snapshot():
+            legacy = self.create_one()
+        self.say(f"clone_schema creation at {self.created - 1} venues: {legacy:.3f} s")
+        result[f"clone_schema_create_s_at_{steps[-1]}"] = f"{legacy:.3f}"
 
         # The same service without the template: CREATE SCHEMA + every migration run for real.
         with override_settings(TENANT_CREATION_FAKES_MIGRATIONS=False):
             full = self.create_one()
         self.say(f"Full-migration creation at {self.created - 1} venues: {full:.3f} s")
         result["full_migrate_create_s"] = f"{full:.3f}"
-        clone_at_last = float(result[f"clone_create_s_at_{steps[-1]}"])
         result["speedup"] = f"{full / clone_at_last:.1f}"
+        result["speedup_vs_clone_schema"] = f"{legacy / clone_at_last:.1f}"
 
         venues = steps[-1]
         self.trim_to(venues)
         seconds = self.timed(call_command, "migrate_schemas", interactive=False, verbosity=0)
-        self.say(
-            f"migrate_schemas (standard) over {venues} venues, nothing to apply: {seconds:.1f} s"
-        )
+        self.say(f"migrate_schemas over {venues} venues, nothing to apply: {seconds:.1f} s")
         result[f"migrate_schemas_{venues}_s"] = f"{seconds:.1f}"
 
-        parallel = "n/a"
-        try:
-            get_executor("multiprocessing")
-        except NotImplementedError:
-            self.say("This django-tenants has no multiprocessing executor.")
-        else:
-            with override_settings(TENANT_MULTIPROCESSING_MAX_PROCESSES=processes):
-                seconds = self.timed(
-                    call_command,
-                    "migrate_schemas",
-                    executor="multiprocessing",
-                    interactive=False,
-                    verbosity=0,
+        every, parallel = "n/a", "n/a"
+        if all_venues:
+            seconds = self.timed(
+                call_command, "migrate_schemas", all_venues=True, interactive=False, verbosity=0
+            )
+            every = f"{seconds:.1f}"
+            self.say(f"migrate_schemas --all-venues (standard): {every} s")
+            try:
+                get_executor("multiprocessing")
+            except NotImplementedError:
+                self.say("This django-tenants has no multiprocessing executor.")
+            else:
+                with override_settings(TENANT_MULTIPROCESSING_MAX_PROCESSES=processes):
+                    seconds = self.timed(
+                        call_command,
+                        "migrate_schemas",
+                        all_venues=True,
+                        executor="multiprocessing",
+                        interactive=False,
+                        verbosity=0,
+                    )
+                parallel = f"{seconds:.1f}"
+                self.say(
+                    f"migrate_schemas --all-venues (multiprocessing, {processes} processes): "
+                    f"{parallel} s"
                 )
-            parallel = f"{seconds:.1f}"
-            self.say(f"migrate_schemas (multiprocessing, {processes} processes): {parallel} s")
-        result[f"migrate_schemas_{venues}_parallel_s"] = parallel
+        result[f"migrate_schemas_{venues}_all_venues_s"] = every
+        result[f"migrate_schemas_{venues}_all_venues_parallel_s"] = parallel
         result["venues"] = str(Venue.objects.exclude(schema_name="public").count())
         return result
+
+    @contextmanager
+    def without_snapshot(self) -> Iterator[None]:
+        """Creations in the block take the fallback path: no snapshot stored and no pg_dump
+        to make one (its warning silenced). The snapshot is made again afterwards."""
+        clone_logger = logging.getLogger("tenants.schema_clone")
+        level = clone_logger.level
+        TemplateSnapshot.objects.all().delete()
+        clone_logger.setLevel(logging.ERROR)
+        try:
+            with override_settings(PARTERRE_PG_DUMP="/nonexistent/pg_dump"):
+                yield
+        finally:
+            clone_logger.setLevel(level)
+        try:
+            snapshot_template()
+        except SnapshotUnavailable as error:
+            self.say(f"No template snapshot ({error}).")
 
     @staticmethod
     def timed(function, *args, **kwargs) -> float:

@@ -32,7 +32,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {created.venue.name} (schema {created.venue.schema_name}) "
-                f"in {created.seconds:.2f} s (command total {total:.2f} s)."
+                f"in {created.seconds:.2f} s (schema made by {created.schema_method}; "
+                f"command total {total:.2f} s)."
             )
         )
         self.stdout.write(f"Invitation link for {created.admin.email}: {created.invitation_url}")
