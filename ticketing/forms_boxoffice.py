@@ -31,7 +31,7 @@ from ticketing.models import (
     Ticket,
 )
 from ticketing.selectors import seat_map, upcoming_performances
-from ticketing.services import bestseat, inventory
+from ticketing.services import inventory
 from ticketing.services.inventory import HoldRequest
 from ticketing.services.orders import Buyer, PaymentSpec, TariffChoice
 from ticketing.templatetags.ticketing_ui import money
@@ -226,13 +226,9 @@ def suggest_seats(
 ) -> tuple[list[int], bool]:
     """The best `quantity` free seats of a category (Seat ids) and whether they sit together,
     chosen like the sale would, without taking them: the counter shows them to the buyer."""
-    taken = set(exclude)
-    candidates = [
-        c
-        for c in inventory.best_available_candidates(ctx.performance, category_id=category_id)
-        if c.id not in taken
-    ]
-    choice = bestseat.choose(candidates, quantity, stage_y=ctx.performance.layout.stage_y)
+    choice = inventory.suggest_best_available(
+        ctx.performance, quantity=quantity, category_id=category_id, exclude=exclude
+    )
     if choice is None:
         return [], False
     return choice.ids, choice.contiguous

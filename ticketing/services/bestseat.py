@@ -1,14 +1,14 @@
 """Best available seats: pure functions over a list of candidate seats (no database).
 
 For N seats we look, row by row, at every window of N *adjacent* free seats (same section,
-same row, consecutive numbers, no aisle gap in x). Each window gets a score and the lowest
-score wins, compared in this order:
+same row, side by side in x with no aisle or sold seat between: see neighbours()). Each
+window gets a score and the lowest score wins, compared in this order:
 
 1. the worst seat rank in the window (rank 1 = best seats: best rank first);
 2. whether taking it strands a single free seat at either end of its run, which is hard to
    sell later (we avoid that whenever another window exists);
 3. the distance of the window's centre to the middle of its row (close to the centre);
-4. the row's distance to the stage (closer first), then row and number for a stable result.
+4. the row's distance to the stage (closer first), then row and position for a stable result.
 
         stage
     A  . . [x x x] . . .      window of 3 in row A, centred; leaves runs of 2 and 3: fine
@@ -24,8 +24,10 @@ possible (same row first), and the caller says so to the buyer.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import groupby, pairwise
+from itertools import pairwise
 from statistics import median
 from typing import NamedTuple
 
@@ -50,21 +52,87 @@ class Choice:
     contiguous: bool
 
 
-def _runs(row_seats: list[Candidate]) -> list[list[Candidate]]:
-    """Split a row's free seats into runs of adjacent seats (consecutive numbers, no aisle)."""
-    seats = sorted(row_seats, key=lambda s: s.number)
-    if not seats:
-        return []
-    gaps = [abs(b.x - a.x) for a, b in pairwise(seats) if b.number == a.number + 1]
-    spacing = median(gaps) if gaps else 1.0
-    runs: list[list[Candidate]] = [[seats[0]]]
+# Field positions: choose() reads candidates by index, so that plain tuples in Candidate's
+# order serve as well as Candidates (best-available builds thousands per request).
+ID, SECTION, ROW, NUMBER, X, Y, RANK, WHEELCHAIR, COMPANION = range(9)
+# Two seats of a row side by side are at most this many times the row's usual spacing apart;
+# a wider gap is an aisle.
+AISLE_FACTOR = 1.6
+
+
+def neighbours(seats: Iterable[Candidate]) -> dict[int, int]:
+    """Seat id → the id of the seat just right of it (same section and row, next in x, no
+    aisle between). Given every seat of a layout, free or not, a seat sold between two free
+    ones breaks their run; given only free seats, a gap wider than the row's usual spacing
+    does. Seat numbers play no part: French odd/even numbering puts 3 beside 1."""
+    rows: dict[tuple, list] = {}
+    for seat in seats:
+        rows.setdefault((seat[SECTION], seat[ROW]), []).append(seat)
+    right: dict[int, int] = {}
+    for row in rows.values():
+        row.sort(key=lambda s: s[X])
+        gaps = [b[X] - a[X] for a, b in pairwise(row)]
+        if not gaps:
+            continue
+        limit = median(gaps) * AISLE_FACTOR
+        for a, b in pairwise(row):
+            if b[X] - a[X] <= limit:
+                right[a[ID]] = b[ID]
+    return right
+
+
+def _neighbours_by_number(seats: Iterable[Candidate]) -> dict[int, int]:
+    """neighbours() when only the free seats are known: seats with consecutive numbers and
+    no aisle between are side by side (a sold seat leaves a gap in the numbers)."""
+    rows: dict[tuple, list] = {}
+    for seat in seats:
+        rows.setdefault((seat[SECTION], seat[ROW]), []).append(seat)
+    right: dict[int, int] = {}
+    for row in rows.values():
+        row.sort(key=lambda s: s[NUMBER])
+        pairs = [(a, b) for a, b in pairwise(row) if b[NUMBER] == a[NUMBER] + 1]
+        if not pairs:
+            continue
+        limit = median(abs(b[X] - a[X]) for a, b in pairs) * AISLE_FACTOR
+        for a, b in pairs:
+            if abs(b[X] - a[X]) <= limit:
+                left, other = (a, b) if a[X] <= b[X] else (b, a)
+                right[left[ID]] = other[ID]
+    return right
+
+
+def _runs(row_seats: list, right: dict[int, int]) -> list[list]:
+    """Split a row's free seats into runs of seats side by side, left to right."""
+    seats = sorted(row_seats, key=lambda s: s[X])
+    runs = [[seats[0]]]
     for prev, seat in pairwise(seats):
-        adjacent = seat.number == prev.number + 1 and abs(seat.x - prev.x) <= spacing * 1.6
-        if adjacent:
+        if right.get(prev[ID]) == seat[ID]:
             runs[-1].append(seat)
         else:
             runs.append([seat])
     return runs
+
+
+# A run offering more windows than this, all of one rank, is searched only around its centre.
+_SCAN_ALL_UP_TO = 6
+
+
+def _starts(run: list, quantity: int, centre: float, uniform: bool) -> range:
+    """The first seats of the windows of `run` worth scoring.
+
+    All of them, unless the run is all of one rank and long: then only those around the
+    row's centre. Along a run (left to right) the windows' middles grow, so their distance
+    to the centre falls, then rises; the windows that strand a single seat (the 2nd and the
+    last but one) are at least four apart; so the best window — no stranded seat first, then
+    closest to the centre, ties to the left — is among the three windows each side of where
+    the middles cross the centre. Scoring every window of every row cost more than the rest
+    of an order."""
+    last = len(run) - quantity
+    if not uniform or last < _SCAN_ALL_UP_TO:
+        return range(last + 1)
+    span = quantity - 1
+    crossing = bisect_left([(run[i][X] + run[i + span][X]) / 2 for i in range(last + 1)], centre)
+    return range(max(0, crossing - 3), min(last, crossing + 2) + 1)
 
 
 def choose(
@@ -74,46 +142,65 @@ def choose(
     stage_y: float = 0.0,
     wheelchair: int = 0,
     row_centres: dict[tuple[int, str], float] | None = None,
+    right: dict[int, int] | None = None,
 ) -> Choice | None:
+    """The best `quantity` seats among these free ones. `right`: which seat is beside which
+    (neighbours() over the whole layout); without it, worked out from the candidates' numbers
+    (_neighbours_by_number)."""
     if quantity <= 0:
         return None
     if wheelchair:
-        return _choose_accessible(candidates, quantity, wheelchair, stage_y)
-    pool = [c for c in candidates if not (c.wheelchair or c.companion)]
-    if len(pool) < quantity:
-        return None
-    by_row = {
-        key: list(group)
-        for key, group in groupby(
-            sorted(pool, key=lambda c: (c.section, c.row)), key=lambda c: (c.section, c.row)
+        return _choose_accessible(
+            [Candidate._make(c) for c in candidates], quantity, wheelchair, stage_y
         )
-    }
+    by_row: dict[tuple, list] = {}
+    free = 0
+    for c in candidates:
+        if not (c[WHEELCHAIR] or c[COMPANION]):
+            free += 1
+            key = (c[SECTION], c[ROW])
+            row = by_row.get(key)
+            if row is None:
+                by_row[key] = [c]
+            else:
+                row.append(c)
+    if free < quantity:
+        return None
+    if right is None:
+        right = _neighbours_by_number(candidates)
     best: tuple | None = None
     best_ids: list[int] = []
     for key, seats in by_row.items():
+        if len(seats) < quantity:
+            continue
         centre = (row_centres or {}).get(key)
         if centre is None:
-            centre = (min(s.x for s in seats) + max(s.x for s in seats)) / 2
-        for run in _runs(seats):
-            if len(run) < quantity:
+            xs = [s[X] for s in seats]
+            centre = (min(xs) + max(xs)) / 2
+        for run in _runs(seats, right):
+            size = len(run)
+            if size < quantity:
                 continue
-            for start in range(len(run) - quantity + 1):
-                window = run[start : start + quantity]
-                left, right = start, len(run) - start - quantity
-                strands = int(left == 1) + int(right == 1)
-                mid_x = (window[0].x + window[-1].x) / 2
+            ranks = [s[RANK] for s in run]
+            lowest = min(ranks)
+            if best is not None and lowest > best[0]:
+                continue  # every window here is worse on the first criterion
+            for start in _starts(run, quantity, centre, lowest == max(ranks)):
+                end = start + quantity - 1
+                first = run[start]
                 score = (
-                    max(s.rank for s in window),
-                    strands,
-                    round(abs(mid_x - centre), 3),
-                    round(abs(window[0].y - stage_y), 3),
+                    max(ranks[start : end + 1]),
+                    (start == 1) + (size - end - 1 == 1),  # single seats stranded
+                    round(abs((first[X] + run[end][X]) / 2 - centre), 3),
+                    round(abs(first[Y] - stage_y), 3),
                     key,
-                    window[0].number,
+                    first[X],
                 )
                 if best is None or score < best:
-                    best, best_ids = score, [s.id for s in window]
+                    best, best_ids = score, [s[ID] for s in run[start : end + 1]]
     if best is not None:
         return Choice(ids=best_ids, contiguous=True)
+    pool = [Candidate._make(c) for c in candidates if not (c[WHEELCHAIR] or c[COMPANION])]
     return _fallback(pool, quantity, stage_y)
 
 
@@ -127,7 +214,7 @@ def _fallback(pool: list[Candidate], quantity: int, stage_y: float) -> Choice:
     )
     chosen: list[int] = []
     for key in rows:
-        row = sorted((c for c in pool if (c.section, c.row) == key), key=lambda c: c.number)
+        row = sorted((c for c in pool if (c.section, c.row) == key), key=lambda c: c.x)
         for seat in row:
             if len(chosen) == quantity:
                 break

@@ -236,23 +236,16 @@ def _take_seats_unsafely(
     return [(ps.seat_id, ps.category_id, ps.seat.label) for ps in rows]
 
 
-def best_available_candidates(
-    performance: Performance, *, category_id: int | None = None, allow_allocated: bool = False
-) -> list[bestseat.Candidate]:
-    """The free seats of the performance as best-available sees them (ids are Seat ids)."""
-    rows = _candidate_rows(performance, category_id=category_id, allow_allocated=allow_allocated)
-    return [bestseat.Candidate._make(row) for row in rows]
-
-
-# Each seat of a layout as best-available sees it: Seat id → (section id, row, number, x, y,
-# rank, wheelchair, companion), in this process while the venue's generation is current
-# (tenants/generations.py: seat writes bump it, see ticketing/apps.py and services/halls.py).
+# A layout's seats as best-available sees them: Seat id → (section id, row, number, x, y,
+# rank, wheelchair, companion), and which seat is beside which (bestseat.neighbours), in this
+# process while the venue's generation is current (tenants/generations.py: seat writes bump
+# it, see ticketing/apps.py and services/halls.py).
 _SEATS = generations.LocalCache("layout_seats", size=256)
 
 
-def _layout_seats(layout_id: int, seat_ids: list[int]) -> dict[int, tuple]:
-    seats = _SEATS.get(layout_id)
-    if seats is generations.MISSING or any(seat_id not in seats for seat_id in seat_ids):
+def _layout_seats(layout_id: int, seat_ids: list[int]) -> tuple[dict[int, tuple], dict]:
+    found = _SEATS.get(layout_id)
+    if found is generations.MISSING or any(seat_id not in found[0] for seat_id in seat_ids):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT s.id, s.section_id, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "
@@ -260,16 +253,17 @@ def _layout_seats(layout_id: int, seat_ids: list[int]) -> dict[int, tuple]:
                 "ON c.id = s.section_id WHERE c.layout_id = %s",
                 [layout_id],
             )
-            seats = {row[0]: row[1:] for row in cursor.fetchall()}
-        _SEATS.set(layout_id, seats)
-    return seats
+            rows = cursor.fetchall()
+        found = ({row[0]: row[1:] for row in rows}, bestseat.neighbours(rows))
+        _SEATS.set(layout_id, found)
+    return found
 
 
-def _candidate_rows(
+def _free_seats(
     performance: Performance, *, category_id: int | None = None, allow_allocated: bool = False
-) -> list[tuple]:
-    """The free seats as bestseat.Candidate fields: (seat id, section, row, number, x, y, rank,
-    wheelchair, companion).
+) -> tuple[list[tuple], dict[int, int]]:
+    """The free seats as bestseat.Candidate fields (seat id, section, row, number, x, y, rank,
+    wheelchair, companion), and which seat of the layout is beside which.
 
     The hot path of an on-sale rush: the database says which seats are free, as one array in
     one row, and what each seat is comes from _layout_seats. Reading ~1,000 rows of nine
@@ -285,27 +279,42 @@ def _candidate_rows(
         )
         (ids,) = cursor.fetchone()
     if not ids:
-        return []
-    seats = _layout_seats(performance.layout_id, ids)
-    return [(seat_id, *seats[seat_id]) for seat_id in ids]
+        return [], {}
+    seats, right = _layout_seats(performance.layout_id, ids)
+    return [(seat_id, *seats[seat_id]) for seat_id in ids], right
 
 
-def _choose(rows: list[tuple], request: HoldRequest, stage_y: float) -> bestseat.Choice | None:
+def suggest_best_available(
+    performance: Performance, *, quantity: int, category_id: int | None, exclude=()
+) -> bestseat.Choice | None:
+    """The seats best-available would take now (Seat ids), leaving out `exclude`, without
+    taking them: the counter shows them to the buyer first."""
+    rows, right = _free_seats(performance, category_id=category_id)
+    if exclude:
+        exclude = set(exclude)
+        rows = [r for r in rows if r[0] not in exclude]
+    return _choose(
+        rows, HoldRequest(best_available=quantity), performance.layout.stage_y, right=right
+    )
+
+
+def _choose(
+    rows: list[tuple], request: HoldRequest, stage_y: float, *, right: dict | None = None
+) -> bestseat.Choice | None:
     """bestseat.choose over these free seats, trying first only the rows that hold a free
     seat of the best rank left, which is a third of the hall when ranks go by thirds.
 
     Same answer as over every row: a window's score starts with the worst rank in it and the
     rest of it is worked out within its row (runs, centre, strands), so when those rows have
     side-by-side seats all of the best rank, the best window of the hall is among them."""
-    make = bestseat.Candidate._make
     if not request.wheelchair:
         usual = [r for r in rows if not (r[7] or r[8])]  # what choose() looks at by default
         if usual:
             best_rank = min(r[6] for r in usual)
             keys = {(r[1], r[2]) for r in usual if r[6] == best_rank}
-            front = [make(r) for r in rows if (r[1], r[2]) in keys]
-            choice = bestseat.choose(front, request.best_available, stage_y=stage_y)
-            ranks = {c.id: c.rank for c in front}
+            front = [r for r in rows if (r[1], r[2]) in keys]
+            choice = bestseat.choose(front, request.best_available, stage_y=stage_y, right=right)
+            ranks = {r[0]: r[6] for r in front}
             if (
                 choice is not None
                 and choice.contiguous
@@ -313,10 +322,7 @@ def _choose(rows: list[tuple], request: HoldRequest, stage_y: float) -> bestseat
             ):
                 return choice
     return bestseat.choose(
-        [make(r) for r in rows],
-        request.best_available,
-        stage_y=stage_y,
-        wheelchair=request.wheelchair,
+        rows, request.best_available, stage_y=stage_y, wheelchair=request.wheelchair, right=right
     )
 
 
@@ -335,12 +341,12 @@ def take_best_available(
     attempt, a round trip every order would pay.
     """
     stage_y = performance.layout.stage_y
-    candidates = _candidate_rows(performance, category_id=request.category_id)
+    candidates, right = _free_seats(performance, category_id=request.category_id)
     refused: set[int] = set()
     into, into_params = _into(hold)
     for _attempt in range(BEST_AVAILABLE_ATTEMPTS):
         pool = [r for r in candidates if r[0] not in refused] if refused else candidates
-        choice = _choose(pool, request, stage_y)
+        choice = _choose(pool, request, stage_y, right=right)
         if choice is None:
             if refused:  # the refused seats may yet come back on sale
                 break
