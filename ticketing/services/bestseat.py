@@ -101,9 +101,8 @@ def _neighbours_by_number(seats: Iterable[Candidate]) -> dict[int, int]:
     return right
 
 
-def _runs(row_seats: list, right: dict[int, int]) -> list[list]:
-    """Split a row's free seats into runs of seats side by side, left to right."""
-    seats = sorted(row_seats, key=lambda s: s[X])
+def _runs(seats: list, right: dict[int, int]) -> list[list]:
+    """Split a row's free seats (left to right) into runs of seats side by side."""
     runs = [[seats[0]]]
     for prev, seat in pairwise(seats):
         if right.get(prev[ID]) == seat[ID]:
@@ -154,29 +153,42 @@ def choose(
             [Candidate._make(c) for c in candidates], quantity, wheelchair, stage_y
         )
     by_row: dict[tuple, list] = {}
-    free = 0
     for c in candidates:
         if not (c[WHEELCHAIR] or c[COMPANION]):
-            free += 1
-            key = (c[SECTION], c[ROW])
-            row = by_row.get(key)
-            if row is None:
-                by_row[key] = [c]
-            else:
-                row.append(c)
-    if free < quantity:
+            by_row.setdefault((c[SECTION], c[ROW]), []).append(c)
+    if sum(len(seats) for seats in by_row.values()) < quantity:
         return None
     if right is None:
         right = _neighbours_by_number(candidates)
+    for seats in by_row.values():
+        seats.sort(key=lambda s: s[X])
+    choice = choose_in_rows(
+        by_row.items(), quantity, stage_y=stage_y, right=right, row_centres=row_centres
+    )
+    if choice is not None:
+        return choice
+    pool = [Candidate._make(c) for seats in by_row.values() for c in seats]
+    return _fallback(pool, quantity, stage_y)
+
+
+def choose_in_rows(
+    rows,
+    quantity: int,
+    *,
+    stage_y: float,
+    right: dict[int, int],
+    row_centres: dict[tuple[int, str], float] | None = None,
+) -> Choice | None:
+    """The best window of `quantity` seats side by side, or None. `rows`: ((section, row),
+    that row's free seats left to right, wheelchair spaces and companion seats left out)."""
     best: tuple | None = None
     best_ids: list[int] = []
-    for key, seats in by_row.items():
+    for key, seats in rows:
         if len(seats) < quantity:
             continue
         centre = (row_centres or {}).get(key)
         if centre is None:
-            xs = [s[X] for s in seats]
-            centre = (min(xs) + max(xs)) / 2
+            centre = (seats[0][X] + seats[-1][X]) / 2
         for run in _runs(seats, right):
             size = len(run)
             if size < quantity:
@@ -198,10 +210,7 @@ def choose(
                 )
                 if best is None or score < best:
                     best, best_ids = score, [s[ID] for s in run[start : end + 1]]
-    if best is not None:
-        return Choice(ids=best_ids, contiguous=True)
-    pool = [Candidate._make(c) for c in candidates if not (c[WHEELCHAIR] or c[COMPANION])]
-    return _fallback(pool, quantity, stage_y)
+    return None if best is None else Choice(ids=best_ids, contiguous=True)
 
 
 def _fallback(pool: list[Candidate], quantity: int, stage_y: float) -> Choice:

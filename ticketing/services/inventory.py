@@ -236,16 +236,82 @@ def _take_seats_unsafely(
     return [(ps.seat_id, ps.category_id, ps.seat.label) for ps in rows]
 
 
-# A layout's seats as best-available sees them: Seat id → (section id, row, number, x, y,
-# rank, wheelchair, companion), and which seat is beside which (bestseat.neighbours), in this
-# process while the venue's generation is current (tenants/generations.py: seat writes bump
-# it, see ticketing/apps.py and services/halls.py).
-_SEATS = generations.LocalCache("layout_seats", size=256)
+@dataclass(frozen=True)
+class LayoutSeats:
+    """A layout's seats as best-available sees them, built once per process and layout."""
+
+    seats: dict[int, tuple]  # Seat id → bestseat.Candidate fields (id first)
+    right: dict[int, int]  # which seat is beside which (bestseat.neighbours)
+    rows: dict[tuple, list[tuple]]  # (section, row) → its seats, left to right
+    row_of: dict[int, tuple]  # Seat id → (section, row)
+    # (rank, ids of the seats of that rank that are neither wheelchair spaces nor companion
+    # seats), best rank first.
+    usual_by_rank: list[tuple[int, frozenset[int]]]
+
+    @classmethod
+    def build(cls, rows: list[tuple]) -> LayoutSeats:
+        by_row: dict[tuple, list[tuple]] = {}
+        by_rank: dict[int, set[int]] = {}
+        for seat in rows:
+            by_row.setdefault((seat[1], seat[2]), []).append(seat)
+            if not (seat[7] or seat[8]):
+                by_rank.setdefault(seat[6], set()).add(seat[0])
+        for seats in by_row.values():
+            seats.sort(key=lambda s: s[4])
+        return cls(
+            seats={seat[0]: seat for seat in rows},
+            right=bestseat.neighbours(rows),
+            rows=by_row,
+            row_of={seat[0]: (seat[1], seat[2]) for seat in rows},
+            usual_by_rank=[(rank, frozenset(ids)) for rank, ids in sorted(by_rank.items())],
+        )
+
+    def choose(self, free: set[int], request: HoldRequest, stage_y: float):
+        """bestseat.choose over the free seats, looking first only at the rows that hold a
+        free seat of the best rank left (a third of the hall when ranks go by thirds), with
+        set operations rather than a pass over every free seat.
+
+        Same answer as over every row: a window's score starts with the worst rank in it and
+        the rest of it is worked out within its row (runs, centre, strands), so when those
+        rows have side-by-side seats all of the best rank, the best window of the hall is
+        among them (tests/ticketing/test_best_available_rows.py)."""
+        quantity = request.best_available
+        if not request.wheelchair:
+            for rank, ids in self.usual_by_rank:
+                best = ids & free
+                if best:
+                    keys = {self.row_of[seat_id] for seat_id in best}
+                    choice = bestseat.choose_in_rows(
+                        ((key, self._usual(key, free)) for key in keys),
+                        quantity,
+                        stage_y=stage_y,
+                        right=self.right,
+                    )
+                    if choice is not None and all(
+                        self.seats[seat_id][6] == rank for seat_id in choice.ids
+                    ):
+                        return choice
+                    break
+        return bestseat.choose(
+            [self.seats[seat_id] for seat_id in free],
+            quantity,
+            stage_y=stage_y,
+            wheelchair=request.wheelchair,
+            right=self.right,
+        )
+
+    def _usual(self, key: tuple, free: set[int]) -> list[tuple]:
+        return [s for s in self.rows[key] if s[0] in free and not (s[7] or s[8])]
 
 
-def _layout_seats(layout_id: int, seat_ids: list[int]) -> tuple[dict[int, tuple], dict]:
-    found = _SEATS.get(layout_id)
-    if found is generations.MISSING or any(seat_id not in found[0] for seat_id in seat_ids):
+# Per layout, in this process while the venue's generation is current (tenants/generations.py:
+# seat writes bump it, see ticketing/apps.py and services/halls.py).
+_LAYOUTS = generations.LocalCache("layout_seats", size=256)
+
+
+def _layout_seats(layout_id: int, seat_ids: list[int]) -> LayoutSeats:
+    found = _LAYOUTS.get(layout_id)
+    if found is generations.MISSING or any(seat_id not in found.seats for seat_id in seat_ids):
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT s.id, s.section_id, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "
@@ -253,17 +319,15 @@ def _layout_seats(layout_id: int, seat_ids: list[int]) -> tuple[dict[int, tuple]
                 "ON c.id = s.section_id WHERE c.layout_id = %s",
                 [layout_id],
             )
-            rows = cursor.fetchall()
-        found = ({row[0]: row[1:] for row in rows}, bestseat.neighbours(rows))
-        _SEATS.set(layout_id, found)
+            found = LayoutSeats.build(cursor.fetchall())
+        _LAYOUTS.set(layout_id, found)
     return found
 
 
 def _free_seats(
     performance: Performance, *, category_id: int | None = None, allow_allocated: bool = False
-) -> tuple[list[tuple], dict[int, int]]:
-    """The free seats as bestseat.Candidate fields (seat id, section, row, number, x, y, rank,
-    wheelchair, companion), and which seat of the layout is beside which.
+) -> tuple[set[int], LayoutSeats | None]:
+    """The Seat ids of the free seats, and the layout's seats.
 
     The hot path of an on-sale rush: the database says which seats are free, as one array in
     one row, and what each seat is comes from _layout_seats. Reading ~1,000 rows of nine
@@ -279,9 +343,8 @@ def _free_seats(
         )
         (ids,) = cursor.fetchone()
     if not ids:
-        return [], {}
-    seats, right = _layout_seats(performance.layout_id, ids)
-    return [(seat_id, *seats[seat_id]) for seat_id in ids], right
+        return set(), None
+    return set(ids), _layout_seats(performance.layout_id, ids)
 
 
 def suggest_best_available(
@@ -289,41 +352,11 @@ def suggest_best_available(
 ) -> bestseat.Choice | None:
     """The seats best-available would take now (Seat ids), leaving out `exclude`, without
     taking them: the counter shows them to the buyer first."""
-    rows, right = _free_seats(performance, category_id=category_id)
-    if exclude:
-        exclude = set(exclude)
-        rows = [r for r in rows if r[0] not in exclude]
-    return _choose(
-        rows, HoldRequest(best_available=quantity), performance.layout.stage_y, right=right
-    )
-
-
-def _choose(
-    rows: list[tuple], request: HoldRequest, stage_y: float, *, right: dict | None = None
-) -> bestseat.Choice | None:
-    """bestseat.choose over these free seats, trying first only the rows that hold a free
-    seat of the best rank left, which is a third of the hall when ranks go by thirds.
-
-    Same answer as over every row: a window's score starts with the worst rank in it and the
-    rest of it is worked out within its row (runs, centre, strands), so when those rows have
-    side-by-side seats all of the best rank, the best window of the hall is among them."""
-    if not request.wheelchair:
-        usual = [r for r in rows if not (r[7] or r[8])]  # what choose() looks at by default
-        if usual:
-            best_rank = min(r[6] for r in usual)
-            keys = {(r[1], r[2]) for r in usual if r[6] == best_rank}
-            front = [r for r in rows if (r[1], r[2]) in keys]
-            choice = bestseat.choose(front, request.best_available, stage_y=stage_y, right=right)
-            ranks = {r[0]: r[6] for r in front}
-            if (
-                choice is not None
-                and choice.contiguous
-                and max(ranks[i] for i in choice.ids) == best_rank
-            ):
-                return choice
-    return bestseat.choose(
-        rows, request.best_available, stage_y=stage_y, wheelchair=request.wheelchair, right=right
-    )
+    free, layout = _free_seats(performance, category_id=category_id)
+    free -= set(exclude)
+    if not free:
+        return None
+    return layout.choose(free, HoldRequest(best_available=quantity), performance.layout.stage_y)
 
 
 def take_best_available(
@@ -341,12 +374,11 @@ def take_best_available(
     attempt, a round trip every order would pay.
     """
     stage_y = performance.layout.stage_y
-    candidates, right = _free_seats(performance, category_id=request.category_id)
+    free, layout = _free_seats(performance, category_id=request.category_id)
     refused: set[int] = set()
     into, into_params = _into(hold)
     for _attempt in range(BEST_AVAILABLE_ATTEMPTS):
-        pool = [r for r in candidates if r[0] not in refused] if refused else candidates
-        choice = _choose(pool, request, stage_y, right=right)
+        choice = layout.choose(free - refused, request, stage_y) if free - refused else None
         if choice is None:
             if refused:  # the refused seats may yet come back on sale
                 break
