@@ -186,6 +186,16 @@ def sale_prices(*, performance_id: int, codes: set[str]) -> list[Price]:
     return prices
 
 
+def _attach(obj, **related) -> None:
+    """Point `obj`'s foreign keys at these instances (id and cached object) as assigning them
+    would, without the database-routing checks of the descriptor: they cost more than the
+    rest of building a ticket, and every object here lives in the venue's one database."""
+    for name, value in related.items():
+        field = obj._meta.get_field(name)
+        setattr(obj, field.attname, None if value is None else value.pk)
+        field.set_cached_value(obj, value)
+
+
 def _seat_with_label(seat_id: int, label: str) -> Seat:
     """The ticket's seat as far as the order needs it (other fields load if ever read)."""
     return Seat.from_db(DEFAULT_DB_ALIAS, ["id", "label"], [seat_id, label])
@@ -210,34 +220,24 @@ def _price_tickets(
             raise InvalidRequest(_("This tariff is not offered for these seats."), field="tariff")
         return found
 
+    def ticket(p: Price, **fields) -> Ticket:
+        new = Ticket(
+            price_cents=p.amount_cents,
+            fee_cents=fees.fee_for(p.amount_cents),
+            tax_rate_bp=p.tariff.tax_rate_bp,
+            **fields,
+        )
+        _attach(new, order=order, performance=performance, tariff=p.tariff)
+        return new
+
     tickets = []
     for seat_id, category_id, label in seats:
-        p = price(category_id, tariffs.seats.get(seat_id, tariffs.default))
-        tickets.append(
-            Ticket(
-                order=order,
-                performance=performance,
-                seat=_seat_with_label(seat_id, label),
-                tariff=p.tariff,
-                price_cents=p.amount_cents,
-                fee_cents=fees.fee_for(p.amount_cents),
-                tax_rate_bp=p.tariff.tax_rate_bp,
-            )
-        )
+        new = ticket(price(category_id, tariffs.seats.get(seat_id, tariffs.default)))
+        _attach(new, seat=_seat_with_label(seat_id, label))
+        tickets.append(new)
     for zone_id, category_id, quantity in zones:
         p = price(category_id, tariffs.default)
-        tickets.extend(
-            Ticket(
-                order=order,
-                performance=performance,
-                performance_zone_id=zone_id,
-                tariff=p.tariff,
-                price_cents=p.amount_cents,
-                fee_cents=fees.fee_for(p.amount_cents),
-                tax_rate_bp=p.tariff.tax_rate_bp,
-            )
-            for _ in range(quantity)
-        )
+        tickets.extend(ticket(p, performance_zone_id=zone_id) for _ in range(quantity))
     return tickets
 
 
@@ -451,7 +451,7 @@ def _write_order(
         paid_at=timezone.now() if is_paid else None,
     )
     for ticket in tickets:
-        ticket.order = order
+        _attach(ticket, order=order)
     event = _new_event(
         order,
         "ticketing.order.created",
@@ -560,7 +560,7 @@ def _insert_together(*parts: _Rows) -> None:
             obj._state.adding = False
             obj._state.db = connection.alias
             for name, ref in part.refs.items():
-                setattr(obj, name, by_name[ref])
+                _attach(obj, **{name: by_name[ref]})
         by_name[part.name] = part.objs[0]
 
 
