@@ -57,7 +57,9 @@ class Hold(models.Model):
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     performance = models.ForeignKey(Performance, on_delete=models.CASCADE, related_name="holds")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
-    expires_at = models.DateTimeField(db_index=True)
+    # Searched only among active carts: hold_active_expiry below (every order writes a cart,
+    # confirmed at once, that an index of all carts would gain for nothing).
+    expires_at = models.DateTimeField()
     channel = models.CharField(max_length=20, default="web")
     seat_count = models.PositiveSmallIntegerField(default=0)  # seats to find at confirmation
     created_by = models.ForeignKey(

@@ -83,7 +83,10 @@ class Ticket(models.Model):
         EXCHANGED = "exchanged", _("Exchanged")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
-    performance = models.ForeignKey(Performance, on_delete=models.PROTECT, related_name="tickets")
+    # Indexed by ticket_perf_status, which starts with it (one index less to write per ticket).
+    performance = models.ForeignKey(
+        Performance, on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     seat = models.ForeignKey(Seat, null=True, blank=True, on_delete=models.PROTECT)
     performance_zone = models.ForeignKey(
         PerformanceZone, null=True, blank=True, on_delete=models.PROTECT
