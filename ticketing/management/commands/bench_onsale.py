@@ -33,8 +33,9 @@ over the successful order requests as the buyers saw them (queueing included).
 
 Before it, a line gives the CPU one request cost in the server, in PostgreSQL and in the load
 generator, and how much of the machine other processes took meanwhile: on a shared machine,
-read the figures with that line. gunicorn runs sync workers by default (gthread measured
-slower here: the GIL and thread switches cost more than keep-alive saves).
+read the figures with that line. gunicorn runs cores + 1 sync workers by default (measured
+here on 2 cores: 3 workers beat 2 and 4; gthread was slower: the GIL and thread switches
+cost more than keep-alive saves).
 
     python manage.py bench_onsale --seats 1000 --buyers 3000 --concurrency 32
 """
@@ -176,7 +177,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--concurrency", type=int, default=32, help="Buyers at a time, and SQL threads (32)."
         )
-        parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4).")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=(os.cpu_count() or 1) + 1,
+            help="gunicorn workers (cores + 1: the rush is CPU-bound, PostgreSQL runs on the "
+            "same cores, and one worker more than cores covers the time a worker waits for a "
+            "commit).",
+        )
         parser.add_argument(
             "--worker-class",
             choices=["sync", "gthread"],
