@@ -10,8 +10,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tenants.deletion import SchemaScopedDeletion, SchemaScopedQuerySet
 
-class UserManager(BaseUserManager):
+
+class UserManager(BaseUserManager.from_queryset(SchemaScopedQuerySet)):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra):
@@ -28,7 +30,9 @@ class UserManager(BaseUserManager):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(SchemaScopedDeletion, AbstractBaseUser, PermissionsMixin):
+    """Deleting one only touches the current schema's tables (see tenants.deletion)."""
+
     class Role(models.TextChoices):
         ADMIN = "admin", _("Venue admin")
         BOX_OFFICE = "box_office", _("Box office")
