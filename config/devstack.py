@@ -261,10 +261,27 @@ def _manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
 
 
+def server_env(env: dict[str, str], port: int) -> dict[str, str]:
+    """The environment of `run`'s processes (seed_demo, web, worker, beat). Links they print
+    or email (invitations) carry the port the web server listens on, unless
+    PARTERRE_PORT_SUFFIX is set (e.g. to "" behind a proxy on port 80)."""
+    env = dict(env)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    env.setdefault("PARTERRE_PORT_SUFFIX", f":{port}")
+    return env
+
+
+def site_url(env: dict[str, str], subdomain: str = "") -> str:
+    """An address as the application writes it (tenants.selectors.venue_url), from `env`."""
+    scheme = env.get("PARTERRE_SCHEME") or "http"
+    host = env.get("PARTERRE_BASE_DOMAIN") or "localhost"
+    host = f"{subdomain}.{host}" if subdomain else host
+    return f"{scheme}://{host}{env['PARTERRE_PORT_SUFFIX']}/"
+
+
 def run(port: int = 8000) -> None:
     check_weasyprint()
-    env = service_env()
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    env = server_env(service_env(), port)
     _manage(env, "migrate_schemas", "--verbosity", "0")
     _manage(env, "seed_demo")
     beat_file = LOCAL / "celerybeat-schedule"
@@ -276,8 +293,8 @@ def run(port: int = 8000) -> None:
     }
     children = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in processes.items()}
     _log(
-        f"web on http://quai.localhost:{port}/ and http://lanterne.localhost:{port}/ ; "
-        f"cooperative console on http://localhost:{port}/ ; Ctrl-C stops everything"
+        f"web on {site_url(env, 'quai')} and {site_url(env, 'lanterne')} ; "
+        f"cooperative console on {site_url(env)} ; Ctrl-C stops everything"
     )
 
     def stop(*_args):

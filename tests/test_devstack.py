@@ -1,6 +1,10 @@
 """The embedded, project-local PostgreSQL and Redis that `make run` / `make test` start when
 DATABASE_URL / REDIS_URL are not set."""
 
+import os
+import subprocess
+import sys
+
 import psycopg
 import pytest
 import redis
@@ -47,3 +51,60 @@ def test_given_urls_are_used_and_nothing_is_started(local_dir, monkeypatch):
     assert env["DATABASE_URL"] == "postgres://u@db.example:5432/x"
     assert env["REDIS_URL"] == "redis://cache.example:6379/0"
     assert not (local_dir / "pg").exists() and not (local_dir / "redis").exists()
+
+
+def test_links_follow_the_port_the_server_uses():
+    env = devstack.server_env({"PATH": "/usr/bin"}, 8123)
+    assert env["PARTERRE_PORT_SUFFIX"] == ":8123"
+    assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.local"
+    assert env["PATH"] == "/usr/bin"
+    assert devstack.site_url(env, "quai") == "http://quai.localhost:8123/"
+    # Set explicitly (a proxy in front), the suffix wins, in printed links too.
+    proxied = {"PARTERRE_PORT_SUFFIX": "", "PARTERRE_BASE_DOMAIN": "parterre.test"}
+    env = devstack.server_env(proxied, 8123)
+    assert env["PARTERRE_PORT_SUFFIX"] == ""
+    assert devstack.site_url(env) == "http://parterre.test/"
+
+
+def test_run_on_another_port_gives_every_process_that_port(monkeypatch, capsys):
+    """`PORT=8123 make run`: seed_demo (demo logins), web, worker and beat (invitation emails)
+    all get the suffix, and the printed addresses use it."""
+    monkeypatch.setenv("PORT", "8123")
+    monkeypatch.delenv("PARTERRE_PORT_SUFFIX", raising=False)
+    monkeypatch.setattr(devstack, "check_weasyprint", lambda: None)
+    monkeypatch.setattr(devstack, "service_env", lambda: dict(os.environ))
+    managed, started = [], []
+    monkeypatch.setattr(devstack, "_manage", lambda env, *args: managed.append((args, env)))
+
+    class Exited:
+        def __init__(self, cmd, env, cwd):
+            started.append((cmd, env))
+
+        def poll(self):
+            return 0
+
+        def wait(self, timeout):
+            return 0
+
+    monkeypatch.setattr(devstack.subprocess, "Popen", Exited)
+    monkeypatch.setattr(devstack.signal, "signal", lambda *args: None)
+
+    assert devstack.main(["run"]) == 0
+
+    assert [args[0] for args, _env in managed] == ["migrate_schemas", "seed_demo"]
+    envs = [env for _args, env in managed] + [env for _cmd, env in started]
+    assert {env["PARTERRE_PORT_SUFFIX"] for env in envs} == {":8123"}
+    assert started[0][0][-1] == "0.0.0.0:8123"  # web
+    out = capsys.readouterr().out
+    assert "http://quai.localhost:8123/" in out and "http://localhost:8123/" in out
+    assert ":8000" not in out
+
+
+def test_local_settings_derive_the_suffix_from_port():
+    env = {k: v for k, v in os.environ.items() if k != "PARTERRE_PORT_SUFFIX"}
+    env |= {"PORT": "8123", "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    code = "from django.conf import settings; print(settings.PARTERRE_PORT_SUFFIX)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=devstack.ROOT, capture_output=True, text=True
+    )
+    assert out.stdout.strip() == ":8123", out.stderr

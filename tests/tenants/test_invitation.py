@@ -66,3 +66,14 @@ def test_admin_invites_from_the_staff_screen(
     assert "already has an account" in str(again.context["form"].errors["email"]) or (
         "déjà" in str(again.context["form"].errors["email"])
     )
+
+
+def test_the_emailed_link_carries_the_port_suffix(
+    venue_a, settings, django_capture_on_commit_callbacks
+):
+    """devstack sets PARTERRE_PORT_SUFFIX from the port it serves on (tests/test_devstack.py)."""
+    settings.PARTERRE_PORT_SUFFIX = ":8123"
+    with django_capture_on_commit_callbacks(execute=True):
+        url = _invite(venue_a, email="port@alpha.test")
+    assert url.startswith(f"http://{host_for(venue_a)}:8123/accounts/invitation/")
+    assert url in mail.outbox[-1].body
