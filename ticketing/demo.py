@@ -1104,11 +1104,6 @@ class _Season:
         change = programme.reschedule_performance(
             performance=moved.performance, starts_at=new_start, reason=move.reason, actor=self.admin
         )
-        # reschedule_performance() leaves doors_open_at at the old date (reported); keep the
-        # demo coherent.
-        Performance.objects.filter(pk=moved.performance.pk).update(
-            doors_open_at=new_start - timedelta(minutes=self.profile.doors_minutes)
-        )
         self.changes.append((change.pk, self.now - timedelta(days=move.days_ago)))
 
         # Two more: a ticket given back before a past show, another before an upcoming one.

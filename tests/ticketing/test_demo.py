@@ -54,7 +54,8 @@ def _check_season(*, seated_halls: int) -> None:
     assert Performance.objects.filter(starts_at__gt=now + timedelta(days=7)).count() >= 4
     assert Performance.objects.filter(status=Performance.Status.CANCELLED).count() == 1
     assert ProgrammeChange.objects.get(kind="cancelled").reason
-    assert ProgrammeChange.objects.filter(kind="rescheduled").count() == 1
+    moved = ProgrammeChange.objects.get(kind="rescheduled").performance
+    assert moved.doors_open_at == moved.starts_at - timedelta(minutes=30)  # doors moved too
     assert Order.objects.filter(status=Order.Status.PAID).count() >= 100
     assert Order.objects.filter(status__in=["refunded", "partially_refunded"]).exists()
     assert Order.objects.filter(contact__isnull=False).exists()

@@ -189,10 +189,21 @@ def reschedule_performance(
     performance = Performance.objects.select_for_update().get(pk=performance.pk)
     if performance.status == Performance.Status.CANCELLED:
         raise InvalidRequest(_("A cancelled performance cannot be rescheduled."))
+    if timezone.is_naive(starts_at):
+        raise InvalidRequest(_("The start time needs a time zone."), field="starts_at")
     previous = performance.starts_at
+    # Doors and the end of sales keep their distance to the start (None stays None); the
+    # sale opening is left alone: a sale already open stays open.
+    delta = starts_at - previous
+    moved = {}
+    for name in ("doors_open_at", "sale_closes_at"):
+        before = getattr(performance, name)
+        if before is not None:
+            setattr(performance, name, before + delta)
+            moved[name] = {"from": before.isoformat(), "to": (before + delta).isoformat()}
     performance.starts_at = starts_at
     performance.status = Performance.Status.ON_SALE
-    performance.save(update_fields=["starts_at", "status"])
+    performance.save(update_fields=["starts_at", "doors_open_at", "sale_closes_at", "status"])
     change = ProgrammeChange.objects.create(
         performance=performance,
         kind=ProgrammeChange.Kind.RESCHEDULED,
@@ -208,6 +219,7 @@ def reschedule_performance(
             "performance": performance.pk,
             "from": previous.isoformat(),
             "to": starts_at.isoformat(),
+            **moved,
         },
     )
     return change
