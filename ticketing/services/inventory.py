@@ -309,9 +309,9 @@ class LayoutSeats:
 _LAYOUTS = generations.LocalCache("layout_seats", size=256)
 
 
-def _layout_seats(layout_id: int, seat_ids: list[int]) -> LayoutSeats:
+def _layout_seats(layout_id: int, seat_ids: set[int]) -> LayoutSeats:
     found = _LAYOUTS.get(layout_id)
-    if found is generations.MISSING or any(seat_id not in found.seats for seat_id in seat_ids):
+    if found is generations.MISSING or not seat_ids <= found.seats.keys():
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT s.id, s.section_id, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "
@@ -344,7 +344,8 @@ def _free_seats(
         (ids,) = cursor.fetchone()
     if not ids:
         return set(), None
-    return set(ids), _layout_seats(performance.layout_id, ids)
+    free = set(ids)
+    return free, _layout_seats(performance.layout_id, free)
 
 
 def suggest_best_available(
