@@ -105,7 +105,6 @@ def _check_choice(value: str, choices, *, field: str) -> None:
         )
 
 
-@transaction.atomic
 def find_or_create_contact(
     *,
     email: str | None = None,
@@ -137,7 +136,23 @@ def find_or_create_contact(
         "phone": normalize_phone(phone),
         "postcode": (postcode or "").strip().upper(),
     }
+    # Everything is checked: what follows only writes. Within a caller's transaction (an
+    # order) it takes no savepoint of its own, two round trips fewer per order with a buyer.
+    with transaction.atomic(savepoint=False):
+        return _find_or_create(
+            typed_email, email_normalized, values, language, source, consents, actor
+        )
 
+
+def _find_or_create(
+    typed_email: str,
+    email_normalized: str,
+    values: dict,
+    language: str,
+    source: str,
+    consents: dict[str, bool] | None,
+    actor: User | None,
+) -> Contact:
     contact = None
     if email_normalized:
         contact = Contact.objects.select_for_update().filter(email_normalized=email_normalized)
@@ -234,12 +249,13 @@ def _check_report(*, occurred_at: datetime, counts: dict[str, int]) -> None:
             )
 
 
-def _insert_once(*, contact_id: int, code: str, dedupe_key: str, **fields) -> bool:
-    """Insert the timeline event unless this (code, contact, dedupe_key) is already recorded.
-    A concurrent duplicate waits on the unique index and then lands in the except branch."""
+def _insert_once(*, contact_id: int, code: str, dedupe_key: str, **fields) -> TimelineEvent | None:
+    """Insert the timeline event unless this (code, contact, dedupe_key) is already recorded
+    (then None). A concurrent duplicate waits on the unique index and then lands in the
+    except branch."""
     try:
         with transaction.atomic():
-            TimelineEvent.objects.create(
+            return TimelineEvent.objects.create(
                 contact_id=contact_id, code=code, dedupe_key=dedupe_key, **fields
             )
     except IntegrityError:
@@ -248,8 +264,7 @@ def _insert_once(*, contact_id: int, code: str, dedupe_key: str, **fields) -> bo
         ).exists()
         if not already:
             raise
-        return False
-    return True
+        return None
 
 
 def _check_references(**references: str) -> None:
@@ -260,15 +275,28 @@ def _check_references(**references: str) -> None:
             )
 
 
-def _update_contact(contact_id: int, **changes) -> None:
-    # The foreign key is checked at commit; an unknown contact must fail here, with a clear error.
-    if not Contact.objects.filter(pk=contact_id).update(**changes):
+def _report_once(*, contact_id: int, counts: dict, **event) -> bool:
+    """Record a ticketing fact on the contact's timeline once (by its dedupe key) and update
+    the contact's counts with it; False if it was already recorded.
+
+    Takes no savepoint of its own inside a caller's transaction (an order: two round trips
+    fewer), so it must never fail after writing: a contact that does not exist (the foreign
+    key is only checked at commit) gets its just-written event removed, and the error is
+    raised once the block is left cleanly."""
+    with transaction.atomic(savepoint=False):
+        inserted = _insert_once(contact_id=contact_id, **event)
+        known = True
+        if inserted is not None:
+            known = bool(Contact.objects.filter(pk=contact_id).update(**counts))
+            if not known:
+                TimelineEvent.objects.filter(pk=inserted.pk).delete()
+    if not known:
         raise ValidationFailed(
             _("This contact does not exist (any more)."), code="crm.contact_unknown"
         )
+    return inserted is not None
 
 
-@transaction.atomic
 def record_purchase(
     *,
     contact_id: int,
@@ -283,7 +311,9 @@ def record_purchase(
     """Count a purchase once per order. Returns False if this order was already recorded."""
     _check_report(occurred_at=occurred_at, counts={"tickets": tickets, "amount": amount_cents})
     _check_references(order_reference=order_reference)
-    inserted = _insert_once(
+    # One UPDATE, computed by PostgreSQL (LEAST/GREATEST ignore NULLs there), so concurrent
+    # purchases of one contact never overwrite each other's counts.
+    return _report_once(
         contact_id=contact_id,
         code="ticketing.purchase",
         dedupe_key=order_reference,
@@ -296,22 +326,16 @@ def record_purchase(
             "performance": performance_label,
             "channel": channel,
         },
+        counts={
+            "purchase_count": F("purchase_count") + 1,
+            "tickets_bought": F("tickets_bought") + tickets,
+            "amount_spent_cents": F("amount_spent_cents") + amount_cents,
+            "first_purchase_at": Least(F("first_purchase_at"), occurred_at),
+            "last_purchase_at": Greatest(F("last_purchase_at"), occurred_at),
+        },
     )
-    if inserted:
-        # One UPDATE, computed by PostgreSQL (LEAST/GREATEST ignore NULLs there), so
-        # concurrent purchases of one contact never overwrite each other's counts.
-        _update_contact(
-            contact_id,
-            purchase_count=F("purchase_count") + 1,
-            tickets_bought=F("tickets_bought") + tickets,
-            amount_spent_cents=F("amount_spent_cents") + amount_cents,
-            first_purchase_at=Least(F("first_purchase_at"), occurred_at),
-            last_purchase_at=Greatest(F("last_purchase_at"), occurred_at),
-        )
-    return inserted
 
 
-@transaction.atomic
 def record_attendance(
     *,
     contact_id: int,
@@ -323,24 +347,20 @@ def record_attendance(
     """Count an attendance once per ticket. Returns False if this ticket was already counted."""
     _check_report(occurred_at=occurred_at, counts={})
     _check_references(ticket_reference=ticket_reference)
-    inserted = _insert_once(
+    return _report_once(
         contact_id=contact_id,
         code="ticketing.attendance",
         dedupe_key=ticket_reference,
         occurred_at=occurred_at,
         actor_label=_actor_label(actor),
         data={"ticket": ticket_reference, "performance": performance_label},
+        counts={
+            "attendance_count": F("attendance_count") + 1,
+            "last_attended_at": Greatest(F("last_attended_at"), occurred_at),
+        },
     )
-    if inserted:
-        _update_contact(
-            contact_id,
-            attendance_count=F("attendance_count") + 1,
-            last_attended_at=Greatest(F("last_attended_at"), occurred_at),
-        )
-    return inserted
 
 
-@transaction.atomic
 def record_refund(
     *,
     contact_id: int,
@@ -357,7 +377,7 @@ def record_refund(
     whatever crm knew (e.g. an order placed before crm recorded purchases)."""
     _check_report(occurred_at=occurred_at, counts={"tickets": tickets, "amount": amount_cents})
     _check_references(order_reference=order_reference, refund_reference=refund_reference)
-    inserted = _insert_once(
+    return _report_once(
         contact_id=contact_id,
         code="ticketing.refund",
         dedupe_key=f"{order_reference}:{refund_reference}",
@@ -369,12 +389,9 @@ def record_refund(
             "tickets": tickets,
             "amount_cents": amount_cents,
         },
+        counts={
+            "refund_count": F("refund_count") + 1,
+            "tickets_bought": Greatest(F("tickets_bought") - tickets, 0),
+            "amount_spent_cents": Greatest(F("amount_spent_cents") - amount_cents, 0),
+        },
     )
-    if inserted:
-        _update_contact(
-            contact_id,
-            refund_count=F("refund_count") + 1,
-            tickets_bought=Greatest(F("tickets_bought") - tickets, 0),
-            amount_spent_cents=Greatest(F("amount_spent_cents") - amount_cents, 0),
-        )
-    return inserted
