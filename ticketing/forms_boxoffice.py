@@ -826,7 +826,7 @@ class ExchangeForm(forms.Form):
         self.order = order
         self.ctx: SaleContext | None = None
         self.fields["tickets"].queryset = valid_tickets(order)
-        performances = upcoming_performances().filter(status=Performance.Status.ON_SALE)
+        performances = upcoming_performances().filter(status__in=Performance.SELLABLE)
         self.fields["performance"].queryset = performances
         performance = performances.filter(pk=_int(performance_id)).first()
         if performance is not None:

@@ -9,7 +9,7 @@ from tenants.accounts.models import AuditEvent
 from tests.helpers import in_venue
 from ticketing.errors import InvalidRequest
 from ticketing.models import Performance, ProgrammeChange
-from ticketing.services import programme
+from ticketing.services import inventory, programme
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,9 @@ def test_rescheduling_moves_the_doors_and_the_end_of_sales_with_the_start(venue_
         assert moved.doors_open_at == new_start - timedelta(minutes=45)
         assert moved.sale_closes_at == new_start - timedelta(hours=2)
         assert moved.sale_opens_at == sale_opens  # a sale already open stays open
-        assert moved.status == Performance.Status.ON_SALE
+        # Still on sale, at its new date ("New date" on the storefront).
+        assert moved.status == Performance.Status.RESCHEDULED
+        inventory.check_on_sale(moved)
         assert ProgrammeChange.objects.get(pk=change.pk).new_starts_at == new_start
         assert (change.previous_starts_at, change.kind) == (start, "rescheduled")
         event = AuditEvent.objects.get(code="ticketing.performance.rescheduled")

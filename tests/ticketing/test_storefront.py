@@ -305,3 +305,18 @@ def test_the_legacy_storefront_url_name_still_resolves(venue_a):
 
     with in_venue(venue_a):
         assert reverse("storefront_home") == "/" == reverse("store:home")
+
+
+def test_a_rescheduled_performance_shows_its_new_date_and_still_sells(
+    venue_a, spectator, performance
+):
+    with in_venue(venue_a):
+        programme.reschedule_performance(
+            performance=performance, starts_at=performance.starts_at + timedelta(days=7)
+        )
+    assert "New date" in spectator.get("/").content.decode()
+    page = spectator.get(f"/performances/{performance.pk}/").content.decode()
+    assert "This performance has a new date" in page
+    with in_venue(venue_a):
+        hold = inventory.create_hold(performance=performance, request=HoldRequest(best_available=2))
+        assert hold.seat_count == 2

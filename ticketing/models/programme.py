@@ -58,9 +58,12 @@ class Performance(models.Model):
     def __str__(self) -> str:
         return f"{self.show} — {self.starts_at:%Y-%m-%d %H:%M}"
 
+    # A rescheduled performance sells at its new date; spectators see "New date".
+    SELLABLE = (Status.ON_SALE, Status.RESCHEDULED)
+
     @property
     def is_sellable(self) -> bool:
-        return self.status == self.Status.ON_SALE
+        return self.status in self.SELLABLE
 
 
 class ProgrammeChange(models.Model):

@@ -119,7 +119,7 @@ def _forget_sales_settings(**kwargs) -> None:
 
 def check_on_sale(performance: Performance, *, box_office: bool = False) -> None:
     now = timezone.now()
-    if performance.status != Performance.Status.ON_SALE:
+    if performance.status not in Performance.SELLABLE:
         raise NotOnSale(_("This performance is not on sale."))
     if box_office:  # the counter may sell before the web opens and until the show starts
         if now >= performance.starts_at + timedelta(minutes=30):

@@ -202,7 +202,10 @@ def reschedule_performance(
             setattr(performance, name, before + delta)
             moved[name] = {"from": before.isoformat(), "to": (before + delta).isoformat()}
     performance.starts_at = starts_at
-    performance.status = Performance.Status.ON_SALE
+    if performance.status in Performance.SELLABLE:
+        # Still on sale, at its new date: the storefront says so ("New date"). A sold-out
+        # performance stays sold out, a draft stays a draft.
+        performance.status = Performance.Status.RESCHEDULED
     performance.save(update_fields=["starts_at", "doors_open_at", "sale_closes_at", "status"])
     change = ProgrammeChange.objects.create(
         performance=performance,
