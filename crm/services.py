@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
@@ -158,17 +158,14 @@ def _find_or_create(
         contact = Contact.objects.select_for_update().filter(email_normalized=email_normalized)
         contact = contact.first()
     if contact is None:
-        try:
-            with transaction.atomic():  # savepoint: a lost race must not spoil the caller's tx
-                contact = Contact.objects.create(
-                    email=typed_email,
-                    email_normalized=email_normalized,
-                    language=language,
-                    **values,
-                )
-        except IntegrityError:
-            if not email_normalized:
-                raise
+        contact = Contact(
+            email=typed_email, email_normalized=email_normalized, language=language, **values
+        )
+        # A concurrent call with the same email may insert first: then this one waits for it,
+        # inserts nothing, and reads the winner's row (no savepoint needed for the race).
+        if not _insert_unless_conflict(
+            contact, "(email_normalized) WHERE NOT (email_normalized = '')"
+        ):
             contact = Contact.objects.select_for_update().get(email_normalized=email_normalized)
         else:
             TimelineEvent.objects.create(
@@ -249,22 +246,38 @@ def _check_report(*, occurred_at: datetime, counts: dict[str, int]) -> None:
             )
 
 
+def _insert_unless_conflict(obj, conflict: str) -> bool:
+    """INSERT this new instance unless it would break the unique constraint that `conflict`
+    designates (`(columns) [WHERE predicate]`, PostgreSQL's ON CONFLICT target); True and the
+    instance saved (its primary key set) if inserted. A concurrent insert of the same key
+    waits for the other transaction and then inserts nothing. Field values are prepared as
+    the ORM prepares them (pre_save, then get_db_prep_save)."""
+    opts = obj._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT {conflict} DO NOTHING "
+            f"RETURNING {quote(opts.pk.column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True
+
+
 def _insert_once(*, contact_id: int, code: str, dedupe_key: str, **fields) -> TimelineEvent | None:
     """Insert the timeline event unless this (code, contact, dedupe_key) is already recorded
-    (then None). A concurrent duplicate waits on the unique index and then lands in the
-    except branch."""
-    try:
-        with transaction.atomic():
-            return TimelineEvent.objects.create(
-                contact_id=contact_id, code=code, dedupe_key=dedupe_key, **fields
-            )
-    except IntegrityError:
-        already = TimelineEvent.objects.filter(
-            contact_id=contact_id, code=code, dedupe_key=dedupe_key
-        ).exists()
-        if not already:
-            raise
-        return None
+    (then None)."""
+    event = TimelineEvent(contact_id=contact_id, code=code, dedupe_key=dedupe_key, **fields)
+    inserted = _insert_unless_conflict(event, "(code, contact_id, dedupe_key)")
+    return event if inserted else None
 
 
 def _check_references(**references: str) -> None:
