@@ -1,9 +1,9 @@
 """The demo cooperative seeded by `make run`.
 
-Each app may add a `demo.py` with `seed_venue(venue, rng)`: it runs inside that venue's
-schema, must be idempotent (running `make run` twice duplicates nothing) and gives the app's
-screens realistic content. Apps are seeded in dependency order (crm, ticketing, campaigns,
-analytics), so later apps find the data of earlier ones.
+Each app may add a `demo` module or package with `seed_venue(venue, rng)`: it runs inside
+that venue's schema, must be idempotent (running `make run` twice duplicates nothing) and
+gives the app's screens realistic content. Apps are seeded in dependency order (crm,
+ticketing, campaigns, analytics), so later apps find the data of earlier ones.
 """
 
 import importlib
