@@ -14,12 +14,15 @@ process keeps them in memory, and Redis keeps one number per schema, its *genera
   was stored under is the current one.
 
 Outside a request (Celery tasks, management commands, tests calling services), or when Redis
-does not answer, nothing is served from these caches: the database is read, as before.
+does not answer, nothing is served from these caches: the database is read, as before. A
+process that found Redis away forgets its entries, and a bump it could not make is made as
+soon as Redis answers again; entries also expire after five minutes whatever happens.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from contextvars import ContextVar
 from typing import Any
 
@@ -45,13 +48,34 @@ def _key(schema: str) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:generation:{schema}"
 
 
+# Schemas whose bump could not reach Redis, bumped again as soon as it answers.
+_pending: set[str] = set()
+_WARN_EVERY_S = 60.0
+_last_warning = 0.0
+
+
+def _warn(message: str, *args) -> None:
+    """Log a Redis failure at most once a minute per process (every request would)."""
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning >= _WARN_EVERY_S:
+        _last_warning = now
+        log.warning(message, *args, exc_info=True)
+
+
 def read(schemas: list[str]) -> dict[str, int | None]:
     """The current numbers of these schemas (0 for a schema never bumped; None for all of
     them when Redis does not answer)."""
     try:
-        values = _redis().mget([_key(s) for s in schemas])
+        client = _redis()
+        for schema in list(_pending):  # bumps that failed while Redis was away, made now
+            client.incr(_key(schema))
+            _pending.discard(schema)
+        values = client.mget([_key(s) for s in schemas])
     except Exception:  # the caches are an optimisation: without Redis, read the database
-        log.warning("generations: Redis did not answer, local caches are off", exc_info=True)
+        _warn("generations: Redis did not answer, local caches are off")
+        # What they hold may change unseen meanwhile: start again from the database.
+        clear_local_caches()
         return dict.fromkeys(schemas)
     return {s: int(v or 0) for s, v in zip(schemas, values, strict=True)}
 
@@ -82,7 +106,8 @@ def bump(schema: str | None = None) -> None:
         try:
             _redis().incr(_key(schema))
         except Exception:
-            log.warning("generations: could not bump %s", schema, exc_info=True)
+            _warn("generations: could not bump %s", schema)
+            _pending.add(schema)  # made by the next read that reaches Redis
 
     incr()
     transaction.on_commit(incr)
@@ -100,12 +125,15 @@ def clear_local_caches() -> None:
 
 class LocalCache:
     """A bounded dict of this process, per schema, valid while the schema's generation is
-    the one read at the start of the request."""
+    the one read at the start of the request, and for MAX_AGE_S at most (a safety net for
+    what no generation covers, e.g. Redis restarted empty)."""
+
+    MAX_AGE_S = 300.0
 
     def __init__(self, name: str, size: int = 2048):
         self.name = name
         self.size = size
-        self._data: dict[tuple[str, Any], tuple[int, Any]] = {}
+        self._data: dict[tuple[str, Any], tuple[int, float, Any]] = {}
         _CACHES.append(self)
 
     def get(self, key: Any, schema: str | None = None) -> Any:
@@ -114,9 +142,9 @@ class LocalCache:
         if number is None:
             return MISSING
         entry = self._data.get((schema, key))
-        if entry is None or entry[0] != number:
+        if entry is None or entry[0] != number or entry[1] < time.monotonic():
             return MISSING
-        return entry[1]
+        return entry[2]
 
     def set(self, key: Any, value: Any, schema: str | None = None) -> None:
         schema = schema or connection.schema_name
@@ -125,7 +153,7 @@ class LocalCache:
             return
         if len(self._data) >= self.size:
             self._data.clear()
-        self._data[(schema, key)] = (number, value)
+        self._data[(schema, key)] = (number, time.monotonic() + self.MAX_AGE_S, value)
 
     def clear(self) -> None:
         self._data.clear()

@@ -156,3 +156,31 @@ def test_best_available_follows_a_seat_change_at_once(venue_a, api, performance)
         )
         halls.update_seats(layout=performance.layout, seat_ids=row_b, wheelchair=True)
     assert {label[0] for label in best(2)} == {"A"}  # … unless row B is kept for wheelchairs
+
+
+def test_a_bump_lost_while_redis_was_away_is_made_when_it_answers(venue_a, monkeypatch):
+    schema = venue_a.schema_name
+    before = generations.read([schema])[schema]
+    real = generations._redis
+
+    def down():
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(generations, "_redis", down)
+    generations.bump(schema)  # lost…
+    assert generations.read([schema]) == {schema: None}  # (caches off meanwhile)
+    monkeypatch.setattr(generations, "_redis", real)
+    assert generations.read([schema])[schema] == before + 1  # … and made once Redis answers
+
+
+def test_an_entry_is_not_served_past_its_age(venue_a, monkeypatch):
+    local = generations.LocalCache("test", size=4)
+    token = generations.begin_request({venue_a.schema_name: 7})
+    try:
+        local.set("k", "v", schema=venue_a.schema_name)
+        assert local.get("k", schema=venue_a.schema_name) == "v"
+        monkeypatch.setattr(generations.LocalCache, "MAX_AGE_S", -1.0)
+        local.set("k", "v", schema=venue_a.schema_name)
+        assert local.get("k", schema=venue_a.schema_name) is generations.MISSING
+    finally:
+        generations.end_request(token)
