@@ -6,31 +6,20 @@ Nothing here writes: `orders.sell`, `refund_order`, `exchange_tickets`… decide
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.models import Contact
-from ticketing.models import (
-    Order,
-    Payment,
-    Performance,
-    PerformanceSeat,
-    PerformanceZone,
-    Price,
-    PriceCategory,
-    SalesSettings,
-    Ticket,
-)
-from ticketing.selectors import seat_map, upcoming_performances
+from ticketing import selectors
+from ticketing.models import Order, Payment, Performance, Ticket
+from ticketing.selectors import CategoryInfo, Place, SaleContext
 from ticketing.services import inventory
 from ticketing.services.inventory import HoldRequest
 from ticketing.services.orders import Buyer, PaymentSpec, TariffChoice
@@ -72,166 +61,6 @@ def _int(value, default: int = 0) -> int:
         return int(text) if text else default
     except ValueError:
         return -1
-
-
-# --- What the sale screen knows about a performance -------------------------------------
-@dataclass
-class PriceOption:
-    tariff_id: int
-    name: str
-    amount_cents: int
-    fee_cents: int
-    public: bool
-
-
-@dataclass
-class ZoneInfo:
-    id: int  # PerformanceZone id
-    name: str
-    available: int
-    capacity: int
-
-
-@dataclass
-class CategoryInfo:
-    id: int
-    name: str
-    color: str
-    prices: list[PriceOption]
-    free: int = 0  # seats best-available may take
-    set_aside: int = 0  # free seats kept in an allocation (the counter may pick them)
-    capacity: int = 0  # seats (standing zones apart)
-    zones: list[ZoneInfo] = field(default_factory=list)
-
-    def price(self, tariff_id: int) -> PriceOption | None:
-        return next((p for p in self.prices if p.tariff_id == tariff_id), None)
-
-    @property
-    def seated(self) -> bool:
-        return self.capacity > 0
-
-    @property
-    def prices_json(self) -> str:
-        """For the live total: tariff id -> [price, fee] in cents."""
-        return json.dumps({p.tariff_id: [p.amount_cents, p.fee_cents] for p in self.prices})
-
-    def as_map_dict(self) -> dict:
-        """The shape the seat map partial expects."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "color": self.color,
-            "available": self.free + self.set_aside + sum(z.available for z in self.zones),
-            "prices": [{"amount_cents": p.amount_cents, "public": p.public} for p in self.prices],
-        }
-
-
-@dataclass
-class SaleContext:
-    performance: Performance
-    categories: list[CategoryInfo]
-    seats: dict[int, dict]  # Seat id -> seat_map() row (staff view: allocations included)
-    currency: str
-    tariffs: list[tuple[int, str]]  # every tariff priced for this performance, in order
-    default_tariff_id: int | None
-
-    @classmethod
-    def load(cls, performance: Performance) -> SaleContext:
-        fees = SalesSettings.current()
-        prices = Price.objects.select_related("tariff").filter(tariff__is_active=True)
-        categories = PriceCategory.objects.filter(performance=performance).prefetch_related(
-            Prefetch("prices", queryset=prices.order_by("tariff__order", "tariff__name"))
-        )
-        infos = {
-            c.pk: CategoryInfo(
-                id=c.pk,
-                name=c.name,
-                color=c.color,
-                prices=[
-                    PriceOption(
-                        p.tariff_id,
-                        p.tariff.name,
-                        p.amount_cents,
-                        fees.fee_for(p.amount_cents),
-                        p.tariff.public,
-                    )
-                    for p in c.prices.all()
-                ],
-            )
-            for c in categories
-        }
-        seats = {s["id"]: s for s in seat_map(performance, for_staff=True)}
-        for seat in seats.values():
-            info = infos.get(seat["category"])
-            if info is None or seat["status"] == "unavailable":
-                continue
-            info.capacity += 1
-            if seat["status"] == "available":
-                if seat["allocation"]:
-                    info.set_aside += 1
-                else:
-                    info.free += 1
-        for zone in PerformanceZone.objects.filter(performance=performance).select_related("zone"):
-            info = infos.get(zone.category_id)
-            if info is not None:
-                info.zones.append(ZoneInfo(zone.pk, zone.zone.name, zone.available, zone.capacity))
-        tariffs: dict[int, tuple[str, bool]] = {}
-        for info in infos.values():
-            for p in info.prices:
-                tariffs.setdefault(p.tariff_id, (p.name, p.public))
-        everywhere = [
-            t
-            for t, (_name, public) in tariffs.items()
-            if public and all(i.price(t) for i in infos.values())
-        ]
-        default = everywhere or [t for t, (_n, pub) in tariffs.items() if pub] or list(tariffs)
-        return cls(
-            performance=performance,
-            categories=list(infos.values()),
-            seats=seats,
-            currency=fees.currency,
-            tariffs=[(t, name) for t, (name, _p) in tariffs.items()],
-            default_tariff_id=default[0] if default else None,
-        )
-
-    def category(self, category_id) -> CategoryInfo | None:
-        return next((c for c in self.categories if c.id == category_id), None)
-
-    def zone(self, zone_id: int) -> tuple[CategoryInfo, ZoneInfo] | None:
-        for c in self.categories:
-            for z in c.zones:
-                if z.id == zone_id:
-                    return c, z
-        return None
-
-    def seat_by_label(self, label: str) -> dict | None:
-        wanted = label.strip().upper()
-        return next((s for s in self.seats.values() if s["label"].upper() == wanted), None)
-
-    @property
-    def map_categories(self) -> list[dict]:
-        return [c.as_map_dict() for c in self.categories]
-
-    @property
-    def seat_list(self) -> list[dict]:
-        return list(self.seats.values())
-
-    @property
-    def has_seats(self) -> bool:
-        return bool(self.seats)
-
-
-def suggest_seats(
-    ctx: SaleContext, *, category_id: int, quantity: int, exclude: list[int]
-) -> tuple[list[int], bool]:
-    """The best `quantity` free seats of a category (Seat ids) and whether they sit together,
-    chosen like the sale would, without taking them: the counter shows them to the buyer."""
-    choice = inventory.suggest_best_available(
-        ctx.performance, quantity=quantity, category_id=category_id, exclude=exclude
-    )
-    if choice is None:
-        return [], False
-    return choice.ids, choice.contiguous
 
 
 # --- Buyer ------------------------------------------------------------------------------
@@ -279,10 +108,6 @@ class SeatLine:
     category: CategoryInfo | None
     tariff_id: int | None
     is_new: bool = False
-
-    @property
-    def price(self) -> PriceOption | None:
-        return self.category.price(self.tariff_id) if self.category and self.tariff_id else None
 
 
 @dataclass
@@ -408,8 +233,8 @@ class SaleForm:
         if quantity + len(self.lines) > MAX_PLACES:
             self.add_error("best", _("At most %(n)s places per sale.") % {"n": MAX_PLACES})
             return
-        found, together = suggest_seats(
-            self.ctx,
+        found, together = selectors.suggested_seats(
+            self.ctx.performance,
             category_id=category_id,
             quantity=quantity,
             exclude=[line.seat["id"] for line in self.lines],
@@ -462,36 +287,35 @@ class SaleForm:
 
     # The sale
     def quote(self) -> int | None:
-        """Tickets + fees, as the sale will charge them; None when a tariff is missing."""
-        total = 0
-        for line in self.lines:
-            if line.price is None:
-                self.add_error(
-                    "seats", _("Choose a tariff for seat %(s)s.") % {"s": line.seat["label"]}
-                )
-                return None
-            total += line.price.amount_cents + line.price.fee_cents
-        for category_id, n in self.best.items():
-            price = self._default_price(self.ctx.category(category_id))
-            if price is None:
-                return None
-            total += n * (price.amount_cents + price.fee_cents)
-        for zone_id, q in self.zones.items():
-            category, _zone = self.ctx.zone(zone_id)
-            price = self._default_price(category)
-            if price is None:
-                return None
-            total += q * (price.amount_cents + price.fee_cents)
-        return total
-
-    def _default_price(self, category: CategoryInfo) -> PriceOption | None:
-        price = category.price(self.default_tariff_id or 0)
-        if price is None:
+        """Tickets + fees, as the sale will charge them (selectors.quote); None, with the
+        reason, when a tariff is not offered for a place."""
+        tariff = self.default_tariff_id
+        places = [
+            Place(
+                line.category.id if line.category else 0,
+                line.tariff_id,
+                label=line.seat["label"],
+                seat_id=line.seat["id"],
+            )
+            for line in self.lines
+        ]
+        places += [Place(c, tariff, n) for c, n in self.best.items()]
+        places += [
+            Place(self.ctx.zone(z)[0].id, tariff, q, zone_id=z) for z, q in self.zones.items()
+        ]
+        quote = self.ctx.quote(places)
+        missing = next((line.place for line in quote.lines if line.price is None), None)
+        if missing is None:
+            return quote.total_cents
+        if missing.seat_id is not None:
+            self.add_error("seats", _("Choose a tariff for seat %(s)s.") % {"s": missing.label})
+        else:
             self.add_error(
                 "tariff",
-                _("This tariff is not offered in %(category)s.") % {"category": category.name},
+                _("This tariff is not offered in %(category)s.")
+                % {"category": self.ctx.category(missing.category_id).name},
             )
-        return price
+        return None
 
     def is_valid(self) -> bool:
         if not self.bound:
@@ -598,46 +422,6 @@ class SaleForm:
         return [m for key in keys for m in self.errors.get(key, [])]
 
 
-# --- Box-office board: performances with free places per category -------------------------
-def board(performances) -> list[Performance]:
-    """Attach `availability` (per category: free, set aside, capacity) to each performance,
-    in three queries whatever their number. Set-aside seats count for the counter."""
-    ids = [p.pk for p in performances]
-    now = timezone.now()
-    free = Q(status="available") | Q(status="held", hold_expires_at__lte=now)
-    seats = {
-        row["category_id"]: row
-        for row in PerformanceSeat.objects.filter(performance_id__in=ids)
-        .values("category_id")
-        .annotate(
-            free=Count("id", filter=free & Q(allocation__isnull=True)),
-            aside=Count("id", filter=free & Q(allocation__isnull=False)),
-            total=Count("id", filter=~Q(status="blocked")),
-        )
-    }
-    zones = {
-        row["category_id"]: row
-        for row in PerformanceZone.objects.filter(performance_id__in=ids)
-        .values("category_id")
-        .annotate(free=Sum(F("capacity") - F("held") - F("sold")), total=Sum("capacity"))
-    }
-    by_performance: dict[int, list[dict]] = {}
-    for category in PriceCategory.objects.filter(performance_id__in=ids):
-        s, z = seats.get(category.pk, {}), zones.get(category.pk, {})
-        by_performance.setdefault(category.performance_id, []).append(
-            {
-                "name": category.name,
-                "color": category.color,
-                "free": s.get("free", 0) + (z.get("free") or 0),
-                "aside": s.get("aside", 0),
-                "capacity": s.get("total", 0) + (z.get("total") or 0),
-            }
-        )
-    for performance in performances:
-        performance.availability = by_performance.get(performance.pk, [])
-    return performances
-
-
 # --- Orders list ------------------------------------------------------------------------
 class PerformanceChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, performance: Performance) -> str:
@@ -666,41 +450,12 @@ class OrderFilterForm(forms.Form):
     )
 
     def orders(self):
-        """Orders with what the list shows (buyer, ticket count, first performance) in one
-        query per page, whatever the number of orders."""
-        first = Ticket.objects.filter(order=OuterRef("pk")).order_by("id")
-        qs = (
-            Order.objects.select_related("contact")
-            .annotate(
-                ticket_count=Count("tickets", filter=Q(tickets__status=Ticket.Status.VALID)),
-                show_title=Subquery(first.values("performance__show__title")[:1]),
-                starts_at=Subquery(first.values("performance__starts_at")[:1]),
-            )
-            .order_by("-created_at", "-id")
-        )
+        """The orders matching the filters (all of them while the filters are invalid)."""
         if not self.is_valid():
-            return qs
+            return selectors.order_list()
         data = self.cleaned_data
-        if data["q"].strip():
-            qs = qs.filter(self._search(data["q"].strip()))
-        if data["performance"]:
-            performance_tickets = Ticket.objects.filter(
-                order=OuterRef("pk"), performance=data["performance"]
-            )
-            qs = qs.filter(Exists(performance_tickets))
-        if data["status"]:
-            qs = qs.filter(status=data["status"])
-        return qs
-
-    @staticmethod
-    def _search(query: str) -> Q:
-        names = Q()
-        for word in query.split():
-            names &= Q(contact__first_name__icontains=word) | Q(contact__last_name__icontains=word)
-        return (
-            Q(reference__icontains=query.replace(" ", ""))
-            | Q(contact__email_normalized__contains=query.lower())
-            | names
+        return selectors.order_list(
+            query=data["q"], performance=data["performance"], status=data["status"]
         )
 
 
@@ -711,12 +466,6 @@ class TicketChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, ticket: Ticket) -> str:
         place = ticket.seat.label if ticket.seat_id else ticket.performance_zone.zone.name
         return f"{place} · {ticket.tariff.name}"
-
-
-def valid_tickets(order: Order):
-    return order.tickets.filter(status=Ticket.Status.VALID).select_related(
-        "seat", "tariff", "performance_zone__zone", "performance__show"
-    )
 
 
 class RefundForm(forms.Form):
@@ -735,7 +484,7 @@ class RefundForm(forms.Form):
     def __init__(self, *args, order: Order, **kwargs):
         super().__init__(*args, **kwargs)
         self.order = order
-        self.fields["tickets"].queryset = valid_tickets(order)
+        self.fields["tickets"].queryset = selectors.valid_tickets(order)
 
     def chosen(self) -> list[Ticket]:
         return list(self.cleaned_data["tickets"]) or list(self.fields["tickets"].queryset)
@@ -825,12 +574,12 @@ class ExchangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.order = order
         self.ctx: SaleContext | None = None
-        self.fields["tickets"].queryset = valid_tickets(order)
-        performances = upcoming_performances().filter(status__in=Performance.SELLABLE)
+        self.fields["tickets"].queryset = selectors.valid_tickets(order)
+        performances = selectors.sellable_performances()
         self.fields["performance"].queryset = performances
         performance = performances.filter(pk=_int(performance_id)).first()
         if performance is not None:
-            self.ctx = SaleContext.load(performance)
+            self.ctx = selectors.sale_context(performance)
             self.fields["category"].choices = [
                 (c.id, f"{c.name} ({c.free})") for c in self.ctx.categories if c.free
             ]
@@ -870,12 +619,13 @@ class ExchangeForm(forms.Form):
     def difference_cents(self) -> int | None:
         """New prices minus old ones (an exchange charges no booking fee again)."""
         data, ctx = self.cleaned_data, self.ctx
+        tariff = data["tariff"]
         if data["mode"] == "seats":
-            categories = [ctx.category(ctx.seats[s]["category"]) for s in data["seats"]]
+            places = [Place(ctx.seats[s]["category"], tariff, seat_id=s) for s in data["seats"]]
         else:
-            categories = [ctx.category(data["category"])] * len(data["tickets"])
-        prices = [c.price(data["tariff"]) if c else None for c in categories]
-        if any(p is None for p in prices):
+            places = [Place(data["category"], tariff, len(data["tickets"]))]
+        quote = ctx.quote(places)
+        if not quote.priced:
             self.add_error("tariff", _("This tariff is not offered for these places."))
             return None
-        return sum(p.amount_cents for p in prices) - sum(t.price_cents for t in data["tickets"])
+        return quote.subtotal_cents - sum(t.price_cents for t in data["tickets"])

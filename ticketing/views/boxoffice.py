@@ -9,10 +9,10 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.selectors import search_contacts
 from tenants.accounts.permissions import capability_required
 from tenants.navigation import NavItem, register
+from ticketing import selectors
 from ticketing.errors import ParterreError, SeatsUnavailable
-from ticketing.forms_boxoffice import COUNTER_METHOD_CHOICES, SaleContext, SaleForm, board
+from ticketing.forms_boxoffice import COUNTER_METHOD_CHOICES, SaleForm
 from ticketing.models import Order, Payment, Performance
-from ticketing.selectors import upcoming_performances
 from ticketing.services import orders
 
 register(
@@ -43,7 +43,7 @@ def _render_sale(request, form: SaleForm, *, status: int = 200, template="sale.h
 
 @capability_required("sales.sell")
 def home(request):
-    performances = board(list(upcoming_performances()[:60]))
+    performances = selectors.box_office_board(list(selectors.upcoming_performances()[:60]))
     return render(request, "ticketing/boxoffice/home.html", {"performances": performances})
 
 
@@ -51,7 +51,7 @@ def home(request):
 def sale(request, pk: int):
     performance = _performance(pk)
     data = request.POST if request.method == "POST" else None
-    form = SaleForm(data, ctx=SaleContext.load(performance))
+    form = SaleForm(data, ctx=selectors.sale_context(performance))
     if not form.is_valid():
         return _render_sale(request, form, status=400 if form.bound else 200)
     try:
@@ -66,7 +66,7 @@ def sale(request, pk: int):
         )
     except ParterreError as error:
         # Nothing was written (one transaction); show the places as they are now.
-        form.ctx = SaleContext.load(performance)
+        form.ctx = selectors.sale_context(performance)
         if isinstance(error, SeatsUnavailable):
             form.seats_taken(error.seats)
         elif error.field in form.buyer_form.fields:
@@ -83,7 +83,7 @@ def sale(request, pk: int):
 def places(request, pk: int):
     """Find best seats, add seats by label or remove one, without selling: re-renders the
     places block (the whole page without JavaScript)."""
-    form = SaleForm(request.POST, ctx=SaleContext.load(_performance(pk)))
+    form = SaleForm(request.POST, ctx=selectors.sale_context(_performance(pk)))
     form.apply_action(request.POST)
     template = "_places.html" if request.htmx else "sale.html"
     return _render_sale(request, form, template=template)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from django.contrib import messages
-from django.db.models import Min
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -23,19 +22,14 @@ from ticketing.errors import HoldExpired
 from ticketing.forms import BuyerForm, QuantityForm, SeatChoiceForm
 from ticketing.models import (
     Hold,
-    HoldZoneItem,
     Order,
     Performance,
-    PerformanceSeat,
     PerformanceZone,
-    Price,
-    SalesSettings,
     Show,
-    Tariff,
 )
 from ticketing.services import inventory, orders
 from ticketing.services.inventory import HoldRequest
-from ticketing.services.orders import Buyer, PaymentSpec, TariffChoice
+from ticketing.services.orders import Buyer, PaymentSpec
 from ticketing.views.programme import performance_figures
 
 HOLD_KEY = "store.hold"
@@ -49,21 +43,12 @@ PUBLIC_STATUSES = (
 FEW_LEFT_SHARE = 0.10
 
 
-# --- Reads (to move to ticketing/selectors.py) ---------------------------------------------
+# --- Reads (what is left to move to ticketing/selectors.py: performance_figures first) -----
 def _with_sale_hints(performances: list[Performance]) -> list[Performance]:
     """Attach price_from, free, capacity and a hint to each performance (3 queries in all)."""
     ids = [p.pk for p in performances]
     figures = performance_figures(ids)
-    lows = dict(
-        Price.objects.filter(
-            category__performance_id__in=ids,
-            tariff__public=True,
-            tariff__is_active=True,
-            amount_cents__gt=0,
-        )
-        .values_list("category__performance_id")
-        .annotate(low=Min("amount_cents"))
-    )
+    lows = selectors.lowest_public_prices(ids)
     for performance in performances:
         figure = figures[performance.pk]
         performance.price_from = lows.get(performance.pk)
@@ -78,98 +63,6 @@ def _with_sale_hints(performances: list[Performance]) -> list[Performance]:
         else:
             performance.hint = "available"
     return performances
-
-
-def _public_tariffs(prices, single_price: bool):
-    """Tariffs a spectator may choose online for one category, in tariff order."""
-    public = [p for p in prices if p.tariff.public and p.tariff.is_active]
-    if single_price:
-        single = [p for p in public if p.tariff.kind == Tariff.Kind.SINGLE]
-        public = single or public
-    return sorted(public, key=lambda p: (p.tariff.order, p.tariff.name))
-
-
-def _cart(hold: Hold, choices: dict[str, str]) -> dict:
-    """The cart's places with the tariffs on offer, the chosen ones and the totals.
-
-    Mirrors orders.confirm_order: one tariff per seat; general-admission places all take the
-    order's default tariff (that is what TariffChoice offers)."""
-    settings = SalesSettings.current()
-    seats = list(
-        PerformanceSeat.objects.filter(hold=hold, status=PerformanceSeat.Status.HELD)
-        .select_related("seat__section", "category")
-        .order_by("seat__section__order", "seat__row", "seat__number")
-    )
-    items = list(
-        HoldZoneItem.objects.filter(hold=hold).select_related(
-            "performance_zone__zone", "performance_zone__category"
-        )
-    )
-    category_ids = {s.category_id for s in seats} | {i.performance_zone.category_id for i in items}
-    by_category: dict[int, list[Price]] = {}
-    for price in Price.objects.filter(category_id__in=category_ids).select_related("tariff"):
-        by_category.setdefault(price.category_id, []).append(price)
-    offers = {
-        c: _public_tariffs(by_category.get(c, []), settings.single_price_mode) for c in category_ids
-    }
-
-    def pick(offer, wanted):
-        return next((p for p in offer if str(p.tariff_id) == wanted), offer[0] if offer else None)
-
-    def line(field, label, category, offer, quantity, chosen):
-        amount = chosen.amount_cents if chosen else 0
-        return {
-            "field": field,
-            "label": label,
-            "category": category,
-            "offer": offer,
-            "chosen": chosen,
-            "quantity": quantity,
-            "amount_cents": amount * quantity,
-            "fee_cents": settings.fee_for(amount) * quantity,
-        }
-
-    lines = []
-    for s in seats:
-        field, offer = f"tariff_seat_{s.seat_id}", offers[s.category_id]
-        chosen = pick(offer, choices.get(field))
-        lines.append(line(field, s.seat.label, s.category, offer, 1, chosen) | {"where": s.seat})
-    seat_tariffs = {
-        s.seat_id: li["chosen"].tariff_id
-        for s, li in zip(seats, lines[: len(seats)], strict=True)
-        if li["chosen"]
-    }
-    default = next(iter(seat_tariffs.values()), None)
-    if items:
-        # Every zone place takes the order's default tariff: offer those priced in every zone.
-        zone_offer = offers[items[0].performance_zone.category_id]
-        for item in items[1:]:
-            ids = {p.tariff_id for p in offers[item.performance_zone.category_id]}
-            zone_offer = [p for p in zone_offer if p.tariff_id in ids]
-        chosen = pick(zone_offer, choices.get("tariff_zone"))
-        default = chosen.tariff_id if chosen else None
-        for item in items:
-            offer = zone_offer if item is items[0] else []
-            price = next(
-                (p for p in offers[item.performance_zone.category_id] if p.tariff_id == default),
-                None,
-            )
-            zone = item.performance_zone
-            lines.append(
-                line("tariff_zone", zone.zone.name, zone.category, offer, item.quantity, price)
-            )
-    subtotal = sum(li["amount_cents"] for li in lines)
-    fees = sum(li["fee_cents"] for li in lines)
-    return {
-        "hold": hold,
-        "lines": lines,
-        "priced": bool(lines) and all(li["chosen"] for li in lines),
-        "subtotal_cents": subtotal,
-        "fee_cents": fees,
-        "total_cents": subtotal + fees,
-        "currency": settings.currency,
-        "tariffs": TariffChoice(default=default, seats=seat_tariffs) if default else None,
-    }
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -302,14 +195,14 @@ def checkout(request):
         _release_cart(request)
         messages.success(request, _("Your seats were released."))
         return redirect("store:performance", hold.performance_id)
-    cart = _cart(hold, request.POST if request.method == "POST" else {})
+    cart = selectors.checkout_cart(hold, request.POST if request.method == "POST" else {})
     # "update" (recompute the total without JavaScript) keeps what was typed, without errors.
     typed = request.POST.dict() if action == "update" else None
     form = BuyerForm(request.POST if action == "pay" else None, initial=typed)
     if request.htmx and action == "update":
         return render(request, "ticketing/storefront/_cart.html", {"cart": cart})
     if action == "pay" and form.is_valid():
-        if not cart["priced"] or cart["tariffs"] is None:
+        if not cart.priced or cart.tariffs is None:
             form.add_error(None, _("These places cannot be sold online: please call the venue."))
         else:
             return _pay(request, hold, cart, form)
@@ -317,15 +210,15 @@ def checkout(request):
     return render(request, "ticketing/storefront/checkout.html", context)
 
 
-def _pay(request, hold: Hold, cart: dict, form: BuyerForm):
+def _pay(request, hold: Hold, cart: selectors.Cart, form: BuyerForm):
     # Test payment only: the Stripe flow (payment intent, webhook, pending order) comes later.
     buyer = Buyer(language=request.LANGUAGE_CODE or "fr", **form.cleaned_data)
     try:
         order = orders.confirm_order(
             hold_token=hold.token,
-            tariffs=cart["tariffs"],
+            tariffs=cart.tariffs,
             buyer=buyer,
-            payments=[PaymentSpec("offline_test", cart["total_cents"])],
+            payments=[PaymentSpec("offline_test", cart.quote.total_cents)],
             channel="web",
         )
     except HoldExpired as error:
