@@ -77,7 +77,7 @@ class BuyerForm(forms.Form):
         pk = self.cleaned_data.get("contact")
         if not pk:
             return None
-        contact = Contact.objects.filter(pk=pk).first()
+        contact = selectors.buyer_contact(pk)
         if contact is None:
             raise forms.ValidationError(_("This contact no longer exists: search again."))
         return contact
@@ -409,7 +409,7 @@ class SaleForm:
     @property
     def picked_contact(self) -> Contact | None:
         pk = _int(self.data.get("contact")) if self.bound else 0
-        return Contact.objects.filter(pk=pk).first() if pk > 0 else None
+        return selectors.buyer_contact(pk) if pk > 0 else None
 
     @property
     def has_errors(self) -> bool:
@@ -439,7 +439,7 @@ class OrderFilterForm(forms.Form):
     )
     performance = PerformanceChoiceField(
         label=gettext_lazy("Performance"),
-        queryset=Performance.objects.select_related("show").order_by("-starts_at"),
+        queryset=selectors.performances_newest_first(),
         required=False,
         empty_label=gettext_lazy("All performances"),
     )
@@ -448,15 +448,6 @@ class OrderFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("All statuses")), *Order.Status.choices],
     )
-
-    def orders(self):
-        """The orders matching the filters (all of them while the filters are invalid)."""
-        if not self.is_valid():
-            return selectors.order_list()
-        data = self.cleaned_data
-        return selectors.order_list(
-            query=data["q"], performance=data["performance"], status=data["status"]
-        )
 
 
 # --- Order actions ------------------------------------------------------------------------
@@ -575,9 +566,8 @@ class ExchangeForm(forms.Form):
         self.order = order
         self.ctx: SaleContext | None = None
         self.fields["tickets"].queryset = selectors.valid_tickets(order)
-        performances = selectors.sellable_performances()
-        self.fields["performance"].queryset = performances
-        performance = performances.filter(pk=_int(performance_id)).first()
+        self.fields["performance"].queryset = selectors.sellable_performances()
+        performance = selectors.sellable_performance(_int(performance_id))
         if performance is not None:
             self.ctx = selectors.sale_context(performance)
             self.fields["category"].choices = [

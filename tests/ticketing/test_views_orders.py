@@ -84,6 +84,14 @@ def test_the_list_filters_by_performance_and_status(venue_a, performance, curie,
     assert curie.reference in by_status and pending.reference not in by_status
 
 
+def test_invalid_filters_list_every_order_and_say_why(venue_a, performance, curie, counter):
+    with in_venue(venue_a):
+        pending = sell(performance, "B1", pending=True)
+    page = counter.get("/backoffice/orders/", {"q": "zzz", "status": "nonsense"}).content.decode()
+    assert curie.reference in page and pending.reference in page  # the search is ignored too
+    assert "nonsense is not one of the available choices" in page
+
+
 def test_the_list_runs_the_same_queries_whatever_the_number_of_orders(
     venue_a, performance, counter
 ):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from tenants.accounts.permissions import capability_required
 from tenants.accounts.roles import user_can
 from tenants.navigation import NavItem, register
+from ticketing import selectors
 from ticketing.errors import ParterreError
 from ticketing.forms_boxoffice import (
     CancelForm,
@@ -125,7 +126,13 @@ def _run(request, order: Order, action, success: str):
 @capability_required("sales.view")
 def order_list(request):
     form = OrderFilterForm(request.GET or None)
-    page = Paginator(form.orders(), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.cleaned_data if form.is_valid() else {}  # invalid filters: every order
+    orders = selectors.order_list(
+        query=filters.get("q", ""),
+        performance=filters.get("performance"),
+        status=filters.get("status", ""),
+    )
+    page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -31,7 +31,6 @@ from ticketing.models import (
     Allocation,
     Performance,
     PerformanceSeat,
-    PerformanceZone,
     SalesSettings,
     Show,
     Tariff,
@@ -52,43 +51,6 @@ register(
 )
 
 MANAGE = "programme.manage"
-
-
-def performance_figures(performance_ids: list[int]) -> dict[int, dict]:
-    """Sold, free and capacity of many performances in two queries (seats, zones); the same
-    counts as selectors.sold_counts / category_availability, for lists.
-    To move to ticketing/selectors.py."""
-    figures = {pk: {"sold": 0, "free": 0, "capacity": 0} for pk in performance_ids}
-    if not performance_ids:
-        return figures
-    now = timezone.now()
-    free_seat = Q(allocation__isnull=True) & (
-        Q(status=PerformanceSeat.Status.AVAILABLE)
-        | Q(status=PerformanceSeat.Status.HELD, hold_expires_at__lte=now)
-    )
-    seats = (
-        PerformanceSeat.objects.filter(performance_id__in=performance_ids)
-        .values("performance_id")
-        .annotate(
-            n_sold=Count("id", filter=Q(status=PerformanceSeat.Status.SOLD)),
-            n_free=Count("id", filter=free_seat),
-            n_capacity=Count("id", filter=~Q(status=PerformanceSeat.Status.BLOCKED)),
-        )
-    )
-    zones = (
-        PerformanceZone.objects.filter(performance_id__in=performance_ids)
-        .values("performance_id")
-        .annotate(
-            n_sold=Sum("sold"),
-            n_free=Sum(F("capacity") - F("held") - F("sold")),
-            n_capacity=Sum("capacity"),
-        )
-    )
-    for row in [*seats, *zones]:
-        entry = figures[row["performance_id"]]
-        for key in ("sold", "free", "capacity"):
-            entry[key] += row[f"n_{key}"] or 0
-    return figures
 
 
 def _programme_order(show: Show) -> tuple:
@@ -113,7 +75,7 @@ def show_list(request):
             )
         )
     )
-    figures = performance_figures([p.pk for s in shows for p in s.performances.all()])
+    figures = selectors.performance_figures([p.pk for s in shows for p in s.performances.all()])
     for show in shows:
         for performance in show.performances.all():
             performance.figures = figures[performance.pk]

@@ -24,13 +24,11 @@ from ticketing.models import (
     Hold,
     Order,
     Performance,
-    PerformanceZone,
     Show,
 )
 from ticketing.services import inventory, orders
 from ticketing.services.inventory import HoldRequest
 from ticketing.services.orders import Buyer, PaymentSpec
-from ticketing.views.programme import performance_figures
 
 HOLD_KEY = "store.hold"
 ORDERS_KEY = "store.orders"
@@ -40,34 +38,11 @@ PUBLIC_STATUSES = (
     Performance.Status.RESCHEDULED,
     Performance.Status.CANCELLED,
 )
-FEW_LEFT_SHARE = 0.10
-
-
-# --- Reads (what is left to move to ticketing/selectors.py: performance_figures first) -----
-def _with_sale_hints(performances: list[Performance]) -> list[Performance]:
-    """Attach price_from, free, capacity and a hint to each performance (3 queries in all)."""
-    ids = [p.pk for p in performances]
-    figures = performance_figures(ids)
-    lows = selectors.lowest_public_prices(ids)
-    for performance in performances:
-        figure = figures[performance.pk]
-        performance.price_from = lows.get(performance.pk)
-        performance.free = figure["free"]
-        sold_out = performance.status == Performance.Status.SOLD_OUT or figure["free"] <= 0
-        if performance.status == Performance.Status.CANCELLED:
-            performance.hint = "cancelled"
-        elif sold_out:
-            performance.hint = "sold_out"
-        elif figure["free"] < FEW_LEFT_SHARE * figure["capacity"]:
-            performance.hint = "few_left"
-        else:
-            performance.hint = "available"
-    return performances
 
 
 # --- Pages --------------------------------------------------------------------------------
 def home(request):
-    performances = _with_sale_hints(list(selectors.upcoming_performances(public=True)))
+    performances = selectors.with_sale_hints(list(selectors.upcoming_performances(public=True)))
     shows: OrderedDict[int, dict] = OrderedDict()
     for performance in performances:
         entry = shows.setdefault(performance.show_id, {"show": performance.show, "dates": []})
@@ -80,7 +55,7 @@ def show_detail(request, slug: str):
     performances = [p for p in selectors.upcoming_performances(public=True) if p.show_id == show.pk]
     if not performances and not show.performances.filter(status__in=PUBLIC_STATUSES).exists():
         raise Http404  # a show still in preparation is not public
-    context = {"show": show, "performances": _with_sale_hints(performances)}
+    context = {"show": show, "performances": selectors.with_sale_hints(performances)}
     return render(request, "ticketing/storefront/show.html", context)
 
 
@@ -108,9 +83,7 @@ def _performance_page(request, performance: Performance, *, status: int = 200):
         category["free_seats"] = free_by_category.get(category["id"], 0)
         category["public_prices"] = [p for p in category["prices"] if p["public"]]
         category["quantities"] = range(1, min(10, category["free_seats"]) + 1)
-    zones = list(
-        PerformanceZone.objects.filter(performance=performance).select_related("zone", "category")
-    )
+    zones = selectors.standing_zones(performance)
     prices = {c["id"]: c["public_prices"] for c in categories}
     for zone in zones:
         zone.quantities = range(1, min(10, zone.available) + 1)
@@ -135,8 +108,7 @@ def performance_detail(request, pk: int):
 
 def _release_cart(request) -> Hold | None:
     """Give back the seats of the cart in this session, if any; returns the hold."""
-    token = request.session.pop(HOLD_KEY, None)
-    hold = Hold.objects.filter(token=token).first() if token else None
+    hold = selectors.session_cart(request.session.pop(HOLD_KEY, None))
     if hold is not None:
         inventory.release_hold(hold=hold)
     return hold
@@ -173,9 +145,7 @@ def performance_hold(request, pk: int):
 
 def _cart_or_redirect(request):
     """The live cart of this session, or a redirect that says why there is none."""
-    token = request.session.get(HOLD_KEY)
-    hold = Hold.objects.select_related("performance__show", "performance__layout__hall")
-    hold = hold.filter(token=token).first() if token else None
+    hold = selectors.session_cart(request.session.get(HOLD_KEY))
     if hold is None:
         messages.info(request, _("Your basket is empty: choose a performance."))
         return None, redirect("store:home")

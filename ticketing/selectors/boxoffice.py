@@ -1,0 +1,231 @@
+"""What the box office's sale screen knows about a performance, the seats it suggests, the
+counter's board of performances and the buyer picked at the counter."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from crm.models import Contact
+from ticketing.models import (
+    Performance,
+    PerformanceSeat,
+    PerformanceZone,
+    Price,
+    PriceCategory,
+    SalesSettings,
+)
+from ticketing.selectors.availability import seat_map
+from ticketing.selectors.quotes import Place, Quote, price_table, quote
+from ticketing.services import inventory
+from ticketing.services.inventory import sales_settings
+
+
+@dataclass
+class PriceOption:
+    tariff_id: int
+    name: str
+    amount_cents: int
+    fee_cents: int
+    public: bool
+
+
+@dataclass
+class ZoneInfo:
+    id: int  # PerformanceZone id
+    name: str
+    available: int
+    capacity: int
+
+
+@dataclass
+class CategoryInfo:
+    id: int
+    name: str
+    color: str
+    prices: list[PriceOption]
+    free: int = 0  # seats best-available may take
+    set_aside: int = 0  # free seats kept in an allocation (the counter may pick them)
+    capacity: int = 0  # seats (standing zones apart)
+    zones: list[ZoneInfo] = field(default_factory=list)
+
+    def price(self, tariff_id: int) -> PriceOption | None:
+        return next((p for p in self.prices if p.tariff_id == tariff_id), None)
+
+    @property
+    def seated(self) -> bool:
+        return self.capacity > 0
+
+    @property
+    def prices_json(self) -> str:
+        """For the live total: tariff id -> [price, fee] in cents."""
+        return json.dumps({p.tariff_id: [p.amount_cents, p.fee_cents] for p in self.prices})
+
+    def as_map_dict(self) -> dict:
+        """The shape the seat map partial expects."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "color": self.color,
+            "available": self.free + self.set_aside + sum(z.available for z in self.zones),
+            "prices": [{"amount_cents": p.amount_cents, "public": p.public} for p in self.prices],
+        }
+
+
+@dataclass
+class SaleContext:
+    performance: Performance
+    categories: list[CategoryInfo]
+    seats: dict[int, dict]  # Seat id -> seat_map() row (staff view: allocations included)
+    currency: str
+    tariffs: list[tuple[int, str]]  # every tariff priced for this performance, in order
+    default_tariff_id: int | None
+    prices: dict[tuple[int, int], Price]  # price_table(): what quote() reads
+    fees: SalesSettings
+
+    def quote(self, places: list[Place]) -> Quote:
+        return quote(self.performance, places, prices=self.prices, fees=self.fees)
+
+    def category(self, category_id) -> CategoryInfo | None:
+        return next((c for c in self.categories if c.id == category_id), None)
+
+    def zone(self, zone_id: int) -> tuple[CategoryInfo, ZoneInfo] | None:
+        for c in self.categories:
+            for z in c.zones:
+                if z.id == zone_id:
+                    return c, z
+        return None
+
+    def seat_by_label(self, label: str) -> dict | None:
+        wanted = label.strip().upper()
+        return next((s for s in self.seats.values() if s["label"].upper() == wanted), None)
+
+    @property
+    def map_categories(self) -> list[dict]:
+        return [c.as_map_dict() for c in self.categories]
+
+    @property
+    def seat_list(self) -> list[dict]:
+        return list(self.seats.values())
+
+    @property
+    def has_seats(self) -> bool:
+        return bool(self.seats)
+
+
+def sale_context(performance: Performance) -> SaleContext:
+    """Everything the counter's sale screen shows and checks for a performance: categories
+    with their prices (fee included), free and set-aside seats, standing zones, the seat map
+    (staff view), the tariffs and the default one. At most five queries, whatever the hall."""
+    fees = sales_settings()
+    prices = price_table(performance)
+    by_category: dict[int, list[PriceOption]] = {}
+    for (category_id, tariff_id), p in prices.items():
+        by_category.setdefault(category_id, []).append(
+            PriceOption(
+                tariff_id,
+                p.tariff.name,
+                p.amount_cents,
+                fees.fee_for(p.amount_cents),
+                p.tariff.public,
+            )
+        )
+    infos = {
+        c.pk: CategoryInfo(id=c.pk, name=c.name, color=c.color, prices=by_category.get(c.pk, []))
+        for c in PriceCategory.objects.filter(performance=performance)
+    }
+    seats = {s["id"]: s for s in seat_map(performance, for_staff=True)}
+    for seat in seats.values():
+        info = infos.get(seat["category"])
+        if info is None or seat["status"] == "unavailable":
+            continue
+        info.capacity += 1
+        if seat["status"] == "available":
+            if seat["allocation"]:
+                info.set_aside += 1
+            else:
+                info.free += 1
+    for zone in PerformanceZone.objects.filter(performance=performance).select_related("zone"):
+        info = infos.get(zone.category_id)
+        if info is not None:
+            info.zones.append(ZoneInfo(zone.pk, zone.zone.name, zone.available, zone.capacity))
+    tariffs: dict[int, tuple[str, bool]] = {}
+    for info in infos.values():
+        for p in info.prices:
+            tariffs.setdefault(p.tariff_id, (p.name, p.public))
+    everywhere = [
+        t
+        for t, (_name, public) in tariffs.items()
+        if public and all(i.price(t) for i in infos.values())
+    ]
+    default = everywhere or [t for t, (_n, pub) in tariffs.items() if pub] or list(tariffs)
+    return SaleContext(
+        performance=performance,
+        categories=list(infos.values()),
+        seats=seats,
+        currency=fees.currency,
+        tariffs=[(t, name) for t, (name, _p) in tariffs.items()],
+        default_tariff_id=default[0] if default else None,
+        prices=prices,
+        fees=fees,
+    )
+
+
+def suggested_seats(
+    performance: Performance, *, category_id: int, quantity: int, exclude: list[int]
+) -> tuple[list[int], bool]:
+    """The best `quantity` free seats of a category (Seat ids) and whether they sit together,
+    chosen as the sale would, without taking them: the counter shows them to the buyer."""
+    choice = inventory.suggest_best_available(
+        performance, quantity=quantity, category_id=category_id, exclude=exclude
+    )
+    if choice is None:
+        return [], False
+    return choice.ids, choice.contiguous
+
+
+def box_office_board(performances: list[Performance]) -> list[Performance]:
+    """The performances with `availability` attached (per category: free, set aside,
+    capacity), in three queries whatever their number. Set-aside seats count for the counter."""
+    ids = [p.pk for p in performances]
+    now = timezone.now()
+    free = Q(status="available") | Q(status="held", hold_expires_at__lte=now)
+    seats = {
+        row["category_id"]: row
+        for row in PerformanceSeat.objects.filter(performance_id__in=ids)
+        .values("category_id")
+        .annotate(
+            free=Count("id", filter=free & Q(allocation__isnull=True)),
+            aside=Count("id", filter=free & Q(allocation__isnull=False)),
+            total=Count("id", filter=~Q(status="blocked")),
+        )
+    }
+    zones = {
+        row["category_id"]: row
+        for row in PerformanceZone.objects.filter(performance_id__in=ids)
+        .values("category_id")
+        .annotate(free=Sum(F("capacity") - F("held") - F("sold")), total=Sum("capacity"))
+    }
+    by_performance: dict[int, list[dict]] = {}
+    for category in PriceCategory.objects.filter(performance_id__in=ids):
+        s, z = seats.get(category.pk, {}), zones.get(category.pk, {})
+        by_performance.setdefault(category.performance_id, []).append(
+            {
+                "name": category.name,
+                "color": category.color,
+                "free": s.get("free", 0) + (z.get("free") or 0),
+                "aside": s.get("aside", 0),
+                "capacity": s.get("total", 0) + (z.get("total") or 0),
+            }
+        )
+    for performance in performances:
+        performance.availability = by_performance.get(performance.pk, [])
+    return performances
+
+
+def buyer_contact(pk: int | None) -> Contact | None:
+    """The contact picked as the counter's buyer, if it still exists."""
+    return Contact.objects.filter(pk=pk).first() if pk else None

@@ -1,0 +1,62 @@
+"""Orders in the back office: the filtered list, an order's valid tickets, and the orders a
+programme change concerns."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+
+from ticketing.models import Order, Performance, Ticket
+
+
+def order_list(*, query: str = "", performance: Performance | None = None, status: str = ""):
+    """Orders, newest first, with what the list shows (buyer, valid ticket count, first
+    performance's title and date): one query per page whatever the number of orders.
+    `query`: a reference, words of the buyer's name, or part of an email."""
+    first = Ticket.objects.filter(order=OuterRef("pk")).order_by("id")
+    qs = (
+        Order.objects.select_related("contact")
+        .annotate(
+            ticket_count=Count("tickets", filter=Q(tickets__status=Ticket.Status.VALID)),
+            show_title=Subquery(first.values("performance__show__title")[:1]),
+            starts_at=Subquery(first.values("performance__starts_at")[:1]),
+        )
+        .order_by("-created_at", "-id")
+    )
+    query = query.strip()
+    if query:
+        names = Q()
+        for word in query.split():
+            names &= Q(contact__first_name__icontains=word) | Q(contact__last_name__icontains=word)
+        qs = qs.filter(
+            Q(reference__icontains=query.replace(" ", ""))
+            | Q(contact__email_normalized__contains=query.lower())
+            | names
+        )
+    if performance is not None:
+        qs = qs.filter(Exists(Ticket.objects.filter(order=OuterRef("pk"), performance=performance)))
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def valid_tickets(order: Order):
+    """The order's valid tickets with their seat, tariff, zone and performance."""
+    return order.tickets.filter(status=Ticket.Status.VALID).select_related(
+        "seat", "tariff", "performance_zone__zone", "performance__show"
+    )
+
+
+def orders_affected_by(performance: Performance):
+    """Orders with valid tickets for a performance: whom to tell about a programme change."""
+    return (
+        Order.objects.filter(tickets__performance=performance, tickets__status=Ticket.Status.VALID)
+        .select_related("contact")
+        .annotate(
+            ticket_count=Count(
+                "tickets",
+                filter=Q(tickets__performance=performance, tickets__status=Ticket.Status.VALID),
+            )
+        )
+        .distinct()
+        .order_by("id")
+    )

@@ -1,0 +1,107 @@
+"""Prices and quotes: what selling some places would charge, before anything is written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ticketing.models import Performance, Price, SalesSettings
+from ticketing.services.inventory import sales_settings
+
+
+def price_table(performance: Performance) -> dict[tuple[int, int], Price]:
+    """(category id, tariff id) → Price, with its tariff, for every active tariff priced at
+    this performance, in tariff order (one query). The lookup rule of orders._prices_for: a
+    quote made from this table charges what the sale will."""
+    prices = Price.objects.select_related("tariff").filter(
+        category__performance=performance, tariff__is_active=True
+    )
+    return {
+        (p.category_id, p.tariff_id): p for p in prices.order_by("tariff__order", "tariff__name")
+    }
+
+
+@dataclass(frozen=True)
+class Place:
+    """Places to price: `quantity` places of a category at a tariff. A chosen seat (seat_id),
+    seats still to find (best available: neither id) or standing places (zone_id)."""
+
+    category_id: int
+    tariff_id: int | None
+    quantity: int = 1
+    label: str = ""
+    seat_id: int | None = None
+    zone_id: int | None = None
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    """One Place priced; `price` is None when its tariff is not offered in its category.
+    Amounts per place (price, fee) and for the line (amount, fees), in cents."""
+
+    place: Place
+    price: Price | None
+    fee_cents: int
+
+    @property
+    def price_cents(self) -> int:
+        return self.price.amount_cents if self.price else 0
+
+    @property
+    def tax_rate_bp(self) -> int:
+        """The VAT rate (basis points, included in the price) the tickets will record."""
+        return self.price.tariff.tax_rate_bp if self.price else 0
+
+    @property
+    def amount_cents(self) -> int:
+        return self.price_cents * self.place.quantity
+
+    @property
+    def fees_cents(self) -> int:
+        return self.fee_cents * self.place.quantity
+
+
+@dataclass(frozen=True)
+class Quote:
+    lines: list[QuoteLine]
+    currency: str
+
+    @property
+    def priced(self) -> bool:
+        """Every line has a price (and there is at least one)."""
+        return bool(self.lines) and all(line.price for line in self.lines)
+
+    @property
+    def subtotal_cents(self) -> int:
+        return sum(line.amount_cents for line in self.lines)
+
+    @property
+    def fee_cents(self) -> int:
+        return sum(line.fees_cents for line in self.lines)
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents + self.fee_cents
+
+
+def quote(
+    performance: Performance,
+    places: list[Place],
+    *,
+    prices: dict[tuple[int, int], Price] | None = None,
+    fees: SalesSettings | None = None,
+) -> Quote:
+    """What selling these places would charge, per place and in all, before anything is
+    written: the counter's and the storefront's carts both show this. Same rules as
+    orders._price_tickets: the Price of (category, tariff) among active tariffs, and
+    `SalesSettings.fee_for` per ticket (tests/ticketing/test_quote.py holds them together).
+    `prices` (price_table) and `fees` when the caller has them: then no query."""
+    if prices is None:
+        prices = price_table(performance)
+    if fees is None:
+        fees = sales_settings()
+    lines = []
+    for place in places:
+        price = prices.get((place.category_id, place.tariff_id))
+        fee = fees.fee_for(price.amount_cents) if price else 0
+        lines.append(QuoteLine(place, price, fee))
+    return Quote(lines, fees.currency)
