@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ticketing import selectors
 from ticketing.models import Allocation, Layout, Performance, Tariff
 from ticketing.services.programme import CategoryPlan
 
@@ -302,7 +303,7 @@ class PerformanceForm(forms.Form):
     def __init__(self, *args, tariffs: list[Tariff], **kwargs):
         super().__init__(*args, **kwargs)
         self.tariffs = [t for t in tariffs if t.is_active]
-        self.fields["layout"].queryset = Layout.objects.select_related("hall")
+        self.fields["layout"].queryset = selectors.layouts_with_hall()
         self.fields["layout"].label_from_instance = lambda layout: (
             f"{layout.hall.name} — {layout.name}"
         )

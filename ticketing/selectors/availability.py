@@ -7,7 +7,14 @@ from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 
-from ticketing.models import Performance, PerformanceSeat, PerformanceZone, Price, PriceCategory
+from ticketing.models import (
+    Performance,
+    PerformanceSeat,
+    PerformanceZone,
+    Price,
+    PriceCategory,
+    Show,
+)
 
 
 def upcoming_performances(*, public: bool = True):
@@ -23,6 +30,16 @@ def upcoming_performances(*, public: bool = True):
             ]
         )
     return qs.order_by("starts_at")
+
+
+def shows_with_performances():
+    """Every show with its performances (by date, with layout and hall) prefetched."""
+    return Show.objects.prefetch_related(
+        Prefetch(
+            "performances",
+            queryset=Performance.objects.select_related("layout__hall").order_by("starts_at"),
+        )
+    )
 
 
 def sellable_performances():
@@ -141,6 +158,14 @@ def seat_map(performance: Performance, *, for_staff: bool = False) -> list[dict]
             }
         )
     return seats
+
+
+def allocations_with_counts(performance: Performance):
+    """The performance's allocations with `seat_count` (seats still free) and `sold_count`."""
+    return performance.allocations.annotate(
+        seat_count=Count("seats", filter=Q(seats__status=PerformanceSeat.Status.AVAILABLE)),
+        sold_count=Count("seats", filter=Q(seats__status=PerformanceSeat.Status.SOLD)),
+    )
 
 
 def sold_counts(performance: Performance) -> dict[str, int]:

@@ -1,5 +1,5 @@
 """What the box office's sale screen knows about a performance, the seats it suggests, the
-counter's board of performances and the buyer picked at the counter."""
+counter's board of performances, the buyer picked at the counter and the receipt's tickets."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from django.utils import timezone
 
 from crm.models import Contact
 from ticketing.models import (
+    Order,
     Performance,
     PerformanceSeat,
     PerformanceZone,
     Price,
     PriceCategory,
     SalesSettings,
+    Ticket,
 )
 from ticketing.selectors.availability import seat_map
 from ticketing.selectors.quotes import Place, Quote, price_table, quote
@@ -229,3 +231,16 @@ def box_office_board(performances: list[Performance]) -> list[Performance]:
 def buyer_contact(pk: int | None) -> Contact | None:
     """The contact picked as the counter's buyer, if it still exists."""
     return Contact.objects.filter(pk=pk).first() if pk else None
+
+
+def receipt_tickets(order: Order) -> list[Ticket]:
+    """The order's tickets with what the receipt prints: show, hall, seat, tariff, zone."""
+    return list(
+        order.tickets.select_related(
+            "performance__show",
+            "performance__layout__hall",
+            "seat",
+            "tariff",
+            "performance_zone__zone",
+        )
+    )

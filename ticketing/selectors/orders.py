@@ -1,11 +1,11 @@
-"""Orders in the back office: the filtered list, an order's valid tickets, and the orders a
-programme change concerns."""
+"""Orders in the back office: the filtered list, an order's tickets, payments and history,
+its valid tickets, and the orders a programme change concerns."""
 
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
-from ticketing.models import Order, Performance, Ticket
+from ticketing.models import Order, Payment, Performance, Ticket
 
 
 def order_list(*, query: str = "", performance: Performance | None = None, status: str = ""):
@@ -37,6 +37,25 @@ def order_list(*, query: str = "", performance: Performance | None = None, statu
     if status:
         qs = qs.filter(status=status)
     return qs
+
+
+def order_tickets(order: Order) -> list[Ticket]:
+    """The order's tickets, any status, with performance, seat, tariff, zone and exchange."""
+    return list(
+        order.tickets.select_related(
+            "performance__show", "seat", "tariff", "performance_zone__zone", "exchanged_to__seat"
+        )
+    )
+
+
+def order_payments(order: Order) -> list[Payment]:
+    """The order's payments and refunds, oldest first, with who recorded them."""
+    return list(order.payments.select_related("created_by"))
+
+
+def order_events(order: Order):
+    """The order's history (audit events), oldest first, with who did what."""
+    return order.events.select_related("actor")
 
 
 def valid_tickets(order: Order):

@@ -103,15 +103,7 @@ def buyers(request):
 @capability_required("sales.sell")
 def receipt(request, pk: int):
     order = get_object_or_404(Order.objects.select_related("contact", "sold_by"), pk=pk)
-    tickets = list(
-        order.tickets.select_related(
-            "performance__show",
-            "performance__layout__hall",
-            "seat",
-            "tariff",
-            "performance_zone__zone",
-        )
-    )
+    tickets = selectors.receipt_tickets(order)
     payments = list(order.payments.all())
     last = request.session.get(LAST_SALE) or {}
     change = last.get("change_cents", 0) if last.get("order") == order.pk else 0

@@ -3,8 +3,7 @@
 import json
 
 from django.contrib import messages
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tenants.accounts.permissions import capability_required
 from tenants.errors import ParterreError
 from tenants.navigation import NavItem, register
+from ticketing import selectors
 from ticketing.forms import (
     HallForm,
     LayoutForm,
@@ -24,7 +24,7 @@ from ticketing.forms import (
     SectionForm,
     ZoneForm,
 )
-from ticketing.models import Hall, Layout, Seat, Zone
+from ticketing.models import Hall, Layout
 from ticketing.services import halls
 
 register(
@@ -34,49 +34,6 @@ register(
 )
 
 MANAGE = "programme.manage"
-
-
-def _layouts_with_capacity():
-    seats = (
-        Seat.objects.filter(section__layout=OuterRef("pk"), is_blocked=False)
-        .values("section__layout")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    zones = (
-        Zone.objects.filter(layout=OuterRef("pk"))
-        .values("layout")
-        .annotate(n=Sum("capacity"))
-        .values("n")
-    )
-    return Layout.objects.annotate(
-        seat_count=Coalesce(Subquery(seats, output_field=IntegerField()), 0),
-        zone_capacity=Coalesce(Subquery(zones, output_field=IntegerField()), 0),
-    ).order_by("name")
-
-
-def layout_seats(layout: Layout) -> list[dict]:
-    """The layout's seats in the shape the seat map partial expects (as selectors.seat_map)."""
-    return [
-        {
-            "id": s.pk,
-            "label": s.label,
-            "row": s.row,
-            "number": s.number,
-            "x": s.x,
-            "y": s.y,
-            "rank": s.rank,
-            "section": s.section.name,
-            "category": None,
-            "status": "unavailable" if s.is_blocked else "available",
-            "wheelchair": s.wheelchair,
-            "companion": s.companion,
-            "restricted_view": s.restricted_view,
-            "hearing_loop": s.hearing_loop,
-            "allocation": None,
-        }
-        for s in Seat.objects.filter(section__layout=layout).select_related("section")
-    ]
 
 
 def _form_page(request, form, *, title, submit, back, intro="", multipart=False):
@@ -93,9 +50,7 @@ def _form_page(request, form, *, title, submit, back, intro="", multipart=False)
 
 @capability_required(MANAGE)
 def hall_list(request):
-    hall_rows = Hall.objects.prefetch_related(
-        Prefetch("layouts", queryset=_layouts_with_capacity().prefetch_related("zones"))
-    )
+    hall_rows = selectors.halls_with_layouts()
     return render(request, "ticketing/halls/list.html", {"halls": hall_rows})
 
 
@@ -139,7 +94,7 @@ def layout_create(request, hall_pk: int):
 @capability_required(MANAGE)
 def section_create(request, layout_pk: int):
     layout = get_object_or_404(Layout.objects.select_related("hall"), pk=layout_pk)
-    behind = Seat.objects.filter(section__layout=layout).aggregate(y=Max("y"))["y"]
+    behind = selectors.rearmost_seat_y(layout)
     origin_y = 3.0 if behind is None else behind + 2
     form = SectionForm(request.POST or None, initial={"origin_y": origin_y})
     if request.method == "POST" and form.is_valid():
@@ -197,7 +152,7 @@ def _editor(request, layout: Layout, form: SeatAttributesForm):
     selected = getattr(form, "cleaned_data", {}).get("seats", [])  # kept after an error
     context = {
         "layout": layout,
-        "seats": layout_seats(layout),
+        "seats": selectors.layout_seat_map(layout),
         "zones": layout.zones.all(),
         "sections": layout.sections.annotate(seat_count=Count("seats")),
         "form": form,

@@ -142,12 +142,8 @@ def order_list(request):
 @capability_required("sales.view")
 def order_detail(request, pk: int, invalid: dict | None = None):
     order = _order(pk)
-    tickets = list(
-        order.tickets.select_related(
-            "performance__show", "seat", "tariff", "performance_zone__zone", "exchanged_to__seat"
-        )
-    )
-    payments = list(order.payments.select_related("created_by"))
+    tickets = selectors.order_tickets(order)
+    payments = selectors.order_payments(order)
     paid = sum(p.amount_cents for p in payments if p.status == Payment.Status.SUCCEEDED)
     forms = {
         "refund_form": RefundForm(order=order, initial={"include_fees": True}),
@@ -170,7 +166,7 @@ def order_detail(request, pk: int, invalid: dict | None = None):
                 EVENT_LABELS.get(e.code, e.code),
                 _event_details(e, order.currency, tickets),
             )
-            for e in order.events.select_related("actor")
+            for e in selectors.order_events(order)
         ],
         "can_act": can_act,
         "can_refund": can_act and has_valid and order.status in REFUNDABLE,

@@ -4,7 +4,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -30,11 +29,9 @@ from ticketing.forms import (
 from ticketing.models import (
     Allocation,
     Performance,
-    PerformanceSeat,
     SalesSettings,
     Show,
     Tariff,
-    Zone,
 )
 from ticketing.services import inventory, programme
 
@@ -67,14 +64,7 @@ def _programme_order(show: Show) -> tuple:
 
 @capability_required("sales.view")
 def show_list(request):
-    shows = list(
-        Show.objects.prefetch_related(
-            Prefetch(
-                "performances",
-                queryset=Performance.objects.select_related("layout__hall").order_by("starts_at"),
-            )
-        )
-    )
+    shows = list(selectors.shows_with_performances())
     figures = selectors.performance_figures([p.pk for s in shows for p in s.performances.all()])
     for show in shows:
         for performance in show.performances.all():
@@ -126,7 +116,7 @@ def performance_create(request, show_pk: int):
     context = {
         "show": show,
         "form": form,
-        "zone_names": sorted(set(Zone.objects.values_list("name", flat=True))),
+        "zone_names": selectors.zone_names(),
     }
     return render(request, "ticketing/programme/performance_form.html", context)
 
@@ -136,16 +126,12 @@ def performance_detail(request, pk: int):
     performance = get_object_or_404(
         Performance.objects.select_related("show", "layout__hall"), pk=pk
     )
-    allocations = performance.allocations.annotate(
-        seat_count=Count("seats", filter=Q(seats__status=PerformanceSeat.Status.AVAILABLE)),
-        sold_count=Count("seats", filter=Q(seats__status=PerformanceSeat.Status.SOLD)),
-    )
     context = {
         "performance": performance,
         "categories": selectors.category_availability(performance),
         "seats": selectors.seat_map(performance, for_staff=True),
         "counts": selectors.sold_counts(performance),
-        "allocations": allocations,
+        "allocations": selectors.allocations_with_counts(performance),
         "changes": performance.changes.all(),
         "can_manage": user_can(request.user, MANAGE),
         "can_sell": user_can(request.user, "sales.sell"),
