@@ -272,7 +272,13 @@ class RefundInputSerializer(serializers.Serializer):
 
 class ExchangeInputSerializer(HoldInputSerializer):
     tickets = serializers.ListField(child=serializers.IntegerField(), min_length=1)
-    tariff = serializers.SlugField()
+    tariff = serializers.SlugField(help_text="Tariff code for every new place")
+    seat_tariffs = serializers.DictField(
+        child=serializers.SlugField(),
+        required=False,
+        default=dict,
+        help_text="seat id → tariff code (e.g. keep a reduced price)",
+    )
     payment = PaymentInputSerializer(required=False)
 
 
@@ -503,7 +509,7 @@ class OrderExchange(APIView):
             ticket_ids=v["tickets"],
             to_performance=_performance(v["performance"]),
             request=data.to_request(),
-            tariffs=TariffChoice(default=_tariff_id(v["tariff"])),
+            tariffs=_tariffs(v),
             actor=request.user,
             payment=(
                 PaymentSpec(

@@ -183,3 +183,53 @@ def test_openapi_schema_lists_the_ticketing_endpoints(client, venue_a):
     for path in ("/api/v1/holds/", "/api/v1/orders/", "/api/v1/performances/{id}/seats/"):
         assert path in schema
     assert "venueToken" in schema
+
+
+def test_an_exchange_can_keep_a_reduced_price_per_seat(api, venue_a, performance):
+    from tests.ticketing.conftest import build_performance
+
+    with in_venue(venue_a):
+        a1, a2 = seat_ids(performance, "A1", "A2")
+        other = build_performance(name="Salle C", starts_in_days=45)
+        b1, b2 = seat_ids(other, "A1", "A2")
+    order = api.post(
+        "/api/v1/orders/",
+        {
+            "performance": performance.pk,
+            "seats": [a1, a2],
+            "tariff": "plein",
+            "seat_tariffs": {str(a2): "reduit"},
+            "payment": {"method": "offline_test"},
+        },
+        content_type="application/json",
+    ).json()
+    assert sorted(t["price_cents"] for t in order["tickets"]) == [1500, 2500]
+    moved = api.post(
+        f"/api/v1/orders/{order['reference']}/exchange/",
+        {
+            "tickets": [t["id"] for t in order["tickets"]],
+            "performance": other.pk,
+            "seats": [b1, b2],
+            "tariff": "plein",
+            "seat_tariffs": {str(b2): "reduit"},
+        },
+        content_type="application/json",
+    )
+    assert moved.status_code == 200, moved.json()
+    valid = [t for t in moved.json()["tickets"] if t["status"] == "valid"]
+    assert {(t["seat"], t["tariff"], t["price_cents"]) for t in valid} == {
+        ("A1", "plein", 2500),
+        ("A2", "reduit", 1500),
+    }
+    assert moved.json()["total_cents"] == order["total_cents"]  # same prices: nothing to pay
+    unknown = api.post(
+        f"/api/v1/orders/{order['reference']}/exchange/",
+        {
+            "tickets": [valid[0]["id"]],
+            "performance": performance.pk,
+            "best_available": 1,
+            "tariff": "nope",
+        },
+        content_type="application/json",
+    )
+    assert unknown.status_code == 400 and "tariff" in unknown.json()
