@@ -9,6 +9,7 @@ import threading
 
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -142,6 +143,41 @@ class PaymentInputSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def _zone_tariffs_field() -> serializers.DictField:
+    return serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField(min_value=1)),
+        required=False,
+        default=dict,
+        help_text=(
+            "standing places per tariff: zone id → {tariff code → number of places}; the "
+            "numbers of a zone add up to its places in `zones` (with a `hold`: at most its "
+            "places there); the places of a zone left out take `tariff`"
+        ),
+    )
+
+
+def _check_zone_tariffs(attrs):
+    """Each split names a zone of the request, and its numbers add up to that zone's places."""
+    try:
+        zones = {int(k): v for k, v in attrs.get("zones", {}).items()}
+        splits = {int(k): v for k, v in attrs.get("zone_tariffs", {}).items()}
+    except ValueError as exc:
+        raise serializers.ValidationError(
+            {"zone_tariffs": _("Zone ids must be integers.")}
+        ) from exc
+    for zone_id, split in splits.items():
+        if sum(split.values()) != zones.get(zone_id, 0):
+            raise serializers.ValidationError(
+                {
+                    "zone_tariffs": _(
+                        "Zone %(zone)s: %(asked)s places at these tariffs for %(held)s asked."
+                    )
+                    % {"zone": zone_id, "asked": sum(split.values()), "held": zones.get(zone_id, 0)}
+                }
+            )
+    return attrs
+
+
 # Per thread: serializer class → its fields, built once (see OrderInputSerializer.get_fields).
 _BUILT_FIELDS = threading.local()
 
@@ -173,13 +209,15 @@ class OrderInputSerializer(HoldInputSerializer):
         default=dict,
         help_text="seat id → tariff code",
     )
+    zone_tariffs = _zone_tariffs_field()
     buyer = BuyerSerializer(required=False)
     payment = PaymentInputSerializer()
 
     def validate(self, attrs):
         if not attrs.get("hold") and not attrs.get("performance"):
             raise serializers.ValidationError({"performance": "Give a hold or a performance."})
-        return attrs
+        # With a hold, its zones are known only to the service (which refuses an overflow).
+        return attrs if attrs.get("hold") else _check_zone_tariffs(attrs)
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -279,7 +317,11 @@ class ExchangeInputSerializer(HoldInputSerializer):
         default=dict,
         help_text="seat id → tariff code (e.g. keep a reduced price)",
     )
+    zone_tariffs = _zone_tariffs_field()
     payment = PaymentInputSerializer(required=False)
+
+    def validate(self, attrs):
+        return _check_zone_tariffs(attrs)
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -290,19 +332,37 @@ def _tariff_id(code: str) -> int:
     return tariff.pk
 
 
+def _zone_codes(data) -> set[str]:
+    return {code for split in (data.get("zone_tariffs") or {}).values() for code in split}
+
+
 def _tariff_codes(data) -> set[str]:
-    return {data["tariff"], *(data.get("seat_tariffs") or {}).values()}
+    return {data["tariff"], *(data.get("seat_tariffs") or {}).values(), *_zone_codes(data)}
 
 
 def _tariff_choice(data, ids: dict[str, int]) -> TariffChoice:
-    missing = _tariff_codes(data) - set(ids)
+    missing = {data["tariff"], *(data.get("seat_tariffs") or {}).values()} - set(ids)
     if missing:
         raise serializers.ValidationError({"tariff": f"Unknown tariff(s): {sorted(missing)}."})
+    missing = _zone_codes(data) - set(ids)
+    if missing:
+        raise serializers.ValidationError(
+            {"zone_tariffs": _("Unknown tariff(s): %(codes)s.") % {"codes": sorted(missing)}}
+        )
     try:
         seats = {int(seat): ids[code] for seat, code in (data.get("seat_tariffs") or {}).items()}
     except ValueError as exc:
         raise serializers.ValidationError({"seat_tariffs": "Seat ids must be integers."}) from exc
-    return TariffChoice(default=ids[data["tariff"]], seats=seats)
+    try:
+        zones = {
+            int(zone): {ids[code]: n for code, n in split.items()}
+            for zone, split in (data.get("zone_tariffs") or {}).items()
+        }
+    except ValueError as exc:
+        raise serializers.ValidationError(
+            {"zone_tariffs": _("Zone ids must be integers.")}
+        ) from exc
+    return TariffChoice(default=ids[data["tariff"]], seats=seats, zones=zones)
 
 
 def _tariffs(data) -> TariffChoice:

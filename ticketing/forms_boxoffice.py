@@ -122,8 +122,10 @@ class SaleForm:
     """The whole counter sale in one POST: places, tariffs, buyer, payment lines.
 
     Places: `seats` (Seat ids, from the seat map), `tariff_<seat id>`, `best_<category id>`
-    (best available, one category per sale), `zone_<performance zone id>` (standing places);
-    `tariff` is the tariff of best-available and standing places.
+    (best available, one category per sale), `zone_<performance zone id>` (standing places)
+    and `zone_<performance zone id>_<tariff id>` (how many of them at that tariff; blank
+    zone quantity: the sum of these); `tariff` is the tariff of best-available places and of
+    standing places not split.
     Payment lines: `pay_method`, `pay_amount` (blank = the rest), `pay_reference`, repeated.
     Cash may exceed what is due: the difference is the change to give back.
     """
@@ -139,6 +141,7 @@ class SaleForm:
         self.lines: list[SeatLine] = []
         self.best: dict[int, int] = {}
         self.zones: dict[int, int] = {}
+        self.zone_split: dict[int, dict[int, int]] = {}  # zone id -> {tariff id: places}
         self.payment_lines = [PaymentLine()]
         self.total_cents: int | None = 0
         self.payments: list[PaymentSpec] = []
@@ -173,11 +176,29 @@ class SaleForm:
             elif n:
                 self.best[category.id] = n
             for zone in category.zones:
-                q = _int(data.get(f"zone_{zone.id}"))
-                if q < 0:
-                    self.add_error("best", _("Quantities are whole numbers, 0 or more."))
-                elif q:
-                    self.zones[zone.id] = q
+                self._parse_zone(category, zone)
+
+    def _parse_zone(self, category: CategoryInfo, zone) -> None:
+        q = _int(self.data.get(f"zone_{zone.id}"))
+        split = {
+            p.tariff_id: _int(self.data.get(f"zone_{zone.id}_{p.tariff_id}"))
+            for p in category.prices
+        }
+        if q < 0 or any(n < 0 for n in split.values()):
+            self.add_error("best", _("Quantities are whole numbers, 0 or more."))
+            return
+        split = {t: n for t, n in split.items() if n}
+        q = q or sum(split.values())
+        if sum(split.values()) > q:
+            self.add_error(
+                "best",
+                _("%(zone)s: %(n)s places split between tariffs, for %(q)s places.")
+                % {"zone": zone.name, "n": sum(split.values()), "q": q},
+            )
+        if q:
+            self.zones[zone.id] = q
+        if split:
+            self.zone_split[zone.id] = split
 
     def _add_line(self, seat_id: int, tariff_id: int = 0, *, is_new: bool = False) -> None:
         if any(line.seat["id"] == seat_id for line in self.lines):
@@ -300,9 +321,11 @@ class SaleForm:
             for line in self.lines
         ]
         places += [Place(c, tariff, n) for c, n in self.best.items()]
-        places += [
-            Place(self.ctx.zone(z)[0].id, tariff, q, zone_id=z) for z, q in self.zones.items()
-        ]
+        for z, q in self.zones.items():
+            split = self.zone_split.get(z, {})
+            for tariff_id, n in [*split.items(), (tariff, q - sum(split.values()))]:
+                if n:
+                    places.append(Place(self.ctx.zone(z)[0].id, tariff_id, n, zone_id=z))
         quote = self.ctx.quote(places)
         missing = next((line.place for line in quote.lines if line.price is None), None)
         if missing is None:
@@ -388,6 +411,7 @@ class SaleForm:
         return TariffChoice(
             default=self.default_tariff_id,
             seats={line.seat["id"]: line.tariff_id for line in self.lines},
+            zones={z: dict(split) for z, split in self.zone_split.items()},
         )
 
     @property
@@ -401,7 +425,21 @@ class SaleForm:
             {
                 "category": c,
                 "best": self.best.get(c.id, ""),
-                "zones": [(z, self.zones.get(z.id, "")) for z in c.zones],
+                "zones": [
+                    (
+                        z,
+                        self.zones.get(z.id, ""),
+                        [
+                            (
+                                p,
+                                f"zone_{z.id}_{p.tariff_id}",
+                                self.zone_split.get(z.id, {}).get(p.tariff_id, ""),
+                            )
+                            for p in c.prices
+                        ],
+                    )
+                    for z in c.zones
+                ],
             }
             for c in self.ctx.categories
         ]

@@ -90,9 +90,20 @@
       }
       const tariff = form.querySelector("[data-bo-default-tariff]")?.value;
       for (const input of form.querySelectorAll("[data-bo-best], [data-bo-zone]")) {
-        const count = parseInt(input.value, 10) || 0;
-        const price = count > 0 ? JSON.parse(input.dataset.prices)[tariff] : null;
-        if (price) cents += count * (price[0] + price[1]);
+        // Standing places split between tariffs (as SaleForm._parse_zone): the split ones at
+        // their tariff, the rest at the default one; a blank total is the split's sum.
+        const split = input.dataset.boZone
+          ? Array.from(form.querySelectorAll(`[data-bo-zone-split="${input.dataset.boZone}"]`))
+              .map((i) => [i.dataset.tariff, parseInt(i.value, 10) || 0])
+              .filter(([, n]) => n > 0)
+          : [];
+        const splitCount = split.reduce((sum, [, n]) => sum + n, 0);
+        const count = parseInt(input.value, 10) || splitCount;
+        const prices = JSON.parse(input.dataset.prices);
+        for (const [t, n] of [...split, [tariff, count - splitCount]]) {
+          const price = n > 0 ? prices[t] : null;
+          if (price) cents += n * (price[0] + price[1]);
+        }
       }
       return cents;
     }

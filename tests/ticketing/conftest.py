@@ -1,9 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
-from tests.helpers import in_venue
+from tenants.accounts.models import User
+from tenants.accounts.services import create_api_token
+from tests.helpers import host_for, in_venue
 from ticketing.models import Tariff
 from ticketing.services import halls, programme
 from ticketing.services.programme import CategoryPlan
@@ -47,3 +50,12 @@ def performance(venue_a):
 @pytest.fixture
 def plein(performance):
     return Tariff.objects.get(code="plein")
+
+
+@pytest.fixture
+def api(venue_a, make_staff):
+    """An API client with a box-office token of venue A."""
+    user = make_staff(venue_a, User.Role.BOX_OFFICE)
+    with in_venue(venue_a):
+        _token, key = create_api_token(name="bench", user=user, actor=user)
+    return Client(HTTP_HOST=host_for(venue_a), HTTP_AUTHORIZATION=f"Token {key}")

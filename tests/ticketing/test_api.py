@@ -11,14 +11,6 @@ from ticketing.models import Seat
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api(venue_a, make_staff):
-    user = make_staff(venue_a, User.Role.BOX_OFFICE)
-    with in_venue(venue_a):
-        _token, key = create_api_token(name="bench", user=user, actor=user)
-    return Client(HTTP_HOST=host_for(venue_a), HTTP_AUTHORIZATION=f"Token {key}")
-
-
 def seat_ids(performance, *labels):
     return list(
         Seat.objects.filter(section__layout=performance.layout, label__in=labels)

@@ -10,12 +10,9 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tenants.accounts.models import User
-from tenants.accounts.services import create_api_token
-from tests.helpers import host_for, in_venue
+from tests.helpers import in_venue
 from ticketing.models import Seat
 
 pytestmark = pytest.mark.django_db
@@ -32,14 +29,6 @@ MAX_BEST_AVAILABLE = 5
 # (3 statements: INSERT … ON CONFLICT DO NOTHING instead of a savepoint per insert), and the
 # purchase, recorded once (2).
 MAX_WITH_A_NEW_BUYER = 9
-
-
-@pytest.fixture
-def api(venue_a, make_staff):
-    user = make_staff(venue_a, User.Role.BOX_OFFICE)
-    with in_venue(venue_a):
-        _token, key = create_api_token(name="round trips", user=user, actor=user)
-    return Client(HTTP_HOST=host_for(venue_a), HTTP_AUTHORIZATION=f"Token {key}")
 
 
 @pytest.fixture

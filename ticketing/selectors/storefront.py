@@ -4,8 +4,10 @@ session's cart and its checkout table."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from django.db.models import Min
+from django.utils.translation import gettext as _
 
 from ticketing.models import (
     Hold,
@@ -36,27 +38,40 @@ def online_tariffs(prices: list[Price], single_price: bool) -> list[Price]:
 
 
 @dataclass
-class CartLine:
-    """A line of the checkout table: a seat, or the places of a standing zone."""
+class ZoneTariff:
+    """One tariff offered for the standing places of a cart line, and how many take it."""
 
-    field: str  # the name of its tariff select
+    field: str  # the name of its number input
+    price: Price
+    count: int
+
+
+@dataclass
+class CartLine:
+    """A line of the checkout table: a seat, or the places of a standing zone (which may be
+    split between tariffs: one quote line per tariff)."""
+
+    field: str  # the name of its tariff select (seats)
     label: str
     category: PriceCategory
-    offer: list[Price]  # the tariffs to choose from (none: set by another line)
-    quoted: QuoteLine
+    offer: list[Price]  # the tariffs to choose from
+    quoted: list[QuoteLine]
+    held: int = 1  # places of this line in the cart
     where: Seat | None = None
+    split: list[ZoneTariff] = dataclass_field(default_factory=list)  # standing places only
+    error: str = ""
 
     @property
     def chosen(self) -> Price | None:
-        return self.quoted.price
+        return self.quoted[0].price if self.quoted else None
 
     @property
     def quantity(self) -> int:
-        return self.quoted.place.quantity
+        return self.held
 
     @property
     def amount_cents(self) -> int:
-        return self.quoted.amount_cents
+        return sum(q.amount_cents for q in self.quoted)
 
 
 @dataclass
@@ -68,19 +83,35 @@ class Cart:
 
     @property
     def priced(self) -> bool:
-        return self.quote.priced
+        """Every place has a price (and the standing places' tariffs add up)."""
+        return self.quote.priced and not self.errors
+
+    @property
+    def errors(self) -> list[str]:
+        """What stops the sale on some lines (standing places whose tariffs do not add up)."""
+        return [line.error for line in self.lines if line.error]
 
     @property
     def currency(self) -> str:
         return self.quote.currency
 
 
+def _count(value) -> int | None:
+    """A posted number of places (blank: 0); None when not a whole number ≥ 0."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return 0
+    return int(text) if text.isdigit() else None
+
+
 def checkout_cart(hold: Hold, choices) -> Cart:
     """The cart's places with the tariffs offered online, the chosen ones (`choices`: the
-    posted `tariff_seat_<seat id>` and `tariff_zone`) and the quote. At most four queries.
+    posted `tariff_seat_<seat id>`, and `zone_<performance zone id>_<tariff id>`: how many
+    standing places at each tariff) and the quote. At most four queries.
 
-    As orders.confirm_order prices it: one tariff per seat; standing places all take the
-    order's default tariff (that is what TariffChoice offers)."""
+    As orders.confirm_order prices it: one tariff per seat, and the standing places of a
+    zone split between tariffs (all at the first tariff offered until the spectator splits
+    them); a split that does not add up to the zone's places is an error on its line."""
     settings = sales_settings()
     seats = list(
         PerformanceSeat.objects.filter(hold=hold, status=PerformanceSeat.Status.HELD)
@@ -102,48 +133,56 @@ def checkout_cart(hold: Hold, choices) -> Cart:
         chosen = next((p for p in offer if str(p.tariff_id) == wanted), offer[0] if offer else None)
         return chosen.tariff_id if chosen else None
 
-    rows: list[tuple[str, PriceCategory, list[Price], Seat | None]] = []
-    places: list[Place] = []
+    lines: list[CartLine] = []
+    places: list[tuple[CartLine, Place]] = []
     for s in seats:
         field_name, offer = f"tariff_seat_{s.seat_id}", offers.get(s.category_id, [])
-        rows.append((field_name, s.category, offer, s.seat))
-        places.append(
-            Place(s.category_id, pick(offer, choices.get(field_name)), 1, s.seat.label, s.seat_id)
-        )
-    seat_tariffs = {p.seat_id: p.tariff_id for p in places if p.tariff_id}
-    default = next(iter(seat_tariffs.values()), None)
-    if items:
-        # Every zone place takes the order's default tariff: offer those priced in every zone.
-        zone_offer = offers.get(items[0].performance_zone.category_id, [])
-        for item in items[1:]:
-            ids = {p.tariff_id for p in offers.get(item.performance_zone.category_id, [])}
-            zone_offer = [p for p in zone_offer if p.tariff_id in ids]
-        default = pick(zone_offer, choices.get("tariff_zone"))
-        for item in items:
-            zone = item.performance_zone
-            online = {p.tariff_id for p in offers.get(zone.category_id, [])}
-            rows.append(
-                ("tariff_zone", zone.category, zone_offer if item is items[0] else [], None)
-            )
+        line = CartLine(field_name, s.seat.label, s.category, offer, [], where=s.seat)
+        lines.append(line)
+        tariff_id = pick(offer, choices.get(field_name))
+        places.append((line, Place(s.category_id, tariff_id, 1, s.seat.label, s.seat_id)))
+    seat_tariffs = {p.seat_id: p.tariff_id for _line, p in places if p.tariff_id}
+    zone_tariffs: dict[int, dict[int, int]] = {}
+    for item in items:
+        zone = item.performance_zone
+        offer = offers.get(zone.category_id, [])
+        line = CartLine("", zone.zone.name, zone.category, offer, [], held=item.quantity)
+        lines.append(line)
+        fields = {p.tariff_id: f"zone_{zone.pk}_{p.tariff_id}" for p in offer}
+        typed = {t: _count(choices.get(name)) for t, name in fields.items()}
+        if not any(name in choices for name in fields.values()):
+            # Nothing chosen yet: every place at the first tariff offered.
+            typed = {t: item.quantity if i == 0 else 0 for i, t in enumerate(fields)}
+        line.split = [ZoneTariff(fields[p.tariff_id], p, typed[p.tariff_id] or 0) for p in offer]
+        if not offer:
+            places.append((line, Place(zone.category_id, None, item.quantity, zone.zone.name)))
+            continue
+        if None in typed.values() or sum(typed.values()) != item.quantity:
+            line.error = _(
+                "Choose a tariff for each of the %(held)s places (%(chosen)s chosen)."
+            ) % {"held": item.quantity, "chosen": sum(n or 0 for n in typed.values())}
+        split = {t: n for t, n in typed.items() if n}
+        zone_tariffs[zone.pk] = split
+        for tariff_id, n in split.items():
             places.append(
-                Place(
-                    zone.category_id,
-                    default if default in online else None,
-                    item.quantity,
-                    zone.zone.name,
-                    zone_id=zone.pk,
-                )
+                (line, Place(zone.category_id, tariff_id, n, zone.zone.name, zone_id=zone.pk))
             )
-    quoted = quote(hold.performance, places, prices=prices, fees=settings)
-    lines = [
-        CartLine(field_name, q.place.label, category, offer, q, where)
-        for (field_name, category, offer, where), q in zip(rows, quoted.lines, strict=True)
-    ]
+    quoted = quote(
+        hold.performance, [place for _line, place in places], prices=prices, fees=settings
+    )
+    for (line, _place), q in zip(places, quoted.lines, strict=True):
+        line.quoted.append(q)
+    tariff_ids = [*seat_tariffs.values(), *(t for split in zone_tariffs.values() for t in split)]
+    default = tariff_ids[0] if tariff_ids else None
     return Cart(
         hold=hold,
         lines=lines,
         quote=quoted,
-        tariffs=TariffChoice(default=default, seats=seat_tariffs) if default else None,
+        tariffs=(
+            TariffChoice(default=default, seats=seat_tariffs, zones=zone_tariffs)
+            if default
+            else None
+        ),
     )
 
 

@@ -64,6 +64,17 @@ class Buyer:
 class TariffChoice:
     default: int  # Tariff id for every place without its own choice
     seats: dict[int, int] = field(default_factory=dict)  # Seat id -> Tariff id
+    # Standing places: PerformanceZone id -> {Tariff id: number of places}; the places of a
+    # zone not covered by its split take `default`.
+    zones: dict[int, dict[int, int]] = field(default_factory=dict)
+
+    def tariff_ids(self) -> set[int]:
+        """Every tariff this choice may use (the prices an order reads)."""
+        return {
+            self.default,
+            *self.seats.values(),
+            *(tariff for split in self.zones.values() for tariff in split),
+        }
 
 
 def _actor_label(actor) -> str:
@@ -150,7 +161,7 @@ def _claim_seats_unsafely(hold: Hold) -> list[TakenSeat]:
 
 def _prices_for(performance_id: int, tariffs: TariffChoice) -> dict[tuple[int, int], Price]:
     """(category id, tariff id) → Price, for every category of the performance."""
-    wanted = {tariffs.default, *tariffs.seats.values()}
+    wanted = tariffs.tariff_ids()
     return {
         (p.category_id, p.tariff_id): p
         for p in Price.objects.select_related("tariff").filter(
@@ -235,9 +246,21 @@ def _price_tickets(
         new = ticket(price(category_id, tariffs.seats.get(seat_id, tariffs.default)))
         _attach(new, seat=_seat_with_label(seat_id, label))
         tickets.append(new)
+    held = {zone_id: quantity for zone_id, _category_id, quantity in zones}
+    for zone_id, split in tariffs.zones.items():
+        if any(n < 0 for n in split.values()) or sum(split.values()) > held.get(zone_id, 0):
+            raise InvalidRequest(
+                _("More standing places at these tariffs (%(asked)s) than held (%(held)s).")
+                % {"asked": sum(split.values()), "held": held.get(zone_id, 0)},
+                field="zone_tariffs",
+            )
     for zone_id, category_id, quantity in zones:
-        p = price(category_id, tariffs.default)
-        tickets.extend(ticket(p, performance_zone_id=zone_id) for _ in range(quantity))
+        split = tariffs.zones.get(zone_id, {})
+        rest = quantity - sum(split.values())
+        for tariff_id, n in [*split.items(), (tariffs.default, rest)]:
+            if n:
+                p = price(category_id, tariff_id)
+                tickets.extend(ticket(p, performance_zone_id=zone_id) for _ in range(n))
     return tickets
 
 

@@ -172,7 +172,10 @@ def checkout(request):
     if request.htmx and action == "update":
         return render(request, "ticketing/storefront/_cart.html", {"cart": cart})
     if action == "pay" and form.is_valid():
-        if not cart.priced or cart.tariffs is None:
+        if cart.errors:
+            for error in cart.errors:
+                form.add_error(None, error)
+        elif not cart.priced or cart.tariffs is None:
             form.add_error(None, _("These places cannot be sold online: please call the venue."))
         else:
             return _pay(request, hold, cart, form)
