@@ -104,7 +104,7 @@ class HoldInputSerializer(serializers.Serializer):
         try:
             zones = {int(k): v for k, v in data["zones"].items()}
         except ValueError as exc:
-            raise serializers.ValidationError({"zones": "Zone ids must be integers."}) from exc
+            raise serializers.ValidationError({"zones": _("Zone ids must be integers.")}) from exc
         return HoldRequest(
             seat_ids=data["seats"],
             zones=zones,
@@ -215,7 +215,7 @@ class OrderInputSerializer(HoldInputSerializer):
 
     def validate(self, attrs):
         if not attrs.get("hold") and not attrs.get("performance"):
-            raise serializers.ValidationError({"performance": "Give a hold or a performance."})
+            raise serializers.ValidationError({"performance": _("Give a hold or a performance.")})
         # With a hold, its zones are known only to the service (which refuses an overflow).
         return attrs if attrs.get("hold") else _check_zone_tariffs(attrs)
 
@@ -328,7 +328,9 @@ class ExchangeInputSerializer(HoldInputSerializer):
 def _tariff_id(code: str) -> int:
     tariff = Tariff.objects.filter(code=code, is_active=True).only("pk").first()
     if tariff is None:
-        raise serializers.ValidationError({"tariff": f"Unknown tariff “{code}”."})
+        raise serializers.ValidationError(
+            {"tariff": _("Unknown tariff “%(code)s”.") % {"code": code}}
+        )
     return tariff.pk
 
 
@@ -343,7 +345,9 @@ def _tariff_codes(data) -> set[str]:
 def _tariff_choice(data, ids: dict[str, int]) -> TariffChoice:
     missing = {data["tariff"], *(data.get("seat_tariffs") or {}).values()} - set(ids)
     if missing:
-        raise serializers.ValidationError({"tariff": f"Unknown tariff(s): {sorted(missing)}."})
+        raise serializers.ValidationError(
+            {"tariff": _("Unknown tariff(s): %(codes)s.") % {"codes": sorted(missing)}}
+        )
     missing = _zone_codes(data) - set(ids)
     if missing:
         raise serializers.ValidationError(
@@ -352,7 +356,9 @@ def _tariff_choice(data, ids: dict[str, int]) -> TariffChoice:
     try:
         seats = {int(seat): ids[code] for seat, code in (data.get("seat_tariffs") or {}).items()}
     except ValueError as exc:
-        raise serializers.ValidationError({"seat_tariffs": "Seat ids must be integers."}) from exc
+        raise serializers.ValidationError(
+            {"seat_tariffs": _("Seat ids must be integers.")}
+        ) from exc
     try:
         zones = {
             int(zone): {ids[code]: n for code, n in split.items()}
