@@ -11,7 +11,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -109,29 +109,33 @@ def test_bench_drops_its_database_when_it_fails(monkeypatch):
 def test_bench_drops_its_database_when_terminated():
     """`timeout`, a cancelled CI job or `kill` send SIGTERM, which skips `finally` by default."""
     manage = Path(__file__).resolve().parents[2] / "manage.py"
-    process = subprocess.Popen(
-        [sys.executable, "-u", str(manage), "bench_onboarding", "--steps", "50", "--samples", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
-    )
-    name = f"parterre_bench_{process.pid}"
-    try:
-        assert process.stdout.readline().strip() == f"Throwaway database {name}"
-        assert _database_exists(name)
-        time.sleep(1)  # inside the migration of the throwaway database
-        process.send_signal(signal.SIGTERM)
-        returncode = process.wait(timeout=60)
-        leaked = _database_exists(name)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        process.stdout.close()
-        if _database_exists(name):  # never left behind, even by a failing test
-            _drop_database(name)
-    assert returncode == 128 + signal.SIGTERM
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        command = ["bench_onboarding", "--steps", "50", "--samples", "1"]
+        process = subprocess.Popen(
+            [sys.executable, "-u", str(manage), *command],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        )
+        name = f"parterre_bench_{process.pid}"
+        try:
+            assert process.stdout.readline().strip() == f"Throwaway database {name}"
+            assert _database_exists(name)
+            # Once its database is migrated, the bench has a long way to go (50 venues).
+            assert process.stdout.readline().startswith("Migrated")
+            process.send_signal(signal.SIGTERM)
+            returncode = process.wait(timeout=60)
+            leaked = _database_exists(name)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+            if _database_exists(name):  # never left behind, even by a failing test
+                _drop_database(name)
+        errors.seek(0)
+        assert returncode == 128 + signal.SIGTERM, errors.read()[-3000:]
     assert not leaked
 
 
