@@ -100,6 +100,18 @@ def throwaway_database(alias: str = DEFAULT_DB_ALIAS) -> Iterator[str]:
                 )
 
 
+# The signal that asked the benchmark to stop, once one has (see finally_on_sigterm).
+_stop_signal: int | None = None
+
+
+def stop_if_asked() -> None:
+    """Raise the SystemExit a SIGTERM asked for, if it was lost: Python runs a signal handler
+    wherever the main thread is, and an exception raised inside a weakref finaliser or a
+    `__del__` is printed and dropped. The benchmark calls this between steps."""
+    if _stop_signal is not None:
+        raise SystemExit(128 + _stop_signal)
+
+
 @contextmanager
 def finally_on_sigterm() -> Iterator[None]:
     """Turn SIGTERM (`timeout`, a cancelled CI job, `kill`) into SystemExit so that `finally`
@@ -110,10 +122,12 @@ def finally_on_sigterm() -> Iterator[None]:
     owner = os.getpid()
 
     def stop(signum, frame):
+        global _stop_signal
         if os.getpid() != owner:  # a forked migration worker: die as it would have
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
+        _stop_signal = signum
         raise SystemExit(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, stop)
@@ -199,6 +213,7 @@ class Command(BaseCommand):
         self.stdout.write("RESULT " + " ".join(f"{key}={value}" for key, value in result.items()))
 
     def say(self, line: str) -> None:
+        stop_if_asked()
         self.stdout.write(line)
         self.stdout.flush()
 
@@ -311,6 +326,7 @@ class Command(BaseCommand):
         return time.perf_counter() - started
 
     def create_one(self) -> float:
+        stop_if_asked()
         number = self.created + 1
         slug = f"bench-{number:04d}"
         # One database session per creation, as in production (a request or a Celery task,
