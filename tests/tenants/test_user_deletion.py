@@ -5,34 +5,19 @@ side: tests/ticketing/test_staff_deletion.py)."""
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.db import connection
 from django.db.models import DO_NOTHING
 from django.db.models.deletion import get_candidate_relations_to_delete
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import app_labels
 
 from tenants.accounts.models import ApiToken, User
 from tenants.accounts.services import create_api_token, record_event
 from tenants.deletion import SchemaScopedDeletion, SchemaScopedQuerySet
+from tests.helpers import SHARED, TENANT, tables_of, touched
 
 pytestmark = pytest.mark.django_db
 
-SHARED, TENANT = set(app_labels(settings.SHARED_APPS)), set(app_labels(settings.TENANT_APPS))
 BOTH = SHARED & TENANT
-
-
-def tables_of(labels: set[str]) -> set[str]:
-    return {
-        model._meta.db_table
-        for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in labels
-    }
-
-
-def touched(queries, tables: set[str]) -> set[str]:
-    sql = " ".join(query["sql"] for query in queries)
-    return {table for table in tables if f'"{table}"' in sql}
 
 
 @pytest.mark.parametrize("how", ["instance", "queryset"])

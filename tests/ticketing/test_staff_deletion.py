@@ -3,18 +3,15 @@
 tests/tenants/test_user_deletion.py)."""
 
 import pytest
-from django.apps import apps
-from django.conf import settings
 from django.db import connection
 from django.db.models.deletion import ProtectedError
 from django.test.utils import CaptureQueriesContext
-from django_tenants.utils import app_labels
 
 from crm.models import Contact
 from tenants.accounts.models import ApiToken, AuditEvent, User
 from tenants.accounts.services import create_api_token
 from tenants.deletion import SchemaScopedCollector
-from tests.helpers import in_venue
+from tests.helpers import SHARED, TENANT, in_venue, tables_of, touched
 from ticketing.models import Hold, Order, OrderEvent, Payment, Seat
 from ticketing.services import orders
 from ticketing.services.inventory import HoldRequest
@@ -22,20 +19,18 @@ from ticketing.services.orders import Buyer, PaymentSpec, TariffChoice
 
 pytestmark = pytest.mark.django_db
 
-SHARED, TENANT = set(app_labels(settings.SHARED_APPS)), set(app_labels(settings.TENANT_APPS))
 
-
-def tables_of(labels: set[str]) -> set[str]:
-    return {
-        model._meta.db_table
-        for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in labels
-    }
-
-
-def touched(queries, tables: set[str]) -> set[str]:
-    sql = " ".join(query["sql"] for query in queries)
-    return {table for table in tables if f'"{table}"' in sql}
+def _sell_a1(performance, plein, actor=None) -> Order:
+    """Seat A1 sold at the counter to Marie Curie, paid in cash."""
+    seat = Seat.objects.get(section__layout=performance.layout, label="A1")
+    return orders.sell(
+        performance=performance,
+        request=HoldRequest(seat_ids=[seat.pk]),
+        tariffs=TariffChoice(plein.pk),
+        buyer=Buyer(email="marie@example.fr", last_name="Curie"),
+        payments=[PaymentSpec("cash", 2500)],
+        actor=actor,
+    )
 
 
 def test_deleting_a_seller_keeps_the_venues_sales_and_forgets_who_made_them(
@@ -44,15 +39,7 @@ def test_deleting_a_seller_keeps_the_venues_sales_and_forgets_who_made_them(
     seller = make_staff(venue_a, User.Role.BOX_OFFICE, email="guichet@example.fr")
     namesake = make_staff(venue_b, User.Role.BOX_OFFICE, email="guichet@example.fr")
     with in_venue(venue_a):
-        seat = Seat.objects.get(section__layout=performance.layout, label="A1")
-        order = orders.sell(
-            performance=performance,
-            request=HoldRequest(seat_ids=[seat.pk]),
-            tariffs=TariffChoice(plein.pk),
-            buyer=Buyer(email="marie@example.fr", last_name="Curie"),
-            payments=[PaymentSpec("cash", 2500)],
-            actor=seller,
-        )
+        order = _sell_a1(performance, plein, actor=seller)
         create_api_token(name="caisse", user=seller, actor=seller)
         assert order.sold_by == seller
         assert Payment.objects.get(order=order).created_by == seller
@@ -84,14 +71,7 @@ def test_deleting_a_seller_keeps_the_venues_sales_and_forgets_who_made_them(
 def test_protect_still_protects_within_the_schema(venue_a, performance, plein):
     """No relation protects a user today: check the collector on one that protects a contact."""
     with in_venue(venue_a):
-        seat = Seat.objects.get(section__layout=performance.layout, label="A1")
-        order = orders.sell(
-            performance=performance,
-            request=HoldRequest(seat_ids=[seat.pk]),
-            tariffs=TariffChoice(plein.pk),
-            buyer=Buyer(email="marie@example.fr", last_name="Curie"),
-            payments=[PaymentSpec("cash", 2500)],
-        )
+        order = _sell_a1(performance, plein)
         collector = SchemaScopedCollector(using=connection.alias)
         with pytest.raises(ProtectedError):
             collector.collect([Contact.objects.get(pk=order.contact_id)])
