@@ -143,19 +143,6 @@ class PaymentInputSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _zone_tariffs_field() -> serializers.DictField:
-    return serializers.DictField(
-        child=serializers.DictField(child=serializers.IntegerField(min_value=1)),
-        required=False,
-        default=dict,
-        help_text=(
-            "standing places per tariff: zone id → {tariff code → number of places}; the "
-            "numbers of a zone add up to its places in `zones` (with a `hold`: at most its "
-            "places there); the places of a zone left out take `tariff`"
-        ),
-    )
-
-
 def _check_zone_tariffs(attrs):
     """Each split names a zone of the request, and its numbers add up to that zone's places."""
     try:
@@ -178,11 +165,34 @@ def _check_zone_tariffs(attrs):
     return attrs
 
 
-# Per thread: serializer class → its fields, built once (see OrderInputSerializer.get_fields).
+class TariffsInputSerializer(HoldInputSerializer):
+    """The places of a sale and their tariffs: one for all (`tariff`), or per seat, or per
+    number of standing places."""
+
+    tariff = serializers.SlugField(help_text="Tariff code for every place without its own")
+    seat_tariffs = serializers.DictField(
+        child=serializers.SlugField(),
+        required=False,
+        default=dict,
+        help_text="seat id → tariff code",
+    )
+    zone_tariffs = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField(min_value=1)),
+        required=False,
+        default=dict,
+        help_text=(
+            "standing places per tariff: zone id → {tariff code → number of places}; the "
+            "numbers of a zone add up to its places in `zones` (with a `hold`: at most its "
+            "places there); the places of a zone left out take `tariff`"
+        ),
+    )
+
+
+# Per thread: the order input's fields, built once (see OrderInputSerializer.fields).
 _BUILT_FIELDS = threading.local()
 
 
-class OrderInputSerializer(HoldInputSerializer):
+class OrderInputSerializer(TariffsInputSerializer):
     """Either `hold` (a token from POST /holds/) or the places themselves (hold + confirm
     in one call)."""
 
@@ -202,14 +212,6 @@ class OrderInputSerializer(HoldInputSerializer):
 
     performance = serializers.IntegerField(required=False)
     hold = serializers.UUIDField(required=False)
-    tariff = serializers.SlugField(help_text="Tariff code for every place")
-    seat_tariffs = serializers.DictField(
-        child=serializers.SlugField(),
-        required=False,
-        default=dict,
-        help_text="seat id → tariff code",
-    )
-    zone_tariffs = _zone_tariffs_field()
     buyer = BuyerSerializer(required=False)
     payment = PaymentInputSerializer()
 
@@ -308,16 +310,8 @@ class RefundInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ExchangeInputSerializer(HoldInputSerializer):
+class ExchangeInputSerializer(TariffsInputSerializer):
     tickets = serializers.ListField(child=serializers.IntegerField(), min_length=1)
-    tariff = serializers.SlugField(help_text="Tariff code for every new place")
-    seat_tariffs = serializers.DictField(
-        child=serializers.SlugField(),
-        required=False,
-        default=dict,
-        help_text="seat id → tariff code (e.g. keep a reduced price)",
-    )
-    zone_tariffs = _zone_tariffs_field()
     payment = PaymentInputSerializer(required=False)
 
     def validate(self, attrs):
@@ -325,15 +319,6 @@ class ExchangeInputSerializer(HoldInputSerializer):
 
 
 # --- Helpers -------------------------------------------------------------------------------
-def _tariff_id(code: str) -> int:
-    tariff = Tariff.objects.filter(code=code, is_active=True).only("pk").first()
-    if tariff is None:
-        raise serializers.ValidationError(
-            {"tariff": _("Unknown tariff “%(code)s”.") % {"code": code}}
-        )
-    return tariff.pk
-
-
 def _zone_codes(data) -> set[str]:
     return {code for split in (data.get("zone_tariffs") or {}).values() for code in split}
 
