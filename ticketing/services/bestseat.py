@@ -60,17 +60,24 @@ ID, SECTION, ROW, NUMBER, X, Y, RANK, WHEELCHAIR, COMPANION = range(9)
 AISLE_FACTOR = 1.6
 
 
+def by_row(seats: Iterable[Candidate], *, order: int = X) -> dict[tuple, list]:
+    """(section, row) → that row's seats, sorted by `order` (a field position: left to right
+    by default)."""
+    rows: dict[tuple, list] = {}
+    for seat in seats:
+        rows.setdefault((seat[SECTION], seat[ROW]), []).append(seat)
+    for row in rows.values():
+        row.sort(key=lambda s: s[order])
+    return rows
+
+
 def neighbours(seats: Iterable[Candidate]) -> dict[int, int]:
     """Seat id → the id of the seat just right of it (same section and row, next in x, no
     aisle between). Given every seat of a layout, free or not, a seat sold between two free
     ones breaks their run; given only free seats, a gap wider than the row's usual spacing
     does. Seat numbers play no part: French odd/even numbering puts 3 beside 1."""
-    rows: dict[tuple, list] = {}
-    for seat in seats:
-        rows.setdefault((seat[SECTION], seat[ROW]), []).append(seat)
     right: dict[int, int] = {}
-    for row in rows.values():
-        row.sort(key=lambda s: s[X])
+    for row in by_row(seats).values():
         gaps = [b[X] - a[X] for a, b in pairwise(row)]
         if not gaps:
             continue
@@ -84,12 +91,8 @@ def neighbours(seats: Iterable[Candidate]) -> dict[int, int]:
 def _neighbours_by_number(seats: Iterable[Candidate]) -> dict[int, int]:
     """neighbours() when only the free seats are known: seats with consecutive numbers and
     no aisle between are side by side (a sold seat leaves a gap in the numbers)."""
-    rows: dict[tuple, list] = {}
-    for seat in seats:
-        rows.setdefault((seat[SECTION], seat[ROW]), []).append(seat)
     right: dict[int, int] = {}
-    for row in rows.values():
-        row.sort(key=lambda s: s[NUMBER])
+    for row in by_row(seats, order=NUMBER).values():
         pairs = [(a, b) for a, b in pairwise(row) if b[NUMBER] == a[NUMBER] + 1]
         if not pairs:
             continue
@@ -152,23 +155,17 @@ def choose(
         return _choose_accessible(
             [Candidate._make(c) for c in candidates], quantity, wheelchair, stage_y
         )
-    by_row: dict[tuple, list] = {}
-    for c in candidates:
-        if not (c[WHEELCHAIR] or c[COMPANION]):
-            by_row.setdefault((c[SECTION], c[ROW]), []).append(c)
-    if sum(len(seats) for seats in by_row.values()) < quantity:
+    usual = [c for c in candidates if not (c[WHEELCHAIR] or c[COMPANION])]
+    if len(usual) < quantity:
         return None
     if right is None:
         right = _neighbours_by_number(candidates)
-    for seats in by_row.values():
-        seats.sort(key=lambda s: s[X])
     choice = choose_in_rows(
-        by_row.items(), quantity, stage_y=stage_y, right=right, row_centres=row_centres
+        by_row(usual).items(), quantity, stage_y=stage_y, right=right, row_centres=row_centres
     )
     if choice is not None:
         return choice
-    pool = [Candidate._make(c) for seats in by_row.values() for c in seats]
-    return _fallback(pool, quantity, stage_y)
+    return _fallback([Candidate._make(c) for c in usual], quantity, stage_y)
 
 
 def choose_in_rows(

@@ -250,19 +250,16 @@ class LayoutSeats:
 
     @classmethod
     def build(cls, rows: list[tuple]) -> LayoutSeats:
-        by_row: dict[tuple, list[tuple]] = {}
         by_rank: dict[int, set[int]] = {}
         for seat in rows:
-            by_row.setdefault((seat[1], seat[2]), []).append(seat)
-            if not (seat[7] or seat[8]):
-                by_rank.setdefault(seat[6], set()).add(seat[0])
-        for seats in by_row.values():
-            seats.sort(key=lambda s: s[4])
+            if not (seat[bestseat.WHEELCHAIR] or seat[bestseat.COMPANION]):
+                by_rank.setdefault(seat[bestseat.RANK], set()).add(seat[bestseat.ID])
+        by_row = bestseat.by_row(rows)
         return cls(
-            seats={seat[0]: seat for seat in rows},
+            seats={seat[bestseat.ID]: seat for seat in rows},
             right=bestseat.neighbours(rows),
             rows=by_row,
-            row_of={seat[0]: (seat[1], seat[2]) for seat in rows},
+            row_of={seat[bestseat.ID]: key for key, seats in by_row.items() for seat in seats},
             usual_by_rank=[(rank, frozenset(ids)) for rank, ids in sorted(by_rank.items())],
         )
 
@@ -288,7 +285,7 @@ class LayoutSeats:
                         right=self.right,
                     )
                     if choice is not None and all(
-                        self.seats[seat_id][6] == rank for seat_id in choice.ids
+                        self.seats[seat_id][bestseat.RANK] == rank for seat_id in choice.ids
                     ):
                         return choice
                     break
@@ -301,7 +298,11 @@ class LayoutSeats:
         )
 
     def _usual(self, key: tuple, free: set[int]) -> list[tuple]:
-        return [s for s in self.rows[key] if s[0] in free and not (s[7] or s[8])]
+        return [
+            s
+            for s in self.rows[key]
+            if s[bestseat.ID] in free and not (s[bestseat.WHEELCHAIR] or s[bestseat.COMPANION])
+        ]
 
 
 # Per layout, in this process while the venue's generation is current (tenants/generations.py:
