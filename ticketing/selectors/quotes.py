@@ -5,19 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ticketing.models import Performance, Price, SalesSettings
+from ticketing.services import orders
 from ticketing.services.inventory import sales_settings
 
 
 def price_table(performance: Performance) -> dict[tuple[int, int], Price]:
-    """(category id, tariff id) → Price, with its tariff, for every active tariff priced at
-    this performance, in tariff order (one query). The lookup rule of orders._prices_for: a
-    quote made from this table charges what the sale will."""
-    prices = Price.objects.select_related("tariff").filter(
-        category__performance=performance, tariff__is_active=True
-    )
-    return {
-        (p.category_id, p.tariff_id): p for p in prices.order_by("tariff__order", "tariff__name")
-    }
+    """(category id, tariff id) → Price for every active tariff priced at this performance:
+    what a sale reads (orders.price_table), so a quote made from it charges what the sale
+    will."""
+    return orders.price_table(performance.pk)
 
 
 @dataclass(frozen=True)

@@ -159,14 +159,19 @@ def _claim_seats_unsafely(hold: Hold) -> list[TakenSeat]:
     return [(seat_id, category_id, label) for _pk, seat_id, category_id, label in rows]
 
 
-def _prices_for(performance_id: int, tariffs: TariffChoice) -> dict[tuple[int, int], Price]:
-    """(category id, tariff id) → Price, for every category of the performance."""
-    wanted = tariffs.tariff_ids()
+def price_table(
+    performance_id: int, tariff_ids: set[int] | None = None
+) -> dict[tuple[int, int], Price]:
+    """(category id, tariff id) → Price, with its tariff, for every active tariff priced at
+    this performance (or only these tariffs), in tariff order, in one query: how a sale finds
+    its prices, and a quote (selectors.quote) too."""
+    prices = Price.objects.select_related("tariff").filter(
+        category__performance_id=performance_id, tariff__is_active=True
+    )
+    if tariff_ids is not None:
+        prices = prices.filter(tariff_id__in=tariff_ids)
     return {
-        (p.category_id, p.tariff_id): p
-        for p in Price.objects.select_related("tariff").filter(
-            category__performance_id=performance_id, tariff_id__in=wanted, tariff__is_active=True
-        )
+        (p.category_id, p.tariff_id): p for p in prices.order_by("tariff__order", "tariff__name")
     }
 
 
@@ -223,7 +228,7 @@ def _price_tickets(
     prices: dict[tuple[int, int], Price] | None = None,
 ) -> list[Ticket]:
     if prices is None:
-        prices = _prices_for(performance.pk, tariffs)
+        prices = price_table(performance.pk, tariffs.tariff_ids())
 
     def price(category_id: int, tariff_id: int) -> Price:
         found = prices.get((category_id, tariff_id))
@@ -376,7 +381,7 @@ def sell(
     inventory.validate_request(request)
     inventory.check_on_sale(performance, box_office=box_office)
     if prices is None:
-        prices = _prices_for(performance.pk, tariffs)  # read before any seat is locked
+        prices = price_table(performance.pk, tariffs.tariff_ids())  # read before any seat is locked
     fees = sales_settings()
     # The cart this sale would have been, recorded confirmed (written with the order).
     hold = Hold(
