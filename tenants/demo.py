@@ -1,13 +1,9 @@
-"""The demo cooperative seeded by `make run`.
-
-Each app may add a `demo` module or package with `seed_venue(venue, rng)`: it runs inside
-that venue's schema, must be idempotent (running `make run` twice duplicates nothing) and
-gives the app's screens realistic content. Apps are seeded in dependency order (crm,
-ticketing, campaigns, analytics), so later apps find the data of earlier ones.
+"""The cooperative's part of the demo seeded by `make run`: its admin, the two demo venues and
+their staff. The apps' demo content (contacts, halls, a season of sales…) is seeded on top of
+it by the `demo` package (`python manage.py seed_demo`), which may import every app; tenants,
+the lowest layer, imports none of them. Everything here is idempotent.
 """
 
-import importlib
-import random
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,6 +11,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from tenants.accounts.models import User
+from tenants.models import Venue
 
 DEMO_PASSWORD = "parterre-demo"
 COOP_ADMIN_EMAIL = "coop@parterre.localhost"
@@ -47,7 +44,6 @@ STAFF = [
     ("rp", "Léa Fontaine", User.Role.COMMUNICATION),
     ("lecture", "Hugo Lambert", User.Role.READ_ONLY),
 ]
-SEEDED_APPS = ["crm", "ticketing", "campaigns", "analytics"]
 
 
 @dataclass
@@ -61,12 +57,8 @@ def staff_email(slug: str, login: str) -> str:
     return f"{login}@{slug}.demo"
 
 
-def seed_demo(*, stdout=None) -> list[DemoLogin]:
-    from tenants.models import Venue
-    from tenants.selectors import venue_url
-    from tenants.services import create_venue, update_venue_profile
-
-    logins: list[DemoLogin] = []
+def seed_cooperative_admin() -> tuple[User, DemoLogin]:
+    """The cooperative's superuser (in the public schema) and its login line."""
     connection.set_schema_to_public()
     coop_admin = User.objects.filter(email=COOP_ADMIN_EMAIL).first()
     if coop_admin is None:
@@ -74,42 +66,44 @@ def seed_demo(*, stdout=None) -> list[DemoLogin]:
             COOP_ADMIN_EMAIL, DEMO_PASSWORD, full_name="Admin de la coopérative"
         )
     base = f"{settings.PARTERRE_SCHEME}://{settings.PARTERRE_BASE_DOMAIN}"
-    logins.append(
-        DemoLogin(f"{base}{settings.PARTERRE_PORT_SUFFIX}/", COOP_ADMIN_EMAIL, "cooperative admin")
+    login = DemoLogin(
+        f"{base}{settings.PARTERRE_PORT_SUFFIX}/", COOP_ADMIN_EMAIL, "cooperative admin"
     )
-    for spec in DEMO_VENUES:
-        spec = dict(spec)
-        slug, name = spec.pop("slug"), spec.pop("name")
-        venue = Venue.objects.filter(slug=slug).first()
-        if venue is None:
-            created = create_venue(
-                name=name,
-                slug=slug,
-                admin_email=staff_email(slug, "admin"),
-                admin_name=STAFF[0][1],
-                actor=coop_admin,
-                city=spec["city"],
-            )
-            venue = created.venue
-            if stdout:
-                stdout.write(f"  created {name} in {created.seconds:.2f} s")
-        with tenant_context(venue):
-            update_venue_profile(venue=venue, actor=None, **spec)
-            for login, full_name, role in STAFF:
-                email = staff_email(slug, login)
-                user = User.objects.filter(email=email).first()
-                if user is None:
-                    user = User.objects.create_user(email, full_name=full_name, role=role)
-                if not user.has_usable_password():
-                    user.set_password(DEMO_PASSWORD)
-                    user.save(update_fields=["password"])
-                logins.append(DemoLogin(venue_url(venue, "/backoffice/"), email, role))
-            rng = random.Random(slug)  # noqa: S311 (demo data, reproducible)
-            for app in SEEDED_APPS:
-                try:
-                    module = importlib.import_module(f"{app}.demo")
-                except ModuleNotFoundError:
-                    continue
-                module.seed_venue(venue, rng)
+    return coop_admin, login
+
+
+def seed_venue_and_staff(spec: dict, *, actor: User, stdout=None) -> tuple[Venue, list[DemoLogin]]:
+    """One of DEMO_VENUES: created through onboarding if missing, its profile brought up to
+    date, and one staff member per role (STAFF)."""
+    from tenants.selectors import venue_url
+    from tenants.services import create_venue, update_venue_profile
+
+    spec = dict(spec)
+    slug, name = spec.pop("slug"), spec.pop("name")
     connection.set_schema_to_public()
-    return logins
+    venue = Venue.objects.filter(slug=slug).first()
+    if venue is None:
+        created = create_venue(
+            name=name,
+            slug=slug,
+            admin_email=staff_email(slug, "admin"),
+            admin_name=STAFF[0][1],
+            actor=actor,
+            city=spec["city"],
+        )
+        venue = created.venue
+        if stdout:
+            stdout.write(f"  created {name} in {created.seconds:.2f} s")
+    logins = []
+    with tenant_context(venue):
+        update_venue_profile(venue=venue, actor=None, **spec)
+        for login, full_name, role in STAFF:
+            email = staff_email(slug, login)
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email, full_name=full_name, role=role)
+            if not user.has_usable_password():
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            logins.append(DemoLogin(venue_url(venue, "/backoffice/"), email, role))
+    return venue, logins

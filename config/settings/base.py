@@ -53,6 +53,8 @@ TENANT_APPS = [
     "analytics",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+# Above every app, for its `seed_demo` command only: no models, so in neither schema list.
+INSTALLED_APPS += ["demo"]
 
 TENANT_MODEL = "tenants.Venue"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
@@ -61,7 +63,8 @@ PUBLIC_SCHEMA_NAME = "public"
 TENANT_BASE_SCHEMA = "venue_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # pg_dump used to snapshot that template (tenants.schema_clone); must be the server's major
-# version or newer. Empty: the embedded dev server's own pg_dump, else pg_dump on PATH.
+# version or newer. Empty: pg_dump on PATH. `make run` / `make test` set it to the embedded dev
+# server's own pg_dump when they start that server (config.devstack).
 PARTERRE_PG_DUMP = env.str("PARTERRE_PG_DUMP", default="")
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path once per tenant switch rather than before every query (halves round trips).

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from tenants.demo import DEMO_PASSWORD, seed_demo
+from demo.seed import seed_demo
+from tenants.demo import DEMO_PASSWORD
 
 
 class Command(BaseCommand):
