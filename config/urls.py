@@ -1,10 +1,11 @@
 """URLs of a venue host (<slug>.<base domain>)."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from tenants import api as tenants_api
+from tenants.events import urls as events_urls
 from tenants.views import backoffice, storefront, system
 from tenants.views.auth import LoginView, LogoutView, invitation
 from ticketing import api as ticketing_api
@@ -31,34 +32,40 @@ backoffice_patterns = (
     "backoffice",
 )
 
+api_v1_endpoints = [
+    path("me/", tenants_api.MeView.as_view(), name="me"),
+    path("venue/", tenants_api.VenueView.as_view(), name="venue"),
+    path("staff/", tenants_api.StaffListView.as_view(), name="staff"),
+    path("shows/", ticketing_api.ShowList.as_view(), name="shows"),
+    path("performances/", ticketing_api.PerformanceList.as_view(), name="performances"),
+    path(
+        "performances/<int:pk>/availability/",
+        ticketing_api.PerformanceAvailability.as_view(),
+        name="performance_availability",
+    ),
+    path(
+        "performances/<int:pk>/seats/",
+        ticketing_api.PerformanceSeats.as_view(),
+        name="performance_seats",
+    ),
+    path("holds/", ticketing_api.HoldCreate.as_view(), name="holds"),
+    path("holds/<uuid:token>/", ticketing_api.HoldDetail.as_view(), name="hold"),
+    path("orders/", ticketing_api.OrderCreate.as_view(), name="orders"),
+    path("orders/<str:reference>/", ticketing_api.OrderDetail.as_view(), name="order"),
+    path("orders/<str:reference>/cancel/", ticketing_api.OrderCancel.as_view(), name="cancel"),
+    path("orders/<str:reference>/refund/", ticketing_api.OrderRefund.as_view(), name="refund"),
+    path(
+        "orders/<str:reference>/exchange/",
+        ticketing_api.OrderExchange.as_view(),
+        name="exchange",
+    ),
+    *events_urls.api_patterns,
+]
 api_v1_patterns = (
     [
-        path("me/", tenants_api.MeView.as_view(), name="me"),
-        path("venue/", tenants_api.VenueView.as_view(), name="venue"),
-        path("staff/", tenants_api.StaffListView.as_view(), name="staff"),
-        path("shows/", ticketing_api.ShowList.as_view(), name="shows"),
-        path("performances/", ticketing_api.PerformanceList.as_view(), name="performances"),
-        path(
-            "performances/<int:pk>/availability/",
-            ticketing_api.PerformanceAvailability.as_view(),
-            name="performance_availability",
-        ),
-        path(
-            "performances/<int:pk>/seats/",
-            ticketing_api.PerformanceSeats.as_view(),
-            name="performance_seats",
-        ),
-        path("holds/", ticketing_api.HoldCreate.as_view(), name="holds"),
-        path("holds/<uuid:token>/", ticketing_api.HoldDetail.as_view(), name="hold"),
-        path("orders/", ticketing_api.OrderCreate.as_view(), name="orders"),
-        path("orders/<str:reference>/", ticketing_api.OrderDetail.as_view(), name="order"),
-        path("orders/<str:reference>/cancel/", ticketing_api.OrderCancel.as_view(), name="cancel"),
-        path("orders/<str:reference>/refund/", ticketing_api.OrderRefund.as_view(), name="refund"),
-        path(
-            "orders/<str:reference>/exchange/",
-            ticketing_api.OrderExchange.as_view(),
-            name="exchange",
-        ),
+        path("", tenants_api.ApiRoot.as_view(patterns=tuple(api_v1_endpoints)), name="root"),
+        *api_v1_endpoints,
+        re_path(r"", tenants_api.not_found),  # any other address: a JSON 404
     ],
     "api",
 )
@@ -69,6 +76,7 @@ urlpatterns = [
     path("backoffice/", include(ticketing_urls.backoffice_patterns)),
     path("backoffice/", backoffice.dashboard, name="home"),
     path("backoffice/", include(backoffice_patterns)),
+    path("backoffice/", include(events_urls.backoffice_patterns)),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

@@ -200,6 +200,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tenants.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
+    # JSON only, bounded in size and depth (tenants.parsers.JSONParser).
+    "DEFAULT_PARSER_CLASSES": ["tenants.parsers.JSONParser"],
     "TITLE": "Parterre API",
     "DESCRIPTION": "Ticketing and audience relations for one venue. The host name selects the "
     "venue; authenticate with `Authorization: Token <key>` (tokens are created in the venue "

@@ -77,7 +77,8 @@ def test_bad_input_gets_400_with_field_errors(api, performance):
         {"performance": performance.pk, "tariff": "plein"},
         content_type="application/json",
     )
-    assert response.status_code == 400 and "payment" in response.json()
+    assert response.status_code == 400 and response.json()["field"] == "payment"
+    assert response.json()["code"] == "invalid" and "payment" in response.json()["errors"]
     unknown = api.post(
         "/api/v1/orders/",
         {
@@ -88,7 +89,8 @@ def test_bad_input_gets_400_with_field_errors(api, performance):
         },
         content_type="application/json",
     )
-    assert unknown.status_code == 400 and "tariff" in unknown.json()
+    assert unknown.status_code == 400 and unknown.json()["field"] == "tariff"
+    assert unknown.json()["code"] == "ticketing.cart.unknown_tariff"
     too_many = api.post(
         "/api/v1/holds/",
         {"performance": performance.pk, "best_available": 50},
@@ -224,4 +226,4 @@ def test_an_exchange_can_keep_a_reduced_price_per_seat(api, venue_a, performance
         },
         content_type="application/json",
     )
-    assert unknown.status_code == 400 and "tariff" in unknown.json()
+    assert unknown.status_code == 400 and unknown.json()["field"] == "tariff"

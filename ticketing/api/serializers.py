@@ -1,0 +1,381 @@
+"""What the ticketing API reads and answers. Input is bounded here as the models are (lengths,
+amounts, ids), so PostgreSQL never refuses what the API accepted; the places and tariffs of a
+sale are passed on as sent to the one cart parser (ticketing.carts), which checks them for
+every channel alike."""
+
+import threading
+
+from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from crm.models import Contact, Language
+from ticketing.carts import MAX_ID
+from ticketing.models import Hold, Order, Payment, Performance, Show, Ticket
+from ticketing.services.orders import MAX_AMOUNT_CENTS
+from ticketing.specs import MAX_PER_HOLD
+
+# A phone number is typed with spaces, dots or brackets and stored as E.164 (at most 16
+# characters, within the model's limit).
+PHONE_TYPED_MAX_LENGTH = 32
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+# --- Catalogue ----------------------------------------------------------------------------
+class ShowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Show
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "subtitle",
+            "description",
+            "artists",
+            "genres",
+            "duration_minutes",
+            "age_guidance",
+            "accessibility_notes",
+        ]
+
+
+class PerformanceSerializer(serializers.ModelSerializer):
+    show = serializers.CharField(source="show.title")
+    hall = serializers.CharField(source="layout.hall.name")
+
+    class Meta:
+        model = Performance
+        fields = [
+            "id",
+            "show",
+            "show_id",
+            "hall",
+            "starts_at",
+            "doors_open_at",
+            "status",
+            "sale_opens_at",
+            "sale_closes_at",
+            "access_info",
+        ]
+
+
+class PriceSerializer(serializers.Serializer):
+    tariff = serializers.CharField()
+    tariff_id = serializers.IntegerField()
+    name = serializers.CharField()
+    amount_cents = serializers.IntegerField()
+
+
+class CategoryAvailabilitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    available = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    prices = PriceSerializer(many=True)
+
+
+class SeatStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Seat id, to use in holds")
+    label = serializers.CharField()
+    section = serializers.CharField()
+    row = serializers.CharField()
+    number = serializers.IntegerField()
+    category = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["available", "held", "sold", "unavailable"])
+    wheelchair = serializers.BooleanField()
+
+
+# --- Places and tariffs: passed on to the cart parser -------------------------------------
+class CartValue(serializers.Field):
+    """A place or tariff field, declared for the schema and passed on as sent: the cart
+    parser (ticketing.carts.parse_cart) checks it, with the same codes on every channel."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdValue(CartValue):
+    pass
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_PER_HOLD})
+class CountValue(CartValue):
+    pass
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": MAX_PER_HOLD}
+)
+class SeatsValue(CartValue):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": 1, "maximum": MAX_PER_HOLD},
+        "maxProperties": MAX_PER_HOLD,
+    }
+)
+class ZonesValue(CartValue):
+    pass
+
+
+@extend_schema_field({"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 40})
+class CodeValue(CartValue):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        "maxProperties": MAX_PER_HOLD,
+    }
+)
+class SeatTariffsValue(CartValue):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "additionalProperties": {"type": "integer", "minimum": 1, "maximum": MAX_PER_HOLD},
+        },
+        "maxProperties": MAX_PER_HOLD,
+    }
+)
+class ZoneTariffsValue(CartValue):
+    pass
+
+
+PLACE_FIELDS = ("performance", "seats", "best_available", "category", "zones", "wheelchair")
+TARIFF_FIELDS = ("tariff", "seat_tariffs", "zone_tariffs")
+
+
+class CartInput(serializers.Serializer):
+    """A serializer whose places (and tariffs) go to the cart parser as sent."""
+
+    cart_fields: tuple[str, ...] = PLACE_FIELDS
+
+    def cart_input(self) -> dict:
+        """The cart parser's mapping: the cart fields that were sent."""
+        return {k: v for k, v in self.validated_data.items() if k in self.cart_fields}
+
+
+class HoldInputSerializer(CartInput):
+    performance = IdValue(help_text="Performance id")
+    seats = SeatsValue(help_text="Seat ids (from /performances/{id}/seats/)")
+    best_available = CountValue(help_text="Seats to choose for you, best first")
+    category = IdValue(help_text="Price category of the best-available seats")
+    zones = ZonesValue(help_text="Standing places: performance zone id → number of places")
+    wheelchair = CountValue(help_text="How many best-available seats are wheelchair spaces")
+
+
+class HoldSerializer(serializers.ModelSerializer):
+    seats = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Hold
+        fields = ["token", "performance", "status", "expires_at", "seats"]
+
+    def get_seats(self, hold) -> list[int]:
+        return list(hold.seats.values_list("seat_id", flat=True))
+
+
+class BuyerSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        required=False, allow_blank=True, default="", max_length=_max_length(Contact, "email")
+    )
+    first_name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=_max_length(Contact, "first_name"),
+    )
+    last_name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max_length(Contact, "last_name")
+    )
+    phone = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=PHONE_TYPED_MAX_LENGTH
+    )
+    postcode = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max_length(Contact, "postcode")
+    )
+    language = serializers.ChoiceField(choices=Language.choices, required=False, default="fr")
+    newsletter = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
+    amount_cents = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_AMOUNT_CENTS,
+        help_text="Omit to pay exactly what is due",
+    )
+    reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=_max_length(Payment, "provider_reference"),
+    )
+
+
+class TariffsInputSerializer(HoldInputSerializer):
+    """The places of a sale and their tariffs: one for all (`tariff`), or per seat, or per
+    number of standing places."""
+
+    cart_fields = PLACE_FIELDS + TARIFF_FIELDS
+
+    tariff = CodeValue(required=True, help_text="Tariff code of every place without its own")
+    seat_tariffs = SeatTariffsValue(help_text="seat id → tariff code")
+    zone_tariffs = ZoneTariffsValue(
+        help_text=(
+            "standing places per tariff: zone id → {tariff code → number of places}; the "
+            "numbers of a zone add up to its places in `zones` (with a `hold`: at most its "
+            "places there, the rest taking `tariff`); the places of a zone left out take "
+            "`tariff`"
+        )
+    )
+
+
+# Per thread: the order input's fields, built once (see OrderInputSerializer.fields).
+_BUILT_FIELDS = threading.local()
+
+
+class OrderInputSerializer(TariffsInputSerializer):
+    """Either `hold` (a token from POST /holds/, then no performance nor places) or the
+    places themselves (hold and confirm in one call)."""
+
+    cart_fields = (*TariffsInputSerializer.cart_fields, "hold")
+
+    @cached_property
+    def fields(self):
+        """The declared fields, deep-copied and bound once per thread rather than for each
+        request (DRF copies them for every serializer instance: a tenth of an order's time
+        in a rush). Validating keeps no state in a field, one thread validates one request
+        at a time, and a field finds its serializer (context, root) through `parent`."""
+        built = getattr(_BUILT_FIELDS, "order_input", None)
+        if built is None:
+            built = serializers.Serializer.fields.func(self)
+            _BUILT_FIELDS.order_input = built
+        for field in built.values():
+            field.parent = self
+        return built
+
+    hold = serializers.UUIDField(required=False, allow_null=True, help_text="A hold's token")
+    buyer = BuyerSerializer(required=False)
+    payment = PaymentInputSerializer()
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    seat = serializers.CharField(source="seat.label", default=None)
+    tariff = serializers.CharField(source="tariff.code")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "performance_id",
+            "seat",
+            "performance_zone_id",
+            "tariff",
+            "price_cents",
+            "fee_cents",
+            "status",
+            "code",
+        ]
+
+    def to_representation(self, ticket):
+        """What the declared fields give (tests/ticketing/test_api_fast_output.py compares),
+        without building DRF fields per instance: an order's answer is on the hot path."""
+        return {
+            "id": ticket.pk,
+            "performance_id": ticket.performance_id,
+            "seat": ticket.seat.label if ticket.seat_id else None,
+            "performance_zone_id": ticket.performance_zone_id,
+            "tariff": ticket.tariff.code,
+            "price_cents": ticket.price_cents,
+            "fee_cents": ticket.fee_cents,
+            "status": ticket.status,
+            "code": ticket.code,
+        }
+
+
+_DATETIME = serializers.DateTimeField()
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    tickets = TicketSerializer(many=True, read_only=True)
+    contact = serializers.IntegerField(source="contact_id", allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "reference",
+            "status",
+            "channel",
+            "contact",
+            "currency",
+            "total_cents",
+            "fee_cents",
+            "refunded_cents",
+            "created_at",
+            "paid_at",
+            "tickets",
+        ]
+
+    def to_representation(self, order):
+        """Same as TicketSerializer.to_representation: the declared fields' answer, faster."""
+        tickets = TicketSerializer()
+        return {
+            "reference": order.reference,
+            "status": order.status,
+            "channel": order.channel,
+            "contact": order.contact_id,
+            "currency": order.currency,
+            "total_cents": order.total_cents,
+            "fee_cents": order.fee_cents,
+            "refunded_cents": order.refunded_cents,
+            "created_at": _DATETIME.to_representation(order.created_at),
+            "paid_at": _DATETIME.to_representation(order.paid_at) if order.paid_at else None,
+            "tickets": [tickets.to_representation(t) for t in order.tickets_in_hand()],
+        }
+
+
+class RefundInputSerializer(serializers.Serializer):
+    tickets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=200,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="omit: all",
+    )
+    method = serializers.ChoiceField(choices=Payment.Method.choices, default="cash")
+    include_fees = serializers.BooleanField(default=True)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class ExchangeInputSerializer(TariffsInputSerializer):
+    tickets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=MAX_PER_HOLD,
+    )
+    payment = PaymentInputSerializer(required=False)
