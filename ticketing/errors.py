@@ -28,6 +28,12 @@ class HoldExpired(Conflict):
         )
 
 
+class HoldNotActive(Conflict):
+    """A cart already confirmed, released or expired cannot be released again."""
+
+    code = "ticketing.hold_not_active"
+
+
 class NotOnSale(Conflict):
     code = "ticketing.not_on_sale"
 
@@ -38,6 +44,7 @@ class InvalidRequest(ValidationFailed):
 
 __all__ = [
     "HoldExpired",
+    "HoldNotActive",
     "InvalidRequest",
     "NotEnoughPlaces",
     "NotOnSale",

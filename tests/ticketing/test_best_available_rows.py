@@ -6,8 +6,9 @@ import random
 
 import pytest
 
-from ticketing.services import bestseat
-from ticketing.services.inventory import HoldRequest, LayoutSeats
+from ticketing import bestseat
+from ticketing.selectors.seating import LayoutSeats
+from ticketing.specs import HoldRequest
 
 
 def _hall(rng: random.Random, sold: float = 0.55, every: list | None = None) -> list[tuple]:

@@ -1,6 +1,6 @@
 """The best-available choice, on hand-drawn rows (no database)."""
 
-from ticketing.services.bestseat import Candidate, choose
+from ticketing.bestseat import Candidate, choose
 
 
 def row(label, numbers, *, rank=1, y=1.0, section=1, start_id=0, wheelchair=(), companion=()):

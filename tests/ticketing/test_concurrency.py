@@ -2,9 +2,12 @@
 
 Each test runs real concurrent connections (threads, each with its own PostgreSQL session,
 autocommit) on committed data in a fixture venue, and first shows the race really happens
-when the protection is switched off (inventory.UNSAFE_READ_THEN_WRITE: read, check in
-Python, write), so it cannot pass by luck.
+when the protection is taken out (the `unsafe` fixture patches in, from here, a variant of
+the one inventory function that decides — read, check in Python, write), so it cannot pass
+by luck.
 """
+
+import time
 
 from datetime import timedelta
 
@@ -26,8 +29,8 @@ from ticketing.models import (
     Ticket,
 )
 from ticketing.services import inventory, orders
-from ticketing.services.inventory import HoldRequest
-from ticketing.services.orders import TariffChoice
+from ticketing.services.inventory import seats, zones
+from ticketing.specs import HoldRequest, TakenPlaces, TakenSeat, TariffChoice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 THREADS = 8
@@ -52,9 +55,58 @@ def rush(venue_a):
     committed(venue_a, lambda: _cleanup(performance.pk))
 
 
+WINDOW = 0.01  # the gap a check-then-write leaves open under real load
+
+
+def _take_seats_unsafely(performance_id, seat_ids, *, hold, allow_allocated=False):
+    rows = list(
+        PerformanceSeat.objects.filter(
+            performance_id=performance_id, seat_id__in=seat_ids
+        ).select_related("seat")
+    )
+    now = timezone.now()
+    if not all(
+        ps.status == PerformanceSeat.Status.AVAILABLE
+        or (ps.status == PerformanceSeat.Status.HELD and ps.hold_expires_at <= now)
+        for ps in rows
+    ):
+        raise SeatsUnavailable()
+    time.sleep(WINDOW)
+    PerformanceSeat.objects.filter(pk__in=[ps.pk for ps in rows]).update(
+        status=PerformanceSeat.Status.HELD, hold=hold, hold_expires_at=hold.expires_at
+    )
+    return [TakenSeat(ps.seat_id, ps.category_id, ps.seat.label) for ps in rows]
+
+
+def _try_take_places_unsafely(counter, performance_id, zone_id, quantity):
+    zone = PerformanceZone.objects.get(pk=zone_id, performance_id=performance_id)
+    if zone.held + zone.sold + quantity > zone.capacity:
+        return None
+    time.sleep(WINDOW)
+    PerformanceZone.objects.filter(pk=zone_id).update(
+        **{counter: getattr(zone, counter) + quantity}
+    )
+    return TakenPlaces(zone_id, zone.category_id, quantity)
+
+
+def _claim_hold_unsafely(hold):
+    """Claims the cart's seats without looking at its clock (nor at who holds them now)."""
+    rows = list(PerformanceSeat.objects.filter(hold=hold).select_related("seat"))
+    time.sleep(WINDOW)
+    PerformanceSeat.objects.filter(pk__in=[ps.pk for ps in rows]).update(
+        status=PerformanceSeat.Status.SOLD, hold=None, hold_expires_at=None
+    )
+    Hold.objects.filter(pk=hold.pk).update(status=Hold.Status.CONFIRMED)
+    return [TakenSeat(ps.seat_id, ps.category_id, ps.seat.label) for ps in rows], []
+
+
 @pytest.fixture
 def unsafe(monkeypatch):
-    monkeypatch.setattr(inventory, "UNSAFE_READ_THEN_WRITE", True)
+    """The inventory without its protection: each deciding function swapped for a
+    read-check-write variant (the seat and zone takers, the cart claim)."""
+    monkeypatch.setattr(seats, "take_seats", _take_seats_unsafely)
+    monkeypatch.setattr(zones, "try_take", _try_take_places_unsafely)
+    monkeypatch.setattr(inventory, "claim_hold", _claim_hold_unsafely)
 
 
 def _try(fn):

@@ -87,6 +87,26 @@ def test_an_order_for_chosen_seats(api, performance, seat_ids):
     assert {t["tariff"] for t in body["tickets"]} == {"plein"} and body["status"] == "paid"
 
 
+def test_an_order_for_standing_places(api, venue_a, performance, seat_ids):
+    """Standing places take the same lean path as seats: the zone's counter (shared by
+    every standing buyer, so its row lock is their queue) in one statement, just before the
+    order is written."""
+    from ticketing.models import PerformanceZone
+
+    with in_venue(venue_a):
+        zone = PerformanceZone.objects.get(performance=performance)
+    _order(api, performance, zones={str(zone.pk): 1})
+    body, queries = _order(api, performance, zones={str(zone.pk): 2})
+    assert [summary(q) for q in queries] == [
+        "SAVEPOINT",
+        "UPDATE ticketing_performancezone",
+        "INSERT ticketing_hold ticketing_order ticketing_ticket ticketing_payment "
+        "ticketing_orderevent",
+        "RELEASE",
+    ], _listing(queries)
+    assert len(body["tickets"]) == 2
+
+
 def test_an_order_for_best_available_seats(api, performance, seat_ids):
     _order(api, performance, best_available=1)  # … and where the seats are
     body, queries = _order(api, performance, best_available=3)
@@ -117,39 +137,3 @@ def test_no_row_shared_by_every_order_is_written(api, performance, seat_ids):
             "UPDATE ticketing_performanceseat"
             + (" (skip locked)" if "best_available" in places else "")
         ], _listing(queries)
-
-
-def test_the_one_statement_writes_what_the_orm_would(venue_a, performance, plein):
-    """_insert_together writes every concrete field itself: each row read back equals the
-    instance the service handed back (defaults, auto_now_add and foreign keys included)."""
-    from ticketing.models import Hold, Order, OrderEvent, Payment, PerformanceZone, Ticket
-    from ticketing.services import orders
-    from ticketing.services.inventory import HoldRequest
-    from ticketing.services.orders import PaymentSpec, TariffChoice
-
-    with in_venue(venue_a):
-        zone = PerformanceZone.objects.get(performance=performance)
-        for request in (HoldRequest(best_available=2), HoldRequest(zones={zone.pk: 2})):
-            order = orders.sell(
-                performance=performance,
-                request=request,
-                tariffs=TariffChoice(plein.pk),
-                payments=[PaymentSpec("cash", 3000), PaymentSpec("cheque", 4000)],
-            )
-            # The instances handed back (the tickets from the order's prefetch cache; the
-            # cart too when it was written with the order, i.e. for seats).
-            written = [order, *order.tickets.all()]
-            if request.best_available:
-                written.append(order.hold)
-            assert len(written) >= 3
-            for obj in written:
-                model = type(obj)
-                assert model in (Order, Ticket, Hold)
-                row = model.objects.get(pk=obj.pk)
-                for f in model._meta.concrete_fields:
-                    assert getattr(row, f.attname) == getattr(obj, f.attname), (model, f.name)
-            payments = Payment.objects.filter(order=order)
-            assert sorted(p.amount_cents for p in payments) == [3000, 4000]
-            assert all(p.created_at and p.method in ("cash", "cheque") for p in payments)
-            (event,) = OrderEvent.objects.filter(order=order)
-            assert event.code == "ticketing.order.created" and event.data["paid_cents"] == 7000

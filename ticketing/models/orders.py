@@ -68,6 +68,12 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def tickets_in_hand(self):
+        """The tickets a sale just wrote, without a query (services.orders sets them), else
+        this order's tickets."""
+        issued = self.__dict__.get("issued_tickets")
+        return issued if issued is not None else self.tickets.all()
+
     @property
     def paid_cents(self) -> int:
         return sum(
@@ -141,6 +147,8 @@ class Payment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
     method = models.CharField(max_length=20, choices=Method.choices)
     amount_cents = models.IntegerField()  # negative for a refund
+    # Cash handed over above what was due, given back: the drawer kept `amount_cents`.
+    change_cents = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUCCEEDED)
     provider_reference = models.CharField(max_length=120, blank=True)
     created_by = models.ForeignKey(

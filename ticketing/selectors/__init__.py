@@ -52,8 +52,7 @@ from ticketing.selectors.storefront import (
     with_sale_hints,
 )
 
-# Importable from here as before (tests/ticketing/test_quote.py prices with its fees).
-from ticketing.services.inventory import sales_settings
+from ticketing.selectors.prices import sale_prices, sales_settings
 
 __all__ = [
     "Cart",
@@ -88,6 +87,7 @@ __all__ = [
     "rearmost_seat_y",
     "receipt_tickets",
     "sale_context",
+    "sale_prices",
     "sales_settings",
     "seat_map",
     "sellable_performance",

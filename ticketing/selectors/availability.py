@@ -62,11 +62,10 @@ def category_availability(performance: Performance) -> list[dict]:
     seats set aside in an allocation are not offered to the public. One query each."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT category_id, count(*) FILTER (WHERE allocation_id IS NULL AND "
-            "(status = 'available' OR (status = 'held' AND hold_expires_at <= %s))), "
-            "count(*) FILTER (WHERE status <> 'blocked') FROM ticketing_performanceseat "
-            "WHERE performance_id = %s GROUP BY category_id",
-            [timezone.now(), performance.pk],
+            "SELECT category_id, count(*) FILTER (WHERE allocation_id IS NULL AND "  # noqa: S608
+            f"{PerformanceSeat.takeable_sql()}), count(*) FILTER (WHERE status <> %s) "
+            "FROM ticketing_performanceseat WHERE performance_id = %s GROUP BY category_id",
+            [timezone.now(), PerformanceSeat.Status.BLOCKED, performance.pk],
         )
         seats = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
     zones: dict[int, tuple[int, int]] = {}
@@ -110,12 +109,12 @@ def seat_map(performance: Performance, *, for_staff: bool = False) -> list[dict]
         cursor.execute(
             "SELECT s.id, s.label, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "
             "s.companion, s.restricted_view, s.hearing_loop, sec.name, ps.category_id, "
-            "CASE WHEN ps.status = 'held' AND ps.hold_expires_at <= %s THEN 'available' "
+            f"CASE WHEN {PerformanceSeat.takeable_sql('ps')} THEN %s "
             "ELSE ps.status END, ps.allocation_id "
             "FROM ticketing_performanceseat ps JOIN ticketing_seat s ON s.id = ps.seat_id "
             "JOIN ticketing_section sec ON sec.id = s.section_id "
             'WHERE ps.performance_id = %s ORDER BY sec."order", s.row, s.number',
-            [timezone.now(), performance.pk],
+            [timezone.now(), PerformanceSeat.Status.AVAILABLE, performance.pk],
         )
         rows = cursor.fetchall()
     seats = []
@@ -136,7 +135,8 @@ def seat_map(performance: Performance, *, for_staff: bool = False) -> list[dict]
         status,
         allocation,
     ) in rows:
-        if (allocation and not for_staff and status == "available") or status == "blocked":
+        free, blocked = PerformanceSeat.Status.AVAILABLE, PerformanceSeat.Status.BLOCKED
+        if (allocation and not for_staff and status == free) or status == blocked:
             status = "unavailable"
         seats.append(
             {
@@ -188,10 +188,7 @@ def performance_figures(performance_ids: list[int]) -> dict[int, dict]:
     if not performance_ids:
         return figures
     now = timezone.now()
-    free_seat = Q(allocation__isnull=True) & (
-        Q(status=PerformanceSeat.Status.AVAILABLE)
-        | Q(status=PerformanceSeat.Status.HELD, hold_expires_at__lte=now)
-    )
+    free_seat = Q(allocation__isnull=True) & PerformanceSeat.takeable(now)
     seats = (
         PerformanceSeat.objects.filter(performance_id__in=performance_ids)
         .values("performance_id")

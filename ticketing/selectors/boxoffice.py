@@ -22,8 +22,8 @@ from ticketing.models import (
 )
 from ticketing.selectors.availability import seat_map
 from ticketing.selectors.quotes import Place, Quote, price_table, quote
-from ticketing.services import inventory
-from ticketing.services.inventory import sales_settings
+from ticketing.selectors.prices import sales_settings
+from ticketing.selectors.seating import suggest_best_available
 
 
 @dataclass
@@ -181,7 +181,7 @@ def suggested_seats(
 ) -> tuple[list[int], bool]:
     """The best `quantity` free seats of a category (Seat ids) and whether they sit together,
     chosen as the sale would, without taking them: the counter shows them to the buyer."""
-    choice = inventory.suggest_best_available(
+    choice = suggest_best_available(
         performance, quantity=quantity, category_id=category_id, exclude=exclude
     )
     if choice is None:
@@ -194,7 +194,7 @@ def box_office_board(performances: list[Performance]) -> list[Performance]:
     capacity), in three queries whatever their number. Set-aside seats count for the counter."""
     ids = [p.pk for p in performances]
     now = timezone.now()
-    free = Q(status="available") | Q(status="held", hold_expires_at__lte=now)
+    free = PerformanceSeat.takeable(now)
     seats = {
         row["category_id"]: row
         for row in PerformanceSeat.objects.filter(performance_id__in=ids)

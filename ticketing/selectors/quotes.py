@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
+from ticketing.errors import InvalidRequest
 from ticketing.models import Performance, Price, SalesSettings
-from ticketing.services import orders
-from ticketing.services.inventory import sales_settings
+from ticketing.selectors import prices as _prices
+from ticketing.selectors.prices import sales_settings
+from ticketing.specs import TakenPlaces, TakenSeat, TariffChoice
 
 
 def price_table(performance: Performance) -> dict[tuple[int, int], Price]:
     """(category id, tariff id) → Price for every active tariff priced at this performance:
-    what a sale reads (orders.price_table), so a quote made from it charges what the sale
-    will."""
-    return orders.price_table(performance.pk)
+    what a sale reads, so a quote made from it charges what the sale will."""
+    return _prices.price_table(performance.pk)
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,11 @@ def quote(
     prices: dict[tuple[int, int], Price] | None = None,
     fees: SalesSettings | None = None,
 ) -> Quote:
-    """What selling these places would charge, per place and in all, before anything is
-    written: the counter's and the storefront's carts both show this. Same rules as
-    orders._price_tickets: the Price of (category, tariff) among active tariffs, and
-    `SalesSettings.fee_for` per ticket (tests/ticketing/test_quote.py holds them together).
-    `prices` (price_table) and `fees` when the caller has them: then no query."""
+    """What selling these places charges, per place and in all: the one price computation.
+    The counter's and the storefront's carts show it before anything is written, and a sale
+    writes its tickets from it (services.orders). The Price of (category, tariff) among active
+    tariffs, and `SalesSettings.fee_for` per ticket. `prices` (price_table) and `fees` when the
+    caller has them: then no query."""
     if prices is None:
         prices = price_table(performance)
     if fees is None:
@@ -101,3 +104,34 @@ def quote(
         fee = fees.fee_for(price.amount_cents) if price else 0
         lines.append(QuoteLine(place, price, fee))
     return Quote(lines, fees.currency)
+
+
+def places_taken(
+    seats: list[TakenSeat], zones: list[TakenPlaces], tariffs: TariffChoice
+) -> list[Place]:
+    """The places of seats and standing places just taken, each at its chosen tariff: what a
+    sale prices with `quote`. A zone's split may not ask for more places than were taken."""
+    places = [
+        Place(
+            category_id=seat.category_id,
+            tariff_id=tariffs.seats.get(seat.seat_id, tariffs.default),
+            label=seat.label,
+            seat_id=seat.seat_id,
+        )
+        for seat in seats
+    ]
+    taken = {zone.zone_id: zone.quantity for zone in zones}
+    for zone_id, split in tariffs.zones.items():
+        if any(n < 0 for n in split.values()) or sum(split.values()) > taken.get(zone_id, 0):
+            raise InvalidRequest(
+                _("More standing places at these tariffs (%(asked)s) than held (%(held)s).")
+                % {"asked": sum(split.values()), "held": taken.get(zone_id, 0)},
+                field="zone_tariffs",
+            )
+    for zone in zones:
+        split = tariffs.zones.get(zone.zone_id, {})
+        rest = zone.quantity - sum(split.values())
+        for tariff_id, n in [*split.items(), (tariffs.default, rest)]:
+            if n:
+                places.append(Place(zone.category_id, tariff_id, quantity=n, zone_id=zone.zone_id))
+    return places

@@ -22,8 +22,8 @@ from ticketing.models import (
 )
 from ticketing.selectors.availability import performance_figures
 from ticketing.selectors.quotes import Place, Quote, QuoteLine, price_table, quote
-from ticketing.services.inventory import sales_settings
-from ticketing.services.orders import TariffChoice
+from ticketing.selectors.prices import sales_settings
+from ticketing.specs import TariffChoice
 
 FEW_LEFT_SHARE = 0.10
 

@@ -31,8 +31,8 @@ BASELINE_TICKETS = (
     "AS u(seat, price, code)"
 )
 BASELINE_PAYMENT = (
-    "INSERT INTO ticketing_payment (order_id, method, amount_cents, status, provider_reference, "
-    "created_at) VALUES (%s, 'offline_test', %s, 'succeeded', '', now())"
+    "INSERT INTO ticketing_payment (order_id, method, amount_cents, change_cents, status, "
+    "provider_reference, created_at) VALUES (%s, 'offline_test', %s, 0, 'succeeded', '', now())"
 )
 
 

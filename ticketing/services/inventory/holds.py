@@ -1,0 +1,204 @@
+"""Carts (holds): seats and places reserved for a buyer for `SalesSettings.hold_minutes`,
+released by the buyer, expired by the clock, or claimed by their order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.accounts.services import record_event
+from ticketing.errors import HoldExpired, HoldNotActive, InvalidRequest, NotOnSale
+from ticketing.models import Hold, Performance
+from ticketing.selectors.prices import sales_settings
+from ticketing.specs import MAX_PER_HOLD, HoldRequest, TakenPlaces, TakenSeat
+
+from . import seats, zones
+
+
+def check_on_sale(performance: Performance, *, box_office: bool = False) -> None:
+    now = timezone.now()
+    if performance.status not in Performance.SELLABLE:
+        raise NotOnSale(_("This performance is not on sale."))
+    if box_office:  # the counter may sell before the web opens and until the show starts
+        if now >= performance.starts_at + timedelta(minutes=30):
+            raise NotOnSale(_("This performance is over."))
+        return
+    if performance.sale_opens_at and now < performance.sale_opens_at:
+        raise NotOnSale(
+            _("Sales open on %(date)s.")
+            % {"date": timezone.localtime(performance.sale_opens_at).strftime("%d/%m/%Y %H:%M")}
+        )
+    if now >= (performance.sale_closes_at or performance.starts_at):
+        raise NotOnSale(_("Online sales for this performance are closed."))
+
+
+def validate_request(request: HoldRequest) -> int:
+    """The number of places asked for, once the request makes sense (400 otherwise)."""
+    if any(q <= 0 for q in request.zones.values()):
+        raise InvalidRequest(_("Quantities must be positive."), field="zones")
+    if request.best_available < 0 or request.wheelchair < 0:
+        raise InvalidRequest(_("Quantities must be positive."), field="quantity")
+    if request.wheelchair > request.best_available:
+        raise InvalidRequest(
+            _("More wheelchair places (%(w)s) than seats asked for (%(n)s).")
+            % {"w": request.wheelchair, "n": request.best_available},
+            field="wheelchair",
+        )
+    if len(set(request.seat_ids)) != len(request.seat_ids):
+        raise InvalidRequest(_("The same seat is asked twice."), field="seats")
+    total = request.places
+    if total == 0:
+        raise InvalidRequest(_("Choose at least one seat or place."), field="seats")
+    if total > MAX_PER_HOLD:
+        raise InvalidRequest(
+            _("At most %(n)s places per order.") % {"n": MAX_PER_HOLD}, field="seats"
+        )
+    return total
+
+
+def take_places(performance_id: int, hold: Hold | None, zone_id: int, quantity: int) -> TakenPlaces:
+    """`quantity` places of a zone for a cart, or sold straight into an order (hold None).
+    Expired carts still counted as held are released once if the zone looks full."""
+    counter = "sold" if hold is None else "held"
+    taken = zones.try_take(counter, performance_id, zone_id, quantity)
+    if taken is None:
+        release_expired_holds(performance_id=performance_id)
+        taken = zones.try_take(counter, performance_id, zone_id, quantity)
+    if taken is None:
+        zones.refuse(performance_id, zone_id)
+    return taken
+
+
+def sell_places(performance_id: int, zone_id: int, quantity: int) -> TakenPlaces:
+    """Standing places sold straight into an order: one statement on the zone's counter."""
+    return take_places(performance_id, None, zone_id, quantity)
+
+
+@transaction.atomic
+def create_hold(
+    *,
+    performance: Performance,
+    request: HoldRequest,
+    channel: str = "web",
+    actor=None,
+    allow_allocated: bool = False,
+    box_office: bool = False,
+) -> Hold:
+    """Reserve seats and places for `SalesSettings.hold_minutes`; all or nothing."""
+    validate_request(request)
+    check_on_sale(performance, box_office=box_office)
+    minutes = sales_settings().hold_minutes
+    hold = Hold.objects.create(
+        performance=performance,
+        expires_at=timezone.now() + timedelta(minutes=minutes),
+        channel=channel,
+        seat_count=len(request.seat_ids) + request.best_available,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if request.seat_ids:
+        seats.take_seats(
+            performance.pk, request.seat_ids, hold=hold, allow_allocated=allow_allocated
+        )
+    if request.best_available:
+        seats.take_best_available(performance, request, hold=hold)
+    taken = [
+        take_places(performance.pk, hold, zone_id, quantity)
+        for zone_id, quantity in sorted(request.zones.items())
+    ]
+    zones.record_items(hold, taken)
+    record_event(
+        code="ticketing.hold.created",
+        actor=actor,
+        data={"hold": hold.pk, "performance": performance.pk, "places": request.places},
+    )
+    return hold
+
+
+def lock_active_hold(token) -> Hold:
+    """Lock a cart for confirmation; refuse it if it is gone or no longer active (its clock
+    is checked when its places are claimed: `claim_hold`)."""
+    hold = (
+        Hold.objects.select_for_update(of=("self",))
+        .select_related("performance__show", "performance__layout")
+        .filter(token=token)
+        .first()
+    )
+    if hold is None:
+        raise HoldExpired(_("This reservation does not exist."))
+    if hold.status != Hold.Status.ACTIVE:
+        raise HoldExpired()
+    return hold
+
+
+def claim_hold(hold: Hold) -> tuple[list[TakenSeat], list[TakenPlaces]]:
+    """Turn a locked cart into sold seats and places, if its time is not up: the one place
+    that decides whether a cart came too late. Its seats must all still be held by it (an
+    expired seat may be someone else's now)."""
+    now = timezone.now()
+    if hold.expires_at <= now:
+        raise HoldExpired()
+    taken = seats.claim_held_seats(hold.pk, now)
+    if len(taken) != hold.seat_count:
+        raise HoldExpired()
+    places = zones.claim_held_places(hold.pk)
+    Hold.objects.filter(pk=hold.pk).update(status=Hold.Status.CONFIRMED)
+    hold.status = Hold.Status.CONFIRMED
+    return taken, places
+
+
+def _free_hold(hold_id: int) -> None:
+    seats.free_held_seats(hold_id)
+    zones.free_held_places(hold_id)
+
+
+@transaction.atomic
+def release_hold(*, hold: Hold, actor=None) -> None:
+    """The buyer gives up their cart: its seats and places go back on sale at once. A cart
+    already confirmed, released or expired cannot be released (409)."""
+    updated = Hold.objects.filter(pk=hold.pk, status=Hold.Status.ACTIVE).update(
+        status=Hold.Status.RELEASED
+    )
+    if not updated:
+        raise HoldNotActive(
+            _("This reservation is no longer active (confirmed, released or expired).")
+        )
+    _free_hold(hold.pk)
+    record_event(code="ticketing.hold.released", actor=actor, data={"hold": hold.pk})
+
+
+@transaction.atomic
+def release_expired_holds(*, performance_id: int | None = None, limit: int = 500) -> int:
+    """Expire carts whose time is up (periodic task, and lazily when places run short).
+
+    SKIP LOCKED: a cart being confirmed right now is left alone; the confirmation itself
+    refuses an expired cart.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM ticketing_hold WHERE status = %s AND expires_at <= %s "  # noqa: S608
+            + ("AND performance_id = %s " if performance_id else "")
+            + "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+            [
+                Hold.Status.ACTIVE,
+                timezone.now(),
+                *([performance_id] if performance_id else []),
+                limit,
+            ],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return 0
+    Hold.objects.filter(id__in=ids).update(status=Hold.Status.EXPIRED)
+    for hold_id in ids:
+        _free_hold(hold_id)
+    record_event(code="ticketing.hold.expired", actor=None, data={"holds": ids})
+    return len(ids)
+
+
+def hold_status(hold: Hold) -> str:
+    if hold.status == Hold.Status.ACTIVE and hold.expires_at <= timezone.now():
+        return Hold.Status.EXPIRED
+    return hold.status

@@ -1,0 +1,30 @@
+"""Orders: the sale (`sale`), payments (`payments`), cancellation, refunds and exchanges
+(`aftersale`); the order's one-statement INSERT (`writer`) and its history (`history`).
+Every change appends a history row and reports to crm through its services; crm never reads
+these tables."""
+
+from ticketing.selectors.prices import price_table, sale_prices
+from ticketing.services.inventory import hold_status
+from ticketing.specs import Buyer, PaymentSpec, TariffChoice
+
+from .aftersale import cancel_order, exchange_tickets, refund_order
+from .payments import MAX_AMOUNT_CENTS, Settlement, record_payment, settle_payments
+from .sale import confirm_order, sell
+
+__all__ = [
+    "MAX_AMOUNT_CENTS",
+    "Buyer",
+    "PaymentSpec",
+    "Settlement",
+    "TariffChoice",
+    "cancel_order",
+    "confirm_order",
+    "exchange_tickets",
+    "hold_status",
+    "price_table",
+    "record_payment",
+    "refund_order",
+    "sale_prices",
+    "sell",
+    "settle_payments",
+]

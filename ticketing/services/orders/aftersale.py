@@ -1,0 +1,192 @@
+"""After the sale: cancel an unpaid order, refund tickets, exchange tickets for another
+performance. Their places go back on sale through the inventory."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import services as crm
+from ticketing.errors import InvalidRequest
+from ticketing.models import Order, Payment, Performance, Ticket
+from ticketing.selectors.prices import sales_settings
+from ticketing.services import inventory
+from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
+
+from .history import order_event
+from .payments import new_payments, settle_payments, staff
+from .sale import new_tickets, price_sale
+
+
+def _free_places(ticket_ids: list[int]) -> None:
+    inventory.free_sold_seats(ticket_ids)
+    inventory.free_sold_places(ticket_ids)
+
+
+def _fees_paid(tickets: list[Ticket]) -> int:
+    """The booking fees paid for these tickets: their own, and those of the tickets they
+    replaced in exchanges (an exchange charges no new fee; the fee paid stays on the old
+    ticket)."""
+    total = sum(t.fee_cents for t in tickets)
+    ids = [t.pk for t in tickets]
+    while ids:
+        replaced = list(
+            Ticket.objects.filter(exchanged_to_id__in=ids).values_list("id", "fee_cents")
+        )
+        total += sum(fee for _id, fee in replaced)
+        ids = [pk for pk, _fee in replaced]
+    return total
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, actor=None, reason: str = "") -> Order:
+    """Cancel an unpaid order (abandoned or failed payment): its seats go back on sale."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.PENDING:
+        raise InvalidRequest(_("Only an unpaid order can be cancelled; refund a paid one."))
+    ids = list(order.tickets.filter(status=Ticket.Status.VALID).values_list("id", flat=True))
+    _free_places(ids)
+    Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.CANCELLED)
+    order.status = Order.Status.CANCELLED
+    order.save(update_fields=["status"])
+    order_event(order, "ticketing.order.cancelled", actor, tickets=len(ids), reason=reason)
+    return order
+
+
+@transaction.atomic
+def refund_order(
+    *,
+    order: Order,
+    ticket_ids: list[int] | None = None,
+    method: str = Payment.Method.CASH,
+    include_fees: bool = True,
+    actor=None,
+    reason: str = "",
+) -> Order:
+    """Refund all or some tickets of a paid order; their seats go back on sale."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
+        raise InvalidRequest(_("Only a paid order can be refunded."))
+    if method not in Payment.Method.values:
+        raise InvalidRequest(_("Unknown payment method."), field="method")
+    valid = order.tickets.filter(status=Ticket.Status.VALID)
+    if ticket_ids is not None:
+        valid = valid.filter(id__in=ticket_ids)
+    tickets = list(valid)
+    if not tickets or (ticket_ids is not None and len(tickets) != len(set(ticket_ids))):
+        raise InvalidRequest(
+            _("These tickets cannot be refunded (unknown or already refunded)."), field="tickets"
+        )
+    amount = sum(t.price_cents for t in tickets) + (_fees_paid(tickets) if include_fees else 0)
+    ids = [t.pk for t in tickets]
+    _free_places(ids)
+    Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.REFUNDED)
+    if amount:
+        Payment.objects.create(
+            order=order, method=method, amount_cents=-amount, created_by=staff(actor)
+        )
+    order.refunded_cents += amount
+    remaining = order.tickets.filter(status=Ticket.Status.VALID).exists()
+    order.status = Order.Status.PARTIALLY_REFUNDED if remaining else Order.Status.REFUNDED
+    order.save(update_fields=["refunded_cents", "status"])
+    refund_number = order.events.filter(code="ticketing.order.refunded").count() + 1
+    order_event(
+        order,
+        "ticketing.order.refunded",
+        actor,
+        tickets=ids,
+        amount_cents=amount,
+        method=method,
+        reason=reason,
+    )
+    if order.contact_id:
+        crm.record_refund(
+            contact_id=order.contact_id,
+            order_reference=order.reference,
+            refund_reference=f"{order.reference}-R{refund_number}",
+            tickets=len(ids),
+            amount_cents=amount,
+            occurred_at=timezone.now(),
+        )
+    return order
+
+
+@transaction.atomic
+def exchange_tickets(
+    *,
+    order: Order,
+    ticket_ids: list[int],
+    to_performance: Performance,
+    request: HoldRequest,
+    tariffs: TariffChoice,
+    payment: PaymentSpec | None = None,
+    refund_method: str = Payment.Method.VOUCHER,
+    actor=None,
+) -> list[Ticket]:
+    """Move tickets to another performance. A higher price is paid with `payment` (cash
+    above it is change); a lower one is credited (a negative payment with `refund_method`, a
+    voucher by default). The booking fee is not charged again: it stays on the old ticket,
+    and a later refund with fees gives it back (`_fees_paid`)."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
+        raise InvalidRequest(_("Only a paid order can be exchanged."))
+    if refund_method not in Payment.Method.values:
+        raise InvalidRequest(_("Unknown payment method."), field="refund_method")
+    old = list(order.tickets.filter(status=Ticket.Status.VALID, id__in=ticket_ids))
+    if len(old) != len(set(ticket_ids)) or not old:
+        raise InvalidRequest(_("These tickets cannot be exchanged."), field="tickets")
+    if request.places != len(old):
+        raise InvalidRequest(_("Choose as many new places as tickets exchanged."), field="seats")
+    hold = inventory.create_hold(
+        performance=to_performance,
+        request=request,
+        channel=order.channel,
+        actor=actor,
+        allow_allocated=True,
+        box_office=True,
+    )
+    hold = inventory.lock_active_hold(hold.token)
+    seats, zones = inventory.claim_hold(hold)
+    priced = price_sale(
+        performance=to_performance,
+        seats=seats,
+        zones=zones,
+        tariffs=tariffs,
+        fees=sales_settings(),
+    )
+    new = new_tickets(priced, order=order, performance=to_performance, charge_fees=False)
+    Ticket.objects.bulk_create(new)
+    for old_ticket, new_ticket in zip(old, new, strict=True):
+        old_ticket.status, old_ticket.exchanged_to = Ticket.Status.EXCHANGED, new_ticket
+    Ticket.objects.bulk_update(old, ["status", "exchanged_to"])
+    _free_places([t.pk for t in old])
+    difference = sum(t.price_cents for t in new) - sum(t.price_cents for t in old)
+    change = 0
+    if difference > 0:
+        if payment is None:
+            raise InvalidRequest(
+                _("The exchange costs %(amount).2f more: take that payment.")
+                % {"amount": difference / 100},
+                field="payment",
+            )
+        settlement = settle_payments(due_cents=difference, payments=[payment])
+        Payment.objects.bulk_create(new_payments(order, settlement, actor))
+        change = settlement.change_cents
+    elif difference < 0:
+        Payment.objects.create(
+            order=order, method=refund_method, amount_cents=difference, created_by=staff(actor)
+        )
+    order.total_cents += difference
+    order.save(update_fields=["total_cents"])
+    order_event(
+        order,
+        "ticketing.order.exchanged",
+        actor,
+        old_tickets=[t.pk for t in old],
+        new_tickets=[t.pk for t in new],
+        to_performance=to_performance.pk,
+        difference_cents=difference,
+        change_cents=change,
+    )
+    return new

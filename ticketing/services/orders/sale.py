@@ -1,0 +1,276 @@
+"""The sale: places taken (straight away, or from a cart) become an order with its tickets and
+payments, priced by the one price computation (`selectors.quotes.quote`).
+
+One path for every place: `sell` takes seats and standing places straight into the order
+(no cart round trips), `confirm_order` claims a cart's. Both end in `_write_order`, which
+writes the order, its tickets, payments and history in one statement (`writer`) after the
+buyer's CRM record. On the hot path of an on-sale rush: prices are read before any seat is
+locked, a standing zone's counter row (shared by every buyer of the zone) is taken as late as
+possible, and the order comes back with its tickets in hand.
+tests/ticketing/test_order_round_trips.py counts the statements.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm import services as crm
+from crm.models import Contact
+from ticketing.errors import InvalidRequest
+from ticketing.models import Hold, Order, Performance, Price, SalesSettings, Seat, Ticket
+from ticketing.selectors.prices import price_table, sales_settings
+from ticketing.selectors.quotes import Quote, places_taken, quote
+from ticketing.services import inventory
+from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TakenPlaces, TakenSeat, TariffChoice
+
+from .history import new_order_event
+from .payments import new_payments, settle_payments, staff
+from .writer import Rows, attach, insert_together
+
+
+def _contact_for(buyer: Buyer | None, channel: str) -> Contact | None:
+    if buyer is not None and buyer.contact_id:
+        contact = Contact.objects.filter(pk=buyer.contact_id).first()
+        if contact is None:
+            raise InvalidRequest(_("This contact no longer exists."), field="buyer")
+        return contact
+    if buyer is None or not (buyer.email or buyer.last_name or buyer.phone):
+        return None
+    consents = None if buyer.newsletter is None else {"email_newsletter": buyer.newsletter}
+    return crm.find_or_create_contact(
+        email=buyer.email or None,
+        first_name=buyer.first_name,
+        last_name=buyer.last_name,
+        phone=buyer.phone,
+        postcode=buyer.postcode,
+        language=buyer.language,
+        source="box_office" if channel == "box_office" else "web",
+        consents=consents,
+    )
+
+
+@transaction.atomic
+def confirm_order(
+    *,
+    hold_token,
+    tariffs: TariffChoice,
+    buyer: Buyer | None = None,
+    payments: list[PaymentSpec] | None = None,
+    channel: str = "web",
+    actor=None,
+    allow_pending: bool = False,
+    pay_total_with: str = "",
+    payment_reference: str = "",
+) -> Order:
+    """Turn a live cart into an order with one ticket per place.
+
+    With payments covering the total the order is paid; otherwise it is refused, unless
+    `allow_pending` (an online payment still to come), and then the order waits as pending.
+    """
+    hold = inventory.lock_active_hold(hold_token)
+    contact = _contact_for(buyer, channel)
+    seats, zones = inventory.claim_hold(hold)
+    if not payments and pay_total_with:
+        payments = [PaymentSpec(pay_total_with, None, payment_reference)]
+    return _write_order(
+        hold=hold,
+        performance=hold.performance,
+        contact=contact,
+        seats=seats,
+        zones=zones,
+        tariffs=tariffs,
+        fees=sales_settings(),
+        prices=None,
+        payments=payments or [],
+        channel=channel,
+        actor=actor,
+        allow_pending=allow_pending,
+    )
+
+
+def sell(
+    *,
+    performance: Performance,
+    request: HoldRequest,
+    tariffs: TariffChoice,
+    buyer: Buyer | None = None,
+    payments: list[PaymentSpec] | None = None,
+    channel: str = "box_office",
+    actor=None,
+    allow_pending: bool = False,
+    pay_total_with: str = "",
+    prices: dict[tuple[int, int], Price] | None = None,
+) -> Order:
+    """Take places straight into an order and pay it, in one transaction: the counter sale,
+    an API order. Seats and standing places alike go from free to sold with one conditional
+    UPDATE each; the cart this sale would have been is recorded as already confirmed.
+
+    `prices`: the performance's prices for these tariffs when the caller has read them
+    already (selectors.prices.sale_prices); read here otherwise, before any seat is locked.
+    `pay_total_with`: a method paying exactly the total (the offline test provider, a card
+    already authorised), when `payments` is empty.
+    """
+    box_office = channel == "box_office"
+    inventory.validate_request(request)
+    inventory.check_on_sale(performance, box_office=box_office)
+    if prices is None:
+        prices = price_table(performance.pk, tariffs.tariff_ids())
+    fees = sales_settings()
+    hold = Hold(
+        performance=performance,
+        status=Hold.Status.CONFIRMED,
+        expires_at=timezone.now() + timedelta(minutes=fees.hold_minutes),
+        channel=channel,
+        seat_count=len(request.seat_ids) + request.best_available,
+        created_by=staff(actor),
+    )
+    if not payments and pay_total_with:
+        payments = [PaymentSpec(pay_total_with, None)]
+    with transaction.atomic():
+        contact = _contact_for(buyer, channel)
+        seats: list[TakenSeat] = []
+        if request.seat_ids:
+            seats += inventory.take_seats(
+                performance.pk, request.seat_ids, hold=None, allow_allocated=box_office
+            )
+        if request.best_available:
+            seats += inventory.take_best_available(performance, request, hold=None)
+        # Last: the zone's counter row is shared by every standing buyer.
+        zones = [
+            inventory.sell_places(performance.pk, zone_id, quantity)
+            for zone_id, quantity in sorted(request.zones.items())
+        ]
+        return _write_order(
+            hold=hold,
+            performance=performance,
+            contact=contact,
+            seats=seats,
+            zones=zones,
+            tariffs=tariffs,
+            fees=fees,
+            prices=prices,
+            payments=payments or [],
+            channel=channel,
+            actor=actor,
+            allow_pending=allow_pending,
+        )
+
+
+def _seat_with_label(seat_id: int, label: str) -> Seat:
+    """The ticket's seat as far as the order needs it (other fields load if ever read)."""
+    return Seat.from_db(DEFAULT_DB_ALIAS, ["id", "label"], [seat_id, label])
+
+
+def price_sale(
+    *,
+    performance: Performance,
+    seats: list[TakenSeat],
+    zones: list[TakenPlaces],
+    tariffs: TariffChoice,
+    fees: SalesSettings,
+    prices: dict[tuple[int, int], Price] | None = None,
+) -> Quote:
+    """The quote of places just taken; every place must have a price."""
+    if prices is None:
+        prices = price_table(performance.pk, tariffs.tariff_ids())
+    priced = quote(performance, places_taken(seats, zones, tariffs), prices=prices, fees=fees)
+    if not priced.priced:
+        raise InvalidRequest(_("This tariff is not offered for these seats."), field="tariff")
+    return priced
+
+
+def new_tickets(
+    priced: Quote, *, order: Order | None, performance: Performance, charge_fees: bool = True
+) -> list[Ticket]:
+    """One unsaved ticket per place of the quote, at its price (and fee)."""
+    tickets = []
+    for line in priced.lines:
+        place = line.place
+        for _n in range(place.quantity):
+            ticket = Ticket(
+                price_cents=line.price_cents,
+                fee_cents=line.fee_cents if charge_fees else 0,
+                tax_rate_bp=line.tax_rate_bp,
+                performance_zone_id=place.zone_id,
+            )
+            attach(ticket, order=order, performance=performance, tariff=line.price.tariff)
+            if place.seat_id is not None:
+                attach(ticket, seat=_seat_with_label(place.seat_id, place.label))
+            tickets.append(ticket)
+    return tickets
+
+
+def _write_order(
+    *,
+    hold: Hold,
+    performance: Performance,
+    contact: Contact | None,
+    seats: list[TakenSeat],
+    zones: list[TakenPlaces],
+    tariffs: TariffChoice,
+    fees: SalesSettings,
+    prices: dict[tuple[int, int], Price] | None,
+    payments: list[PaymentSpec],
+    channel: str,
+    actor,
+    allow_pending: bool,
+) -> Order:
+    """The order for places just taken: the buyer's CRM record, then the order with its
+    tickets, payments and first history row in one statement (with the cart too when `hold`
+    is new). Paid when the payments cover the total; otherwise refused, unless
+    `allow_pending`."""
+    priced = price_sale(
+        performance=performance, seats=seats, zones=zones, tariffs=tariffs, fees=fees, prices=prices
+    )
+    settlement = settle_payments(
+        due_cents=priced.total_cents, payments=payments, allow_short=allow_pending
+    )
+    is_paid = settlement.covers(priced.total_cents)
+    now = timezone.now()
+    order = Order(
+        channel=channel,
+        hold=hold if hold.pk else None,
+        currency=fees.currency,
+        sold_by=staff(actor),
+        fee_cents=priced.fee_cents,
+        total_cents=priced.total_cents,
+        status=Order.Status.PAID if is_paid else Order.Status.PENDING,
+        paid_at=now if is_paid else None,
+    )
+    attach(order, contact=contact)
+    tickets = new_tickets(priced, order=order, performance=performance)
+    event = new_order_event(
+        order,
+        "ticketing.order.created",
+        actor,
+        total_cents=priced.total_cents,
+        fee_cents=priced.fee_cents,
+        tickets=len(tickets),
+        paid_cents=settlement.paid_cents,
+        change_cents=settlement.change_cents,
+        channel=channel,
+    )
+    if contact is not None and is_paid:
+        crm.record_purchase(
+            contact_id=contact.pk,
+            order_reference=order.reference,
+            tickets=len(tickets),
+            amount_cents=priced.total_cents,
+            occurred_at=now,
+            performance_label=str(performance),
+            channel=channel,
+        )
+    new_hold = hold.pk is None
+    insert_together(
+        *([Rows("h", [hold])] if new_hold else []),
+        Rows("o", [order], refs={"hold": "h"} if new_hold else {}),
+        Rows("t", tickets, refs={"order": "o"}),
+        Rows("p", new_payments(order, settlement, actor), refs={"order": "o"}),
+        Rows("e", [event], refs={"order": "o"}),
+    )
+    order.issued_tickets = tickets  # (Order.tickets_in_hand: showing it costs no query)
+    return order
