@@ -14,6 +14,14 @@ if _missing:
 from .base import *  # noqa: E402
 
 DEBUG = False
+# A storefront must have a way to take payment. Until Stripe is configured, an instance either
+# keeps its storefront closed to sales or is a demo that says so.
+if PARTERRE_STOREFRONT_ENABLED and not PARTERRE_OFFLINE_TEST_PAYMENTS:
+    raise ImproperlyConfigured(
+        "Parterre refuses to start: the storefront has no payment provider. Set "
+        "PARTERRE_STOREFRONT_ENABLED=false until online payment is set up, or "
+        "PARTERRE_OFFLINE_TEST_PAYMENTS=true for a demo instance (no money moves)."
+    )
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("Parterre refuses to start: SECRET_KEY is too short or a dev key")
 PARTERRE_SCHEME = "https"

@@ -20,3 +20,4 @@ CACHES["default"]["KEY_PREFIX"] = "-".join(
 LOGGING["root"]["level"] = "WARNING"
 # Lets two suites run side by side on one server (e.g. two checkouts): PARTERRE_TEST_DB=name.
 DATABASES["default"]["TEST"] = {"NAME": env.str("PARTERRE_TEST_DB", default="test_parterre")}
+PARTERRE_OFFLINE_TEST_PAYMENTS = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,6 +56,15 @@ def settle_payments(
     for spec in payments:
         if spec.method not in Payment.Method.values:
             raise InvalidRequest(_("Unknown payment method."), field="payments")
+        if (
+            spec.method == Payment.Method.OFFLINE_TEST
+            and not settings.PARTERRE_OFFLINE_TEST_PAYMENTS
+        ):
+            raise InvalidRequest(
+                _("The test payment is switched off on this instance."),
+                field="payments",
+                code="ticketing.payment_method_disabled",
+            )
         if spec.amount_cents is not None and not 0 < spec.amount_cents <= MAX_AMOUNT_CENTS:
             raise InvalidRequest(_("A payment must be a positive amount."), field="payments")
     typed = sum(p.amount_cents or 0 for p in payments)
