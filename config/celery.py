@@ -8,9 +8,14 @@ from tenant_schemas_celery.app import CeleryApp
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = CeleryApp("parterre")
+# The default app too, not only the current one of the thread that imported this module:
+# `celery.current_app` (used by the apps, which don't import config) must be this tenant-aware
+# app in every thread, e.g. runserver's request threads, or tasks would leave without their
+# venue's schema.
+app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
-    ["tenants", "tenants.accounts", "crm", "ticketing", "campaigns", "analytics"]
+    ["tenants", "tenants.accounts", "tenants.events", "crm", "ticketing", "campaigns", "analytics"]
 )
 
 app.conf.beat_schedule = {

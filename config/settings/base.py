@@ -47,6 +47,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "tenants.accounts",
+    "tenants.events",
     "crm",
     "ticketing",
     "campaigns",
@@ -233,8 +234,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 PARTERRE_VENUE_PERIODIC_TASKS = {
     "accounts.clear_expired_sessions": {"task": "accounts.clear_expired_sessions", "every": 3600},
     "ticketing.release_expired_holds": {"task": "ticketing.release_expired_holds", "every": 60},
+    # The outbox: events a crashed process left undispatched, consumer and webhook retries.
+    "events.sweep": {"task": "events.sweep", "every": 60},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
+# Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a
+# receiver on 127.0.0.1; production never should.
+PARTERRE_WEBHOOKS_ALLOW_PRIVATE = env.bool("PARTERRE_WEBHOOKS_ALLOW_PRIVATE", default=False)
+PARTERRE_WEBHOOKS_ALLOW_HTTP = env.bool("PARTERRE_WEBHOOKS_ALLOW_HTTP", default=False)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "venue.manage": frozenset({ADMIN}),
     "staff.manage": frozenset({ADMIN}),
     "tokens.manage": frozenset({ADMIN}),
+    "webhooks.manage": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN}),
     "sales.sell": frozenset({ADMIN, BOX_OFFICE}),
     "sales.view": ALL_ROLES,

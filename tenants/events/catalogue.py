@@ -1,0 +1,137 @@
+"""The catalogue of domain events: every code a service may publish, its current version and
+the fields of its `data`. One list, read by `publish` (an unknown code is a programming
+error), by the webhook forms and API (which codes an endpoint may choose) and by
+docs/events.md (keep them in step).
+
+Codes are dotted, `<app>.<object>.<what happened>`; `data` holds ids and small values, never
+model instances. A change that removes or renames a field bumps the version; adding a field
+does not.
+"""
+
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import lru_cache
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class EventType:
+    code: str
+    version: int
+    label: str
+    # field name → what it holds
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    t.code: t
+    for t in (
+        EventType(
+            "ticketing.order.confirmed",
+            1,
+            _("Order confirmed"),
+            {
+                "order_id": "order id",
+                "reference": "order reference shown to the buyer",
+                "performance_ids": "performances the tickets are for",
+                "contact_id": "buyer's contact id, or null",
+                "tickets": "number of tickets",
+                "total_cents": "amount due, in cents",
+                "currency": "ISO 4217 code",
+                "channel": "box_office, web or api",
+            },
+        ),
+        EventType(
+            "ticketing.order.refunded",
+            1,
+            _("Order refunded"),
+            {
+                "order_id": "order id",
+                "reference": "order reference",
+                "amount_cents": "amount refunded, in cents",
+                "ticket_ids": "tickets cancelled by the refund",
+            },
+        ),
+        EventType(
+            "ticketing.order.exchanged",
+            1,
+            _("Tickets exchanged"),
+            {
+                "order_id": "order id",
+                "reference": "order reference",
+                "old_ticket_ids": "tickets given back",
+                "new_ticket_ids": "tickets issued instead",
+                "difference_cents": "price difference paid (positive) or refunded (negative)",
+            },
+        ),
+        EventType(
+            "ticketing.order.cancelled",
+            1,
+            _("Order cancelled"),
+            {"order_id": "order id", "reference": "order reference"},
+        ),
+        EventType(
+            "ticketing.performance.rescheduled",
+            1,
+            _("Performance rescheduled"),
+            {
+                "performance_id": "performance id",
+                "show_id": "show id",
+                "old_starts_at": "previous start (ISO 8601)",
+                "starts_at": "new start (ISO 8601)",
+            },
+        ),
+        EventType(
+            "ticketing.performance.cancelled",
+            1,
+            _("Performance cancelled"),
+            {"performance_id": "performance id", "show_id": "show id"},
+        ),
+        EventType(
+            "ticketing.hold.expired",
+            1,
+            _("Hold expired"),
+            {"hold_id": "hold id", "performance_id": "performance id", "places": "places freed"},
+        ),
+        EventType(
+            "crm.contact.created",
+            1,
+            _("Contact created"),
+            {"contact_id": "contact id", "source": "box_office, web, import, backoffice…"},
+        ),
+        EventType(
+            "crm.contact.updated",
+            1,
+            _("Contact updated"),
+            {
+                "contact_id": "contact id",
+                "source": "where the change came from",
+                "fields": "names of the fields that changed",
+            },
+        ),
+    )
+}
+
+
+def is_known(code: str) -> bool:
+    return code in EVENT_TYPES
+
+
+def is_pattern(code: str) -> bool:
+    return "*" in code
+
+
+@lru_cache(maxsize=4096)
+def matches(pattern: str, code: str) -> bool:
+    """`ticketing.order.*` matches `ticketing.order.confirmed`; `*` matches every code."""
+    return fnmatchcase(code, pattern) if is_pattern(pattern) else pattern == code
+
+
+def codes_matching(pattern: str) -> list[str]:
+    return [code for code in EVENT_TYPES if matches(pattern, code)]
+
+
+def choices() -> list[tuple[str, str]]:
+    """(code, label) of every event type, for forms."""
+    return [(t.code, t.label) for t in EVENT_TYPES.values()]

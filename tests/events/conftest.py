@@ -1,0 +1,133 @@
+"""Fixtures of the outbox tests: consumers registered for one test, a clean outbox after tests
+that commit, a local webhook receiver, and a real Celery worker thread on a private queue."""
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db import connection, connections
+
+from tenants.events import registry
+from tenants.events.models import ConsumerFailure, ConsumerReceipt, Event, WebhookEndpoint
+from tests.helpers import committed
+
+
+@pytest.fixture
+def consumers():
+    """`consumers(name, codes, handler)` registers a consumer for this test only."""
+    names = []
+
+    def register(name: str, codes, handler):
+        names.append(name)
+        return registry.register_consumer(name, codes=codes, handler=handler)
+
+    yield register
+    for name in names:
+        registry.unregister_consumer(name)
+
+
+@pytest.fixture
+def clean_outbox(venue_a, venue_b):
+    """For tests that commit: the venues' outboxes and webhooks are emptied afterwards."""
+    yield
+
+    def wipe():
+        for model in (ConsumerReceipt, ConsumerFailure, WebhookEndpoint, Event):
+            model.objects.all().delete()
+
+    for venue in (venue_a, venue_b):
+        committed(venue, wipe)
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def local_webhooks(settings):
+    """Webhooks may reach a receiver on 127.0.0.1 over plain HTTP (never in production)."""
+    settings.PARTERRE_WEBHOOKS_ALLOW_PRIVATE = True
+    settings.PARTERRE_WEBHOOKS_ALLOW_HTTP = True
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    url: str
+    requests: list[Received] = field(default_factory=list)
+    status: int = 204
+    got_one: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP server on 127.0.0.1 that records each POST and answers `receiver.status`."""
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            state.requests.append(Received(self.path, dict(self.headers), body))
+            self.send_response(state.status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+            state.got_one.set()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/parterre"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def worker_queue(monkeypatch):
+    """A real Celery worker (a thread of this process, solo pool) on a private queue, so no
+    other worker takes our tasks. Celery's Django fix-up would close the test's database
+    connection when the worker starts: disabled here."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    from config.celery import app
+
+    for hook in ("on_worker_process_init", "close_database"):
+        monkeypatch.setattr(f"celery.fixups.django.DjangoWorkerFixup.{hook}", lambda *a, **k: None)
+
+    def close_worker_connection(**kwargs):
+        # The worker thread's own connection: none left open when the test database goes.
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()
+
+    task_postrun.connect(close_worker_connection, weak=False)
+    queue = f"test-events-{uuid.uuid4().hex[:8]}"
+    old = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(
+            app,
+            queues=[queue],
+            perform_ping_check=False,
+            pool="solo",
+            loglevel="WARNING",
+            shutdown_timeout=10,
+        ):
+            yield queue
+    finally:
+        app.conf.task_default_queue = old
+        task_postrun.disconnect(close_worker_connection)
