@@ -117,8 +117,9 @@ def parse_cart(
 
 
 # --- Values ---------------------------------------------------------------------------------
-def _as_int(value: Any) -> int | None:
-    """An int, or a string of ASCII digits; None for anything else (bools included)."""
+def whole_number(value: Any) -> int | None:
+    """An int, or a string of ASCII digits: how the parser reads an id or a quantity (forms
+    that add typed numbers up use it too); None for anything else (bools included)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -129,7 +130,7 @@ def _as_int(value: Any) -> int | None:
 
 
 def _id(value: Any, *, code: str, field: str, message) -> int:
-    number = _as_int(value)
+    number = whole_number(value)
     if number is None or not 1 <= number <= MAX_ID:
         raise CartError(code, message % {"value": shown(value)}, field=field)
     return number
@@ -147,7 +148,7 @@ def _count(value: Any, *, field: str, key: int | None = None) -> int:
     """A number of places: a whole number, 0 or more (blank: 0)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
-    number = _as_int(value)
+    number = whole_number(value)
     if number is None:
         raise CartError(
             "bad_quantity", _("Quantities are whole numbers, 0 or more."), field=field, key=key
@@ -304,11 +305,11 @@ class _Tariffs:
             zone_id = _zone_id(key, "zone_tariffs")
             counts = {}
             for code, value in _mapping(split, code="bad_zone", field="zone_tariffs").items():
+                code = _code(code, field="zone_tariffs")
                 n = _count(value, field="zone_tariffs", key=zone_id)
                 if n:
-                    counts[_code(code, field="zone_tariffs")] = n
-            if counts:
-                zones[zone_id] = counts
+                    counts[code] = n
+            zones[zone_id] = counts  # (an empty split still has to add up)
         return cls(_code(data.get("tariff"), field="tariff"), seats, zones)
 
     @property

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from django.db.models import Min
-from django.utils.translation import gettext as _
 
 from ticketing.models import (
     Hold,
@@ -21,9 +20,8 @@ from ticketing.models import (
     Tariff,
 )
 from ticketing.selectors.availability import performance_figures
-from ticketing.selectors.quotes import Place, Quote, QuoteLine, price_table, quote
 from ticketing.selectors.prices import sales_settings
-from ticketing.specs import TariffChoice
+from ticketing.selectors.quotes import Place, Quote, QuoteLine, price_table, quote
 
 FEW_LEFT_SHARE = 0.10
 
@@ -43,7 +41,7 @@ class ZoneTariff:
 
     field: str  # the name of its number input
     price: Price
-    count: int
+    count: int | str  # as typed
 
 
 @dataclass
@@ -58,6 +56,7 @@ class CartLine:
     quoted: list[QuoteLine]
     held: int = 1  # places of this line in the cart
     where: Seat | None = None
+    zone_id: int | None = None  # PerformanceZone id (standing places)
     split: list[ZoneTariff] = dataclass_field(default_factory=list)  # standing places only
     error: str = ""
 
@@ -79,7 +78,7 @@ class Cart:
     hold: Hold
     lines: list[CartLine]
     quote: Quote
-    tariffs: TariffChoice | None  # what confirm_order needs; None when nothing is priced
+    prices: dict[tuple[int, int], Price]  # the performance's price table
 
     @property
     def priced(self) -> bool:
@@ -95,23 +94,29 @@ class Cart:
     def currency(self) -> str:
         return self.quote.currency
 
+    def show_error(self, error) -> None:
+        """Put an error of the cart parser (ticketing.carts.CartError) on its line: the
+        standing zone it names, else the first line."""
+        line = next((x for x in self.lines if x.zone_id and x.zone_id == error.key), None)
+        (line or self.lines[0]).error = error.message
 
-def _count(value) -> int | None:
-    """A posted number of places (blank: 0); None when not a whole number ≥ 0."""
+
+def _typed_count(value) -> int:
+    """For the total shown while typing: a number of places as typed (anything else: 0;
+    the cart parser says what is wrong with it)."""
     text = str(value).strip() if value is not None else ""
-    if not text:
-        return 0
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 4 else 0
 
 
 def checkout_cart(hold: Hold, choices) -> Cart:
     """The cart's places with the tariffs offered online, the chosen ones (`choices`: the
     posted `tariff_seat_<seat id>`, and `zone_<performance zone id>_<tariff id>`: how many
-    standing places at each tariff) and the quote. At most four queries.
+    standing places at each tariff, as typed) and the quote. At most four queries.
 
-    As orders.confirm_order prices it: one tariff per seat, and the standing places of a
-    zone split between tariffs (all at the first tariff offered until the spectator splits
-    them); a split that does not add up to the zone's places is an error on its line."""
+    One tariff per seat (the first offered until the spectator chooses), and the standing
+    places of a zone split between tariffs (all at the first tariff offered until the
+    spectator splits them). What the choices mean for the sale, and whether they add up,
+    is the cart parser's to say (forms.storefront.checkout_tariffs)."""
     settings = sales_settings()
     seats = list(
         PerformanceSeat.objects.filter(hold=hold, status=PerformanceSeat.Status.HELD)
@@ -141,49 +146,41 @@ def checkout_cart(hold: Hold, choices) -> Cart:
         lines.append(line)
         tariff_id = pick(offer, choices.get(field_name))
         places.append((line, Place(s.category_id, tariff_id, 1, s.seat.label, s.seat_id)))
-    seat_tariffs = {p.seat_id: p.tariff_id for _line, p in places if p.tariff_id}
-    zone_tariffs: dict[int, dict[int, int]] = {}
     for item in items:
         zone = item.performance_zone
         offer = offers.get(zone.category_id, [])
-        line = CartLine("", zone.zone.name, zone.category, offer, [], held=item.quantity)
+        line = CartLine(
+            "", zone.zone.name, zone.category, offer, [], held=item.quantity, zone_id=zone.pk
+        )
         lines.append(line)
         fields = {p.tariff_id: f"zone_{zone.pk}_{p.tariff_id}" for p in offer}
-        typed = {t: _count(choices.get(name)) for t, name in fields.items()}
+        typed = {t: choices.get(name, "") for t, name in fields.items()}
         if not any(name in choices for name in fields.values()):
             # Nothing chosen yet: every place at the first tariff offered.
             typed = {t: item.quantity if i == 0 else 0 for i, t in enumerate(fields)}
-        line.split = [ZoneTariff(fields[p.tariff_id], p, typed[p.tariff_id] or 0) for p in offer]
+        line.split = [ZoneTariff(fields[p.tariff_id], p, typed[p.tariff_id]) for p in offer]
         if not offer:
             places.append((line, Place(zone.category_id, None, item.quantity, zone.zone.name)))
-            continue
-        if None in typed.values() or sum(typed.values()) != item.quantity:
-            line.error = _(
-                "Choose a tariff for each of the %(held)s places (%(chosen)s chosen)."
-            ) % {"held": item.quantity, "chosen": sum(n or 0 for n in typed.values())}
-        split = {t: n for t, n in typed.items() if n}
-        zone_tariffs[zone.pk] = split
-        for tariff_id, n in split.items():
-            places.append(
-                (line, Place(zone.category_id, tariff_id, n, zone.zone.name, zone_id=zone.pk))
-            )
+        for tariff_id, value in typed.items():
+            if _typed_count(value):
+                places.append(
+                    (
+                        line,
+                        Place(
+                            zone.category_id,
+                            tariff_id,
+                            _typed_count(value),
+                            zone.zone.name,
+                            zone_id=zone.pk,
+                        ),
+                    )
+                )
     quoted = quote(
         hold.performance, [place for _line, place in places], prices=prices, fees=settings
     )
     for (line, _place), q in zip(places, quoted.lines, strict=True):
         line.quoted.append(q)
-    tariff_ids = [*seat_tariffs.values(), *(t for split in zone_tariffs.values() for t in split)]
-    default = tariff_ids[0] if tariff_ids else None
-    return Cart(
-        hold=hold,
-        lines=lines,
-        quote=quoted,
-        tariffs=(
-            TariffChoice(default=default, seats=seat_tariffs, zones=zone_tariffs)
-            if default
-            else None
-        ),
-    )
+    return Cart(hold=hold, lines=lines, quote=quoted, prices=prices)
 
 
 def lowest_public_prices(performance_ids: list[int]) -> dict[int, int]:

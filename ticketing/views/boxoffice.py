@@ -11,7 +11,7 @@ from tenants.accounts.permissions import capability_required
 from tenants.navigation import NavItem, register
 from ticketing import selectors
 from ticketing.errors import ParterreError, SeatsUnavailable
-from ticketing.forms_boxoffice import COUNTER_METHOD_CHOICES, SaleForm
+from ticketing.forms.sale import COUNTER_METHOD_CHOICES, ERROR_PLACES, SaleForm
 from ticketing.models import Order, Payment, Performance
 from ticketing.services import orders
 
@@ -24,7 +24,7 @@ register(
         order=10,
     )
 )
-LAST_SALE = "boxoffice_last_sale"  # session key: the change to give, shown on the receipt
+LAST_SALE = "boxoffice_last_sale"  # session key: the order just sold (its receipt says the change)
 
 
 def _performance(pk: int) -> Performance:
@@ -57,12 +57,13 @@ def sale(request, pk: int):
     try:
         order = orders.sell(
             performance=performance,
-            request=form.hold_request,
-            tariffs=form.tariffs,
+            request=form.cart.request,
+            tariffs=form.cart.tariffs,
             buyer=form.buyer_form.buyer(),
             payments=form.payments,
             channel="box_office",
             actor=request.user,
+            prices=form.ctx.prices,
         )
     except ParterreError as error:
         # Nothing was written (one transaction); show the places as they are now.
@@ -72,9 +73,11 @@ def sale(request, pk: int):
         elif error.field in form.buyer_form.fields:
             form.buyer_form.add_error(error.field, error.message)
         else:
-            form.add_error(error.field, error.message)
+            form.add_error(
+                ERROR_PLACES.get(error.field, error.field), error.message, code=error.code
+            )
         return _render_sale(request, form, status=error.http_status)
-    request.session[LAST_SALE] = {"order": order.pk, "change_cents": form.change_cents}
+    request.session[LAST_SALE] = {"order": order.pk}
     return redirect("ticketing:boxoffice_receipt", pk=order.pk)
 
 
@@ -105,9 +108,8 @@ def receipt(request, pk: int):
     order = get_object_or_404(Order.objects.select_related("contact", "sold_by"), pk=pk)
     tickets = selectors.receipt_tickets(order)
     payments = list(order.payments.all())
-    last = request.session.get(LAST_SALE) or {}
-    change = last.get("change_cents", 0) if last.get("order") == order.pk else 0
-    cash = sum(p.amount_cents for p in payments if p.method == Payment.Method.CASH)
+    cash = [p for p in payments if p.method == Payment.Method.CASH]
+    change = sum(p.change_cents for p in cash)  # recorded by the sale (settle_payments)
     return render(
         request,
         "ticketing/boxoffice/receipt.html",
@@ -116,7 +118,9 @@ def receipt(request, pk: int):
             "tickets": tickets,
             "payments": payments,
             "change_cents": change,
-            "cash_tendered": cash + change,
+            "cash_tendered": sum(p.amount_cents for p in cash) + change,
+            # The big "change to give" line, right after the sale only.
+            "just_sold": (request.session.get(LAST_SALE) or {}).get("order") == order.pk,
             "performance": tickets[0].performance if tickets else None,
         },
     )

@@ -17,13 +17,13 @@ from tenants.accounts.roles import user_can
 from tenants.navigation import NavItem, register
 from ticketing import selectors
 from ticketing.errors import ParterreError
-from ticketing.forms_boxoffice import (
+from ticketing.forms.fields import cents_to_input
+from ticketing.forms.orders import (
     CancelForm,
     ExchangeForm,
     OrderFilterForm,
     PaymentForm,
     RefundForm,
-    cents_to_input,
 )
 from ticketing.models import Order, Payment, Ticket
 from ticketing.models.orders import Channel

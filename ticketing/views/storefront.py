@@ -7,6 +7,7 @@ falls back to a list, quantities are plain selects, the total is recomputed by a
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 
 from django.contrib import messages
@@ -18,8 +19,10 @@ from django.views.decorators.http import require_POST
 
 from tenants.errors import ParterreError
 from ticketing import selectors
-from ticketing.errors import HoldExpired
-from ticketing.forms import BuyerForm, QuantityForm, SeatChoiceForm
+from ticketing.carts import CartError, parse_cart
+from ticketing.errors import HoldExpired, HoldNotActive
+from ticketing.forms.buyers import OnlineBuyerForm
+from ticketing.forms.storefront import checkout_tariffs, hold_input
 from ticketing.models import (
     Hold,
     Order,
@@ -27,8 +30,7 @@ from ticketing.models import (
     Show,
 )
 from ticketing.services import inventory, orders
-from ticketing.services.inventory import HoldRequest
-from ticketing.services.orders import Buyer, PaymentSpec
+from ticketing.specs import PaymentSpec
 
 HOLD_KEY = "store.hold"
 ORDERS_KEY = "store.orders"
@@ -67,7 +69,9 @@ def _public_performance(pk: int) -> Performance:
     )
 
 
-def _performance_page(request, performance: Performance, *, status: int = 200):
+def _performance_page(
+    request, performance: Performance, *, status: int = 200, cart_error: CartError | None = None
+):
     try:
         inventory.check_on_sale(performance)
         closed_reason = ""
@@ -98,6 +102,7 @@ def _performance_page(request, performance: Performance, *, status: int = 200):
         "has_wheelchair": any(s["wheelchair"] and s["status"] == "available" for s in seats),
         "zones": [z for z in zones if z.available > 0] if not closed_reason else [],
         "max_places": inventory.MAX_PER_HOLD,
+        "cart_error": cart_error,  # what was wrong with the places just asked for
     }
     return render(request, "ticketing/storefront/performance.html", context, status=status)
 
@@ -110,32 +115,21 @@ def _release_cart(request) -> Hold | None:
     """Give back the seats of the cart in this session, if any; returns the hold."""
     hold = selectors.session_cart(request.session.pop(HOLD_KEY, None))
     if hold is not None:
-        inventory.release_hold(hold=hold)
+        with contextlib.suppress(HoldNotActive):  # (confirmed, expired: nothing to give back)
+            inventory.release_hold(hold=hold)
     return hold
 
 
 @require_POST
 def performance_hold(request, pk: int):
     performance = _public_performance(pk)
-    if "quantity" in request.POST:
-        form = QuantityForm(request.POST)
-        valid = form.is_valid()
-        data = form.cleaned_data if valid else {}
-        hold_request = HoldRequest(
-            best_available=data.get("quantity", 0) if data.get("category") else 0,
-            category_id=data.get("category"),
-            zones={data["zone"]: data["quantity"]} if data.get("zone") else {},
-        )
-    else:
-        form = SeatChoiceForm(request.POST)
-        valid = form.is_valid()
-        hold_request = HoldRequest(seat_ids=form.cleaned_data["seats"] if valid else [])
-    if not valid:
-        messages.error(request, _("Choose at least one seat or a number of places."))
-        return redirect("store:performance", pk)
+    try:
+        cart = parse_cart(hold_input(request.POST), performance=performance)
+    except CartError as error:
+        return _performance_page(request, performance, status=400, cart_error=error)
     _release_cart(request)  # one cart at a time: a new choice replaces the previous one
     try:
-        hold = inventory.create_hold(performance=performance, request=hold_request, channel="web")
+        hold = inventory.create_hold(performance=performance, request=cart.request, channel="web")
     except ParterreError as error:
         messages.error(request, error.message)
         return redirect("store:performance", pk)
@@ -166,31 +160,35 @@ def checkout(request):
         messages.success(request, _("Your seats were released."))
         return redirect("store:performance", hold.performance_id)
     cart = selectors.checkout_cart(hold, request.POST if request.method == "POST" else {})
+    try:
+        tariffs = checkout_tariffs(cart, hold.performance).tariffs
+    except CartError as error:
+        tariffs = None
+        cart.show_error(error)
     # "update" (recompute the total without JavaScript) keeps what was typed, without errors.
     typed = request.POST.dict() if action == "update" else None
-    form = BuyerForm(request.POST if action == "pay" else None, initial=typed)
+    form = OnlineBuyerForm(request.POST if action == "pay" else None, initial=typed)
     if request.htmx and action == "update":
         return render(request, "ticketing/storefront/_cart.html", {"cart": cart})
     if action == "pay" and form.is_valid():
         if cart.errors:
             for error in cart.errors:
                 form.add_error(None, error)
-        elif not cart.priced or cart.tariffs is None:
+        elif not cart.priced or tariffs is None:
             form.add_error(None, _("These places cannot be sold online: please call the venue."))
         else:
-            return _pay(request, hold, cart, form)
+            return _pay(request, hold, cart, tariffs, form)
     context = {"hold": hold, "performance": hold.performance, "cart": cart, "form": form}
     return render(request, "ticketing/storefront/checkout.html", context)
 
 
-def _pay(request, hold: Hold, cart: selectors.Cart, form: BuyerForm):
+def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineBuyerForm):
     # Test payment only: the Stripe flow (payment intent, webhook, pending order) comes later.
-    buyer = Buyer(language=request.LANGUAGE_CODE or "fr", **form.cleaned_data)
     try:
         order = orders.confirm_order(
             hold_token=hold.token,
-            tariffs=cart.tariffs,
-            buyer=buyer,
+            tariffs=tariffs,
+            buyer=form.buyer(request.LANGUAGE_CODE or "fr"),
             payments=[PaymentSpec("offline_test", cart.quote.total_cents)],
             channel="web",
         )
@@ -199,7 +197,10 @@ def _pay(request, hold: Hold, cart: selectors.Cart, form: BuyerForm):
         messages.error(request, error.message)
         return redirect("store:performance", hold.performance_id)
     except ParterreError as error:
-        form.add_error(None, error.message)
+        if error.field in form.fields:
+            form.add_error(error.field, error.message)
+        else:
+            form.add_error(None, error.message)
         context = {"hold": hold, "performance": hold.performance, "cart": cart, "form": form}
         return render(request, "ticketing/storefront/checkout.html", context)
     request.session.pop(HOLD_KEY, None)

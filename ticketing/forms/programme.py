@@ -1,8 +1,8 @@
-"""Forms of the ticketing screens: they parse and validate input; services do the rest."""
+"""Forms of the programme screens: shows, performances and their price plans, sales settings,
+tariffs, allocations."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from django import forms
@@ -12,218 +12,12 @@ from ticketing import selectors
 from ticketing.models import Allocation, Layout, Performance, Tariff
 from ticketing.services.programme import CategoryPlan
 
-DATETIME_INPUT = "%Y-%m-%dT%H:%M"
-MAX_LAYOUT_FILE_BYTES = 5 * 1024 * 1024
+from .fields import DateTimeLocalField, IdListField, euros_to_cents, int_list
+
 PLAN_ROWS = 3
 DEFAULT_COLORS = ("#8a1538", "#1d4f91", "#2a7f62")
 
 
-def euros_to_cents(value: Decimal | None) -> int | None:
-    return None if value is None else int((value * 100).to_integral_value())
-
-
-def _int_list(text: str, *, field_label: str) -> list[int]:
-    if not text.strip():
-        return []
-    try:
-        values = [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
-    except ValueError:
-        raise forms.ValidationError(
-            _("%(field)s: write whole numbers separated by commas, e.g. 1,1,2,2,3.")
-            % {"field": field_label}
-        ) from None
-    if any(v < 1 or v > 99 for v in values):
-        raise forms.ValidationError(_("Ranks go from 1 (best) to 99."))
-    return values
-
-
-class IdListField(forms.Field):
-    """Several ids posted under one name (`seats=12&seats=13`), e.g. by the seat map."""
-
-    widget = forms.MultipleHiddenInput
-    default_error_messages = {
-        "required": _("Select at least one seat."),
-        "invalid": _("The selection is not valid."),
-    }
-
-    def to_python(self, value):
-        if not value:
-            return []
-        try:
-            return [int(v) for v in value]
-        except (TypeError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-class DateTimeLocalField(forms.DateTimeField):
-    """A native date-time picker; the value is read in the venue's time zone (activated by
-    the venue middleware)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT)
-        )
-        kwargs.setdefault("input_formats", [DATETIME_INPUT, "%Y-%m-%d %H:%M"])
-        super().__init__(**kwargs)
-
-
-# --- Halls and seat maps ------------------------------------------------------------------
-class HallForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-class LayoutForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=120,
-        help_text=_("One arrangement of the hall, e.g. “Seated”, “Standing”, “Cabaret”."),
-    )
-
-
-class SectionForm(forms.Form):
-    NUMBERING_CHOICES = [
-        ("left_to_right", _("1, 2, 3… from left to right")),
-        ("odd_even", _("Odd on one side, even on the other (from the centre)")),
-    ]
-
-    name = forms.CharField(label=_("Section name"), max_length=80, initial=_("Stalls"))
-    rows = forms.IntegerField(label=_("Rows"), min_value=1, max_value=60, initial=10)
-    seats_per_row = forms.IntegerField(
-        label=_("Seats per row"), min_value=1, max_value=100, initial=20
-    )
-    first_row = forms.RegexField(
-        label=_("First row letter"),
-        regex=r"^[A-Za-z]{1,2}$",
-        initial="A",
-        max_length=2,
-        error_messages={"invalid": _("One or two letters, e.g. A.")},
-    )
-    curve = forms.FloatField(
-        label=_("Curve"),
-        min_value=0,
-        max_value=1,
-        initial=0,
-        help_text=_("0 = straight rows, 1 = a strong arc around the stage."),
-        widget=forms.NumberInput(attrs={"step": "0.1"}),
-    )
-    origin_y = forms.FloatField(
-        label=_("Distance of the first row from the stage"),
-        min_value=0.5,
-        max_value=500,
-        required=False,
-        help_text=_("In seat widths. By default a new section starts behind the existing ones."),
-        widget=forms.NumberInput(attrs={"step": "0.5"}),
-    )
-    stagger = forms.BooleanField(label=_("Stagger every other row by half a seat"), required=False)
-    numbering = forms.ChoiceField(label=_("Numbering"), choices=NUMBERING_CHOICES)
-    rank_rows = forms.CharField(
-        label=_("Rank per row"),
-        required=False,
-        help_text=_(
-            "Comma-separated, one number per row from the front, e.g. 1,1,2,2,3 "
-            "(1 = best). Empty: thirds of the hall get ranks 1, 2 and 3."
-        ),
-    )
-
-    def clean_first_row(self) -> str:
-        return self.cleaned_data["first_row"].upper()
-
-    def clean_rank_rows(self) -> list[int] | None:
-        return _int_list(self.cleaned_data["rank_rows"], field_label=_("Rank per row")) or None
-
-
-class ZoneForm(forms.Form):
-    name = forms.CharField(label=_("Zone name"), max_length=80, initial=_("Standing"))
-    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=100000)
-
-
-TRI_STATE = [("", _("Leave as is")), ("yes", _("Yes")), ("no", _("No"))]
-
-
-class SeatAttributesForm(forms.Form):
-    """Attributes applied to every selected seat; only the fields that are set change."""
-
-    FLAGS = [
-        ("wheelchair", _("Wheelchair space")),
-        ("companion", _("Companion seat")),
-        ("restricted_view", _("Restricted view")),
-        ("hearing_loop", _("Hearing loop")),
-        ("is_blocked", _("Unavailable (out of sale)")),
-    ]
-
-    seats = IdListField(label=_("Seats"))
-    wheelchair = forms.ChoiceField(label=_("Wheelchair space"), choices=TRI_STATE, required=False)
-    companion = forms.ChoiceField(label=_("Companion seat"), choices=TRI_STATE, required=False)
-    restricted_view = forms.ChoiceField(
-        label=_("Restricted view"), choices=TRI_STATE, required=False
-    )
-    hearing_loop = forms.ChoiceField(label=_("Hearing loop"), choices=TRI_STATE, required=False)
-    is_blocked = forms.ChoiceField(
-        label=_("Unavailable (out of sale)"), choices=TRI_STATE, required=False
-    )
-    rank = forms.IntegerField(label=_("Rank"), min_value=1, max_value=99, required=False)
-    label = forms.CharField(
-        label=_("New label (one seat)"),
-        max_length=40,
-        required=False,
-        help_text=_("Select exactly one seat to rename it."),
-    )
-
-    def changes(self, action: str) -> dict:
-        """What to write: the label for "rename", the set attributes otherwise."""
-        data = self.cleaned_data
-        if action == "rename":
-            return {"label": data["label"].strip()}
-        changes: dict = {name: data[name] == "yes" for name, _label in self.FLAGS if data.get(name)}
-        if data.get("rank"):
-            changes["rank"] = data["rank"]
-        return changes
-
-    def check_action(self, action: str) -> bool:
-        """Add the error that makes the action impossible; True when it may go ahead."""
-        if not self.is_valid():
-            return False
-        if action == "rename":
-            if not self.cleaned_data["label"].strip():
-                self.add_error("label", _("Type the new label."))
-            elif len(self.cleaned_data["seats"]) != 1:
-                self.add_error("label", _("Select exactly one seat to rename it."))
-        elif not self.changes(action):
-            self.add_error(None, _("Choose at least one attribute to change."))
-        return not self.errors
-
-
-class LayoutImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("Layout file (JSON)"),
-        help_text=_("A file exported from Parterre (format parterre.layout/1)."),
-    )
-    name = forms.CharField(
-        label=_("Name of the new layout"),
-        max_length=120,
-        required=False,
-        help_text=_("Empty: the name written in the file."),
-    )
-
-    def clean_file(self) -> dict:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_LAYOUT_FILE_BYTES:
-            raise forms.ValidationError(_("This file is too large (5 MB at most)."))
-        try:
-            return json.loads(upload.read().decode("utf-8"))
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("This file is not text (UTF-8 JSON expected).")) from None
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                _("This file is not valid JSON (line %(line)s, column %(col)s: %(msg)s).")
-                % {"line": error.lineno, "col": error.colno, "msg": error.msg}
-            ) from None
-
-
-# --- Programme ----------------------------------------------------------------------------
 class ShowForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     subtitle = forms.CharField(label=_("Subtitle"), max_length=200, required=False)
@@ -375,7 +169,7 @@ class PerformanceForm(forms.Form):
                 )
                 continue
             try:
-                ranks = set(_int_list(data.get(f"cat{i}_ranks") or "", field_label=name))
+                ranks = set(int_list(data.get(f"cat{i}_ranks") or "", field_label=name))
             except forms.ValidationError as error:
                 self.add_error(f"cat{i}_ranks", error)
                 continue
@@ -503,60 +297,3 @@ class TariffForm(forms.Form):
 
 
 TariffFormSet = forms.formset_factory(TariffForm, extra=1)
-
-
-# --- Storefront ---------------------------------------------------------------------------
-class SeatChoiceForm(forms.Form):
-    seats = IdListField(label=_("Seats"))
-
-
-class QuantityForm(forms.Form):
-    """Best available in one category, or places in one general-admission zone."""
-
-    category = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    zone = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    quantity = forms.TypedChoiceField(
-        label=_("Number of places"),
-        coerce=int,
-        choices=[(n, str(n)) for n in range(1, 11)],
-    )
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("category") and not data.get("zone"):
-            raise forms.ValidationError(_("Choose a category."))
-        return data
-
-
-class BuyerForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Email"),
-        help_text=_("Your tickets are sent to this address."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    phone = forms.CharField(
-        label=_("Phone"),
-        max_length=32,
-        required=False,
-        help_text=_("Only used if the performance changes."),
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-    )
-    postcode = forms.CharField(
-        label=_("Postcode"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
-    )
-    newsletter = forms.BooleanField(
-        label=_("I would like to receive the venue's newsletter"), required=False
-    )
