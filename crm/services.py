@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.models import User
 from tenants.errors import ValidationFailed
+from tenants.events.services import publish
 
 from .models import Consent, Contact, Language, Source, TimelineEvent
 
@@ -174,6 +175,12 @@ def _find_or_create(
                 data={"source": source},
                 actor_label=_actor_label(actor),
             )
+            publish(
+                code="crm.contact.created",
+                key=f"contact:{contact.pk}",
+                data={"contact_id": contact.pk, "source": source},
+                actor=actor,
+            )
             _apply_consents(contact=contact, consents=consents, source=source, actor=actor)
             return contact
 
@@ -187,6 +194,12 @@ def _find_or_create(
             code="crm.contact.completed",
             data={"source": source, "fields": filled},
             actor_label=_actor_label(actor),
+        )
+        publish(
+            code="crm.contact.updated",
+            key=f"contact:{contact.pk}",
+            data={"contact_id": contact.pk, "source": source, "fields": filled},
+            actor=actor,
         )
     _apply_consents(contact=contact, consents=consents, source=source, actor=actor)
     return contact
