@@ -10,7 +10,7 @@ import logging
 import random
 import time
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.conf import settings
 from django_redis import get_redis_connection
 from django_tenants.utils import tenant_context
@@ -32,15 +32,16 @@ def active_venues():
 
 
 def fan_out(task_name: str, *, args: tuple = (), jitter_seconds: int | None = None) -> int:
-    """Send `task_name` once per active venue; returns how many were sent."""
-    from config.celery import app
+    """Send `task_name` once per active venue; returns how many were sent.
 
+    Through Celery's `current_app` (the project's tenant-aware app, made the default one by
+    config.celery), so that tenants does not import config."""
     jitter = settings.PARTERRE_FANOUT_JITTER_SECONDS if jitter_seconds is None else jitter_seconds
     sent = 0
     for venue in active_venues().only("pk", "schema_name", "status"):
         with tenant_context(venue):
             countdown = random.uniform(0, jitter) if jitter else None  # noqa: S311
-            app.send_task(task_name, args=list(args), countdown=countdown)
+            current_app.send_task(task_name, args=list(args), countdown=countdown)
         sent += 1
     return sent
 

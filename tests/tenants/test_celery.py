@@ -1,5 +1,5 @@
 """Tasks carry their venue's schema; the beat fan-out reaches every active venue and a failing
-venue does not stop the others. The last test runs a real worker thread on Redis."""
+venue does not stop the others. The slow tests run a real worker thread on Redis."""
 
 import time
 import uuid
@@ -34,16 +34,7 @@ def probe_schema(run_id: str, fail_in: str = "") -> str:
         )
         return schema
     finally:
-        if run_id != "eager":  # in the worker thread: leave no connection behind
-            connection.close()
-
-
-def test_a_task_sent_from_a_venue_runs_in_that_venue(venue_a, venue_b):
-    with in_venue(venue_a):
-        result = probe_schema.apply(args=["eager"])
-    assert result.get() == venue_a.schema_name
-    with in_venue(venue_b):
-        assert probe_schema.apply(args=["eager"]).get() == venue_b.schema_name
+        connection.close()  # it runs in the worker thread: leave no connection behind
 
 
 def test_sent_tasks_carry_the_schema_header(venue_a, monkeypatch):
@@ -115,6 +106,24 @@ def test_fan_out_reaches_each_active_venue_through_a_real_worker(venue_a, venue_
     assert venue_b.schema_name not in found  # it failed, alone
     assert "admin@alpha.test" in found[venue_a.schema_name]
     assert "admin@beta.test" not in found[venue_a.schema_name]
+
+
+@pytest.mark.slow
+def test_a_task_sent_from_a_venue_runs_in_that_venue_on_a_real_worker(
+    venue_a, venue_b, worker_queue
+):
+    """`.delay()` inside a venue: the task crosses Redis with the venue in its headers and the
+    worker (its own connection, public schema until told otherwise) runs it in that venue."""
+    run_id = uuid.uuid4().hex
+    with in_venue(venue_a):
+        probe_schema.delay(run_id)
+    with in_venue(venue_b):
+        probe_schema.delay(run_id)
+    found = _wait_for_keys(run_id, {venue_a.schema_name, venue_b.schema_name})
+    assert set(found) == {venue_a.schema_name, venue_b.schema_name}
+    assert "admin@alpha.test" in found[venue_a.schema_name]
+    assert "admin@alpha.test" not in found[venue_b.schema_name]
+    assert "admin@beta.test" in found[venue_b.schema_name]
 
 
 def test_fan_out_skips_suspended_venues(venue_a, venue_b, monkeypatch):
