@@ -1,7 +1,6 @@
 """Login, logout and invitation acceptance; the same views serve the cooperative host and
 every venue host, each against its own schema's accounts."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -10,44 +9,53 @@ from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
-from django_ratelimit.core import is_ratelimited
+from django.utils.translation import ngettext
 
+from tenants.accounts import throttle
 from tenants.accounts.forms import EmailAuthenticationForm, SetPasswordForm
 from tenants.accounts.models import User
 from tenants.accounts.services import accept_invitation
 
 
-def _login_key(group, request) -> str:
-    return (request.POST.get("username") or "").strip().lower()
-
-
 class LoginView(auth_views.LoginView):
+    """Login by email, throttled (tenants.accounts.throttle): a guessing address waits, and
+    says how long; the right password of someone another address is guessing still works."""
+
     template_name = "accounts/login.html"
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        limited = is_ratelimited(
-            request,
-            group="login-email",
-            key=_login_key,
-            rate=settings.PARTERRE_LOGIN_RATE,
-            method="POST",
-            increment=True,
-        ) | is_ratelimited(
-            request,
-            group="login-ip",
-            key="ip",
-            rate=settings.PARTERRE_LOGIN_IP_RATE,
-            method="POST",
-            increment=True,
+        email = (request.POST.get("username") or "").strip().lower()[:254]
+        wait = throttle.blocked_for(request, email)
+        if wait:
+            return self._throttled(wait)
+        email_wait = throttle.email_throttled(request, email)
+        form = self.get_form()
+        if form.is_valid():
+            return self.form_valid(form)
+        throttle.failed(request, email)
+        if email_wait:  # wrong passwords for this email are refused meanwhile
+            return self._throttled(email_wait)
+        return self.form_invalid(form)
+
+    def _throttled(self, wait: int):
+        # Without the password: it is not checked again, nor shown.
+        email = self.request.POST.get("username", "")[:254]
+        form = self.form_class(self.request, data={"username": email, "password": ""})
+        form.errors.clear()
+        form.add_error(
+            None,
+            ngettext(
+                "Too many login attempts. Try again in %(n)s second.",
+                "Too many login attempts. Try again in %(n)s seconds.",
+                wait,
+            )
+            % {"n": wait},
         )
-        if limited:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("Too many login attempts. Wait a minute and try again."))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

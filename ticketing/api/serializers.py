@@ -11,13 +11,10 @@ from rest_framework import serializers
 
 from crm.models import Contact, Language
 from ticketing.carts import MAX_ID
+from ticketing.forms.buyers import PHONE_TYPED_MAX_LENGTH
 from ticketing.models import Hold, Order, Payment, Performance, Show, Ticket
 from ticketing.services.orders import MAX_AMOUNT_CENTS
 from ticketing.specs import MAX_PER_HOLD
-
-# A phone number is typed with spaces, dots or brackets and stored as E.164 (at most 16
-# characters, within the model's limit).
-PHONE_TYPED_MAX_LENGTH = 32
 
 
 def _max_length(model, name: str) -> int:
