@@ -2,9 +2,10 @@
 
 Everything is thrown away afterwards: a database `parterre_bench_<pid>` created on the
 configured server (dropped at the end, also on failure or Ctrl-C), a venue `bench` cloned from
-the template, a hall of `--seats` seats, a performance on sale, a staff token, and a gunicorn
-server on a free loopback port (settings `config.settings.bench`: production with persistent
-connections, no HTTPS redirect). Steps:
+the template, a hall of `--seats` seats (with `--standing`: one standing zone of `--seats`
+places instead), a performance on sale, a staff token, and a gunicorn server on a free loopback
+port (settings `config.settings.bench`: production with persistent connections, no HTTPS
+redirect). Steps:
 
 1. warm-up: a few orders on a second performance, so that every worker has imported its code
    and opened its database connection before the clock starts;
@@ -15,18 +16,24 @@ connections, no HTTPS redirect). Steps:
    by their own successes, so buyers pick the same seats and collide; a buyer whose seats were
    taken (409) asks once more with best-available. The rush stops when every seat is sold or
    every buyer served; a 409 "not enough seats" is then an expected answer, not an error.
-   Errors are 5xx, other unexpected statuses and transport failures;
+   Errors are 5xx, other unexpected statuses and transport failures.
+   With `--standing`, each buyer asks 1–4 standing places (same shares) in the one zone
+   (`"zones": {"<performance zone id>": n}`): every order of the rush updates that zone's
+   counter row, so its row lock is the queue. A 409 "not enough places" is expected there too,
+   but only for more places than are left at the end (checked);
 3. checks, in SQL: sold seats, capacity, oversold (valid tickets beyond capacity), seats with
    more than one valid ticket, seats whose status disagrees with their tickets (counted as
-   errors), paid orders and their payments against what the buyers were told;
-4. the baseline: the same row changes (conditional UPDATE of 1–4 performance seats, INSERT
-   order, INSERT tickets, INSERT payment) as raw psycopg transactions from `--concurrency`
-   threads on a fresh copy of the seats, repeated until it has run for `--baseline-seconds`.
+   errors), paid orders and their payments against what the buyers were told. Standing: the
+   zone's `sold` counter against its valid tickets and `held` back to 0 (else errors);
+4. the baseline: the same row changes (conditional UPDATE of 1–4 performance seats, or of the
+   zone's counter, INSERT order, INSERT tickets, INSERT payment) as raw psycopg transactions
+   from `--concurrency` threads on a fresh copy of the inventory, repeated until it has run
+   for `--baseline-seconds`.
 
 The last line is
 
-    RESULT orders_per_s=… p50_ms=… p95_ms=… sold=… capacity=… oversold=0 double_sold=0
-    errors=0 sql_baseline_tx_per_s=… ratio_to_sql=…
+    RESULT mode=seated orders_per_s=… p50_ms=… p95_ms=… sold=… capacity=… oversold=0
+    double_sold=0 errors=0 sql_baseline_tx_per_s=… ratio_to_sql=…
 
 (on one line): orders_per_s counts paid orders over the rush's wall time, the percentiles are
 over the successful order requests as the buyers saw them (queueing included).
@@ -38,6 +45,7 @@ here on 2 cores: 3 workers beat 2 and 4; gthread was slower: the GIL and thread 
 cost more than keep-alive saves).
 
     python manage.py bench_onsale --seats 1000 --buyers 3000 --concurrency 32
+    python manage.py bench_onsale --standing --seats 1000 --buyers 3000 --concurrency 32
 """
 
 from __future__ import annotations
@@ -49,21 +57,13 @@ import random
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.utils import timezone
-from django_tenants.utils import tenant_context
 
-from tenants.accounts.models import User
-from tenants.accounts.services import create_api_token
 from tenants.management.commands.bench_onboarding import quiet_mail, throwaway_database
-from tenants.models import Venue
-from tenants.services import create_venue
 from ticketing.management.onsale.baseline import SqlBaseline
 from ticketing.management.onsale.buyers import (
     NOT_ENOUGH,
@@ -71,24 +71,20 @@ from ticketing.management.onsale.buyers import (
     ApiClient,
     BuyerPlan,
     RushStats,
-    SeatInfo,
     SeatMap,
     percentile,
     plan_buyers,
 )
+from ticketing.management.onsale.checks import verify
 from ticketing.management.onsale.server import (
     CpuMeter,
     database_url,
     running_server,
     wait_until_ready,
 )
-from ticketing.models import Performance, PerformanceSeat, Seat
-from ticketing.services import halls, programme
-from ticketing.services.programme import CategoryPlan
+from ticketing.management.onsale.venue import VENUE_SLUG, BenchVenue, set_up
 
-VENUE_SLUG = "bench"
-SEATS_PER_ROW = 40
-MAX_ROWS_PER_SECTION = 60  # generate_section's limit
+__all__ = ["VENUE_SLUG", "Command"]  # VENUE_SLUG: the venue the tests see created and dropped
 
 
 def machine() -> str:
@@ -104,66 +100,6 @@ def machine() -> str:
     )
 
 
-# --- The venue, the hall, the performances ---------------------------------------------------
-@dataclass
-class BenchVenue:
-    venue: Venue
-    schema: str
-    host: str
-    key: str
-    rush: int  # performance ids
-    warmup: int
-    baseline: int
-    capacity: int
-    seats: list[SeatInfo]
-
-
-def build_hall(total: int):
-    """A hall of exactly `total` seats: rows of 40 (fewer if `total` < 40), in sections of at
-    most 60 rows, a last shorter row for the remainder. Row labels run on across sections, so
-    every seat label is unique in the hall."""
-    hall = halls.create_hall(name="Grande salle")
-    layout = halls.create_layout(hall=hall, name="Assis")
-    per_row = min(SEATS_PER_ROW, total)
-    full_rows, remainder = divmod(total, per_row)
-    blocks = [
-        (min(MAX_ROWS_PER_SECTION, full_rows - start), per_row)
-        for start in range(0, full_rows, MAX_ROWS_PER_SECTION)
-    ]
-    if remainder:
-        blocks.append((1, remainder))
-    labels = halls.row_labels(sum(rows for rows, _n in blocks))
-    first, y = 0, 3.0
-    for index, (rows, per) in enumerate(blocks):
-        halls.generate_section(
-            layout=layout,
-            name=f"Bloc {index + 1}",
-            rows=rows,
-            seats_per_row=per,
-            first_row=labels[first],
-            origin_y=y,
-            # Ranks over the whole hall: the front third is rank 1, and so on.
-            rank_rows=[1 + (3 * (first + r)) // len(labels) for r in range(rows)],
-        )
-        first += rows
-        y += rows * 1.2
-    return layout
-
-
-def schedule(layout, title: str) -> Performance:
-    show = programme.create_show(title=title)
-    return programme.schedule_performance(
-        show=show,
-        layout=layout,
-        starts_at=timezone.now() + timedelta(days=30),
-        plan=[
-            CategoryPlan(name="Cat. 1", ranks={1}, prices={"plein": 3500, "reduit": 2500}),
-            CategoryPlan(name="Cat. 2", ranks={2}, prices={"plein": 2500, "reduit": 1800}),
-            CategoryPlan(name="Cat. 3", prices={"plein": 1500, "reduit": 1000}),
-        ],
-    )
-
-
 # --- The command -----------------------------------------------------------------------------
 class Command(BaseCommand):
     help = (
@@ -172,7 +108,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seats", type=int, default=1000, help="Seats in the hall (1000).")
+        parser.add_argument(
+            "--seats",
+            type=int,
+            default=1000,
+            help="Seats in the hall, or standing places with --standing (1000).",
+        )
+        parser.add_argument(
+            "--standing",
+            action="store_true",
+            help="Sell standing places of one zone (general admission) instead of seats.",
+        )
         parser.add_argument("--buyers", type=int, default=3000, help="Buyers in the rush (3000).")
         parser.add_argument(
             "--concurrency", type=int, default=32, help="Buyers at a time, and SQL threads (32)."
@@ -198,7 +144,7 @@ class Command(BaseCommand):
             "--specific-share",
             type=float,
             default=0.5,
-            help="Share of buyers who pick their seats on the seat map (0.5).",
+            help="Share of buyers who pick their seats on the seat map (0.5; seated only).",
         )
         parser.add_argument(
             "--buyer-share",
@@ -207,7 +153,10 @@ class Command(BaseCommand):
             help="Share of orders that carry the buyer's contact, recorded in the CRM (0).",
         )
         parser.add_argument(
-            "--hot-rows", type=int, default=5, help="Rows of the contended front block (5)."
+            "--hot-rows",
+            type=int,
+            default=5,
+            help="Rows of the contended front block (5; seated only).",
         )
         parser.add_argument(
             "--baseline-seconds",
@@ -242,10 +191,15 @@ class Command(BaseCommand):
     def run_benchmark(self, options: dict, cache_prefix: str) -> dict[str, str]:
         seconds = self.timed(call_command, "migrate_schemas", interactive=False, verbosity=0)
         self.say(f"Migrated the public and template schemas in {seconds:.1f} s")
-        venue = self.set_up(options["seats"])
+        venue = set_up(options["seats"], standing=options["standing"])
+        where = (
+            f"{venue.capacity} standing places in one zone"
+            if venue.standing
+            else f"{venue.capacity} seats in {venue.seats[-1].row + 1} rows"
+        )
         self.say(
-            f"Venue {venue.host}: {venue.capacity} seats in {venue.seats[-1].row + 1} rows; "
-            f"performances rush={venue.rush} warm-up={venue.warmup} baseline={venue.baseline}"
+            f"Venue {venue.host}: {where}; performances rush={venue.rush} "
+            f"warm-up={venue.warmup} baseline={venue.baseline}"
         )
         params = connection.get_connection_params()
         with running_server(
@@ -260,18 +214,24 @@ class Command(BaseCommand):
             self.warm_up(server.port, venue, options["concurrency"])
             meter = CpuMeter(server.pid, params["dbname"])
             stats, wall = self.rush(server.port, venue, options, meter)
-        checks = self.verify(venue, stats)
+        checks = verify(venue, stats, self.say)
         errors = stats.outcomes["error"] + checks["mismatched"]
         self.say(
             f"SQL baseline: {options['concurrency']} threads, at least "
-            f"{options['baseline_seconds']:.0f} s …"
+            f"{options['baseline_seconds']:g} s …"
         )
         tx_per_s, tx, passes = SqlBaseline(
-            params, venue.schema, venue.baseline, options["concurrency"], options["seed"]
+            params,
+            venue.schema,
+            venue.baseline,
+            options["concurrency"],
+            options["seed"],
+            standing=venue.standing,
         ).run(options["baseline_seconds"])
         self.say(f"SQL baseline: {tx} transactions in {passes} passes, {tx_per_s:.0f} tx/s")
         orders_per_s = stats.orders / wall if wall else 0.0
         return {
+            "mode": "standing" if venue.standing else "seated",
             "orders_per_s": f"{orders_per_s:.1f}",
             "p50_ms": f"{percentile(stats.latencies_ms, 0.50):.1f}",
             "p95_ms": f"{percentile(stats.latencies_ms, 0.95):.1f}",
@@ -290,56 +250,19 @@ class Command(BaseCommand):
         function(*args, **kwargs)
         return time.perf_counter() - started
 
-    def set_up(self, seats: int) -> BenchVenue:
-        created = create_venue(name="Bench", slug=VENUE_SLUG, admin_email="admin@bench.test")
-        venue = created.venue
-        with tenant_context(venue):
-            programme.ensure_default_tariffs()
-            layout = build_hall(seats)
-            rush = schedule(layout, "La Ruée")
-            warmup = schedule(layout, "Échauffement")
-            baseline = schedule(layout, "Référence SQL")
-            staff = User.objects.get(email="admin@bench.test")
-            _token, key = create_api_token(name="bench_onsale", user=staff, actor=staff)
-            capacity = PerformanceSeat.objects.filter(
-                performance=rush, status=PerformanceSeat.Status.AVAILABLE
-            ).count()
-            seats_qs = Seat.objects.filter(section__layout=layout)
-            ys = sorted(set(seats_qs.values_list("y", flat=True)))
-            rows = {y: index for index, y in enumerate(ys)}
-            # Statistics, as a venue in service has them (autovacuum would get there later).
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-            seat_infos = [
-                SeatInfo(id=pk, label=label, row=rows[y], number=number)
-                for pk, label, y, number in seats_qs.order_by("y", "number").values_list(
-                    "id", "label", "y", "number"
-                )
-            ]
-        connection.set_schema_to_public()
-        return BenchVenue(
-            venue=venue,
-            schema=venue.schema_name,
-            host=f"{VENUE_SLUG}.{settings.PARTERRE_BASE_DOMAIN}",
-            key=key,
-            rush=rush.pk,
-            warmup=warmup.pk,
-            baseline=baseline.pk,
-            capacity=capacity,
-            seats=seat_infos,
-        )
-
     def warm_up(self, port: int, venue: BenchVenue, concurrency: int) -> None:
-        """Each buyer connection orders one best-available seat three times on the warm-up
-        performance: every worker has served requests before the clock starts."""
+        """Each buyer connection orders one best-available seat (or standing place) three
+        times on the warm-up performance: every worker has served requests before the clock
+        starts."""
         statuses: Counter = Counter()
         lock = threading.Lock()
+        ask = {"zones": {venue.zones[venue.warmup]: 1}} if venue.standing else {"best": 1}
 
         def work() -> None:
             client = ApiClient(port, venue.host, venue.key, venue.warmup)
             try:
                 for _ in range(3):
-                    status, _body, _ms = client.order(best=1)
+                    status, _body, _ms = client.order(**ask)
                     with lock:
                         statuses[status] += 1
             finally:
@@ -364,12 +287,25 @@ class Command(BaseCommand):
             buyer_share=options["buyer_share"],
             seed=options["seed"],
         )
-        seat_map = SeatMap(venue.seats, hot_rows=options["hot_rows"], hot_share=0.5)
         stats = RushStats(capacity=venue.capacity)
+        if venue.standing:
+            zone = venue.zones[venue.rush]
+
+            def serve(client: ApiClient, plan: BuyerPlan, rng: random.Random) -> None:
+                self.serve_standing(client, plan, zone, stats)
+        else:
+            seat_map = SeatMap(venue.seats, hot_rows=options["hot_rows"], hot_share=0.5)
+
+            def serve(client: ApiClient, plan: BuyerPlan, rng: random.Random) -> None:
+                self.serve(client, plan, seat_map, stats, rng)
+
         queue = iter(plans)
         queue_lock = threading.Lock()
         barrier = threading.Barrier(concurrency + 1)
-        self.say(f"Rush: {len(plans)} buyers, {concurrency} at a time, on {venue.capacity} seats …")
+        self.say(
+            f"Rush: {len(plans)} buyers, {concurrency} at a time, on {venue.capacity} "
+            f"{'standing places' if venue.standing else 'seats'} …"
+        )
 
         def work(index: int) -> None:
             rng = random.Random(options["seed"] * 1000 + index)  # noqa: S311
@@ -381,7 +317,7 @@ class Command(BaseCommand):
                         plan = next(queue, None)
                     if plan is None:
                         return
-                    self.serve(client, plan, seat_map, stats, rng)
+                    serve(client, plan, rng)
             except Exception as exc:  # one broken buyer thread must not hide the others
                 stats.error(f"buyer thread: {exc!r}")
             finally:
@@ -462,63 +398,18 @@ class Command(BaseCommand):
         else:
             stats.error(f"{status} {body}")
 
-    def verify(self, venue: BenchVenue, stats: RushStats) -> dict[str, int]:
-        with tenant_context(venue.venue), connection.cursor() as cursor:
-            p = venue.rush
-
-            def one(sql: str, *args) -> tuple:
-                cursor.execute(sql, [p, *args])
-                return cursor.fetchone()
-
-            sold, capacity, held = one(
-                "SELECT count(*) FILTER (WHERE status = 'sold'), "
-                "count(*) FILTER (WHERE status <> 'blocked'), count(*) FILTER (WHERE status = "
-                "'held') FROM ticketing_performanceseat WHERE performance_id = %s"
-            )
-            (valid,) = one(
-                "SELECT count(*) FROM ticketing_ticket WHERE performance_id = %s "
-                "AND status = 'valid'"
-            )
-            (double_sold,) = one(
-                "SELECT count(*) FROM (SELECT seat_id FROM ticketing_ticket WHERE "
-                "performance_id = %s AND status = 'valid' AND seat_id IS NOT NULL "
-                "GROUP BY seat_id HAVING count(*) > 1) d"
-            )
-            # A seat is sold if and only if it has a valid ticket.
-            (mismatched,) = one(
-                "SELECT count(*) FROM ticketing_performanceseat ps WHERE ps.performance_id = %s "
-                "AND (ps.status = 'sold') <> EXISTS (SELECT 1 FROM ticketing_ticket t WHERE "
-                "t.performance_id = ps.performance_id AND t.seat_id = ps.seat_id "
-                "AND t.status = 'valid')"
-            )
-            orders, total, paid = one(
-                "SELECT count(*), coalesce(sum(o.total_cents), 0), coalesce(sum((SELECT "
-                "sum(amount_cents) FROM ticketing_payment y WHERE y.order_id = o.id)), 0) "
-                "FROM ticketing_order o WHERE o.status = 'paid' AND o.id IN (SELECT order_id "
-                "FROM ticketing_ticket WHERE performance_id = %s)"
-            )
-        connection.set_schema_to_public()
-        if orders != stats.orders or total != stats.amount_cents or paid != total:
-            mismatched += 1
-            self.say(
-                f"  MISMATCH: database {orders} paid orders for {total} cents, paid {paid}; "
-                f"buyers were told {stats.orders} orders for {stats.amount_cents} cents"
-            )
-        if valid != stats.tickets:
-            mismatched += 1
-            self.say(f"  MISMATCH: {valid} valid tickets, buyers received {stats.tickets}")
-        self.say(
-            f"Checks: sold {sold}/{capacity}, held {held}, valid tickets {valid}, paid orders "
-            f"{orders} ({total / 100:.2f} EUR, payments {paid / 100:.2f} EUR), seats with more "
-            f"than one ticket {double_sold}, seat/ticket disagreements {mismatched}"
-        )
-        return {
-            "sold": sold,
-            "capacity": capacity,
-            "oversold": max(0, valid - capacity),
-            "double_sold": double_sold,
-            "mismatched": mismatched,
-        }
+    @staticmethod
+    def serve_standing(client: ApiClient, plan: BuyerPlan, zone: int, stats: RushStats) -> None:
+        """One buyer of standing places: once, for `plan.size` places in the zone."""
+        status, body, ms = client.order(zones={zone: plan.size}, buyer=plan.buyer)
+        stats.request_done(status, ms)
+        if status == 201:
+            stats.success(body, ms)
+            stats.outcome("ordered_places")
+        elif status == 409 and body.get("code") == NOT_ENOUGH:
+            stats.refused(plan.size)
+        else:
+            stats.error(f"{status} {body}")
 
     def clear_cache(self, prefix: str) -> None:
         """Remove the server's cache entries (only this run's prefix; never FLUSHDB)."""

@@ -1,5 +1,5 @@
-"""The buyers of the rush: what they ask for, the seat map they pick from, their HTTP client,
-and what they saw (statuses, latencies, tickets)."""
+"""The buyers of the rush: what they ask for, the seat map they pick from (seated rush), their
+HTTP client, and what they saw (statuses, latencies, tickets)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-SIZE_WEIGHTS = {1: 25, 2: 40, 3: 20, 4: 15}  # seats asked per buyer, in %
+SIZE_WEIGHTS = {1: 25, 2: 40, 3: 20, 4: 15}  # places (seats or standing) asked per buyer, in %
 ORDERS_PATH = "/api/v1/orders/"
 SEATS_TAKEN = "ticketing.seats_unavailable"
 NOT_ENOUGH = "ticketing.not_enough_places"
@@ -101,6 +101,9 @@ class RushStats:
     tickets: int = 0
     amount_cents: int = 0
     requests: int = 0
+    # Standing rush: the fewest places a buyer was refused (409 "not enough places"). Places
+    # only go during a rush, so as many must not be left at the end.
+    smallest_refusal: int | None = None
 
     def sold_out(self) -> bool:
         return self.tickets >= self.capacity
@@ -121,6 +124,12 @@ class RushStats:
     def outcome(self, name: str) -> None:
         with self.lock:
             self.outcomes[name] += 1
+
+    def refused(self, places: int) -> None:
+        with self.lock:
+            self.outcomes["not_enough_left"] += 1
+            if self.smallest_refusal is None or places < self.smallest_refusal:
+                self.smallest_refusal = places
 
     def error(self, detail: str) -> None:
         with self.lock:
@@ -144,7 +153,9 @@ class ApiClient:
         }
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
-    def order(self, *, seats=None, best=0, buyer=None) -> tuple[int, dict, float]:
+    def order(self, *, seats=None, best=0, zones=None, buyer=None) -> tuple[int, dict, float]:
+        """Precise `seats`, else standing places (`zones`: performance zone id → places),
+        else `best` best-available seats."""
         body: dict = {
             "performance": self.performance,
             "tariff": "plein",
@@ -152,6 +163,8 @@ class ApiClient:
         }
         if seats:
             body["seats"] = seats
+        elif zones:
+            body["zones"] = {str(zone): places for zone, places in zones.items()}
         else:
             body["best_available"] = best
         if buyer:
