@@ -32,7 +32,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run >/dev/null
+	DJANGO_SETTINGS_MODULE=config.settings.lint $(PY) manage.py makemigrations --check --dry-run >/dev/null
 
 format: install
 	$(VENV)/bin/ruff check --fix .
