@@ -11,7 +11,7 @@ class EventsConfig(AppConfig):
         from tenants.navigation import NavItem, register
 
         # Outgoing webhooks are the first consumer of the outbox.
-        from . import webhooks_consumer  # noqa: F401
+        from . import audit_labels, webhooks_consumer  # noqa: F401
 
         register(
             NavItem(
