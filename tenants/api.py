@@ -172,13 +172,9 @@ class ApiRoot(APIView):
 
     @extend_schema(responses=ApiRootSerializer, summary="The endpoints of the API, with links")
     def get(self, request):
+        base = request.build_absolute_uri("/api/v1/")
         endpoints = [
-            {
-                "name": pattern.name,
-                "href": request.build_absolute_uri(
-                    "/api/v1/" + _PARAMETER.sub(r"{\1}", str(pattern.pattern))
-                ),
-            }
+            {"name": pattern.name, "href": base + _PARAMETER.sub(r"{\1}", str(pattern.pattern))}
             for pattern in self.patterns
             if pattern.name
         ]

@@ -50,13 +50,19 @@ def json_constant(name: str):
 
 
 def check_json(data) -> None:
-    """Depth and NUL characters of a decoded JSON document, without recursion."""
+    """Depth, NUL characters and lone surrogates of a decoded JSON document (keys
+    included), without recursion."""
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
         if isinstance(value, str):
             if "\x00" in value:
                 raise exceptions.ParseError(_("Text may not contain NUL characters."))
+            if not value.isascii():
+                try:
+                    value.encode()
+                except UnicodeEncodeError:  # a lone surrogate (\ud800): no text PostgreSQL keeps
+                    raise exceptions.ParseError(_("Text must be valid Unicode.")) from None
         elif isinstance(value, dict | list):
             if depth > MAX_DEPTH:
                 raise exceptions.ParseError(

@@ -149,7 +149,7 @@ def _count(value: Any, *, field: str, key: int | None = None) -> int:
     if value is None or (isinstance(value, str) and not value.strip()):
         return 0
     number = whole_number(value)
-    if number is None:
+    if number is None or number < 0:
         raise CartError(
             "bad_quantity", _("Quantities are whole numbers, 0 or more."), field=field, key=key
         )

@@ -57,6 +57,7 @@ class CartLine:
     held: int = 1  # places of this line in the cart
     where: Seat | None = None
     zone_id: int | None = None  # PerformanceZone id (standing places)
+    error_code: str = ""
     split: list[ZoneTariff] = dataclass_field(default_factory=list)  # standing places only
     error: str = ""
 
@@ -98,7 +99,8 @@ class Cart:
         """Put an error of the cart parser (ticketing.carts.CartError) on its line: the
         standing zone it names, else the first line."""
         line = next((x for x in self.lines if x.zone_id and x.zone_id == error.key), None)
-        (line or self.lines[0]).error = error.message
+        line = line or self.lines[0]
+        line.error, line.error_code = error.message, error.code
 
 
 def _typed_count(value) -> int:
