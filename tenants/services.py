@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists, tenant_context
 
+from tenants.accounts.audit import as_system, changed_fields, record_event
 from tenants.accounts.models import User
-from tenants.accounts.services import invite_staff, record_event
+from tenants.accounts.services import invite_staff
 
 from .errors import Conflict, ValidationFailed
 from .models import SLUG_PATTERN, Domain, Venue
@@ -169,9 +170,12 @@ def create_venue(
         record_event(
             code="tenants.venue.created",
             actor=actor,
+            obj=venue,
             data={"venue": venue.slug, "admin_email": admin_email},
         )
-        with tenant_context(venue):
+        # In the venue's trail, the first invitation is the platform's: the cooperative admin
+        # who onboarded it has no account there.
+        with tenant_context(venue), as_system():
             admin, url = invite_staff(
                 venue=venue,
                 email=admin_email,
@@ -193,19 +197,33 @@ def create_venue(
 def suspend_venue(*, venue: Venue, actor: User | None) -> Venue:
     if venue.is_public:
         raise ValidationFailed(_("The cooperative itself cannot be suspended."))
+    changes = changed_fields(venue, {"status": Venue.Status.SUSPENDED})
     venue.status = Venue.Status.SUSPENDED
     venue.suspended_at = timezone.now()
     venue.save(update_fields=["status", "suspended_at"])
-    record_event(code="tenants.venue.suspended", actor=actor, data={"venue": venue.slug})
+    record_event(
+        code="tenants.venue.suspended",
+        actor=actor,
+        obj=venue,
+        changes=changes,
+        data={"venue": venue.slug},
+    )
     return venue
 
 
 @transaction.atomic
 def reactivate_venue(*, venue: Venue, actor: User | None) -> Venue:
+    changes = changed_fields(venue, {"status": Venue.Status.ACTIVE})
     venue.status = Venue.Status.ACTIVE
     venue.suspended_at = None
     venue.save(update_fields=["status", "suspended_at"])
-    record_event(code="tenants.venue.reactivated", actor=actor, data={"venue": venue.slug})
+    record_event(
+        code="tenants.venue.reactivated",
+        actor=actor,
+        obj=venue,
+        changes=changes,
+        data={"venue": venue.slug},
+    )
     return venue
 
 
@@ -226,18 +244,22 @@ PROFILE_FIELDS = (
 @transaction.atomic
 def update_venue_profile(*, venue: Venue, actor: User | None, logo=None, **fields) -> Venue:
     """Called from the venue's own settings screen (tenant context): the row is the venue's."""
-    changed = []
-    for key, value in fields.items():
-        if key not in PROFILE_FIELDS:
-            raise ValidationFailed(_("Unknown field %(field)s.") % {"field": key})
-        if getattr(venue, key) != value:
-            setattr(venue, key, value)
-            changed.append(key)
+    unknown = sorted(set(fields) - set(PROFILE_FIELDS))
+    if unknown:
+        raise ValidationFailed(_("Unknown field %(field)s.") % {"field": unknown[0]})
+    changes = changed_fields(venue, fields)
     if logo is not None:
-        venue.logo = logo
-        changed.append("logo")
-    if changed:
+        changes["logo"] = (venue.logo, getattr(logo, "name", ""))
+    for key, (_old, value) in changes.items():
+        setattr(venue, key, logo if key == "logo" else value)
+    if changes:
         venue.full_clean(exclude=["schema_name", "slug"])
-        venue.save(update_fields=changed)
-        record_event(code="tenants.venue.profile_updated", actor=actor, data={"fields": changed})
+        venue.save(update_fields=list(changes))
+        record_event(
+            code="tenants.venue.profile_updated",
+            actor=actor,
+            obj=venue,
+            changes=changes,
+            data={"fields": list(changes)},
+        )
     return venue

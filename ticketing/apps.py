@@ -11,6 +11,7 @@ class TicketingConfig(AppConfig):
         from tenants.generations import bump_on_write
         from ticketing.views import boxoffice, halls, orders, programme  # noqa: F401
 
+        from . import audit_labels  # noqa: F401 (the audit codes' labels)
         from .models import Layout, Performance, Price, PriceCategory, Seat, Section, Show, Tariff
 
         # What orders.sale_prices and inventory._layout_seats keep in each process

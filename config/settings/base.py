@@ -73,6 +73,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "tenants.middleware.VenueMiddleware",
+    "tenants.accounts.middleware.AuditContextMiddleware",  # who acts, for the audit trail
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

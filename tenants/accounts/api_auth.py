@@ -4,6 +4,7 @@ host, so a token of venue A does not exist on venue B's host."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from .audit import set_api_token
 from .services import authenticate_token
 
 
@@ -23,6 +24,7 @@ class VenueTokenAuthentication(authentication.BaseAuthentication):
         token = authenticate_token(key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        set_api_token(token)  # the audit trail names it until the request ends (middleware)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -7,6 +7,7 @@ venue's staff): a row only ever exists in the schema of the place it belongs to.
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -99,11 +100,48 @@ class ApiToken(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only trail of state changes, with a dotted code and who did it."""
+    """The one audit trail: an append-only row per state change, in the schema it happened in.
 
-    code = models.CharField(max_length=100, db_index=True)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    Each row names what happened (a dotted business code with intent,
+    `ticketing.performance.rescheduled`), the object (`object_type` + `object_id`), who did it
+    (a staff member, an API token, a spectator on the storefront, or the system), when, and the
+    change (`changes`: {field: [old, new]}); `data` keeps whatever else the code needs.
+
+    Our own table rather than django-pghistory (trigger-made snapshots of model rows):
+    - the codes say *why* (a refund, a reschedule), not only which columns moved, and they are
+      the words the history pages, the CRM and later the outbox speak;
+    - the sale writes its event in the same multi-table INSERT as the order
+      (`tenants.accounts.audit.new_event`): no trigger on the hot rows (seats, zone counters,
+      orders) to slow an on-sale rush or to fire on the demo's bulk fix-ups;
+    - "who" is one place: the user, the API token of the request, or system/spectator, which
+      a trigger cannot see without threading it through the connection.
+    Write with `tenants.accounts.audit.record_event`; read with
+    `tenants.accounts.selectors.object_history`. Never update or delete a row (the demo's
+    backdating is the one exception).
+    """
+
+    class ActorKind(models.TextChoices):
+        USER = "user", _("Staff member")
+        API_TOKEN = "api_token", _("API token")
+        SYSTEM = "system", _("System")
+        SPECTATOR = "spectator", _("Spectator")
+
+    code = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=60, blank=True, default="", db_default="")
+    object_id = models.BigIntegerField(null=True, blank=True)
+    actor_kind = models.CharField(
+        max_length=12, choices=ActorKind.choices, default=ActorKind.SYSTEM, db_default="system"
+    )
+    # Indexed only where set (see Meta): a spectator's or the system's rows add no entry.
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
+    api_token = models.ForeignKey(
+        ApiToken, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
+    # Who, in words, kept when the user or token is deleted ("system"/"spectator" otherwise).
     actor_label = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True, db_default={})
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -111,6 +149,51 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(
+                fields=["object_type", "object_id", "created_at"], name="audit_object_history"
+            ),
+            # For deleting a user or a token (SET_NULL), which must not scan the trail.
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="audit_actor"),
+            models.Index(
+                fields=["api_token"], condition=Q(api_token__isnull=False), name="audit_api_token"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.code}"
+
+    @property
+    def label(self) -> str:
+        """What happened, in the reader's language ("Représentation reportée")."""
+        from .audit_labels import label_for
+
+        return label_for(self.code)
+
+    @property
+    def who(self) -> str:
+        """Who did it, in words: the person's name, « Jeton API « caisse » », Système…"""
+        from .audit_labels import who
+
+        return who(self)
+
+    @property
+    def details(self) -> str:
+        """A line about the event's data (the code's registered detail), unless a page that
+        knows more set its own (the order page names places and performances)."""
+        if "_details" in self.__dict__:
+            return self.__dict__["_details"]
+        from .audit_labels import details_for
+
+        return details_for(self)
+
+    @details.setter
+    def details(self, value: str) -> None:
+        self.__dict__["_details"] = value
+
+    @property
+    def change_lines(self) -> list[tuple[str, str, str]]:
+        """(field, before, after), each in words."""
+        from .audit_labels import change_lines
+
+        return change_lines(self)

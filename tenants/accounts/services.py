@@ -19,16 +19,10 @@ from django.utils.translation import gettext as _
 from tenants import generations
 from tenants.errors import Conflict, ValidationFailed
 
-from .models import ApiToken, AuditEvent, User
+from .audit import record_event
+from .models import ApiToken, User
 
-
-def record_event(*, code: str, actor: User | None, data: dict | None = None) -> AuditEvent:
-    return AuditEvent.objects.create(
-        code=code,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_label=str(actor) if actor is not None else "system",
-        data=data or {},
-    )
+__all__ = ["record_event"]  # (also importable from here, where callers always found it)
 
 
 def invitation_url(*, venue, user: User) -> str:
@@ -72,7 +66,9 @@ def invite_staff(
         email, full_name=full_name, role=role, invited_at=timezone.now(), language=venue.locale
     )
     url = invitation_url(venue=venue, user=user)
-    record_event(code="accounts.staff.invited", actor=actor, data={"email": email, "role": role})
+    record_event(
+        code="accounts.staff.invited", actor=actor, obj=user, data={"email": email, "role": role}
+    )
     transaction.on_commit(lambda: _send_invitation(venue=venue, user=user, url=url))
     return user, url
 
@@ -84,7 +80,7 @@ def resend_invitation(*, venue, user: User, actor: User | None) -> str:
     user.invited_at = timezone.now()
     user.save(update_fields=["invited_at"])
     url = invitation_url(venue=venue, user=user)
-    record_event(code="accounts.staff.reinvited", actor=actor, data={"email": user.email})
+    record_event(code="accounts.staff.reinvited", actor=actor, obj=user, data={"email": user.email})
     transaction.on_commit(lambda: _send_invitation(venue=venue, user=user, url=url))
     return url
 
@@ -93,7 +89,7 @@ def resend_invitation(*, venue, user: User, actor: User | None) -> str:
 def accept_invitation(*, user: User, password: str) -> User:
     user.set_password(password)
     user.save(update_fields=["password"])
-    record_event(code="accounts.staff.invitation_accepted", actor=user)
+    record_event(code="accounts.staff.invitation_accepted", actor=user, obj=user)
     return user
 
 
@@ -119,6 +115,8 @@ def change_staff_role(*, user: User, role: str, actor: User) -> User:
     record_event(
         code="accounts.staff.role_changed",
         actor=actor,
+        obj=user,
+        changes={"role": (old, role)},
         data={"email": user.email, "from": old, "to": role},
     )
     return user
@@ -129,6 +127,7 @@ def set_staff_active(*, user: User, active: bool, actor: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if not active and user.role == User.Role.ADMIN:
         _ensure_an_admin_remains(user)
+    was_active = user.is_active
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:  # (the save above bumped the venue's generation: no token stays cached)
@@ -138,6 +137,8 @@ def set_staff_active(*, user: User, active: bool, actor: User) -> User:
     record_event(
         code="accounts.staff.reactivated" if active else "accounts.staff.deactivated",
         actor=actor,
+        obj=user,
+        changes={"is_active": (was_active, active)},
         data={"email": user.email},
     )
     return user
@@ -158,6 +159,7 @@ def create_api_token(*, name: str, user: User, actor: User) -> tuple[ApiToken, s
     record_event(
         code="accounts.token.created",
         actor=actor,
+        obj=token,
         data={"name": name, "prefix": token.prefix, "user": user.email},
     )
     return token, key
@@ -173,6 +175,7 @@ def revoke_api_token(*, token: ApiToken, actor: User) -> ApiToken:
         record_event(
             code="accounts.token.revoked",
             actor=actor,
+            obj=token,
             data={"name": token.name, "prefix": token.prefix},
         )
     token.refresh_from_db()

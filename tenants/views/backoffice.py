@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.forms import InviteStaffForm, RoleForm, TokenForm
-from tenants.accounts.models import ApiToken, AuditEvent, User
+from tenants.accounts.models import ApiToken, User
 from tenants.accounts.permissions import capability_required
+from tenants.accounts.selectors import recent_events
 from tenants.accounts.services import (
     change_staff_role,
     create_api_token,
@@ -29,7 +30,7 @@ def dashboard(request):
         "backoffice/dashboard.html",
         {
             "staff_count": User.objects.filter(is_active=True).count(),
-            "recent_events": AuditEvent.objects.select_related("actor")[:8],
+            "recent_events": recent_events(limit=8),
         },
     )
 
@@ -131,6 +132,6 @@ def audit_log(request):
         request,
         "backoffice/audit_log.html",
         {
-            "events": AuditEvent.objects.select_related("actor")[:200],
+            "events": recent_events(limit=200),
         },
     )

@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenants.accounts.models import AuditEvent
 from tenants.accounts.permissions import cooperative_admin_required
+from tenants.accounts.selectors import recent_events
 from tenants.errors import ParterreError
 from tenants.forms import CreateVenueForm
 from tenants.models import Venue
@@ -26,7 +26,7 @@ def venue_list(request):
         {
             "rows": rows,
             "active_count": sum(1 for v in venues if v.is_active),
-            "events": AuditEvent.objects.select_related("actor")[:10],
+            "events": recent_events(limit=10),
         },
     )
 

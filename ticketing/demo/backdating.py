@@ -8,8 +8,20 @@ from datetime import timedelta
 
 from django.db.models import DateTimeField, ExpressionWrapper, OuterRef, Subquery
 
+from tenants.accounts.models import AuditEvent
 from ticketing.demo.season import Season
 from ticketing.models import Hold, Order, OrderEvent, Payment, Performance, ProgrammeChange, Ticket
+
+
+def _order_events(order_ids: list[int], code: str):
+    """The audit events `code` of these orders, and (until the sale writes the audit trail)
+    their OrderEvent rows: each queryset is updated alike."""
+    return [
+        AuditEvent.objects.filter(
+            object_type="ticketing.order", object_id__in=order_ids, code=code
+        ),
+        OrderEvent.objects.filter(order_id__in=order_ids, code=code),
+    ]
 
 
 def move_back(season: Season) -> None:
@@ -44,9 +56,10 @@ def date_sales(season: Season) -> None:
     paid_at = Subquery(order.values("paid_at")[:1])
     Ticket.objects.filter(order_id__in=ids).update(created_at=paid_at)
     Payment.objects.filter(order_id__in=ids, amount_cents__gt=0).update(created_at=paid_at)
-    OrderEvent.objects.filter(order_id__in=ids, code="ticketing.order.created").update(
-        created_at=paid_at
-    )
+    for events in _order_events(ids, "ticketing.order.created"):
+        key = "object_id" if events.model is AuditEvent else "order_id"
+        paid = Subquery(Order.objects.filter(pk=OuterRef(key)).values("paid_at")[:1])
+        events.update(created_at=paid)
     cart = Subquery(Order.objects.filter(hold_id=OuterRef("pk")).values("created_at")[:1])
     Hold.objects.filter(order__id__in=ids).update(
         created_at=cart,
@@ -59,18 +72,24 @@ def date_sales(season: Season) -> None:
         Payment.objects.filter(order_id=refund.sale.order_id, amount_cents__lt=0).update(
             created_at=refund.at
         )
-        OrderEvent.objects.filter(
-            order_id=refund.sale.order_id, code="ticketing.order.refunded"
-        ).update(created_at=refund.at)
+        for events in _order_events([refund.sale.order_id], "ticketing.order.refunded"):
+            events.update(created_at=refund.at)
     if season.exchange:
         at = season.exchange.at
         Ticket.objects.filter(pk__in=season.exchange.tickets).update(created_at=at)
-        OrderEvent.objects.filter(
-            order_id=season.exchange.sale.order_id, code="ticketing.order.exchanged"
-        ).update(created_at=at)
+        for events in _order_events([season.exchange.sale.order_id], "ticketing.order.exchanged"):
+            events.update(created_at=at)
         Payment.objects.filter(pk__in=season.exchange.payments).update(created_at=at)
         Hold.objects.filter(pk=season.exchange.hold).update(
             created_at=at, expires_at=at + timedelta(minutes=season.settings.hold_minutes)
         )
     for change_id, decided in season.changes:
         ProgrammeChange.objects.filter(pk=change_id).update(created_at=decided)
+        performance_id, kind = ProgrammeChange.objects.values_list("performance_id", "kind").get(
+            pk=change_id
+        )
+        AuditEvent.objects.filter(
+            object_type="ticketing.performance",
+            object_id=performance_id,
+            code=f"ticketing.performance.{kind}",
+        ).update(created_at=decided)

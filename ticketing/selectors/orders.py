@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
+from tenants.accounts.models import AuditEvent
+from tenants.accounts.selectors import object_history
 from ticketing.models import Order, Payment, Performance, Ticket
 
 
@@ -53,9 +55,40 @@ def order_payments(order: Order) -> list[Payment]:
     return list(order.payments.select_related("created_by"))
 
 
-def order_events(order: Order):
-    """The order's history (audit events), oldest first, with who did what."""
-    return order.events.select_related("actor")
+def order_events(order: Order) -> list[AuditEvent]:
+    """The order's history (the audit trail's events about it), newest first, with who."""
+    events = object_history("ticketing.order", order.pk)
+    # Until the sale writes its events to the audit trail, it still writes OrderEvent rows:
+    # show those too (each once: the data migration copied the older ones, same code, time).
+    seen = {(e.code, e.created_at) for e in events}
+    legacy = [
+        _as_audit_event(e)
+        for e in order.events.select_related("actor")
+        if (e.code, e.created_at) not in seen
+    ]
+    if legacy:
+        events = sorted([*events, *legacy], key=lambda e: e.created_at, reverse=True)
+    return events
+
+
+def _as_audit_event(event) -> AuditEvent:
+    kind = AuditEvent.ActorKind
+    if event.actor_label == "spectator":
+        actor_kind = kind.SPECTATOR
+    elif event.actor_id is None and event.actor_label in ("", "system"):
+        actor_kind = kind.SYSTEM
+    else:
+        actor_kind = kind.USER
+    return AuditEvent(
+        code=event.code,
+        object_type="ticketing.order",
+        object_id=event.order_id,
+        actor_kind=actor_kind,
+        actor=event.actor,
+        actor_label=event.actor_label,
+        data=event.data,
+        created_at=event.created_at,
+    )
 
 
 def valid_tickets(order: Order):

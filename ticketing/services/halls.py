@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tenants import generations
-from tenants.accounts.services import record_event
+from tenants.accounts.audit import record_event
 from ticketing.errors import InvalidRequest
 from ticketing.models import Hall, Layout, Seat, Section, Zone
 
@@ -48,7 +48,7 @@ def create_hall(*, name: str, description: str = "", actor=None) -> Hall:
     if not name.strip():
         raise InvalidRequest(_("Give the hall a name."), field="name")
     hall = Hall.objects.create(name=name.strip(), description=description)
-    record_event(code="ticketing.hall.created", actor=actor, data={"hall": hall.name})
+    record_event(code="ticketing.hall.created", actor=actor, obj=hall, data={"hall": hall.name})
     return hall
 
 
@@ -56,7 +56,14 @@ def create_hall(*, name: str, description: str = "", actor=None) -> Hall:
 def create_layout(*, hall: Hall, name: str, actor=None) -> Layout:
     if Layout.objects.filter(hall=hall, name=name).exists():
         raise InvalidRequest(_("This hall already has a layout with that name."), field="name")
-    return Layout.objects.create(hall=hall, name=name)
+    layout = Layout.objects.create(hall=hall, name=name)
+    record_event(
+        code="ticketing.layout.created",
+        actor=actor,
+        obj=layout,
+        data={"hall": hall.pk, "layout": layout.name},
+    )
+    return layout
 
 
 @transaction.atomic
@@ -116,6 +123,7 @@ def generate_section(
     record_event(
         code="ticketing.layout.section_generated",
         actor=actor,
+        obj=layout,
         data={"layout": layout.pk, "section": name, "seats": len(seats)},
     )
     return section
@@ -138,12 +146,25 @@ def update_seats(*, layout: Layout, seat_ids: list[int], actor=None, **changes) 
         raise InvalidRequest(_("Unknown seat attribute."), field=sorted(unknown)[0])
     if "label" in changes and len(seat_ids) != 1:
         raise InvalidRequest(_("Rename one seat at a time."), field="label")
-    updated = Seat.objects.filter(section__layout=layout, id__in=seat_ids).update(**changes)
+    seats = Seat.objects.filter(section__layout=layout, id__in=seat_ids)
+    rows = list(seats.order_by("row", "number").values_list("label", *changes))
+    updated = seats.update(**changes)
     generations.bump()  # best-available keeps seats' ranks and flags (services/inventory.py)
+    # Each attribute before: its value, or its values when the seats differed.
+    before = {name: sorted({row[i + 1] for row in rows}) for i, name in enumerate(changes)}
     record_event(
         code="ticketing.layout.seats_updated",
         actor=actor,
-        data={"layout": layout.pk, "seats": updated, "changes": changes},
+        obj=layout,
+        changes={
+            name: (old[0] if len(old) == 1 else old, changes[name]) for name, old in before.items()
+        },
+        data={
+            "layout": layout.pk,
+            "seats": updated,
+            "changes": changes,
+            "labels": [row[0] for row in rows[:20]],
+        },
     )
     return updated
 
@@ -152,7 +173,14 @@ def update_seats(*, layout: Layout, seat_ids: list[int], actor=None, **changes) 
 def add_zone(*, layout: Layout, name: str, capacity: int, actor=None) -> Zone:
     if capacity <= 0:
         raise InvalidRequest(_("A zone needs a capacity above zero."), field="capacity")
-    return Zone.objects.create(layout=layout, name=name, capacity=capacity)
+    zone = Zone.objects.create(layout=layout, name=name, capacity=capacity)
+    record_event(
+        code="ticketing.zone.added",
+        actor=actor,
+        obj=layout,
+        data={"zone": zone.pk, "name": name, "capacity": capacity},
+    )
+    return zone
 
 
 def export_layout(layout: Layout) -> dict:
@@ -195,7 +223,7 @@ def import_layout(*, hall: Hall, data: dict, name: str | None = None, actor=None
         )
     errors: list[str] = []
     stage = data.get("stage") or {}
-    layout = create_layout(hall=hall, name=name or str(data.get("name") or "Import"))
+    layout = create_layout(hall=hall, name=name or str(data.get("name") or "Import"), actor=actor)
     layout.stage_x, layout.stage_y = float(stage.get("x", 0)), float(stage.get("y", 0))
     layout.stage_label = str(stage.get("label") or "Scène")[:60]
     layout.save(update_fields=["stage_x", "stage_y", "stage_label"])
@@ -230,7 +258,7 @@ def import_layout(*, hall: Hall, data: dict, name: str | None = None, actor=None
             seats.append(seat)
     for z in data.get("zones") or []:
         try:
-            add_zone(layout=layout, name=str(z["name"]), capacity=int(z["capacity"]))
+            add_zone(layout=layout, name=str(z["name"]), capacity=int(z["capacity"]), actor=actor)
         except (KeyError, TypeError, ValueError, InvalidRequest) as exc:
             errors.append(f"zone {z!r}: {exc}")
     if errors:
@@ -242,6 +270,7 @@ def import_layout(*, hall: Hall, data: dict, name: str | None = None, actor=None
     record_event(
         code="ticketing.layout.imported",
         actor=actor,
+        obj=layout,
         data={"layout": layout.pk, "seats": len(seats)},
     )
     return layout

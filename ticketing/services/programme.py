@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from tenants.accounts.services import record_event
+from tenants.accounts.audit import changed_fields, record_event
 from ticketing.errors import InvalidRequest
 from ticketing.models import (
     Layout,
@@ -25,6 +25,9 @@ from ticketing.models import (
     Show,
     Tariff,
 )
+
+# What a reschedule may move (and save).
+RESCHEDULED_FIELDS = ("starts_at", "doors_open_at", "sale_closes_at", "status")
 
 
 @dataclass
@@ -46,7 +49,7 @@ def create_show(*, title: str, actor=None, **fields) -> Show:
         n += 1
         slug = f"{base}-{n}"
     show = Show.objects.create(title=title.strip(), slug=slug, **fields)
-    record_event(code="ticketing.show.created", actor=actor, data={"show": show.title})
+    record_event(code="ticketing.show.created", actor=actor, obj=show, data={"show": show.title})
     return show
 
 
@@ -129,6 +132,7 @@ def schedule_performance(
     record_event(
         code="ticketing.performance.scheduled",
         actor=actor,
+        obj=performance,
         data={
             "performance": performance.pk,
             "show": show.title,
@@ -136,6 +140,15 @@ def schedule_performance(
         },
     )
     return performance
+
+
+def _locked(performance: Performance) -> Performance:
+    """The performance's row as it is now, locked, with its show (named in the audit trail)."""
+    return (
+        Performance.objects.select_for_update(of=("self",))
+        .select_related("show")
+        .get(pk=performance.pk)
+    )
 
 
 @transaction.atomic
@@ -146,12 +159,17 @@ def set_performance_status(*, performance: Performance, status: str, actor=None)
         Performance.Status.SOLD_OUT,
     ):
         raise InvalidRequest(_("Use cancel or reschedule for that."), field="status")
+    # The row as it is now (not the caller's copy): what the change is from.
+    performance = _locked(performance)
+    changes = changed_fields(performance, {"status": status})
     performance.status = status
     performance.save(update_fields=["status"])
     record_event(
         code="ticketing.performance.status_changed",
         actor=actor,
-        data={"performance": performance.pk, "status": status},
+        obj=performance,
+        changes=changes,
+        data={"performance": performance.pk, "show": performance.show.title, "status": status},
     )
     return performance
 
@@ -162,9 +180,10 @@ def cancel_performance(
 ) -> ProgrammeChange:
     """Stop sales; record the change that campaigns use to tell every ticket holder.
     Refunds are a separate, deliberate step (the venue may offer exchanges first)."""
-    performance = Performance.objects.select_for_update().get(pk=performance.pk)
+    performance = _locked(performance)
     if performance.status == Performance.Status.CANCELLED:
         raise InvalidRequest(_("This performance is already cancelled."))
+    changes = changed_fields(performance, {"status": Performance.Status.CANCELLED})
     performance.status = Performance.Status.CANCELLED
     performance.save(update_fields=["status"])
     change = ProgrammeChange.objects.create(
@@ -177,7 +196,9 @@ def cancel_performance(
     record_event(
         code="ticketing.performance.cancelled",
         actor=actor,
-        data={"performance": performance.pk, "reason": reason},
+        obj=performance,
+        changes=changes,
+        data={"performance": performance.pk, "show": performance.show.title, "reason": reason},
     )
     return change
 
@@ -186,12 +207,13 @@ def cancel_performance(
 def reschedule_performance(
     *, performance: Performance, starts_at: datetime, reason: str = "", actor=None
 ) -> ProgrammeChange:
-    performance = Performance.objects.select_for_update().get(pk=performance.pk)
+    performance = _locked(performance)
     if performance.status == Performance.Status.CANCELLED:
         raise InvalidRequest(_("A cancelled performance cannot be rescheduled."))
     if timezone.is_naive(starts_at):
         raise InvalidRequest(_("The start time needs a time zone."), field="starts_at")
     previous = performance.starts_at
+    was = {name: getattr(performance, name) for name in RESCHEDULED_FIELDS}
     # Doors and the end of sales keep their distance to the start (None stays None); the
     # sale opening is left alone: a sale already open stays open.
     delta = starts_at - previous
@@ -206,7 +228,7 @@ def reschedule_performance(
         # Still on sale, at its new date: the storefront says so ("New date"). A sold-out
         # performance stays sold out, a draft stays a draft.
         performance.status = Performance.Status.RESCHEDULED
-    performance.save(update_fields=["starts_at", "doors_open_at", "sale_closes_at", "status"])
+    performance.save(update_fields=list(RESCHEDULED_FIELDS))
     change = ProgrammeChange.objects.create(
         performance=performance,
         kind=ProgrammeChange.Kind.RESCHEDULED,
@@ -218,10 +240,18 @@ def reschedule_performance(
     record_event(
         code="ticketing.performance.rescheduled",
         actor=actor,
+        obj=performance,
+        changes={
+            name: (old, getattr(performance, name))
+            for name, old in was.items()
+            if getattr(performance, name) != old
+        },
         data={
             "performance": performance.pk,
+            "show": performance.show.title,
             "from": previous.isoformat(),
             "to": starts_at.isoformat(),
+            "reason": reason,
             **moved,
         },
     )
@@ -255,25 +285,42 @@ def ensure_default_tariffs() -> list[Tariff]:
 @transaction.atomic
 def update_sales_settings(*, actor=None, **values) -> SalesSettings:
     settings = SalesSettings.current()
+    changes = changed_fields(settings, values)
     for name, value in values.items():
         setattr(settings, name, value)
     settings.save(update_fields=list(values))
-    record_event(code="ticketing.sales_settings.updated", actor=actor, data=values)
+    record_event(
+        code="ticketing.sales_settings.updated",
+        actor=actor,
+        obj=settings,
+        changes=changes,
+        data=values,
+    )
     return settings
 
 
 @transaction.atomic
 def save_tariffs(*, rows: list[dict], actor=None) -> list[Tariff]:
-    """Update existing tariffs (rows with an id), create the others with a code from the name."""
+    """Update existing tariffs (rows with an id), create the others with a code from the name.
+    Each tariff created or changed is an event of its own."""
     saved = []
     for order, row in enumerate(rows):
         row = dict(row)
         tariff = Tariff.objects.filter(pk=row.pop("id", None) or 0).first()
         if tariff is not None:
+            changes = changed_fields(tariff, row)
             for name, value in row.items():
                 setattr(tariff, name, value)
             tariff.order = order
             tariff.save(update_fields=[*row, "order"])
+            if changes:
+                record_event(
+                    code="ticketing.tariff.updated",
+                    actor=actor,
+                    obj=tariff,
+                    changes=changes,
+                    data={"tariff": tariff.name},
+                )
         else:
             base = slugify(row["name"])[:36] or "tarif"
             code, n = base, 1
@@ -281,6 +328,11 @@ def save_tariffs(*, rows: list[dict], actor=None) -> list[Tariff]:
                 n += 1
                 code = f"{base}-{n}"
             tariff = Tariff.objects.create(code=code, order=order, **row)
+            record_event(
+                code="ticketing.tariff.created",
+                actor=actor,
+                obj=tariff,
+                data={"tariff": tariff.name, **{k: v for k, v in row.items() if k != "name"}},
+            )
         saved.append(tariff)
-    record_event(code="ticketing.tariffs.updated", actor=actor, data={"tariffs": len(saved)})
     return saved

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tenants.accounts.permissions import capability_required
+from tenants.accounts.selectors import objects_history
 from tenants.errors import ParterreError
 from tenants.navigation import NavItem, register
 from ticketing import selectors
@@ -157,6 +158,9 @@ def _editor(request, layout: Layout, form: SeatAttributesForm):
         "sections": layout.sections.annotate(seat_count=Count("seats")),
         "form": form,
         "selected": selected,
+        "history": objects_history(
+            [("ticketing.layout", layout.pk), ("ticketing.hall", layout.hall_id)]
+        ),
     }
     return render(request, "ticketing/halls/editor.html", context)
 

@@ -41,18 +41,13 @@ register(
     )
 )
 PAGE_SIZE = 50
-EVENT_LABELS = {
-    "ticketing.order.created": gettext_lazy("Order created"),
-    "ticketing.order.payment_recorded": gettext_lazy("Payment recorded"),
-    "ticketing.order.paid": gettext_lazy("Order paid"),
-    "ticketing.order.cancelled": gettext_lazy("Order cancelled"),
-    "ticketing.order.refunded": gettext_lazy("Refund"),
-    "ticketing.order.exchanged": gettext_lazy("Exchange"),
-}
+# The order's events are named by ticketing/audit_labels.py; their data is put in words here,
+# where the order's tickets are at hand.
 DATA_LABELS = {
     "total_cents": gettext_lazy("total"),
     "fee_cents": gettext_lazy("fees"),
     "paid_cents": gettext_lazy("paid"),
+    "change_cents": gettext_lazy("change given"),
     "amount_cents": gettext_lazy("amount"),
     "difference_cents": gettext_lazy("price difference"),
     "tickets": gettext_lazy("tickets"),
@@ -70,7 +65,7 @@ def _order(pk: int) -> Order:
     return get_object_or_404(Order.objects.select_related("contact", "sold_by"), pk=pk)
 
 
-def _event_details(event, currency: str, tickets: list[Ticket]) -> list[str]:
+def _event_details(event, currency: str, tickets: list[Ticket]) -> str:
     """An event's data in words: amounts as money, methods and channels named, tickets by
     their place and performances by their show."""
     names = {**dict(Payment.Method.choices), **dict(Channel.choices)}
@@ -81,8 +76,11 @@ def _event_details(event, currency: str, tickets: list[Ticket]) -> list[str]:
         for t in tickets
     }
     details = []
-    for key, value in event.data.items():
-        if value in ("", None, []) or (key == "fee_cents" and not value):
+    # In DATA_LABELS' order (the stored data's keys come back in PostgreSQL's own order).
+    rank = {key: i for i, key in enumerate(DATA_LABELS)}
+    for key in sorted(event.data, key=lambda k: (rank.get(k, len(rank)), k)):
+        value = event.data[key]
+        if value in ("", None, []) or (key in ("fee_cents", "change_cents") and not value):
             continue
         if key.endswith("_cents"):
             value = money(value, currency)
@@ -90,14 +88,18 @@ def _event_details(event, currency: str, tickets: list[Ticket]) -> list[str]:
             value = ", ".join(str(places.get(v, f"#{v}")) for v in value)
         elif key == "to_performance":
             value = shows.get(value, f"#{value}")
-        details.append(f"{DATA_LABELS.get(key, key)}: {names.get(value, value)}")
-    return details
+        label = DATA_LABELS.get(key, key)
+        details.append(
+            _("%(label)s: %(value)s") % {"label": label, "value": names.get(value, value)}
+        )
+    return " · ".join(details)
 
 
-def _actor(event) -> str:
-    if event.actor is not None:
-        return event.actor.get_full_name() or event.actor.email
-    return _("the buyer, online") if event.actor_label == "spectator" else event.actor_label
+def _order_history(order: Order, tickets: list[Ticket]) -> list:
+    events = selectors.order_events(order)
+    for event in events:
+        event.details = _event_details(event, order.currency, tickets)
+    return events
 
 
 def _confirm(request, order: Order, *, title: str, lines: list[str], button: str, danger=False):
@@ -159,15 +161,7 @@ def order_detail(request, pk: int, invalid: dict | None = None):
         "payments": payments,
         "paid_cents": paid,
         "due_cents": order.total_cents - paid,
-        "events": [
-            (
-                e,
-                _actor(e),
-                EVENT_LABELS.get(e.code, e.code),
-                _event_details(e, order.currency, tickets),
-            )
-            for e in selectors.order_events(order)
-        ],
+        "history": _order_history(order, tickets),
         "can_act": can_act,
         "can_refund": can_act and has_valid and order.status in REFUNDABLE,
         **forms,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from tenants.accounts.permissions import capability_required
 from tenants.accounts.roles import user_can
+from tenants.accounts.selectors import object_history
 from tenants.errors import ParterreError
 from tenants.navigation import NavItem, register
 from ticketing import selectors
@@ -132,7 +133,7 @@ def performance_detail(request, pk: int):
         "seats": selectors.seat_map(performance, for_staff=True),
         "counts": selectors.sold_counts(performance),
         "allocations": selectors.allocations_with_counts(performance),
-        "changes": performance.changes.all(),
+        "history": object_history("ticketing.performance", performance.pk),
         "can_manage": user_can(request.user, MANAGE),
         "can_sell": user_can(request.user, "sales.sell"),
         "status_form": StatusForm(initial={"status": performance.status}),

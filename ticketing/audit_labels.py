@@ -1,0 +1,91 @@
+"""Ticketing's audit codes in words (registered by TicketingConfig.ready; see
+tenants/accounts/audit_labels.py). Every code a ticketing service records needs one here."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tenants.accounts.audit_labels import register_labels
+
+
+def _seats(event) -> str:
+    count = event.data.get("seats") or 0
+    text = ngettext("%(n)s seat", "%(n)s seats", count) % {"n": count}
+    labels = event.data.get("labels") or []
+    if labels:
+        text += " (" + ", ".join(labels) + ("…" if len(labels) < count else "") + ")"
+    return text
+
+
+def _section(event) -> str:
+    count = event.data.get("seats") or 0
+    return ngettext("“%(section)s”, %(n)s seat", "“%(section)s”, %(n)s seats", count) % {
+        "section": event.data.get("section", ""),
+        "n": count,
+    }
+
+
+def _zone(event) -> str:
+    capacity = event.data.get("capacity") or 0
+    return ngettext("“%(name)s”, %(n)s place", "“%(name)s”, %(n)s places", capacity) % {
+        "name": event.data.get("name", ""),
+        "n": capacity,
+    }
+
+
+def _show_and_reason(event) -> str:
+    reason = event.data.get("reason")
+    parts = [event.data.get("show"), _("Reason: %(reason)s") % {"reason": reason} if reason else ""]
+    return " · ".join(str(part) for part in parts if part)
+
+
+register_labels(
+    {
+        # Orders (ticketing/services/orders.py)
+        "ticketing.order.created": _("Order created"),
+        "ticketing.order.payment_recorded": _("Payment recorded"),
+        "ticketing.order.paid": _("Order paid"),
+        "ticketing.order.cancelled": _("Order cancelled"),
+        "ticketing.order.refunded": _("Refund"),
+        "ticketing.order.exchanged": _("Exchange"),
+        # Carts (ticketing/services/inventory.py)
+        "ticketing.hold.created": _("Cart created"),
+        "ticketing.hold.released": _("Cart released"),
+        "ticketing.hold.expired": _("Cart expired"),
+        "ticketing.allocation.created": _("Seats set aside"),
+        "ticketing.allocation.released": _("Set-aside seats back on sale"),
+        # Halls and seat maps (ticketing/services/halls.py)
+        "ticketing.hall.created": _("Hall created"),
+        "ticketing.layout.created": _("Layout created"),
+        "ticketing.layout.imported": _("Layout imported"),
+        "ticketing.layout.section_generated": _("Section generated"),
+        "ticketing.layout.seats_updated": _("Seats changed"),
+        "ticketing.zone.added": _("General-admission zone added"),
+        # Programme and prices (ticketing/services/programme.py)
+        "ticketing.show.created": _("Show created"),
+        "ticketing.performance.scheduled": _("Performance scheduled"),
+        "ticketing.performance.status_changed": _("Performance status changed"),
+        "ticketing.performance.cancelled": _("Performance cancelled"),
+        "ticketing.performance.rescheduled": _("Performance rescheduled"),
+        "ticketing.sales_settings.updated": _("Sales settings changed"),
+        "ticketing.tariff.created": _("Tariff created"),
+        "ticketing.tariff.updated": _("Tariff changed"),
+        "ticketing.tariffs.updated": _("Tariffs changed"),  # (events before 2026-12)
+    },
+    details={
+        "ticketing.hall.created": "%(hall)s",
+        "ticketing.layout.created": "%(layout)s",
+        "ticketing.layout.section_generated": _section,
+        "ticketing.layout.seats_updated": _seats,
+        "ticketing.layout.imported": _seats,
+        "ticketing.zone.added": _zone,
+        "ticketing.show.created": "%(show)s",
+        "ticketing.performance.scheduled": "%(show)s",
+        "ticketing.performance.status_changed": "%(show)s",
+        "ticketing.performance.cancelled": _show_and_reason,
+        "ticketing.performance.rescheduled": _show_and_reason,
+        "ticketing.allocation.created": _seats,
+        "ticketing.allocation.released": _seats,
+        "ticketing.tariff.created": "%(tariff)s",
+        "ticketing.tariff.updated": "%(tariff)s",
+    },
+)
