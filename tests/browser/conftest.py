@@ -14,9 +14,29 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_MISSING = "Debian's chromium is not installed (apt-get install chromium)"
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls made there are
 # ordinary synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the skip reasons
+def pytest_terminal_summary(terminalreporter):
+    """Outside CI a missing Chromium skips the browser tests (CI fails instead): say so on
+    one line at the end of the run (after the skip reasons), with the install command."""
+    yield
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if CHROMIUM_MISSING in str(report.longrepr)
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests skipped: Chromium is missing. To run them, install "
+            "it (Debian/Ubuntu: apt-get install chromium).",
+            yellow=True,
+            bold=True,
+        )
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -50,7 +70,7 @@ def browser():
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("chromium is missing: .ci/run must install Debian's chromium package")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+        pytest.skip(CHROMIUM_MISSING)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
