@@ -4,6 +4,7 @@ import pytest
 
 from tests.helpers import committed
 from tests.ticketing.conftest import build_performance
+from ticketing import selectors
 from ticketing.models import Hold, Order, PerformanceSeat, Tariff
 
 
@@ -59,5 +60,11 @@ def test_a_spectator_picks_seats_on_a_phone_and_pays(phone, url, venue_a):
             ).count(),
         )
         assert sold == 2
+        # The order's history names the spectator (no staff member, no token) as its buyer.
+        kinds = committed(
+            venue_a,
+            lambda: {e.code: e.actor_kind for e in selectors.order_events(order)},
+        )
+        assert kinds["ticketing.order.created"] == "spectator"
     finally:
         committed(venue_a, _wipe_committed_ticketing)
