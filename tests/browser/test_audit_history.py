@@ -152,3 +152,47 @@ def test_histories_read_in_french_on_desktop_and_phone(size, page, phone, url, v
     assert "Représentation reportée" in text and "ticketing." not in text
     text = _visit(browser_page, url, venue_a, "/backoffice/settings/audit/", "audit", size)
     assert "Représentation reportée" in text
+
+
+COOP_EMAIL = "browser-audit@coop.test"
+
+
+@pytest.fixture
+def coop_activity(cooperative, venue_b):
+    """A cooperative admin who suspended then reactivated venue B (public schema, committed)."""
+    from django.db import connection
+
+    from tenants.services import reactivate_venue, suspend_venue
+
+    def make():
+        connection.set_schema_to_public()
+        admin = User.objects.create_superuser(COOP_EMAIL, PASSWORD, full_name="Camille Coop")
+        suspend_venue(venue=venue_b, actor=admin)
+        reactivate_venue(venue=venue_b, actor=admin)
+        return admin
+
+    def drop():
+        connection.set_schema_to_public()
+        AuditEvent.objects.filter(actor__email=COOP_EMAIL).delete()
+        with connection.cursor() as cursor:  # (the ORM's cascade would look in venue tables)
+            cursor.execute("DELETE FROM accounts_user WHERE email = %s", [COOP_EMAIL])
+
+    try:
+        yield committed(cooperative, make)
+    finally:
+        committed(cooperative, drop)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_console_activity_reads_in_french(size, page, phone, url, coop_activity):
+    browser_page = page if size == "desktop" else phone
+    if size == "desktop":
+        browser_page.set_viewport_size({"width": 1440, "height": 900})
+    browser_page.goto(url(None, "/"))
+    browser_page.get_by_label("E-mail", exact=True).fill(COOP_EMAIL)
+    browser_page.get_by_label("Mot de passe").fill(PASSWORD)
+    browser_page.get_by_role("button", name="Connexion").click()
+    browser_page.wait_for_url("**/venues/")
+    text = _visit(browser_page, url, None, "/venues/", "console", size)
+    assert "Lieu suspendu" in text and "Lieu réactivé" in text and "Camille Coop" in text
+    assert "tenants.venue" not in text
