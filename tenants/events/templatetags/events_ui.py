@@ -14,3 +14,15 @@ def event_label(code: str) -> str:
     if is_pattern(code):
         return ", ".join(str(EVENT_TYPES[c].label) for c in codes_matching(code)) or code
     return code
+
+
+@register.filter
+def event_group(code: str) -> str:
+    """The app an event type belongs to, in words (to group the choices)."""
+    from django.apps import apps
+
+    label = code.split(".", 1)[0]
+    try:
+        return str(apps.get_app_config(label).verbose_name)
+    except LookupError:
+        return label
