@@ -88,4 +88,5 @@ register_labels(
         "ticketing.tariff.created": "%(tariff)s",
         "ticketing.tariff.updated": "%(tariff)s",
     },
+    changed_models={"ticketing.layout.seats_updated": "ticketing.seat"},
 )

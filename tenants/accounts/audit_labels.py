@@ -22,18 +22,28 @@ from django.utils.translation import gettext_lazy
 
 _LABELS: dict[str, object] = {}
 _DETAILS: dict[str, object] = {}
+_CHANGED_MODELS: dict[str, str] = {}
 
 
-def register_labels(labels: dict[str, object], details: dict[str, object] | None = None) -> None:
+def register_labels(
+    labels: dict[str, object],
+    details: dict[str, object] | None = None,
+    changed_models: dict[str, str] | None = None,
+) -> None:
     """Add labels for dotted codes ({"ticketing.order.created": gettext_lazy("…")}), and
     optionally a detail line per code: a lazy text formatted with the event's data
-    ("%(seats)s seats") or a function of the event returning the text."""
+    ("%(seats)s seats") or a function of the event returning the text; and, for a code whose
+    `changes` are fields of another model than its object's, that model ("ticketing.seat" for
+    the seats of a layout), which names the fields."""
     for code, label in labels.items():
         assert code.count(".") >= 2, f"audit codes are app.object.verb: {code!r}"
         _LABELS[code] = label
     for code, detail in (details or {}).items():
         assert code in _LABELS, f"a detail for a code without a label: {code!r}"
         _DETAILS[code] = detail
+    for code, model in (changed_models or {}).items():
+        assert code in _LABELS, f"a changed model for a code without a label: {code!r}"
+        _CHANGED_MODELS[code] = model
 
 
 class _Filled(dict):
@@ -113,7 +123,7 @@ def change_lines(event) -> list[tuple[str, str, str]]:
     choice labels when the object type is a model, dates in the active (venue) time zone."""
     if not event.changes:
         return []
-    model = _model(event.object_type)
+    model = _model(_CHANGED_MODELS.get(event.code, event.object_type))
     names = list(event.changes)
     if model is not None:  # in the model's field order (jsonb keeps keys in its own order)
         order = {f.name: i for i, f in enumerate(model._meta.get_fields())}
