@@ -7,6 +7,7 @@ hold expired, 404 for anything not in this venue (the host picks the venue's sch
 another venue's objects simply do not exist here); always `{"code", "detail", "field"?}`.
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -46,7 +47,12 @@ def _performance(pk: int) -> Performance:
     return get_object_or_404(Performance.objects.select_related("layout"), pk=pk)
 
 
+REFERENCE_MAX_LENGTH = Order._meta.get_field("reference").max_length
+
+
 def _order(reference: str) -> Order:
+    if len(reference) > REFERENCE_MAX_LENGTH or "\x00" in reference:
+        raise Http404  # (no such reference; PostgreSQL would refuse a NUL byte)
     return get_object_or_404(
         Order.objects.prefetch_related("tickets__seat", "tickets__tariff"), reference=reference
     )
