@@ -10,7 +10,7 @@ import os
 # The rush pays with the offline test provider (before production's checks read it).
 os.environ.setdefault("PARTERRE_OFFLINE_TEST_PAYMENTS", "true")
 
-from .production import *  # noqa: E402
+from .production import *
 
 SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0

@@ -47,9 +47,7 @@ def test_the_hand_written_answer_is_the_declared_one(venue_a, performance, plein
 def test_order_input_fields_are_built_once_and_keep_no_state():
     from ticketing.api import OrderInputSerializer
 
-    bad = OrderInputSerializer(
-        data={"hold": "x", "tariff": "plein", "payment": {"method": "nope"}}
-    )
+    bad = OrderInputSerializer(data={"hold": "x", "tariff": "plein", "payment": {"method": "nope"}})
     assert not bad.is_valid()
     good = OrderInputSerializer(
         data={

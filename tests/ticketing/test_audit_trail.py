@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from tenants.accounts.models import AuditEvent, User
 from tenants.accounts.selectors import object_history
@@ -65,8 +65,6 @@ def test_every_write_on_a_hall_and_its_layout_is_recorded_on_it(venue_a, admin):
         ]
         seats, zone, *_ = object_history("ticketing.layout", layout.pk)
         assert seats.changes == {"wheelchair": [False, True]}
-        with translation.override("fr"):  # the seats' fields, named by the Seat model
-            assert seats.change_lines == [("Emplacement fauteuil roulant", "non", "oui")]
         assert seats.data["labels"] == ["A1", "A2"]
         assert zone.data == {"zone": layout.zones.get().pk, "name": "Fosse", "capacity": 50}
         assert all(e.actor == admin and e.actor_kind == Kind.USER for e in [seats, zone])
@@ -227,18 +225,20 @@ def test_an_api_request_is_recorded_with_its_token(venue_a, performance, make_st
 def test_the_order_history_of_before_is_copied_once(venue_a, performance, admin):
     """The data migration's copy of OrderEvent rows (run twice: nothing copied twice)."""
     migration = importlib.import_module("ticketing.migrations.0004_order_events_to_audit_trail")
-    from ticketing.models import OrderEvent
+    at = timezone.now() - timedelta(days=30)
 
     with in_venue(venue_a):
         order = _sell(performance, actor=admin)
         AuditEvent.objects.filter(object_type="ticketing.order").delete()
-        OrderEvent.objects.filter(order=order).delete()
-        at = timezone.now() - timedelta(days=30)
-        OrderEvent.objects.create(order=order, code="ticketing.order.created", actor=admin)
-        OrderEvent.objects.create(
-            order=order, code="ticketing.order.paid", actor_label="spectator", data={"x": 1}
-        )
-        OrderEvent.objects.update(created_at=at)
+        # Rows the previous release wrote (the table stays until a later release drops it).
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM ticketing_orderevent WHERE order_id = %s", [order.pk])
+            cursor.execute(
+                "INSERT INTO ticketing_orderevent (order_id, code, actor_id, actor_label, data, "
+                "created_at) VALUES (%s, 'ticketing.order.created', %s, %s, '{}', %s), "
+                "(%s, 'ticketing.order.paid', NULL, 'spectator', '{\"x\": 1}', %s)",
+                [order.pk, admin.pk, str(admin), at, order.pk, at],
+            )
         with connection.cursor() as cursor:
             cursor.execute(migration.COPY_ORDER_EVENTS)
             cursor.execute(migration.COPY_ORDER_EVENTS)
@@ -247,5 +247,5 @@ def test_the_order_history_of_before_is_copied_once(venue_a, performance, admin)
             ("ticketing.order.created", "user", admin.pk, at),
             ("ticketing.order.paid", "spectator", None, at),
         ]
-        # The order page reads each once, from either store.
+        # The order page reads each once.
         assert len(selectors.order_events(order)) == 2

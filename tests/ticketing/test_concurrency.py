@@ -8,7 +8,6 @@ by luck.
 """
 
 import time
-
 from datetime import timedelta
 
 import pytest

@@ -18,7 +18,7 @@ from ticketing.models import Seat
 pytestmark = pytest.mark.django_db
 
 # BEGIN, the seats (one conditional UPDATE), the cart (recorded confirmed), order, tickets,
-# payment and order event (one INSERT), COMMIT. What every request needs and almost never
+# payment, audit entry and outbox event (one INSERT), COMMIT. What every request needs and almost never
 # changes comes from the process's local caches, checked against Redis (tenants/generations.py):
 # the venue of the host name, the API token and its user, the performance with the prices of
 # the tariffs asked for, the sales settings; and the connection keeps its search_path.
@@ -79,7 +79,7 @@ def test_an_order_for_chosen_seats(api, performance, seat_ids):
         "SAVEPOINT",
         "UPDATE ticketing_performanceseat",
         "INSERT ticketing_hold ticketing_order ticketing_ticket ticketing_payment "
-        "ticketing_orderevent",
+        "accounts_auditevent events_event",
         "RELEASE",
     ], _listing(queries)
     # The answer is built from the rows just written: seat labels and tariffs included.
@@ -101,7 +101,7 @@ def test_an_order_for_standing_places(api, venue_a, performance, seat_ids):
         "SAVEPOINT",
         "UPDATE ticketing_performancezone",
         "INSERT ticketing_hold ticketing_order ticketing_ticket ticketing_payment "
-        "ticketing_orderevent",
+        "accounts_auditevent events_event",
         "RELEASE",
     ], _listing(queries)
     assert len(body["tickets"]) == 2

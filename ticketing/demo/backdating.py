@@ -10,17 +10,13 @@ from django.db.models import DateTimeField, ExpressionWrapper, OuterRef, Subquer
 
 from tenants.accounts.models import AuditEvent
 from ticketing.demo.season import Season
-from ticketing.models import Hold, Order, OrderEvent, Payment, Performance, ProgrammeChange, Ticket
+from ticketing.models import Hold, Order, Payment, Performance, ProgrammeChange, Ticket
 
 
 def _order_events(order_ids: list[int], code: str):
-    """The audit events `code` of these orders, and (until the sale writes the audit trail)
-    their OrderEvent rows: each queryset is updated alike."""
+    """The audit events `code` of these orders (a list of querysets updated alike)."""
     return [
-        AuditEvent.objects.filter(
-            object_type="ticketing.order", object_id__in=order_ids, code=code
-        ),
-        OrderEvent.objects.filter(order_id__in=order_ids, code=code),
+        AuditEvent.objects.filter(object_type="ticketing.order", object_id__in=order_ids, code=code)
     ]
 
 

@@ -1,6 +1,6 @@
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
-from .orders import Order, OrderEvent, Payment, Ticket
+from .orders import Order, Payment, Ticket
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
 
@@ -11,7 +11,6 @@ __all__ = [
     "HoldZoneItem",
     "Layout",
     "Order",
-    "OrderEvent",
     "Payment",
     "Performance",
     "PerformanceSeat",

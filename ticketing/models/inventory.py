@@ -82,24 +82,6 @@ class PerformanceSeat(models.Model):
         SOLD = "sold", _("Sold")
         BLOCKED = "blocked", _("Blocked")
 
-    # The one rule of "this seat can be taken now": free, or held by a cart whose time is up.
-    # The clock is the application's (a parameter, never SQL now()), so every expiry decision
-    # uses the same clock, frozen clocks in tests included. Hand-written SQL (the hot path)
-    # and the ORM (`takeable`) both come from here.
-    @classmethod
-    def takeable_sql(cls, alias: str = "") -> str:
-        """`(status = 'available' OR (status = 'held' AND hold_expires_at <= %s))`, with
-        `alias.` before the columns; one parameter: the current time."""
-        col = f"{alias}." if alias else ""
-        return (
-            f"({col}status = '{cls.Status.AVAILABLE}' OR ({col}status = '{cls.Status.HELD}' "
-            f"AND {col}hold_expires_at <= %s))"
-        )
-
-    @classmethod
-    def takeable(cls, now) -> Q:
-        return Q(status=cls.Status.AVAILABLE) | Q(status=cls.Status.HELD, hold_expires_at__lte=now)
-
     performance = models.ForeignKey(
         Performance, on_delete=models.CASCADE, related_name="seat_states"
     )
@@ -126,6 +108,24 @@ class PerformanceSeat(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["performance", "status"], name="perfseat_perf_status")]
+
+    # The one rule of "this seat can be taken now": free, or held by a cart whose time is up.
+    # The clock is the application's (a parameter, never SQL now()), so every expiry decision
+    # uses the same clock, frozen clocks in tests included. Hand-written SQL (the hot path)
+    # and the ORM (`takeable`) both come from here.
+    @classmethod
+    def takeable_sql(cls, alias: str = "") -> str:
+        """`(status = 'available' OR (status = 'held' AND hold_expires_at <= %s))`, with
+        `alias.` before the columns; one parameter: the current time."""
+        col = f"{alias}." if alias else ""
+        return (
+            f"({col}status = '{cls.Status.AVAILABLE}' OR ({col}status = '{cls.Status.HELD}' "
+            f"AND {col}hold_expires_at <= %s))"
+        )
+
+    @classmethod
+    def takeable(cls, now) -> Q:
+        return Q(status=cls.Status.AVAILABLE) | Q(status=cls.Status.HELD, hold_expires_at__lte=now)
 
 
 class PerformanceZone(models.Model):

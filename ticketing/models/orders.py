@@ -158,19 +158,3 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-
-
-class OrderEvent(models.Model):
-    """Append-only: who did what to an order, when, with which amounts."""
-
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    code = models.CharField(max_length=60)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    actor_label = models.CharField(max_length=200, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]

@@ -40,6 +40,7 @@ from ticketing.selectors.orders import (
     orders_affected_by,
     valid_tickets,
 )
+from ticketing.selectors.prices import sale_prices, sales_settings
 from ticketing.selectors.quotes import Place, Quote, QuoteLine, price_table, quote
 from ticketing.selectors.storefront import (
     Cart,
@@ -51,8 +52,6 @@ from ticketing.selectors.storefront import (
     standing_zones,
     with_sale_hints,
 )
-
-from ticketing.selectors.prices import sale_prices, sales_settings
 
 __all__ = [
     "Cart",

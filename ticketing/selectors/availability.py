@@ -107,7 +107,7 @@ def seat_map(performance: Performance, *, for_staff: bool = False) -> list[dict]
     """Every seat with its live status, for the SVG map (one query)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT s.id, s.label, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "
+            "SELECT s.id, s.label, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "  # noqa: S608
             "s.companion, s.restricted_view, s.hearing_loop, sec.name, ps.category_id, "
             f"CASE WHEN {PerformanceSeat.takeable_sql('ps')} THEN %s "
             "ELSE ps.status END, ps.allocation_id "

@@ -21,8 +21,8 @@ from ticketing.models import (
     Ticket,
 )
 from ticketing.selectors.availability import seat_map
-from ticketing.selectors.quotes import Place, Quote, price_table, quote
 from ticketing.selectors.prices import sales_settings
+from ticketing.selectors.quotes import Place, Quote, price_table, quote
 from ticketing.selectors.seating import suggest_best_available
 
 

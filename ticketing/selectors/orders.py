@@ -57,38 +57,7 @@ def order_payments(order: Order) -> list[Payment]:
 
 def order_events(order: Order) -> list[AuditEvent]:
     """The order's history (the audit trail's events about it), newest first, with who."""
-    events = object_history("ticketing.order", order.pk)
-    # Until the sale writes its events to the audit trail, it still writes OrderEvent rows:
-    # show those too (each once: the data migration copied the older ones, same code, time).
-    seen = {(e.code, e.created_at) for e in events}
-    legacy = [
-        _as_audit_event(e)
-        for e in order.events.select_related("actor")
-        if (e.code, e.created_at) not in seen
-    ]
-    if legacy:
-        events = sorted([*events, *legacy], key=lambda e: e.created_at, reverse=True)
-    return events
-
-
-def _as_audit_event(event) -> AuditEvent:
-    kind = AuditEvent.ActorKind
-    if event.actor_label == "spectator":
-        actor_kind = kind.SPECTATOR
-    elif event.actor_id is None and event.actor_label in ("", "system"):
-        actor_kind = kind.SYSTEM
-    else:
-        actor_kind = kind.USER
-    return AuditEvent(
-        code=event.code,
-        object_type="ticketing.order",
-        object_id=event.order_id,
-        actor_kind=actor_kind,
-        actor=event.actor,
-        actor_label=event.actor_label,
-        data=event.data,
-        created_at=event.created_at,
-    )
+    return object_history("ticketing.order", order.pk)
 
 
 def valid_tickets(order: Order):

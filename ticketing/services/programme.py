@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from tenants.accounts.audit import changed_fields, record_event
+from tenants.events.services import publish
 from ticketing.errors import InvalidRequest
 from ticketing.models import (
     Layout,
@@ -200,6 +201,12 @@ def cancel_performance(
         changes=changes,
         data={"performance": performance.pk, "show": performance.show.title, "reason": reason},
     )
+    publish(
+        code="ticketing.performance.cancelled",
+        key=f"performance:{performance.pk}",
+        data={"performance_id": performance.pk, "show_id": performance.show_id},
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
     return change
 
 
@@ -254,6 +261,17 @@ def reschedule_performance(
             "reason": reason,
             **moved,
         },
+    )
+    publish(
+        code="ticketing.performance.rescheduled",
+        key=f"performance:{performance.pk}",
+        data={
+            "performance_id": performance.pk,
+            "show_id": performance.show_id,
+            "old_starts_at": previous.isoformat(),
+            "starts_at": starts_at.isoformat(),
+        },
+        actor=actor if getattr(actor, "pk", None) else None,
     )
     return change
 

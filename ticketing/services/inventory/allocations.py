@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.accounts.services import record_event
+from tenants.accounts.audit import record_event
 from ticketing.errors import SeatsUnavailable
 from ticketing.models import Allocation, Performance, PerformanceSeat
 
@@ -27,6 +27,7 @@ def allocate_seats(
     record_event(
         code="ticketing.allocation.created",
         actor=actor,
+        obj=performance,
         data={"performance": performance.pk, "kind": kind, "seats": updated},
     )
     return allocation
@@ -41,6 +42,7 @@ def release_allocation(*, allocation: Allocation, actor=None) -> int:
     record_event(
         code="ticketing.allocation.released",
         actor=actor,
+        obj=allocation.performance,
         data={"allocation": allocation.pk, "seats": freed},
     )
     return freed

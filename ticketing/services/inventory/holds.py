@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.accounts.services import record_event
+from tenants.accounts.audit import new_event, record_event
+from tenants.accounts.models import AuditEvent
+from tenants.events.models import Event
+from tenants.events.services import after_publish, build_event
 from ticketing.errors import HoldExpired, HoldNotActive, InvalidRequest, NotOnSale
-from ticketing.models import Hold, Performance
+from ticketing.models import Hold, HoldZoneItem, Performance
 from ticketing.selectors.prices import sales_settings
 from ticketing.specs import MAX_PER_HOLD, HoldRequest, TakenPlaces, TakenSeat
 
@@ -111,8 +115,9 @@ def create_hold(
     zones.record_items(hold, taken)
     record_event(
         code="ticketing.hold.created",
-        actor=actor,
-        data={"hold": hold.pk, "performance": performance.pk, "places": request.places},
+        actor=actor if getattr(actor, "pk", None) else None,
+        obj=hold,
+        data={"performance": performance.pk, "places": request.places},
     )
     return hold
 
@@ -166,7 +171,11 @@ def release_hold(*, hold: Hold, actor=None) -> None:
             _("This reservation is no longer active (confirmed, released or expired).")
         )
     _free_hold(hold.pk)
-    record_event(code="ticketing.hold.released", actor=actor, data={"hold": hold.pk})
+    record_event(
+        code="ticketing.hold.released",
+        actor=actor if getattr(actor, "pk", None) else None,
+        obj=hold,
+    )
 
 
 @transaction.atomic
@@ -194,7 +203,31 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
     Hold.objects.filter(id__in=ids).update(status=Hold.Status.EXPIRED)
     for hold_id in ids:
         _free_hold(hold_id)
-    record_event(code="ticketing.hold.expired", actor=None, data={"holds": ids})
+    standing = dict(
+        HoldZoneItem.objects.filter(hold_id__in=ids)
+        .values("hold_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("hold_id", "n")
+    )
+    expired = [
+        (hold_id, performance_id, seats + standing.get(hold_id, 0))
+        for hold_id, performance_id, seats in Hold.objects.filter(id__in=ids).values_list(
+            "id", "performance_id", "seat_count"
+        )
+    ]
+    AuditEvent.objects.bulk_create(
+        new_event(code="ticketing.hold.expired", object_type="ticketing.hold", object_id=hold_id)
+        for hold_id, _performance_id, _seats in expired
+    )
+    Event.objects.bulk_create(
+        build_event(
+            code="ticketing.hold.expired",
+            key=f"hold:{hold_id}",
+            data={"hold_id": hold_id, "performance_id": performance_id, "places": places},
+        )
+        for hold_id, performance_id, places in expired
+    )
+    after_publish()
     return len(ids)
 
 

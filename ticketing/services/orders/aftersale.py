@@ -14,7 +14,7 @@ from ticketing.selectors.prices import sales_settings
 from ticketing.services import inventory
 from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
 
-from .history import order_event
+from .history import order_event, order_history, publish_order_event
 from .payments import new_payments, settle_payments, staff
 from .sale import new_tickets, price_sale
 
@@ -51,6 +51,7 @@ def cancel_order(*, order: Order, actor=None, reason: str = "") -> Order:
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status"])
     order_event(order, "ticketing.order.cancelled", actor, tickets=len(ids), reason=reason)
+    publish_order_event(order, "ticketing.order.cancelled", actor)
     return order
 
 
@@ -90,7 +91,7 @@ def refund_order(
     remaining = order.tickets.filter(status=Ticket.Status.VALID).exists()
     order.status = Order.Status.PARTIALLY_REFUNDED if remaining else Order.Status.REFUNDED
     order.save(update_fields=["refunded_cents", "status"])
-    refund_number = order.events.filter(code="ticketing.order.refunded").count() + 1
+    refund_number = order_history(order).filter(code="ticketing.order.refunded").count() + 1
     order_event(
         order,
         "ticketing.order.refunded",
@@ -99,6 +100,9 @@ def refund_order(
         amount_cents=amount,
         method=method,
         reason=reason,
+    )
+    publish_order_event(
+        order, "ticketing.order.refunded", actor, amount_cents=amount, ticket_ids=ids
     )
     if order.contact_id:
         crm.record_refund(
@@ -188,5 +192,13 @@ def exchange_tickets(
         to_performance=to_performance.pk,
         difference_cents=difference,
         change_cents=change,
+    )
+    publish_order_event(
+        order,
+        "ticketing.order.exchanged",
+        actor,
+        old_ticket_ids=[t.pk for t in old],
+        new_ticket_ids=[t.pk for t in new],
+        difference_cents=difference,
     )
     return new

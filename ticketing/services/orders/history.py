@@ -1,25 +1,83 @@
-"""What is written about an order besides the order itself: its audit history (who did what,
-when, with which amounts) and the domain events other apps react to."""
+"""What is written about an order besides the order itself: its entries in the audit trail (who
+did what, when, with which amounts: tenants.accounts.audit) and the domain events other apps
+react to (the outbox: tenants.events). Both join the caller's transaction."""
 
 from __future__ import annotations
 
-from ticketing.models import Order, OrderEvent
+from tenants.accounts.audit import new_event, record_event
+from tenants.accounts.models import AuditEvent
+from tenants.events.services import build_event, publish
+from ticketing.models import Order
+
+OBJECT_TYPE = "ticketing.order"
 
 
-def actor_label(actor) -> str:
-    return str(actor) if actor is not None and getattr(actor, "pk", None) else "spectator"
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
 
 
-def new_order_event(order: Order, code: str, actor, **data) -> OrderEvent:
-    """The history row of `order`, unsaved (the sale writes it with the order)."""
-    return OrderEvent(
-        order=order,
-        code=code,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=actor_label(actor),
-        data=data,
+def new_order_event(order: Order, code: str, actor, **data) -> AuditEvent:
+    """The audit entry of `order`, unsaved (the sale writes it with the order; its
+    `object_id` is filled then)."""
+    return new_event(
+        code=code, actor=_user(actor), object_type=OBJECT_TYPE, object_id=order.pk, data=data
     )
 
 
+def order_history(order: Order):
+    """The order's audit entries (a queryset)."""
+    return AuditEvent.objects.filter(object_type=OBJECT_TYPE, object_id=order.pk)
+
+
 def order_event(order: Order, code: str, actor, **data) -> None:
-    new_order_event(order, code, actor, **data).save()
+    record_event(code=code, actor=_user(actor), obj=order, object_type=OBJECT_TYPE, data=data)
+
+
+def _event_key(order: Order) -> str:
+    # The reference, known before the order is written: its events keep their order.
+    return f"order:{order.reference}"
+
+
+def new_confirmed_event(order: Order, *, performance_ids: list[int], tickets: int, actor):
+    """`ticketing.order.confirmed`, unsaved (the sale writes it with the order, `order_id`
+    added then)."""
+    return build_event(
+        code="ticketing.order.confirmed",
+        key=_event_key(order),
+        data=_confirmed_data(order, performance_ids=performance_ids, tickets=tickets),
+        actor=_user(actor),
+    )
+
+
+def _confirmed_data(order: Order, *, performance_ids: list[int], tickets: int) -> dict:
+    return {
+        "order_id": order.pk,
+        "reference": order.reference,
+        "performance_ids": performance_ids,
+        "contact_id": order.contact_id,
+        "tickets": tickets,
+        "total_cents": order.total_cents,
+        "currency": order.currency,
+        "channel": order.channel,
+    }
+
+
+def publish_confirmed(order: Order, *, actor) -> None:
+    """An order paid after it was written (a pending order's last payment)."""
+    performance_ids = sorted(set(order.tickets.values_list("performance_id", flat=True)))
+    publish(
+        code="ticketing.order.confirmed",
+        key=_event_key(order),
+        data=_confirmed_data(order, performance_ids=performance_ids, tickets=order.tickets.count()),
+        actor=_user(actor),
+    )
+
+
+def publish_order_event(order: Order, code: str, actor, **data) -> None:
+    """A later change of an order (refunded, exchanged, cancelled) for the outbox."""
+    publish(
+        code=code,
+        key=_event_key(order),
+        data={"order_id": order.pk, "reference": order.reference, **data},
+        actor=_user(actor),
+    )

@@ -20,7 +20,7 @@ from ticketing.errors import InvalidRequest
 from ticketing.models import Order, Payment
 from ticketing.specs import PaymentSpec
 
-from .history import order_event
+from .history import order_event, publish_confirmed
 
 # The largest amount a payment may carry (a PostgreSQL integer).
 MAX_AMOUNT_CENTS = 2**31 - 1
@@ -147,6 +147,7 @@ def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
         order.status, order.paid_at = Order.Status.PAID, timezone.now()
         order.save(update_fields=["status", "paid_at"])
         order_event(order, "ticketing.order.paid", actor, total_cents=order.total_cents)
+        publish_confirmed(order, actor=actor)
         if order.contact_id:
             crm.record_purchase(
                 contact_id=order.contact_id,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from crm import services as crm
 from crm.models import Contact
+from tenants.events.services import after_publish
 from ticketing.errors import InvalidRequest
 from ticketing.models import Hold, Order, Performance, Price, SalesSettings, Seat, Ticket
 from ticketing.selectors.prices import price_table, sales_settings
@@ -27,7 +28,7 @@ from ticketing.selectors.quotes import Quote, places_taken, quote
 from ticketing.services import inventory
 from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TakenPlaces, TakenSeat, TariffChoice
 
-from .history import new_order_event
+from .history import new_confirmed_event, new_order_event
 from .payments import new_payments, settle_payments, staff
 from .writer import Rows, attach, insert_together
 
@@ -220,9 +221,9 @@ def _write_order(
     allow_pending: bool,
 ) -> Order:
     """The order for places just taken: the buyer's CRM record, then the order with its
-    tickets, payments and first history row in one statement (with the cart too when `hold`
-    is new). Paid when the payments cover the total; otherwise refused, unless
-    `allow_pending`."""
+    tickets, payments, audit entry and (when paid) `ticketing.order.confirmed` in one
+    statement (with the cart too when `hold` is new). Paid when the payments cover the
+    total; otherwise refused, unless `allow_pending`."""
     priced = price_sale(
         performance=performance, seats=seats, zones=zones, tariffs=tariffs, fees=fees, prices=prices
     )
@@ -264,13 +265,25 @@ def _write_order(
             performance_label=str(performance),
             channel=channel,
         )
+    confirmed = (
+        [
+            new_confirmed_event(
+                order, performance_ids=[performance.pk], tickets=len(tickets), actor=actor
+            )
+        ]
+        if is_paid
+        else []
+    )
     new_hold = hold.pk is None
     insert_together(
         *([Rows("h", [hold])] if new_hold else []),
         Rows("o", [order], refs={"hold": "h"} if new_hold else {}),
         Rows("t", tickets, refs={"order": "o"}),
         Rows("p", new_payments(order, settlement, actor), refs={"order": "o"}),
-        Rows("e", [event], refs={"order": "o"}),
+        Rows("a", [event], refs={"object_id": "o"}),
+        Rows("e", confirmed, json_refs={"data": {"order_id": "o"}}),
     )
+    if confirmed:
+        after_publish()
     order.issued_tickets = tickets  # (Order.tickets_in_hand: showing it costs no query)
     return order
