@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tenants.accounts.models import AuditEvent, User
 from tenants.accounts.selectors import object_history
@@ -65,6 +65,8 @@ def test_every_write_on_a_hall_and_its_layout_is_recorded_on_it(venue_a, admin):
         ]
         seats, zone, *_ = object_history("ticketing.layout", layout.pk)
         assert seats.changes == {"wheelchair": [False, True]}
+        with translation.override("fr"):  # the seats' fields, named by the Seat model
+            assert seats.change_lines == [("Emplacement fauteuil roulant", "non", "oui")]
         assert seats.data["labels"] == ["A1", "A2"]
         assert zone.data == {"zone": layout.zones.get().pk, "name": "Fosse", "capacity": 50}
         assert all(e.actor == admin and e.actor_kind == Kind.USER for e in [seats, zone])
