@@ -1,10 +1,12 @@
 """Ticketing's audit codes in words (registered by TicketingConfig.ready; see
 tenants/accounts/audit_labels.py). Every code a ticketing service records needs one here."""
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tenants.accounts.audit_labels import register_labels
+from ticketing.templatetags.ticketing_ui import money
 
 
 def _seats(event) -> str:
@@ -30,6 +32,19 @@ def _zone(event) -> str:
         "name": event.data.get("name", ""),
         "n": capacity,
     }
+
+
+def _order(event) -> str:
+    """How many tickets and how much (the order page says more: ticketing/views/orders.py)."""
+    tickets = event.data.get("tickets")
+    count = len(tickets) if isinstance(tickets, list) else tickets
+    parts = [ngettext("%(n)s ticket", "%(n)s tickets", count) % {"n": count}] if count else []
+    currency = getattr(getattr(connection, "tenant", None), "currency", None) or "EUR"
+    for key in ("total_cents", "amount_cents", "difference_cents"):
+        if isinstance(event.data.get(key), int):
+            parts.append(money(event.data[key], currency))
+            break
+    return " · ".join(parts)
 
 
 def _show_and_reason(event) -> str:
@@ -72,6 +87,16 @@ register_labels(
         "ticketing.tariffs.updated": _("Tariffs changed"),  # (events before 2026-12)
     },
     details={
+        **dict.fromkeys(
+            [
+                "ticketing.order.created",
+                "ticketing.order.payment_recorded",
+                "ticketing.order.cancelled",
+                "ticketing.order.refunded",
+                "ticketing.order.exchanged",
+            ],
+            _order,
+        ),
         "ticketing.hall.created": "%(hall)s",
         "ticketing.layout.created": "%(layout)s",
         "ticketing.layout.section_generated": _section,

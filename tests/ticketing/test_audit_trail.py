@@ -204,6 +204,10 @@ def test_the_order_page_shows_its_history_in_french(venue_a, performance, admin,
     with in_venue(venue_a):
         history = selectors.order_events(order)
     assert [e.code for e in history] == ["ticketing.order.refunded", "ticketing.order.created"]
+    # The dashboard names them too, with their tickets and amounts.
+    html = french.get("/backoffice/").content.decode()
+    assert 'Commande créée</strong> <span class="history-details">— 1 billet · 25\u00a0€' in html
+    assert 'Remboursement</strong> <span class="history-details">— 1 billet · 25\u00a0€' in html
 
 
 def test_an_api_request_is_recorded_with_its_token(venue_a, performance, make_staff):
