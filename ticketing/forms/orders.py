@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ticketing import selectors
+from ticketing.carts import CartError, CartSpec, parse_cart
 from ticketing.models import Order, Payment, Performance, Ticket
 from ticketing.selectors import Place, SaleContext
-from ticketing.specs import HoldRequest, PaymentSpec
+from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
 
 from .fields import parse_money
 from .sale import COUNTER_METHOD_CHOICES, whole
@@ -160,6 +161,7 @@ class ExchangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.order = order
         self.ctx: SaleContext | None = None
+        self.cart: CartSpec | None = None
         self.fields["tickets"].queryset = selectors.valid_tickets(order)
         self.fields["performance"].queryset = selectors.sellable_performances()
         performance = selectors.sellable_performance(whole(performance_id) or 0)
@@ -193,13 +195,32 @@ class ExchangeForm(forms.Form):
                 )
         elif not data.get("category"):
             self.add_error("category", _("Choose a category with enough free seats."))
+        if not self.errors:
+            self._parse(data, tickets)
         return data
 
+    def _parse(self, data: dict, tickets: list) -> None:
+        """The new places and their tariff, read by the one cart parser."""
+        if data.get("mode") == "seats":
+            places = {"seats": list(data["seats"])}
+        else:
+            places = {"best_available": len(tickets), "category": data["category"]}
+        code = next(
+            (p.tariff.code for (_c, t), p in self.ctx.prices.items() if t == data.get("tariff")), ""
+        )
+        try:
+            self.cart = parse_cart(
+                {**places, "tariff": code}, performance=self.ctx.performance, prices=self.ctx.prices
+            )
+        except CartError as error:
+            field = {"best_available": "category", "zones": None}.get(error.field, error.field)
+            self.add_error(field if field in self.fields else None, error.message)
+
     def request(self) -> HoldRequest:
-        data = self.cleaned_data
-        if data["mode"] == "seats":
-            return HoldRequest(seat_ids=list(data["seats"]))
-        return HoldRequest(best_available=len(data["tickets"]), category_id=data["category"])
+        return self.cart.request
+
+    def tariffs(self) -> TariffChoice:
+        return self.cart.tariffs
 
     def difference_cents(self) -> int | None:
         """New prices minus old ones (an exchange charges no booking fee again)."""

@@ -28,7 +28,7 @@ from ticketing.forms.orders import (
 from ticketing.models import Order, Payment, Ticket
 from ticketing.models.orders import Channel
 from ticketing.services import orders as services
-from ticketing.services.orders import PaymentSpec, TariffChoice
+from ticketing.services.orders import PaymentSpec
 from ticketing.templatetags.ticketing_ui import money
 
 register(
@@ -289,7 +289,7 @@ def _exchange(form: ExchangeForm, order: Order, difference: int, actor) -> None:
         ticket_ids=[t.pk for t in data["tickets"]],
         to_performance=data["performance"],
         request=form.request(),
-        tariffs=TariffChoice(default=data["tariff"]),
+        tariffs=form.tariffs(),
         payment=payment,
         refund_method=data["credit_method"] or Payment.Method.VOUCHER,
         actor=actor,
