@@ -35,15 +35,27 @@ class Consumer:
     name: str
     codes: tuple[str, ...]
     handler: Handler
+    # Optional: whether the consumer wants events of this code *now* (e.g. webhooks: only
+    # while an active endpoint chose it). When it says no, the event needs no receipt from it.
+    active: Callable[[str], bool] | None = None
 
     def wants(self, code: str) -> bool:
         return any(matches(pattern, code) for pattern in self.codes)
+
+    def wants_now(self, code: str) -> bool:
+        return self.active is None or self.active(code)
 
 
 _CONSUMERS: dict[str, Consumer] = {}
 
 
-def register_consumer(name: str, *, codes: Iterable[str], handler: Handler) -> Consumer:
+def register_consumer(
+    name: str,
+    *,
+    codes: Iterable[str],
+    handler: Handler,
+    active: Callable[[str], bool] | None = None,
+) -> Consumer:
     """Register `handler` under a stable `name` (receipts are keyed by it: renaming a consumer
     makes it see every undispatched event again)."""
     codes = tuple(codes)
@@ -54,17 +66,19 @@ def register_consumer(name: str, *, codes: Iterable[str], handler: Handler) -> C
     existing = _CONSUMERS.get(name)
     if existing is not None and existing.handler is not handler:
         raise ValueError(f"Another consumer is already registered as {name!r}.")
-    registered = Consumer(name=name, codes=codes, handler=handler)
+    registered = Consumer(name=name, codes=codes, handler=handler, active=active)
     _CONSUMERS[name] = registered
     consumers_for.cache_clear()
     return registered
 
 
-def consumer(name: str, *, codes: Iterable[str]) -> Callable[[Handler], Handler]:
+def consumer(
+    name: str, *, codes: Iterable[str], active: Callable[[str], bool] | None = None
+) -> Callable[[Handler], Handler]:
     """Decorator form of `register_consumer`."""
 
     def decorate(handler: Handler) -> Handler:
-        register_consumer(name, codes=codes, handler=handler)
+        register_consumer(name, codes=codes, handler=handler, active=active)
         return handler
 
     return decorate

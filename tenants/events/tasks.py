@@ -4,13 +4,14 @@ minute per venue through the cooperative fan-out: what a crashed process or a lo
 left behind, consumer retries, webhook retries) and `events.deliver_webhook` (one attempt)."""
 
 import logging
+import time
 from datetime import timedelta
 
 from celery import shared_task
 from django.db import connection
 
 from .selectors import due_delivery_ids
-from .services import clear_dispatch_request
+from .services import clear_dispatch_request, extend_dispatch_request
 from .services.dispatch import dispatch_pending
 from .services.webhooks import deliver_webhook, send_deliveries
 
@@ -19,6 +20,12 @@ log = logging.getLogger(__name__)
 # The sweep leaves events younger than this to the task their commit sent.
 SWEEP_MIN_AGE = timedelta(seconds=5)
 MAX_RERUNS = 3
+# A dispatch task polls this long after its last progress before it ends, every POLL_S; and
+# ends after MAX_TASK_S whatever happens (the next commit sends another), so that a venue in a
+# rush holds a worker process for a few seconds at a time, not for the whole rush.
+LINGER_S = 0.2
+POLL_S = 0.05
+MAX_TASK_S = 5.0
 
 
 def _in_venue() -> bool:
@@ -30,11 +37,28 @@ def _in_venue() -> bool:
 
 @shared_task(name="events.dispatch", ignore_result=True)
 def dispatch(rerun: int = 0) -> None:
+    """While this runs, the venue's "dispatch requested" flag stays set (renewed before each
+    batch): commits meanwhile send no task, and this loop reads their events. It lingers a
+    moment after the outbox runs dry, so that a rush is one task rather than one per commit.
+    Then the flag goes, and one more pass reads whatever committed before it went; a commit
+    after that sends a new task."""
     if not _in_venue():
         return
-    clear_dispatch_request(connection.schema_name)
-    report = dispatch_pending()
-    if report.busy and rerun < MAX_RERUNS:
+    schema = connection.schema_name
+    started = last_progress = time.monotonic()
+    busy = 0
+    while True:
+        report = dispatch_pending(on_batch=lambda: extend_dispatch_request(schema))
+        busy += report.busy
+        now = time.monotonic()
+        if report.handled or report.dispatched:
+            last_progress = now
+        if now - last_progress >= LINGER_S or now - started >= MAX_TASK_S:
+            break
+        time.sleep(POLL_S)
+    clear_dispatch_request(schema)
+    busy += dispatch_pending().busy
+    if busy and rerun < MAX_RERUNS:
         # Events held back only because another dispatcher had their predecessors: once more
         # in a moment (the sweep is the safety net beyond that).
         dispatch.apply_async(args=[rerun + 1], countdown=1)

@@ -25,8 +25,9 @@ from ..models import Event
 log = logging.getLogger(__name__)
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){2,}$")
-# Set for a moment after a dispatch task was sent for a schema: commits meanwhile send none,
-# the task (which deletes the key before reading) will see their events.
+# Set when a dispatch task is sent for a schema, and kept set by that task while it works:
+# commits meanwhile send none (the task reads their events); it expires on its own if the task
+# dies, so the worst a lost flag costs is PENDING_SECONDS (and the sweep is there).
 PENDING_KEY = "events:dispatch-pending"
 PENDING_SECONDS = 2
 
@@ -114,11 +115,10 @@ def _redis():
 
 
 def request_dispatch(schema: str) -> bool:
-    """Send the dispatch task for `schema` unless one was sent in the last PENDING_SECONDS
-    and has not started yet: one round trip to Redis (SET NX EX) in the common case of a
-    rush, plus the task message when it is the first. True when a task was sent. Never
-    raises: the sale is committed already, and the periodic sweep picks up whatever a lost
-    message left behind."""
+    """Send the dispatch task for `schema` unless one is pending or under way (its flag is
+    set): one round trip to Redis (SET NX EX) in the common case of a rush, plus the task
+    message when none is. True when a task was sent. Never raises: the sale is committed
+    already, and the periodic sweep picks up whatever a lost message left behind."""
     try:
         if not _redis().set(_pending_key(schema), 1, nx=True, ex=PENDING_SECONDS):
             return False
@@ -131,7 +131,12 @@ def request_dispatch(schema: str) -> bool:
         return False
 
 
+def extend_dispatch_request(schema: str) -> None:
+    """The dispatch task is still reading: commits need not send another."""
+    _redis().set(_pending_key(schema), 1, ex=PENDING_SECONDS)
+
+
 def clear_dispatch_request(schema: str) -> None:
-    """Called by the dispatch task before it reads the outbox: a commit from now on sends a
-    new task, a commit before was seen by this one."""
+    """The dispatch task is about to read the outbox one last time: a commit from now on
+    sends a new task, a commit before is seen by this last read."""
     _redis().delete(_pending_key(schema))

@@ -31,7 +31,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import ConsumerFailure, ConsumerReceipt, Event
+from ..models import ConsumerFailure, Event
 from ..registry import Consumer, consumers_for
 
 log = logging.getLogger(__name__)
@@ -75,14 +75,20 @@ _FAILED, _BUSY = "failed", "busy"
 
 
 def dispatch_pending(
-    *, older_than: timedelta | None = None, batch_size: int = BATCH_SIZE
+    *,
+    older_than: timedelta | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[], None] | None = None,
 ) -> DispatchReport:
     """Dispatch the current schema's outbox until nothing is left that can be handled now.
     `older_than`: only events that occurred at least that long ago (the sweep leaves fresh
-    events to the task their commit sent)."""
+    events to the task their commit sent). `on_batch` is called before each batch (the task
+    keeps its "dispatch under way" flag alive with it)."""
     report = DispatchReport()
     after_id = 0
     while True:
+        if on_batch is not None:
+            on_batch()
         with transaction.atomic():
             batch = Event.objects.select_for_update(skip_locked=True).filter(
                 dispatched_at__isnull=True, id__gt=after_id
@@ -101,13 +107,7 @@ def dispatch_pending(
 
 
 def _dispatch_batch(events: list[Event], report: DispatchReport) -> None:
-    ids = [e.id for e in events]
-    receipts: set[tuple[int, str]] = set(
-        ConsumerReceipt.objects.filter(event_id__in=ids).values_list("event_id", "consumer")
-    )
-    failures = {
-        (f.event_id, f.consumer): f for f in ConsumerFailure.objects.filter(event_id__in=ids)
-    }
+    receipts, failures = _receipts_and_failures([e.id for e in events])
     # (key, consumer name) → why later events of that key wait for that consumer.
     blocked: dict[tuple[str, str], str] = {}
     outside = iter(_undispatched_outside(events))
@@ -118,7 +118,7 @@ def _dispatch_batch(events: list[Event], report: DispatchReport) -> None:
         # Earlier events of the batch's keys that are not in the batch come first.
         while ahead is not None and ahead.id < event.id:
             for consumer in consumers_for(ahead.code):
-                if consumer.name not in ahead.handled:
+                if consumer.name not in ahead.handled and consumer.wants_now(ahead.code):
                     reason = _FAILED if consumer.name in ahead.failed else _BUSY
                     blocked.setdefault((ahead.key, consumer.name), reason)
             ahead = next(outside, None)
@@ -126,7 +126,7 @@ def _dispatch_batch(events: list[Event], report: DispatchReport) -> None:
         waiting = False
         for consumer in consumers_for(event.code):
             name = consumer.name
-            if (event.id, name) in receipts:
+            if (event.id, name) in receipts or not consumer.wants_now(event.code):
                 continue
             reason = blocked.get((event.key, name))
             failure = failures.get((event.id, name))
@@ -148,6 +148,30 @@ def _dispatch_batch(events: list[Event], report: DispatchReport) -> None:
     if done:
         Event.objects.filter(id__in=done).update(dispatched_at=now)
         report.dispatched += len(done)
+
+
+def _receipts_and_failures(
+    ids: list[int],
+) -> tuple[set[tuple[int, str]], dict[tuple[int, str], ConsumerFailure]]:
+    """Who handled, and who failed on, these events (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT event_id, consumer, NULL, NULL, NULL FROM events_consumerreceipt "
+            "WHERE event_id = ANY(%s) UNION ALL "
+            "SELECT event_id, consumer, id, attempts, next_attempt_at FROM events_consumerfailure "
+            "WHERE event_id = ANY(%s)",
+            [ids, ids],
+        )
+        rows = cursor.fetchall()
+    receipts = {(row[0], row[1]) for row in rows if row[2] is None}
+    failures = {
+        (row[0], row[1]): ConsumerFailure(
+            id=row[2], event_id=row[0], consumer=row[1], attempts=row[3], next_attempt_at=row[4]
+        )
+        for row in rows
+        if row[2] is not None
+    }
+    return receipts, failures
 
 
 @dataclass(frozen=True)
