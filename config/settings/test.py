@@ -7,6 +7,9 @@ SECRET_KEY = "test-secret-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = False
+# Tasks that tests send (e.g. the dispatch a committed sale asks for) go to a queue of this run,
+# never to a development worker sharing the Redis server; tests that run a worker name theirs.
+CELERY_TASK_DEFAULT_QUEUE = "parterre-test-" + env.str("PARTERRE_TEST_DB", default="test")
 PARTERRE_FANOUT_JITTER_SECONDS = 0
 MEDIA_ROOT = BASE_DIR / ".local" / "test-media"
 # Each xdist worker gets its own cache namespace so parallel runs never share keys.

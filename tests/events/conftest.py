@@ -131,3 +131,14 @@ def worker_queue(monkeypatch):
     finally:
         app.conf.task_default_queue = old
         task_postrun.disconnect(close_worker_connection)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_the_test_queue():
+    """Dispatch requests of committed test transactions pile up in this run's queue (no worker
+    reads it): emptied at the end."""
+    yield
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    get_redis_connection("default").delete(settings.CELERY_TASK_DEFAULT_QUEUE)
