@@ -205,10 +205,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "tenants.api.exception_handler",
-}
-SPECTACULAR_SETTINGS = {
     # JSON only, bounded in size and depth (tenants.parsers.JSONParser).
     "DEFAULT_PARSER_CLASSES": ["tenants.parsers.JSONParser"],
+}
+SPECTACULAR_SETTINGS = {
     "TITLE": "Parterre API",
     "DESCRIPTION": "Ticketing and audience relations for one venue. The host name selects the "
     "venue; authenticate with `Authorization: Token <key>` (tokens are created in the venue "
