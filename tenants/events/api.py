@@ -1,40 +1,26 @@
 """Webhook API (/api/v1/webhooks/…), for venue admins (capability `webhooks.manage`).
 
-Errors are `{"code", "detail", "field"}` JSON: 400 for bad input (codes `webhooks.*`), 404
-`webhooks.not_found` for anything not in this venue (the host picks the venue's schema: another
-venue's endpoints and deliveries do not exist here).
+Errors follow the API's format (tenants.api.exception_handler): 400 `invalid` for a field's
+type or length, 400 `webhooks.*` for what the webhook rules refuse (an address that is not
+public HTTPS, an unknown event type…), 404 `not_found` for anything not in this venue (the host
+picks the venue's schema: another venue's endpoints and deliveries do not exist here).
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tenants.errors import ParterreError, ValidationFailed
+from tenants.api import error_responses
 
 from . import catalogue, selectors
 from .models import WebhookDelivery, WebhookEndpoint
 from .services import webhooks as services
 
-
-class WebhookNotFound(ParterreError):
-    code = "webhooks.not_found"
-    http_status = 404
-
-
 # --- Serializers --------------------------------------------------------------------------
-class ApiErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable error code, e.g. webhooks.url_not_https")
-    detail = serializers.CharField(help_text="Human-readable message (request's language)")
-    field = serializers.CharField(required=False, help_text="Input field concerned, if any")
-
-
-def _cleaned(clean, value):
-    """Run a service's input check, its error reported on the serializer's field."""
-    try:
-        return clean(value)
-    except ValidationFailed as error:
-        raise serializers.ValidationError(error.message, code=error.code) from None
+# The URL and the event codes are checked by the service's own rules (one owner), whose
+# ValidationFailed reaches the API's error handler with its specific code.
 
 
 class WebhookInputSerializer(serializers.Serializer):
@@ -53,10 +39,10 @@ class WebhookInputSerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False, default=True)
 
     def validate_url(self, value: str) -> str:
-        return _cleaned(services.clean_url, value)
+        return services.clean_url(value)
 
     def validate_event_codes(self, value: list) -> list:
-        return _cleaned(services.clean_event_codes, value)
+        return services.clean_event_codes(value)
 
 
 class WebhookSerializer(serializers.ModelSerializer):
@@ -99,30 +85,12 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 def _valid(serializer: serializers.Serializer) -> dict:
-    """The validated data, or a 400 `{"code", "detail", "field"}` naming the first error."""
-    if serializer.is_valid():
-        return serializer.validated_data
-    field, errors = next(iter(serializer.errors.items()))
-    while isinstance(errors, dict):  # a list item's error: {index: [messages]}
-        errors = next(iter(errors.values()))
-    first = errors[0]
-    code = getattr(first, "code", None) or "invalid"
-    if "." not in code:  # DRF's own codes (required, max_length…), namespaced by field
-        code = f"webhooks.{field}_{code}"
-    raise ValidationFailed(str(first), code=code, field=field)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 def _endpoint(pk: int) -> WebhookEndpoint:
-    try:
-        return WebhookEndpoint.objects.get(pk=pk)
-    except WebhookEndpoint.DoesNotExist:
-        raise WebhookNotFound("No such webhook endpoint.") from None
-
-
-ERRORS = {
-    400: OpenApiResponse(ApiErrorSerializer, description="Bad input"),
-    404: OpenApiResponse(ApiErrorSerializer, description="Not in this venue"),
-}
+    return get_object_or_404(WebhookEndpoint, pk=pk)
 
 
 # --- Views --------------------------------------------------------------------------------
@@ -139,7 +107,7 @@ class WebhookList(generics.ListAPIView):
 
     @extend_schema(
         request=WebhookInputSerializer,
-        responses={201: WebhookWithSecretSerializer, 400: ERRORS[400]},
+        responses={201: WebhookWithSecretSerializer, **error_responses(400)},
         summary="Register an endpoint (the answer shows its signing secret)",
     )
     def post(self, request):
@@ -158,7 +126,7 @@ class WebhookDetail(APIView):
     capability = "webhooks.manage"
 
     @extend_schema(
-        responses={200: WebhookWithSecretSerializer, 404: ERRORS[404]},
+        responses={200: WebhookWithSecretSerializer, **error_responses(404)},
         summary="One endpoint, with its signing secret",
     )
     def get(self, request, pk: int):
@@ -166,7 +134,7 @@ class WebhookDetail(APIView):
 
     @extend_schema(
         request=WebhookInputSerializer(partial=True),
-        responses={200: WebhookSerializer, **ERRORS},
+        responses={200: WebhookSerializer, **error_responses(400, 404)},
         summary="Change an endpoint's URL, events, description or active flag",
     )
     def patch(self, request, pk: int):
@@ -182,7 +150,7 @@ class WebhookDetail(APIView):
         )
         return Response(WebhookSerializer(endpoint).data)
 
-    @extend_schema(responses={204: None, 404: ERRORS[404]}, summary="Delete an endpoint")
+    @extend_schema(responses={204: None, **error_responses(404)}, summary="Delete an endpoint")
     def delete(self, request, pk: int):
         services.delete_webhook_endpoint(endpoint=_endpoint(pk), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -196,7 +164,7 @@ class WebhookDeliveries(generics.ListAPIView):
         return selectors.endpoint_deliveries(_endpoint(self.kwargs["pk"]))
 
     @extend_schema(
-        responses={200: DeliverySerializer(many=True), 404: ERRORS[404]},
+        responses={200: DeliverySerializer(many=True), **error_responses(404)},
         summary="An endpoint's delivery log, newest first",
     )
     def get(self, request, *args, **kwargs):
@@ -208,12 +176,10 @@ class DeliveryResend(APIView):
 
     @extend_schema(
         request=None,
-        responses={202: DeliverySerializer, 404: ERRORS[404]},
+        responses={202: DeliverySerializer, **error_responses(404)},
         summary="Send a delivery again now (a new 24-hour series of retries)",
     )
     def post(self, request, pk: int):
-        delivery = WebhookDelivery.objects.filter(pk=pk).first()
-        if delivery is None:
-            raise WebhookNotFound("No such delivery.")
+        delivery = get_object_or_404(WebhookDelivery, pk=pk)
         delivery = services.resend_webhook_delivery(delivery=delivery, actor=request.user)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
