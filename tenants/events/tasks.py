@@ -53,9 +53,12 @@ def dispatch(rerun: int = 0) -> None:
         now = time.monotonic()
         if report.handled or report.dispatched:
             last_progress = now
-        if now - last_progress >= LINGER_S or now - started >= MAX_TASK_S:
+        elif now - last_progress >= LINGER_S:
             break
-        time.sleep(POLL_S)
+        else:
+            time.sleep(POLL_S)
+        if now - started >= MAX_TASK_S:
+            break
     clear_dispatch_request(schema)
     busy += dispatch_pending().busy
     if busy and rerun < MAX_RERUNS:

@@ -4,6 +4,7 @@ dispatchers share the work, and what a crash or a lost message left behind is sw
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -357,3 +358,39 @@ def test_a_rush_is_one_dispatch_task_not_one_per_commit(
     assert not get_redis_connection("default").exists(flag)
     committed(venue_a, sale(3))
     assert len(sent) == 2  # after the run, a commit sends a task again
+
+
+def test_an_event_committed_late_is_not_left_behind_a_stream_of_newer_ones(
+    venue_a, consumers, clean_outbox, no_dispatch_request
+):
+    """Ids are taken at INSERT, not at commit: an event can become visible after events with
+    higher ids were dispatched. While newer events keep coming, it is still handled soon."""
+    from tenants.events import tasks
+
+    may_commit, late_id = threading.Event(), []
+
+    def slow_sale():
+        with transaction.atomic():
+            late_id.append(_publish("order:1").pk)
+            assert may_commit.wait(10)
+
+    handled, stream = [], []
+
+    def rush(event):
+        handled.append(event.pk)
+        if len(handled) == 1:  # the slow sale commits now
+            may_commit.set()
+            slow.result(timeout=10)
+        if len(stream) < 30:  # and the rush goes on: a new sale for each one handled
+            stream.append(committed(venue_a, lambda: _publish(f"order:{len(stream) + 2}").pk))
+
+    consumers("test.stream", ["ticketing.order.*"], rush)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(lambda: committed(venue_a, slow_sale))
+        while not late_id:
+            time.sleep(0.01)
+        committed(venue_a, lambda: _publish("order:0"))  # a higher id, committed first
+        committed(venue_a, tasks.dispatch.run)
+    assert late_id[0] in handled
+    assert handled.index(late_id[0]) < handled.index(stream[-1])  # not after the whole rush
+    assert sorted(handled) == sorted([late_id[0], handled[0], *stream])

@@ -80,13 +80,18 @@ def dispatch_pending(
     batch_size: int = BATCH_SIZE,
     on_batch: Callable[[], None] | None = None,
 ) -> DispatchReport:
-    """Dispatch the current schema's outbox until nothing is left that can be handled now.
-    `older_than`: only events that occurred at least that long ago (the sweep leaves fresh
-    events to the task their commit sent). `on_batch` is called before each batch (the task
-    keeps its "dispatch under way" flag alive with it)."""
+    """One pass over the current schema's outbox: batches in id order until one comes back
+    short. A pass ends even in a rush, so that the next one starts again from the lowest id:
+    an event whose transaction committed after events with higher ids (ids are taken at
+    INSERT, not at commit) is not left behind a stream of newer ones. The dispatch task runs
+    passes until there is nothing left to do. `older_than`: only events that occurred at
+    least that long ago (the sweep leaves fresh events to the task their commit sent).
+    `on_batch` is called before each batch (the task keeps its "dispatch under way" flag
+    alive with it)."""
     report = DispatchReport()
     after_id = 0
-    while True:
+    full = True
+    while full:
         if on_batch is not None:
             on_batch()
         with transaction.atomic():
@@ -97,13 +102,15 @@ def dispatch_pending(
                 batch = batch.filter(occurred_at__lte=timezone.now() - older_than)
             events = list(batch.order_by("id")[:batch_size])
             if not events:
-                return report
+                break
+            full = len(events) == batch_size
             after_id = events[-1].id
             token = _batch_memo.set({})
             try:
                 _dispatch_batch(events, report)
             finally:
                 _batch_memo.reset(token)
+    return report
 
 
 def _dispatch_batch(events: list[Event], report: DispatchReport) -> None:
