@@ -103,9 +103,16 @@ def test_an_admin_adds_a_webhook_and_sees_a_delivery(
     assert "Livré" in row.inner_text() and "204" in row.inner_text()
     assert not tab.locator("#webhook-secret").is_visible()  # folded away after creation
     _shot(tab, f"webhook-deliveries-{size}")
+    receiver.status = 500  # the receiver breaks, and the delivery is sent again by hand
     row.get_by_role("button", name="Renvoyer").click()
     tab.wait_for_selector(".alert-success")
     assert "En attente" in tab.locator("table.delivery-log tbody tr").first.inner_text()
+    committed(venue_a, lambda: deliver_webhook(delivery_id=WebhookDelivery.objects.get().pk))
+    tab.goto(tab.url.split("?")[0])
+    failed = tab.locator("table.delivery-log tbody tr").first.inner_text()
+    assert "Échec, nouvel essai prévu" in failed and "500" in failed
+    assert "Prochaine tentative" in failed
+    _shot(tab, f"webhook-failed-{size}")
 
     tab.goto(url(venue_a, "/backoffice/webhooks/"))
     assert "CRM de la compagnie" in tab.content()
