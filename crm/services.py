@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from tenants.accounts.models import User
 from tenants.errors import ValidationFailed
-from tenants.events.services import publish
+from tenants.events.services import after_publish, build_event, publish
 
+from . import statements
 from .models import Consent, Contact, Language, Source, TimelineEvent
 
 try:  # E.164 through libphonenumber when the dependency is installed.
@@ -162,25 +163,19 @@ def _find_or_create(
         contact = Contact(
             email=typed_email, email_normalized=email_normalized, language=language, **values
         )
+        created = TimelineEvent(
+            code="crm.contact.created", data={"source": source}, actor_label=_actor_label(actor)
+        )
+        # Its key and data get the new contact's id in the statement that writes them.
+        event = build_event(
+            code="crm.contact.created", key="contact:", data={"source": source}, actor=actor
+        )
         # A concurrent call with the same email may insert first: then this one waits for it,
         # inserts nothing, and reads the winner's row (no savepoint needed for the race).
-        if not _insert_unless_conflict(
-            contact, "(email_normalized) WHERE NOT (email_normalized = '')"
-        ):
+        if not statements.create_contact(contact, created, event):
             contact = Contact.objects.select_for_update().get(email_normalized=email_normalized)
         else:
-            TimelineEvent.objects.create(
-                contact=contact,
-                code="crm.contact.created",
-                data={"source": source},
-                actor_label=_actor_label(actor),
-            )
-            publish(
-                code="crm.contact.created",
-                key=f"contact:{contact.pk}",
-                data={"contact_id": contact.pk, "source": source},
-                actor=actor,
-            )
+            after_publish()
             _apply_consents(contact=contact, consents=consents, source=source, actor=actor)
             return contact
 
@@ -259,40 +254,6 @@ def _check_report(*, occurred_at: datetime, counts: dict[str, int]) -> None:
             )
 
 
-def _insert_unless_conflict(obj, conflict: str) -> bool:
-    """INSERT this new instance unless it would break the unique constraint that `conflict`
-    designates (`(columns) [WHERE predicate]`, PostgreSQL's ON CONFLICT target); True and the
-    instance saved (its primary key set) if inserted. A concurrent insert of the same key
-    waits for the other transaction and then inserts nothing. Field values are prepared as
-    the ORM prepares them (pre_save, then get_db_prep_save)."""
-    opts = obj._meta
-    quote = connection.ops.quote_name
-    fields = [f for f in opts.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT {conflict} DO NOTHING "
-            f"RETURNING {quote(opts.pk.column)}",
-            values,
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    obj.pk = row[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return True
-
-
-def _insert_once(*, contact_id: int, code: str, dedupe_key: str, **fields) -> TimelineEvent | None:
-    """Insert the timeline event unless this (code, contact, dedupe_key) is already recorded
-    (then None)."""
-    event = TimelineEvent(contact_id=contact_id, code=code, dedupe_key=dedupe_key, **fields)
-    inserted = _insert_unless_conflict(event, "(code, contact_id, dedupe_key)")
-    return event if inserted else None
-
-
 def _check_references(**references: str) -> None:
     for name, value in references.items():
         if not (value or "").strip():
@@ -310,17 +271,15 @@ def _report_once(*, contact_id: int, counts: dict, **event) -> bool:
     key is only checked at commit) gets its just-written event removed, and the error is
     raised once the block is left cleanly."""
     with transaction.atomic(savepoint=False):
-        inserted = _insert_once(contact_id=contact_id, **event)
-        known = True
-        if inserted is not None:
-            known = bool(Contact.objects.filter(pk=contact_id).update(**counts))
-            if not known:
-                TimelineEvent.objects.filter(pk=inserted.pk).delete()
+        row = TimelineEvent(contact_id=contact_id, **event)
+        inserted, known = statements.report_once(row, counts)
+        if not known:
+            TimelineEvent.objects.filter(pk=row.pk).delete()
     if not known:
         raise ValidationFailed(
             _("This contact does not exist (any more)."), code="crm.contact_unknown"
         )
-    return inserted is not None
+    return inserted
 
 
 def record_purchase(

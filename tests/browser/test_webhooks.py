@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.browser]
 @pytest.fixture
 def webhook_admin(venue_a):
     email = "browser-webhooks@alpha.test"
+    # Events other tests committed (the race tests' sales…) are not this journey's.
+    committed(venue_a, lambda: Event.objects.all().delete())
     user = committed(
         venue_a,
         lambda: User.objects.create_user(

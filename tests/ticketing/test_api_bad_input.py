@@ -18,9 +18,6 @@ LONG = {
     "email": f"{'x' * 250}@example.fr",  # 261 characters
     "phone": "0" * 33,
 }
-SERVICES = pytest.mark.xfail(strict=False, reason="services")
-
-
 def post(api, path, body):
     return api.post(path, body, content_type="application/json")
 
@@ -333,7 +330,6 @@ def test_more_wheelchair_places_than_asked_is_a_400(api, venue_a, performance):
     assert response.status_code == 400, response.json()
 
 
-@SERVICES
 def test_a_seat_tariff_for_a_seat_not_in_the_order_is_a_400(api, venue_a, performance, hold):
     body = {
         "hold": hold,

@@ -7,8 +7,8 @@ import pytest
 from django.apps import apps
 from django.db import transaction
 
-from tests.helpers import in_venue
 from tenants.accounts.models import AuditEvent
+from tests.helpers import in_venue
 from ticketing.models import Hold, Order, Payment, PerformanceZone, Ticket
 from ticketing.services import orders
 from ticketing.services.orders import writer

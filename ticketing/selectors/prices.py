@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from django_tenants.utils import schema_context
 
 from tenants import generations
-from ticketing.models import Price, SalesSettings
+from ticketing.models import PerformanceZone, Price, SalesSettings
 
 SALES_SETTINGS_KEY = "ticketing:sales_settings"  # the cache's KEY_FUNCTION adds the schema
 SALES_SETTINGS_SECONDS = 300
@@ -99,3 +99,23 @@ def sale_prices(*, performance_id: int, codes: set[str]) -> list[Price]:
     if prices:  # (a performance whose prices are still being written is not remembered)
         _SALE_PRICES.set(key, prices)
     return prices
+
+
+# Standing zone → its price category, per process: a performance's zones are created with it
+# and never change category, so an entry never goes stale (a zone not found is read again).
+_ZONE_CATEGORIES = generations.LocalCache("zone_categories", size=4096)
+
+
+def zone_categories(performance_id: int, zone_ids) -> dict[int, int]:
+    """PerformanceZone id → price category id, for those of `zone_ids` that are zones of
+    this performance: what pricing standing places needs before any place is taken."""
+    found = _ZONE_CATEGORIES.get(performance_id)
+    known = {} if found is generations.MISSING else found
+    if not set(zone_ids) <= known.keys():
+        known = dict(
+            PerformanceZone.objects.filter(performance_id=performance_id).values_list(
+                "id", "category_id"
+            )
+        )
+        _ZONE_CATEGORIES.set(performance_id, known)
+    return {zone_id: known[zone_id] for zone_id in zone_ids if zone_id in known}

@@ -120,6 +120,14 @@ def places_taken(
         )
         for seat in seats
     ]
+    strays = set(tariffs.seats) - {seat.seat_id for seat in seats}
+    if strays:
+        raise InvalidRequest(
+            _("A tariff is given for seats that are not in this order: %(ids)s.")
+            % {"ids": ", ".join(str(s) for s in sorted(strays)[:10])},
+            field="seat_tariffs",
+            code="ticketing.seat_tariff_not_in_order",
+        )
     taken = {zone.zone_id: zone.quantity for zone in zones}
     for zone_id, split in tariffs.zones.items():
         if any(n < 0 for n in split.values()) or sum(split.values()) > taken.get(zone_id, 0):

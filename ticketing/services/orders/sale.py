@@ -23,7 +23,7 @@ from crm.models import Contact
 from tenants.events.services import after_publish
 from ticketing.errors import InvalidRequest
 from ticketing.models import Hold, Order, Performance, Price, SalesSettings, Seat, Ticket
-from ticketing.selectors.prices import price_table, sales_settings
+from ticketing.selectors.prices import price_table, sales_settings, zone_categories
 from ticketing.selectors.quotes import Quote, places_taken, quote
 from ticketing.services import inventory
 from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TakenPlaces, TakenSeat, TariffChoice
@@ -131,6 +131,16 @@ def sell(
     )
     if not payments and pay_total_with:
         payments = [PaymentSpec(pay_total_with, None)]
+    # Standing places are priced before they are taken (their zone's category is known),
+    # so that the zone's counter row is taken last.
+    categories = zone_categories(performance.pk, request.zones)
+    unknown = set(request.zones) - categories.keys()
+    if unknown:
+        raise InvalidRequest(_("Unknown zone."), field="zones", code="ticketing.unknown_zone")
+    zones = [
+        TakenPlaces(zone_id, categories[zone_id], quantity)
+        for zone_id, quantity in sorted(request.zones.items())
+    ]
     with transaction.atomic():
         contact = _contact_for(buyer, channel)
         seats: list[TakenSeat] = []
@@ -140,12 +150,8 @@ def sell(
             )
         if request.best_available:
             seats += inventory.take_best_available(performance, request, hold=None)
-        # Last: the zone's counter row is shared by every standing buyer.
-        zones = [
-            inventory.sell_places(performance.pk, zone_id, quantity)
-            for zone_id, quantity in sorted(request.zones.items())
-        ]
         return _write_order(
+            take_zones=True,
             hold=hold,
             performance=performance,
             contact=contact,
@@ -219,11 +225,14 @@ def _write_order(
     channel: str,
     actor,
     allow_pending: bool,
+    take_zones: bool = False,
 ) -> Order:
     """The order for places just taken: the buyer's CRM record, then the order with its
     tickets, payments, audit entry and (when paid) `ticketing.order.confirmed` in one
     statement (with the cart too when `hold` is new). Paid when the payments cover the
-    total; otherwise refused, unless `allow_pending`."""
+    total; otherwise refused, unless `allow_pending`. `take_zones`: sell the standing places
+    of `zones` now, just before the INSERT: a zone's counter row is shared by every standing
+    buyer, so its lock is held for two statements and the commit."""
     priced = price_sale(
         performance=performance, seats=seats, zones=zones, tariffs=tariffs, fees=fees, prices=prices
     )
@@ -274,6 +283,9 @@ def _write_order(
         if is_paid
         else []
     )
+    if take_zones:
+        for zone in zones:
+            inventory.sell_places(performance.pk, zone.zone_id, zone.quantity)
     new_hold = hold.pk is None
     insert_together(
         *([Rows("h", [hold])] if new_hold else []),
