@@ -146,13 +146,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600  # invitation links stay valid a week
-# Login attempts allowed per minute, per email and per client address.
-PARTERRE_LOGIN_RATE = env.str("PARTERRE_LOGIN_RATE", default="5/m")
 # Payments. The offline test provider (an order paid at once, no money moves) serves the demo,
 # the tests and the benchmarks; production keeps it off unless an instance is a demo.
 PARTERRE_OFFLINE_TEST_PAYMENTS = env.bool("PARTERRE_OFFLINE_TEST_PAYMENTS", default=False)
 # The public storefront sells online; off, its pages still show the programme.
 PARTERRE_STOREFRONT_ENABLED = env.bool("PARTERRE_STOREFRONT_ENABLED", default=True)
+# Login attempts allowed per minute, per email and per client address.
+PARTERRE_LOGIN_RATE = env.str("PARTERRE_LOGIN_RATE", default="5/m")
 PARTERRE_LOGIN_IP_RATE = env.str("PARTERRE_LOGIN_IP_RATE", default="30/m")
 RATELIMIT_USE_CACHE = "default"
 # Where the client address is read for the per-address login limit (production reads the

@@ -18,6 +18,8 @@ LONG = {
     "email": f"{'x' * 250}@example.fr",  # 261 characters
     "phone": "0" * 33,
 }
+
+
 def post(api, path, body):
     return api.post(path, body, content_type="application/json")
 

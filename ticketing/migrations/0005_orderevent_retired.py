@@ -7,11 +7,7 @@ time and drops the table."""
 
 from django.db import migrations
 
-import importlib
-
-COPY_ORDER_EVENTS = importlib.import_module(
-    "ticketing.migrations.0004_order_events_to_audit_trail"
-).COPY_ORDER_EVENTS
+from ._order_events_copy import COPY_ORDER_EVENTS
 
 RELEASE_FOREIGN_KEYS = """
 DO $$

@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'webhook delivery',
                 'verbose_name_plural': 'webhook deliveries',
                 'ordering': ['-id'],
-                'indexes': [models.Index(condition=models.Q(('status__in', ['pending', 'failed'])), fields=['next_attempt_at'], name='events_delivery_due')],
+                'indexes': [models.Index(condition=models.Q(('status', 'pending'), ('status', 'failed'), _connector='OR'), fields=['next_attempt_at'], name='events_delivery_due')],
                 'constraints': [models.UniqueConstraint(fields=('endpoint', 'event'), name='events_delivery_once')],
             },
         ),

@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote
 
 import psycopg
 from django.conf import settings
@@ -56,6 +57,16 @@ def _maintenance(params: dict, statement: sql.Composable) -> None:
     transaction, nor from a connection to the database concerned)."""
     with psycopg.connect(**{**params, "dbname": "postgres"}, autocommit=True) as admin:
         admin.execute(statement)
+
+
+def database_url(params: dict) -> str:
+    """A postgres:// URL for these connection parameters (a benchmark's server processes)."""
+    user = quote(params.get("user") or "postgres", safe="")
+    password = params.get("password")
+    auth = f"{user}:{quote(password, safe='')}" if password else user
+    host = params.get("host") or "127.0.0.1"
+    port = params.get("port") or 5432
+    return f"postgres://{auth}@{host}:{port}/{params['dbname']}"
 
 
 @contextmanager

@@ -63,7 +63,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from tenants.management.commands.bench_onboarding import quiet_mail, throwaway_database
+from tenants.management.commands.bench_onboarding import (
+    database_url,
+    quiet_mail,
+    throwaway_database,
+)
 from ticketing.management.onsale.baseline import SqlBaseline
 from ticketing.management.onsale.buyers import (
     NOT_ENOUGH,
@@ -76,12 +80,7 @@ from ticketing.management.onsale.buyers import (
     plan_buyers,
 )
 from ticketing.management.onsale.checks import verify
-from ticketing.management.onsale.server import (
-    CpuMeter,
-    database_url,
-    running_server,
-    wait_until_ready,
-)
+from ticketing.management.onsale.server import CpuMeter, running_server, wait_until_ready
 from ticketing.management.onsale.venue import VENUE_SLUG, BenchVenue, set_up
 
 __all__ = ["VENUE_SLUG", "Command"]  # VENUE_SLUG: the venue the tests see created and dropped

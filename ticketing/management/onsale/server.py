@@ -13,7 +13,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core.management.base import CommandError
@@ -102,15 +101,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def database_url(params: dict) -> str:
-    user = quote(params.get("user") or "postgres", safe="")
-    password = params.get("password")
-    auth = f"{user}:{quote(password, safe='')}" if password else user
-    host = params.get("host") or "127.0.0.1"
-    port = params.get("port") or 5432
-    return f"postgres://{auth}@{host}:{port}/{params['dbname']}"
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,7 @@ class Command(BaseCommand):
 
     def start_worker(self, options, queue: str, run: str) -> subprocess.Popen:
         params = connection.get_connection_params()
-        from ticketing.management.onsale.server import database_url
+        from tenants.management.commands.bench_onboarding import database_url
 
         env = {
             **os.environ,
