@@ -103,6 +103,9 @@ if ! grep -q -- '"--standing"' "$old_dir/$bench"; then
     rm -rf "$old_dir/ticketing/management/onsale"
     cp -R "$new_dir/ticketing/management/onsale" "$old_dir/ticketing/management/onsale"
     find "$old_dir/ticketing/management/onsale" -name __pycache__ -prune -exec rm -rf {} +
+    # …and the shared bench helpers it imports (throwaway database, database_url).
+    helpers="tenants/management/commands/bench_onboarding.py"
+    cp "$new_dir/$helpers" "$old_dir/$helpers"
 fi
 
 mode_options() {
