@@ -112,20 +112,6 @@ class CounterPlaces:
                 tariff_id = public[0].tariff_id if public else 0
         self.lines.append(SeatLine(seat, category, tariff_id or None, is_new))
 
-    def _add_line(self, seat_id: int, tariff_id: int = 0, *, is_new: bool = False) -> None:
-        """A seat of the selection, at its tariff; a seat just added (or whose tariff is not
-        offered in its category) takes the sale's tariff, else the first one sold online."""
-        if any(line.seat["id"] == seat_id for line in self.lines):
-            return
-        seat = self.ctx.seats[seat_id]
-        category = self.ctx.category(seat["category"])
-        if category and not category.price(tariff_id):
-            tariff_id = self.default_tariff_id or 0
-            if not category.price(tariff_id):
-                public = [p for p in category.prices if p.public] or category.prices
-                tariff_id = public[0].tariff_id if public else 0
-        self.lines.append(SeatLine(seat, category, tariff_id or None, is_new))
-
     def _code(self, tariff_id: int | None) -> str:
         """The code of a tariff priced here (the counter posts ids)."""
         return next((p.tariff.code for (_c, t), p in self.ctx.prices.items() if t == tariff_id), "")
