@@ -320,3 +320,46 @@ def test_the_periodic_task_releases_every_expired_cart(venue_a, performance):
             assert release_expired_holds_task.apply().get() == 3
             assert release_expired_holds_task.apply().get() == 0
         assert not PerformanceSeat.objects.filter(performance=performance, status="held").exists()
+
+
+def test_a_full_refund_after_exchanges_gives_back_every_fee_paid(venue_a, performance, plein):
+    """The booking fee is paid once, at the sale; an exchange charges none, so a full refund
+    with fees returns the fee of the ticket first sold, through any number of exchanges."""
+    from tests.ticketing.conftest import build_performance
+    from ticketing.models import SalesSettings
+
+    with in_venue(venue_a):
+        fees = SalesSettings.current()
+        fees.fee_cents = 50
+        fees.save()
+        other = build_performance(name="Salle 2", starts_in_days=30)
+        (a1,), (a2,) = seats_of(performance, "A1"), seats_of(performance, "A2")
+        order = orders.sell(
+            performance=performance,
+            request=HoldRequest(seat_ids=[a1, a2]),
+            tariffs=TariffChoice(plein.pk),
+            payments=[PaymentSpec("cash", None)],
+        )
+        paid = order.total_cents
+        assert order.fee_cents == 100
+        first = order.tickets.get(seat_id=a1)
+        (moved,) = orders.exchange_tickets(
+            order=order,
+            ticket_ids=[first.pk],
+            to_performance=other,
+            request=HoldRequest(seat_ids=seats_of(other, "E1")),
+            tariffs=TariffChoice(plein.pk),
+        )
+        orders.exchange_tickets(  # and once more, back to the first performance
+            order=order,
+            ticket_ids=[moved.pk],
+            to_performance=performance,
+            request=HoldRequest(seat_ids=seats_of(performance, "A3")),
+            tariffs=TariffChoice(plein.pk),
+            payment=PaymentSpec("cash", None),
+        )
+        orders.refund_order(order=order, include_fees=True)
+        order.refresh_from_db()
+        taken = sum(p.amount_cents for p in order.payments.all())
+        assert order.status == Order.Status.REFUNDED
+        assert taken == 0, f"{taken} cents kept of {paid}"
