@@ -27,7 +27,7 @@ run: install
 
 ## The whole test suite (project-local PostgreSQL/Redis unless DATABASE_URL/REDIS_URL are set).
 test: install
-	$(PY) -m config.devstack test $(PYTEST_ARGS)
+	$(PY) -m config.devstack test -n auto $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
