@@ -128,6 +128,20 @@ def test_the_performance_page_offers_the_map_and_best_available(venue_a, spectat
     assert "Métro Jaurès" in page and "Doors open at" in page
 
 
+def test_a_storefront_without_online_payment_shows_the_programme_and_sells_nothing(
+    venue_a, spectator, performance, settings
+):
+    settings.PARTERRE_STOREFRONT_ENABLED = False
+    page = spectator.get(f"/performances/{performance.pk}/").content.decode()
+    assert "not sold online yet" in page and 'name="seats"' not in page
+    response = spectator.post(
+        f"/performances/{performance.pk}/hold/", {"seats": seat_ids(venue_a, performance, "A1")}
+    )
+    assert response.status_code == 302
+    with in_venue(venue_a):
+        assert not Hold.objects.filter(performance=performance).exists()
+
+
 def test_a_draft_performance_is_not_public(venue_a, spectator, performance):
     with in_venue(venue_a):
         programme.set_performance_status(performance=performance, status="draft")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections import OrderedDict
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -72,11 +73,12 @@ def _public_performance(pk: int) -> Performance:
 def _performance_page(
     request, performance: Performance, *, status: int = 200, cart_error: CartError | None = None
 ):
-    try:
-        inventory.check_on_sale(performance)
-        closed_reason = ""
-    except ParterreError as error:
-        closed_reason = error.message
+    closed_reason = _online_sale_closed()
+    if not closed_reason:
+        try:
+            inventory.check_on_sale(performance)
+        except ParterreError as error:
+            closed_reason = error.message
     categories = selectors.category_availability(performance)
     seats = selectors.seat_map(performance) if not closed_reason else []
     free_by_category: dict[int, int] = {}
@@ -120,9 +122,19 @@ def _release_cart(request) -> Hold | None:
     return hold
 
 
+def _online_sale_closed() -> str:
+    """Why the storefront sells nothing (an instance without online payment), or ""."""
+    if settings.PARTERRE_STOREFRONT_ENABLED:
+        return ""
+    return _("Tickets are not sold online yet: please contact the box office.")
+
+
 @require_POST
 def performance_hold(request, pk: int):
     performance = _public_performance(pk)
+    if _online_sale_closed():
+        messages.error(request, _online_sale_closed())
+        return redirect("store:performance", pk)
     try:
         cart = parse_cart(hold_input(request.POST), performance=performance)
     except CartError as error:
