@@ -14,6 +14,6 @@ class TicketingConfig(AppConfig):
         from . import audit_labels  # noqa: F401 (the audit codes' labels)
         from .models import Layout, Performance, Price, PriceCategory, Seat, Section, Show, Tariff
 
-        # What orders.sale_prices and inventory._layout_seats keep in each process
+        # What selectors.prices.sale_prices and selectors.seating.layout_seats keep in each process
         # (tenants/generations.py). Bulk writes bump in the services that make them.
         bump_on_write(Show, Performance, Layout, PriceCategory, Price, Tariff, Section, Seat)

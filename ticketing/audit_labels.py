@@ -62,7 +62,7 @@ register_labels(
         "ticketing.order.cancelled": _("Order cancelled"),
         "ticketing.order.refunded": _("Refund"),
         "ticketing.order.exchanged": _("Exchange"),
-        # Carts (ticketing/services/inventory.py)
+        # Carts (ticketing/services/inventory/holds.py)
         "ticketing.hold.created": _("Cart created"),
         "ticketing.hold.released": _("Cart released"),
         "ticketing.hold.expired": _("Cart expired"),

@@ -1,4 +1,4 @@
-"""Orders, tickets, payments and the append-only order history."""
+"""Orders, tickets and payments (their history is the audit trail: accounts.AuditEvent)."""
 
 import secrets
 

@@ -114,7 +114,7 @@ def free_seats(
     """The Seat ids of the free seats, and the layout's seats.
 
     The hot path of an on-sale rush: the database says which seats are free, as one array in
-    one row, and what each seat is comes from _layout_seats. Reading ~1,000 rows of nine
+    one row, and what each seat is comes from layout_seats. Reading ~1,000 rows of nine
     columns per request cost more than the rest of an order."""
     extra = [] if category_id is None else [category_id]
     with connection.cursor() as cursor:

@@ -149,7 +149,7 @@ def update_seats(*, layout: Layout, seat_ids: list[int], actor=None, **changes) 
     seats = Seat.objects.filter(section__layout=layout, id__in=seat_ids)
     rows = list(seats.order_by("row", "number").values_list("label", *changes))
     updated = seats.update(**changes)
-    generations.bump()  # best-available keeps seats' ranks and flags (services/inventory.py)
+    generations.bump()  # best available keeps seats' ranks and flags (selectors/seating.py)
     # Each attribute before: its value, or its values when the seats differed.
     before = {name: sorted({row[i + 1] for row in rows}) for i, name in enumerate(changes)}
     record_event(

@@ -1,7 +1,7 @@
 """Orders: the sale (`sale`), payments (`payments`), cancellation, refunds and exchanges
 (`aftersale`); the order's one-statement INSERT (`writer`) and its history (`history`).
-Every change appends a history row and reports to crm through its services; crm never reads
-these tables."""
+Every change appends an audit entry, publishes its domain event and reports to crm through
+crm's services; crm never reads these tables."""
 
 from ticketing.selectors.prices import price_table, sale_prices
 from ticketing.services.inventory import hold_status
