@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crm.models import Consent, TimelineEvent
-from crm.selectors import current_consents, has_consent, search_contacts
+from crm.search import search_contacts
+from crm.selectors import current_consents, has_consent
 from crm.services import find_or_create_contact, set_consent
 from tenants.errors import ValidationFailed
 from tests.helpers import in_venue

@@ -134,7 +134,7 @@ def test_creation_records_source_and_consents(venue_a):
 
 
 def test_a_contact_of_venue_a_does_not_exist_in_venue_b(venue_a, venue_b):
-    from crm.selectors import search_contacts
+    from crm.search import search_contacts
 
     with in_venue(venue_a):
         mine = find_or_create_contact(email="only-a@example.fr", last_name="Alpha", source="web")

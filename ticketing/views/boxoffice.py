@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from crm.selectors import search_contacts
+from crm.search import search_contacts
 from tenants.accounts.permissions import capability_required
 from tenants.navigation import NavItem, register
 from ticketing import selectors

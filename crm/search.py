@@ -1,0 +1,119 @@
+"""Contact search: the counter's buyer search and the contact list's search box.
+
+Any of name, email, phone or postcode; accent- and case-insensitive ("helene" finds Hélène),
+tolerant of a typo ("Dupond" finds Dupont), names in either order, in one SQL query served by
+the indexes of migration crm 0002 (trigram GIN on the unaccented name, the email and the
+phone; btree prefix on the postcode).
+
+Every word of the query must match the contact (a word of its name, even misspelt; part of its
+email; the start of its postcode; part of its phone number), so a postcode or a first name
+narrows the list. A query that is a phone number ("06 12 34 56 78", "+33 6 12…") is one term.
+Ranking: exact email or phone first, then how closely the name resembles the query, then
+alphabetical order.
+
+Hand-written SQL because the ORM cannot say `<%` (word similarity) or build these LIKE
+patterns against an expression index without drifting from the indexed expression; the
+benchmark is `python manage.py bench_contact_search`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .models import Contact
+
+SEARCH_LIMIT = 20
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 6
+# Words shorter than this give PostgreSQL no trigram to look up: they only filter the rows the
+# other words found (or, alone, are looked up as a postcode or a name prefix).
+MIN_INDEXED_WORD = 3
+MIN_PHONE_DIGITS = 4
+# From this many digits, a phone query ending a contact's number is "the" number (exact match).
+EXACT_PHONE_DIGITS = 8
+
+# Exactly the expression indexed by crm_contact_name_trgm.
+NAME = "lower(crm_unaccent(c.first_name || ' ' || c.last_name))"
+PHONE_QUERY = re.compile(r"\+?[\d\s.\-/()]+")
+
+
+def _like(text: str) -> str:
+    """`text` with LIKE's wildcards escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _phone_digits(query: str) -> str:
+    """Digits to look for in E.164 numbers: "06 12 34…" → "61234…" (the trunk zero dropped),
+    "0044 20…" → "4420…", "+33 6 12…" → "33612…"."""
+    digits = re.sub(r"\D", "", query)
+    if digits.startswith("00"):
+        return digits[2:]
+    return digits[1:] if digits.startswith("0") else digits
+
+
+def _word_condition(word: str, n: int, params: dict[str, object]) -> str:
+    """SQL saying "word n matches the contact"; adds its parameters to `params`."""
+    key = f"w{n}"
+    escaped = _like(word)
+    if len(word) < MIN_INDEXED_WORD:
+        params[f"{key}_start"] = escaped + "%"
+        params[f"{key}_inner"] = "% " + escaped + "%"
+        params[f"{key}_postcode"] = escaped.upper() + "%"
+        return (
+            f"({NAME} LIKE lower(crm_unaccent(%({key}_start)s))"
+            f" OR {NAME} LIKE lower(crm_unaccent(%({key}_inner)s))"
+            f" OR c.postcode LIKE %({key}_postcode)s)"
+        )
+    params[key] = word
+    params[f"{key}_part"] = "%" + escaped + "%"
+    params[f"{key}_email"] = "%" + escaped.lower() + "%"
+    params[f"{key}_postcode"] = escaped.upper() + "%"
+    condition = (
+        f"{NAME} LIKE lower(crm_unaccent(%({key}_part)s))"
+        f" OR lower(crm_unaccent(%({key})s)) <%% {NAME}"
+        f" OR c.email_normalized LIKE %({key}_email)s"
+        f" OR c.postcode LIKE %({key}_postcode)s"
+    )
+    digits = _phone_digits(word)
+    if digits.isdigit() and len(digits) >= MIN_PHONE_DIGITS:
+        params[f"{key}_phone"] = "%" + digits + "%"
+        condition += f" OR c.phone LIKE %({key}_phone)s"
+    return f"({condition})"
+
+
+def _conditions(query: str, params: dict[str, object]) -> str:
+    if PHONE_QUERY.fullmatch(query):
+        # A number: a phone (from 4 digits) or the start of a postcode.
+        compact = re.sub(r"[\s.\-/()]", "", query)
+        params["postcode"] = _like(compact) + "%"
+        digits = _phone_digits(query)
+        if len(digits) < MIN_PHONE_DIGITS:
+            return "c.postcode LIKE %(postcode)s"
+        params["phone"] = "%" + digits + "%"
+        if len(digits) >= EXACT_PHONE_DIGITS:
+            params["exact_phone"] = "%" + digits
+        return "(c.phone LIKE %(phone)s OR c.postcode LIKE %(postcode)s)"
+    words = query.split()[:MAX_WORDS]
+    return " AND ".join(_word_condition(word, n, params) for n, word in enumerate(words))
+
+
+def search_contacts(query: str, *, limit: int = SEARCH_LIMIT) -> list[Contact]:
+    """The contacts of the current venue matching `query` (see the module), best first, at
+    most `limit`: one SQL query."""
+    query = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+    if not query or limit <= 0:
+        return []
+    params: dict[str, object] = {"query": query, "email": query.lower(), "limit": limit}
+    params["exact_phone"] = ""
+    where = _conditions(query, params)
+    sql = f"""
+        SELECT c.* FROM crm_contact c
+        WHERE {where}
+        ORDER BY
+            (c.email_normalized = %(email)s
+             OR (%(exact_phone)s <> '' AND c.phone LIKE %(exact_phone)s)) DESC,
+            similarity(lower(crm_unaccent(%(query)s)), {NAME}) DESC,
+            c.last_name, c.first_name, c.id
+        LIMIT %(limit)s
+    """  # noqa: S608 (only placeholders and this module's constants are interpolated)
+    return list(Contact.objects.raw(sql, params))
