@@ -1,0 +1,86 @@
+"""Contact deduplication: which contacts are the same person, how sure we are, and why.
+
+Pure Python over plain `Record`s (first name, last name, email, phone, street, postcode, town,
+all optional), no database: the same code serves an import, a nightly scan or a counter sale
+once wired to the Contact model, and is tested and benchmarked without PostgreSQL
+(`python manage.py bench_dedup`).
+
+Normalisation (`normalize`)
+    Names: ASCII lowercase (unidecode), split on spaces, hyphens, apostrophes and dots, then
+    compacted ("Jean-Baptiste" → "jeanbaptiste", "d'Artagnan" → "dartagnan"); last names are
+    also kept without their particles (de, du, des, le, la, d', l'…), and two last names match
+    if either form agrees, so "de la Fontaine", "Delafontaine" and "Fontaine" meet. First
+    names carry the canonical names they may stand for (a small French table of diminutives,
+    "Cathy" → catherine, and the initials of compound names, "JB" ↔ "Jean-Baptiste").
+    A French phonetic key (`french_phonetic`, written here: Dupont/Dupond, Renaud/Renault,
+    Lefebvre/Lefèvre, Gauthier/Gautier share a key). Email lowercased, plus a canonical form
+    without "+tag" (and, for Gmail, without dots). Phone in E.164 (phonenumbers, region FR).
+    Street with its abbreviations expanded (bd, av, r, St…) and its number; postcode as five
+    digits; town with St/Ste → Saint/Sainte, "Cedex", arrondissement numbers and small words
+    dropped.
+
+Blocking (`candidate_pairs`)
+    Two records are compared only if they share a key: canonical email; E.164 phone; last-name
+    phonetic + postcode; sorted {first, last} + town (names swapped); last-name prefix + first
+    initial + postcode; sorted {first phonetic, last phonetic} (moves, postcode typos);
+    first-name phonetic + street (married names); last-name phonetic + street; each part of a
+    compound last name + first initial + locality. A block larger than 60 records ("martin"
+    in the venue's own town) is split by first initial and dropped if still too large, so
+    each block costs at most 1,770 comparisons and the total stays linear in practice
+    (233,567 pairs for 100,000 contacts instead of 5·10⁹).
+
+Scoring (`score_pair`): Fellegi–Sunter
+    Each comparison has a few levels (exact, nickname, close = one typo apart by OSA distance
+    or Jaro–Winkler ≥ 0.88 or same phonetic key, initial only, different, missing), each with
+    a weight ln(m/u): m = how often a true duplicate shows that level, u = how often two
+    different people do. m and u are set from reasoning about French contact data (a duplicate
+    keeps its email about half the time, people move, women take a married name…), not fitted
+    to the generator. For exact agreement on first name, last name, postcode and town, u is
+    the value's frequency in the data set (term-frequency adjustment: two "Martin" prove less
+    than two "Kerguelen", and the venue's own town proves little). Address is weighed given
+    the locality (the same street in another town means nothing), email and phone on their
+    own. A missing field weighs 0: it neither proves nor disproves. Names are also tried the
+    other way round (first ↔ last) at a small cost. The sum plus the prior log-odds
+    (ln of 2·rate/n: about `expected_duplicate_rate`·n true pairs among n²/2) gives the
+    probability that the pair is one person: score = 1 / (1 + e^−(prior + Σ weights)).
+    `reasons` lists the fields that agreed.
+
+    Two rules on top, both about households. When both first names are given and clearly
+    differ (not a nickname, not a typo, not an initial), the score is capped at 0.3, below the
+    review threshold: two people sharing a last name, an address, a landline or even an email
+    are a household (a couple, a parent and child) and stay two contacts. And a typo-close
+    pair of first names that are both common in the data set ("Marie"/"Marine") counts as
+    different: a typo makes a rare spelling.
+
+Decision (`find_duplicates`)
+    Pairs ≥ `review_threshold` (default 0.5) are returned with their score and reasons, best
+    first, for a review queue; pairs ≥ `auto_threshold` (default 0.9) are linked with
+    union-find into clusters, for automatic merges.
+
+What was measured (bench_dedup, generated French contacts, dup rate 0.1, seed 1)
+    20,000 contacts: precision 0.994, recall 0.965, F1 0.979 at the 0.9 threshold (0.98 at
+    0.7-0.8). 100,000: F1 0.97 in about 18 s on 2 cores. With email and phone removed (only
+    the names, address, postcode and town, as in public record-linkage benchmarks) F1 falls to
+    0.92 (precision 0.99, recall 0.85-0.88): the missed pairs are mostly duplicates the
+    generator left with a name only, or moved. Early versions taught three things: a
+    swap-of-everything Jaro–Winkler on first names merged households ("Marie"/"Marine"), hence
+    the rules above; a same-local-part email at another provider is weak evidence (local parts
+    are built from names, so homonyms share them); a 0.88 Jaro–Winkler misses transpositions in
+    short names ("Luc"/"uLc"), hence OSA distance. The phonetic key was not measured against
+    jellyfish's English-tuned Soundex/Metaphone/NYSIIS; splink was not tried (it needs a SQL
+    backend such as DuckDB, and this engine must also run inside a request for one contact).
+"""
+
+from .engine import DedupResult, Match, find_duplicates, score_pair
+from .normalize import Normalized, Record, french_phonetic, normalize
+
+__all__ = [
+    "DedupResult",
+    "Match",
+    "Normalized",
+    "Record",
+    "find_duplicates",
+    "french_phonetic",
+    "normalize",
+    "score_pair",
+]
