@@ -2,18 +2,19 @@
 
 Any of name, email, phone or postcode; accent- and case-insensitive ("helene" finds Hélène),
 tolerant of a typo ("Dupond" finds Dupont), names in either order, in one SQL query served by
-the indexes of migration crm 0002 (trigram GIN on the unaccented name, the email and the
-phone; btree prefix on the postcode).
+the indexes of migrations crm 0002 and 0003: trigram GIN on the unaccented full name
+(substrings), on the first and on the last name (similarity, for typos), on the email and on
+the phone (substrings); btree prefix on the postcode.
 
-Every word of the query must match the contact (a word of its name, even misspelt; part of its
-email; the start of its postcode; part of its phone number), so a postcode or a first name
-narrows the list. A query that is a phone number ("06 12 34 56 78", "+33 6 12…") is one term.
-Ranking: exact email or phone first, then how closely the name resembles the query, then
+Every word of the query must match the contact (part of its name, or its first or last name
+give or take a typo; part of its email; the start of its postcode; part of its phone number),
+so a postcode or a first name narrows the list. A query that is a phone number
+("06 12 34 56 78", "+33 6 12…") is one term. Ranking: exact email or phone first, then how
+closely the full name resembles the query (trigram similarity, which ignores word order), then
 alphabetical order.
 
-Hand-written SQL because the ORM cannot say `<%` (word similarity) or build these LIKE
-patterns against an expression index without drifting from the indexed expression; the
-benchmark is `python manage.py bench_contact_search`.
+Hand-written SQL: the conditions must repeat the indexed expressions exactly, which the ORM's
+Concat and Unaccent would not; measured by `python manage.py bench_contact_search`.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ MIN_PHONE_DIGITS = 4
 # From this many digits, a phone query ending a contact's number is "the" number (exact match).
 EXACT_PHONE_DIGITS = 8
 
-# Exactly the expression indexed by crm_contact_name_trgm.
+# Exactly the expressions indexed by crm_contact_name_trgm, crm_contact_first_name_trgm and
+# crm_contact_last_name_trgm (migrations 0002 and 0003).
 NAME = "lower(crm_unaccent(c.first_name || ' ' || c.last_name))"
+FIRST = "lower(crm_unaccent(c.first_name))"
+LAST = "lower(crm_unaccent(c.last_name))"
 PHONE_QUERY = re.compile(r"\+?[\d\s.\-/()]+")
 
 
@@ -55,30 +59,35 @@ def _word_condition(word: str, n: int, params: dict[str, object]) -> str:
     """SQL saying "word n matches the contact"; adds its parameters to `params`."""
     key = f"w{n}"
     escaped = _like(word)
+    params[f"{key}_postcode"] = escaped.upper() + "%"
     if len(word) < MIN_INDEXED_WORD:
         params[f"{key}_start"] = escaped + "%"
         params[f"{key}_inner"] = "% " + escaped + "%"
-        params[f"{key}_postcode"] = escaped.upper() + "%"
         return (
             f"({NAME} LIKE lower(crm_unaccent(%({key}_start)s))"
             f" OR {NAME} LIKE lower(crm_unaccent(%({key}_inner)s))"
             f" OR c.postcode LIKE %({key}_postcode)s)"
         )
-    params[key] = word
-    params[f"{key}_part"] = "%" + escaped + "%"
     params[f"{key}_email"] = "%" + escaped.lower() + "%"
-    params[f"{key}_postcode"] = escaped.upper() + "%"
-    condition = (
-        f"{NAME} LIKE lower(crm_unaccent(%({key}_part)s))"
-        f" OR lower(crm_unaccent(%({key})s)) <%% {NAME}"
-        f" OR c.email_normalized LIKE %({key}_email)s"
-        f" OR c.postcode LIKE %({key}_postcode)s"
-    )
+    conditions = [f"c.email_normalized LIKE %({key}_email)s"]
+    # "@" or "." (jean.dupont@…, helene.lef): a piece of an email, not a name or a postcode.
+    is_email = "@" in word or "." in word.strip(".")
+    if not is_email and any(char.isalpha() for char in word):
+        # A name: part of it, or a first or last name close to it (a typo).
+        params[key] = word
+        params[f"{key}_part"] = "%" + escaped + "%"
+        conditions += [
+            f"{NAME} LIKE lower(crm_unaccent(%({key}_part)s))",
+            f"lower(crm_unaccent(%({key})s)) %% {FIRST}",
+            f"lower(crm_unaccent(%({key})s)) %% {LAST}",
+        ]
+    if not is_email:
+        conditions.append(f"c.postcode LIKE %({key}_postcode)s")
     digits = _phone_digits(word)
-    if digits.isdigit() and len(digits) >= MIN_PHONE_DIGITS:
+    if PHONE_QUERY.fullmatch(word) and len(digits) >= MIN_PHONE_DIGITS:
         params[f"{key}_phone"] = "%" + digits + "%"
-        condition += f" OR c.phone LIKE %({key}_phone)s"
-    return f"({condition})"
+        conditions.append(f"c.phone LIKE %({key}_phone)s")
+    return "(" + " OR ".join(conditions) + ")"
 
 
 def _conditions(query: str, params: dict[str, object]) -> str:
