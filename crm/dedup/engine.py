@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
-from .normalize import Normalized, Record, normalize
+from .records import Normalized, Record, normalize
 
 # Blocks larger than this are split by a second key (first-name initial), and skipped if
 # still too large: a block of 5,000 "martin"s would cost 12 million comparisons for nothing.
@@ -43,6 +43,18 @@ def blocking_keys(n: Normalized) -> list[tuple]:
             keys.append(("first+street", n.first_phon, n.street_number, street_word))
         if n.last_phon:
             keys.append(("last+street", n.last_phon, n.street_number, street_word))
+    if n.street_number and n.street and (n.postcode or n.town):
+        # Both names mistyped, or a household: the address alone (small blocks).
+        street_word = max(n.street.split(), key=len)
+        keys.append(("address", n.street_number, street_word, n.postcode or n.town))
+    if n.first_phon:
+        # A typo in the last name's first letters: the first name with the locality.
+        if n.postcode:
+            keys.append(("first+pc", n.first_phon, n.postcode))
+        if n.town:
+            keys.append(("first+town", n.first_phon, n.town))
+    if len(names) == 2:
+        keys.append(("names", *names))  # moved, or a typo in the postcode and the town
     if len(n.last_tokens) > 1 and (n.postcode or n.town):
         # Compound last names ("Dupont-Martin"): each part with the locality.
         for token in n.last_tokens:
@@ -87,12 +99,14 @@ def _w(m: float, u: float) -> float:
 
 
 FIRST_EXACT_M = 0.85
-FIRST_NICK = _w(0.03, 0.002)
-FIRST_CLOSE = _w(0.07, 0.01)
+FIRST_NICK = _w(0.03, 0.001)
+# u is small: two common spellings one typo apart count as different (see _first_level).
+FIRST_CLOSE = _w(0.07, 0.002)
 FIRST_PREFIX = _w(0.02, 0.01)  # an initial, or "Jean" for "Jean-Pierre"
 FIRST_DIFF = _w(0.03, 0.97)
 LAST_EXACT_M = 0.80
 LAST_CLOSE = _w(0.08, 0.005)
+LAST_PART = _w(0.05, 0.001)  # one compound name holds the other: "Maréchal-Dupont", "Dupont"
 LAST_DIFF = _w(0.12, 0.99)  # married names and heavy typos
 SWAP_PENALTY = math.log(0.05)  # names entered the wrong way round: rare, so it costs a little
 EMAIL_EXACT = _w(0.5, 1e-5)
@@ -104,6 +118,7 @@ PHONE_EXACT = _w(0.6, 1e-5)
 PHONE_DIFF = _w(0.3, 0.99999)
 LOCALITY_EXACT_M = 0.85
 LOCALITY_NEAR = _w(0.08, 0.02)  # same département, or same town with another postcode
+LOCALITY_TYPO = _w(0.05, 0.001)  # one digit off in the postcode, or a typo in the town
 LOCALITY_DIFF = _w(0.07, 0.97)  # people move
 # Given the same locality, how likely is the same street (with number)?
 STREET_EXACT = _w(0.75, 0.002)
@@ -173,10 +188,13 @@ def _last_level(a: Normalized, b: Normalized, freq: Frequencies) -> tuple[float,
         return 0.0, ""
     if a.last_core == b.last_core or a.last == b.last:
         return _w(LAST_EXACT_M, freq.u(freq.last, a.last_core, 2e-4)), "last name"
+    short, long_ = sorted((a.last_tokens, b.last_tokens), key=len)
+    if len(short) < len(long_) and all(t in long_ for t in short):
+        return LAST_PART, "last name (part)"
     if (
         _close(a.last_core, b.last_core)
         or a.last_phon == b.last_phon
-        or any(len(t) > 2 and t in b.last_tokens for t in a.last_tokens)  # "Dupont-Martin"
+        or any(len(t) > 2 and t in b.last_tokens for t in a.last_tokens)
     ):
         return LAST_CLOSE, "last name (close)"
     return LAST_DIFF, ""
@@ -235,6 +253,10 @@ def _contact(a: Normalized, b: Normalized) -> tuple[float, list[str]]:
     return w, reasons
 
 
+def _one_digit_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
 def _location(a: Normalized, b: Normalized, freq: Frequencies) -> tuple[float, list[str]]:
     reasons = []
     w = 0.0
@@ -248,6 +270,12 @@ def _location(a: Normalized, b: Normalized, freq: Frequencies) -> tuple[float, l
             w = _w(LOCALITY_EXACT_M * 0.1, freq.u(freq.town, a.town, 1e-4))
             same_locality = True
             reasons.append("town")
+        elif _one_digit_apart(a.postcode, b.postcode) and (
+            not (a.town and b.town) or _close(a.town, b.town)
+        ):
+            w = LOCALITY_TYPO
+            same_locality = True
+            reasons.append("postcode (close)")
         elif a.postcode[:2] == b.postcode[:2]:
             w = LOCALITY_NEAR
         else:
@@ -257,6 +285,10 @@ def _location(a: Normalized, b: Normalized, freq: Frequencies) -> tuple[float, l
             w = _w(LOCALITY_EXACT_M, freq.u(freq.town, a.town, 1e-4))
             same_locality = True
             reasons.append("town")
+        elif _close(a.town, b.town):
+            w = LOCALITY_TYPO
+            same_locality = True
+            reasons.append("town (close)")
         else:
             w = LOCALITY_DIFF
     if a.street and b.street and (same_locality or not (a.postcode and b.postcode)):

@@ -31,7 +31,7 @@ from itertools import combinations
 from django.core.management.base import BaseCommand
 
 from crm.dedup import Record, find_duplicates
-from crm.dedup.normalize import _NICKNAMES, ascii_lower
+from crm.dedup.records import _NICKNAMES, ascii_lower
 
 SAINT_TOWNS = [
     ("Saint-Étienne", "42000"),
