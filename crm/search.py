@@ -55,55 +55,63 @@ def _phone_digits(query: str) -> str:
     return digits[1:] if digits.startswith("0") else digits
 
 
-def _word_condition(word: str, n: int, params: dict[str, object]) -> str:
-    """SQL saying "word n matches the contact"; adds its parameters to `params`."""
+def _word_condition(word: str, n: int, params: dict[str, object]) -> tuple[str, str | None]:
+    """SQL saying "word n matches the contact" as typed, and "… give or take a typo" (None
+    when the word is no name); adds the parameters to `params`."""
     key = f"w{n}"
     escaped = _like(word)
     params[f"{key}_postcode"] = escaped.upper() + "%"
     if len(word) < MIN_INDEXED_WORD:
         params[f"{key}_start"] = escaped + "%"
         params[f"{key}_inner"] = "% " + escaped + "%"
-        return (
+        exact = (
             f"({NAME} LIKE lower(crm_unaccent(%({key}_start)s))"
             f" OR {NAME} LIKE lower(crm_unaccent(%({key}_inner)s))"
             f" OR c.postcode LIKE %({key}_postcode)s)"
         )
+        return exact, None
     params[f"{key}_email"] = "%" + escaped.lower() + "%"
     conditions = [f"c.email_normalized LIKE %({key}_email)s"]
+    typo = None
     # "@" or "." (jean.dupont@…, helene.lef): a piece of an email, not a name or a postcode.
     is_email = "@" in word or "." in word.strip(".")
     if not is_email and any(char.isalpha() for char in word):
-        # A name: part of it, or a first or last name close to it (a typo).
         params[key] = word
         params[f"{key}_part"] = "%" + escaped + "%"
-        conditions += [
-            f"{NAME} LIKE lower(crm_unaccent(%({key}_part)s))",
-            f"lower(crm_unaccent(%({key})s)) %% {FIRST}",
-            f"lower(crm_unaccent(%({key})s)) %% {LAST}",
-        ]
+        conditions.append(f"{NAME} LIKE lower(crm_unaccent(%({key}_part)s))")
+        typo = (
+            f"lower(crm_unaccent(%({key})s)) %% {FIRST} OR lower(crm_unaccent(%({key})s)) %% {LAST}"
+        )
     if not is_email:
         conditions.append(f"c.postcode LIKE %({key}_postcode)s")
     digits = _phone_digits(word)
     if PHONE_QUERY.fullmatch(word) and len(digits) >= MIN_PHONE_DIGITS:
         params[f"{key}_phone"] = "%" + digits + "%"
         conditions.append(f"c.phone LIKE %({key}_phone)s")
-    return "(" + " OR ".join(conditions) + ")"
+    exact = " OR ".join(conditions)
+    return f"({exact})", None if typo is None else f"({exact} OR {typo})"
 
 
-def _conditions(query: str, params: dict[str, object]) -> str:
+def _conditions(query: str, params: dict[str, object]) -> tuple[str, str | None]:
+    """The WHERE clauses of the query as typed and, when it has a name in it, give or take a
+    typo (None otherwise)."""
     if PHONE_QUERY.fullmatch(query):
         # A number: a phone (from 4 digits) or the start of a postcode.
         compact = re.sub(r"[\s.\-/()]", "", query)
         params["postcode"] = _like(compact) + "%"
         digits = _phone_digits(query)
         if len(digits) < MIN_PHONE_DIGITS:
-            return "c.postcode LIKE %(postcode)s"
+            return "c.postcode LIKE %(postcode)s", None
         params["phone"] = "%" + digits + "%"
         if len(digits) >= EXACT_PHONE_DIGITS:
             params["exact_phone"] = "%" + digits
-        return "(c.phone LIKE %(phone)s OR c.postcode LIKE %(postcode)s)"
+        return "(c.phone LIKE %(phone)s OR c.postcode LIKE %(postcode)s)", None
     words = query.split()[:MAX_WORDS]
-    return " AND ".join(_word_condition(word, n, params) for n, word in enumerate(words))
+    pairs = [_word_condition(word, n, params) for n, word in enumerate(words)]
+    exact = " AND ".join(exact for exact, _typo in pairs)
+    if all(typo is None for _exact, typo in pairs):
+        return exact, None
+    return exact, " AND ".join(typo or exact for exact, typo in pairs)
 
 
 def search_contacts(query: str, *, limit: int = SEARCH_LIMIT) -> list[Contact]:
@@ -114,15 +122,28 @@ def search_contacts(query: str, *, limit: int = SEARCH_LIMIT) -> list[Contact]:
         return []
     params: dict[str, object] = {"query": query, "email": query.lower(), "limit": limit}
     params["exact_phone"] = ""
-    where = _conditions(query, params)
+    exact, typo = _conditions(query, params)
+    matches = f"SELECT c.* FROM crm_contact c WHERE {exact}"  # noqa: S608 (see below)
+    if typo is not None:
+        # Misspelt names are looked for only when the query as typed finds nobody: the
+        # similar names ("marie" ~ Marine, Maria…) would bury the exact ones and cost a
+        # recheck of thousands of rows. PostgreSQL runs the second branch only if the first
+        # is empty (a one-time filter).
+        matches = f"""
+            WITH exact AS MATERIALIZED ({matches})
+            SELECT * FROM exact
+            UNION ALL
+            SELECT c.* FROM crm_contact c
+            WHERE NOT EXISTS (SELECT FROM exact) AND {typo}
+        """  # noqa: S608
+    # Only placeholders and this module's constants are interpolated.
     sql = f"""
-        SELECT c.* FROM crm_contact c
-        WHERE {where}
+        SELECT c.* FROM ({matches}) c
         ORDER BY
             (c.email_normalized = %(email)s
              OR (%(exact_phone)s <> '' AND c.phone LIKE %(exact_phone)s)) DESC,
             similarity(lower(crm_unaccent(%(query)s)), {NAME}) DESC,
             c.last_name, c.first_name, c.id
         LIMIT %(limit)s
-    """  # noqa: S608 (only placeholders and this module's constants are interpolated)
+    """  # noqa: S608
     return list(Contact.objects.raw(sql, params))
