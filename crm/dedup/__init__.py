@@ -53,7 +53,8 @@ Scoring (`score_pair`): Fellegi–Sunter
     review threshold: two people sharing a last name, an address, a landline or even an email
     are a household (a couple, a parent and child) and stay two contacts. And a typo-close
     pair of first names that are both common in the data set ("Marie"/"Marine") counts as
-    different: a typo makes a rare spelling.
+    different: a typo makes a rare spelling. A first name two typos away (a rare spelling)
+    weighs nothing either way, unless the last names differ too: then it is capped as well.
 
 Decision (`find_duplicates`)
     Pairs ≥ `review_threshold` (default 0.5) are returned with their score and reasons, best

@@ -102,6 +102,7 @@ FIRST_EXACT_M = 0.85
 FIRST_NICK = _w(0.03, 0.001)
 # u is small: two common spellings one typo apart count as different (see _first_level).
 FIRST_CLOSE = _w(0.07, 0.002)
+FIRST_WEAK = _w(0.03, 0.03)
 FIRST_PREFIX = _w(0.02, 0.01)  # an initial, or "Jean" for "Jean-Pierre"
 FIRST_DIFF = _w(0.03, 0.97)
 LAST_EXACT_M = 0.80
@@ -126,6 +127,7 @@ STREET_CLOSE = _w(0.12, 0.01)
 STREET_DIFF = _w(0.13, 0.988)
 
 CLOSE_JW = 0.88  # Jaro–Winkler similarity above which two names are one typo apart
+WEAK_JW = 0.8
 COMMON = 5  # a first name seen this often in the data set is a real name, not a typo
 
 
@@ -170,11 +172,16 @@ def _first_level(a: Normalized, b: Normalized, freq: Frequencies) -> tuple[float
         return _w(FIRST_EXACT_M, freq.u(freq.first, a.first, 1e-3)), "first name"
     if a.first_nicks & b.first_nicks:
         return FIRST_NICK, "first name (nickname)"
-    if (_close(a.first, b.first) or a.first_phon == b.first_phon) and not (
-        freq.first[a.first] >= COMMON and freq.first[b.first] >= COMMON
-    ):
-        # A typo makes a rare spelling; two common spellings ("Marie", "Marine") are two names.
+    # A typo makes a rare spelling; two common spellings ("Marie", "Marine") are two names.
+    both_common = freq.first[a.first] >= COMMON and freq.first[b.first] >= COMMON
+    if (_close(a.first, b.first) or a.first_phon == b.first_phon) and not both_common:
         return FIRST_CLOSE, "first name (close)"
+    if not both_common and (
+        JaroWinkler.normalized_similarity(a.first, b.first) >= WEAK_JW
+        or OSA.distance(a.first, b.first, score_cutoff=2) <= 2 < min(len(a.first), len(b.first))
+    ):
+        # Two typos, or one in a short name: neither proof nor disproof.
+        return FIRST_WEAK, "first name (two typos)"
     ta, tb = a.first_tokens, b.first_tokens
     if (len(ta[0]) == 1 or len(tb[0]) == 1 or len(ta) != len(tb)) and (
         ta[0].startswith(tb[0]) or tb[0].startswith(ta[0])
@@ -229,7 +236,8 @@ def _names(a: Normalized, b: Normalized, freq: Frequencies) -> tuple[float, list
         if swf > 0 and swl > 0 and swf + swl + SWAP_PENALTY > direct:
             return swf + swl + SWAP_PENALTY, ["names swapped"], False
     reasons = [r for r in (rf, rl) if r]
-    return direct, reasons, wf == FIRST_DIFF
+    # Two typos in the first name and another last name: nothing in the name is the same.
+    return direct, reasons, wf == FIRST_DIFF or (wf == FIRST_WEAK and wl == LAST_DIFF)
 
 
 def _contact(a: Normalized, b: Normalized) -> tuple[float, list[str]]:

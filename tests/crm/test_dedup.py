@@ -6,6 +6,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm.dedup import Record, find_duplicates, french_phonetic, normalize
 from crm.dedup.engine import candidate_pairs
@@ -112,6 +114,14 @@ def test_typo_in_the_last_name():
     assert "last name (close)" in reasons
 
 
+def test_two_typos_in_a_first_name_neither_prove_nor_disprove():
+    sophie = _with(id="a", first_name="Sophie", email=None)
+    reasons = _same(sophie, _with(first_name="Shopia", email=None))
+    assert "first name (two typos)" in reasons
+    # …but with another last name nothing of the name is left: not the same person.
+    _apart(sophie, _with(first_name="Shopia", last_name="Moreau", email=None))
+
+
 def test_swapped_first_and_last_names():
     reasons = _same(BASE, _with(first_name="DUBOIS", last_name="catherine", phone=None))
     assert "names swapped" in reasons
@@ -166,6 +176,19 @@ def test_a_household_is_not_a_duplicate():
     """Same last name, address, landline and even email, another first name: two people."""
     _apart(BASE, _with(first_name="Michel"))
     _apart(BASE, _with(first_name="Marine", email="marine.dubois@orange.fr"))
+
+
+text = st.one_of(st.none(), st.text(max_size=30))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(text, text, text, text, text, text, text), max_size=6))
+def test_any_input_is_normalised_and_scored_without_error(rows):
+    records = [Record(id=i, **dict(zip(Record.__slots__[1:], row, strict=True)))
+               for i, row in enumerate(rows)]  # fmt: skip
+    result = find_duplicates(records, auto_threshold=0.9, review_threshold=0.0)
+    assert all(0.0 <= m.score <= 1.0 for m in result.matches)
+    assert len(result.matches) <= result.pairs_compared <= len(rows) * (len(rows) - 1) // 2
 
 
 # --- Blocking and the benchmark --------------------------------------------------------------
