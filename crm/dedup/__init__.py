@@ -63,7 +63,7 @@ Decision (`find_duplicates`)
 
 What was measured (bench_dedup, generated French contacts, dup rate 0.1, seed 1)
     20,000 contacts: precision 0.995, recall 0.965, F1 0.980 at the 0.9 threshold (seeds 2
-    and 3: 0.986, 0.984). 100,000: precision 0.993, recall 0.955, F1 0.974, 28 s for the
+    and 3: 0.986, 0.984). 100,000: precision 0.992, recall 0.955, F1 0.974, 29 s for the
     engine on 2 cores. With email and phone removed (only the names, address, postcode and
     town, as in public record-linkage benchmarks) F1 is 0.93 at 0.9 and 0.94 at 0.5-0.8
     (precision 0.99, recall 0.88-0.91): the missed pairs are mostly duplicates the generator
