@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from django.db.models.expressions import RawSQL
+
 from .models import Contact
 
 SEARCH_LIMIT = 20
@@ -39,6 +41,7 @@ NAME = "lower(crm_unaccent(c.first_name || ' ' || c.last_name))"
 FIRST = "lower(crm_unaccent(c.first_name))"
 LAST = "lower(crm_unaccent(c.last_name))"
 PHONE_QUERY = re.compile(r"\+?[\d\s.\-/()]+")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _like(text: str) -> str:
@@ -114,16 +117,10 @@ def _conditions(query: str, params: dict[str, object]) -> tuple[str, str | None]
     return exact, " AND ".join(typo or exact for exact, typo in pairs)
 
 
-def search_contacts(query: str, *, limit: int = SEARCH_LIMIT) -> list[Contact]:
-    """The contacts of the current venue matching `query` (see the module), best first, at
-    most `limit`: one SQL query."""
-    query = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
-    if not query or limit <= 0:
-        return []
-    params: dict[str, object] = {"query": query, "email": query.lower(), "limit": limit}
-    params["exact_phone"] = ""
+def _matches(query: str, params: dict[str, object]) -> str:
+    """A SELECT of the contacts `query` finds, unordered; fills `params`."""
     exact, typo = _conditions(query, params)
-    matches = f"SELECT c.* FROM crm_contact c WHERE {exact}"  # noqa: S608 (see below)
+    matches = f"SELECT c.* FROM crm_contact c WHERE {exact}"  # noqa: S608 (see the end)
     if typo is not None:
         # Misspelt names are looked for only when the query as typed finds nobody: the
         # similar names ("marie" ~ Marine, Maria…) would bury the exact ones and cost a
@@ -137,8 +134,23 @@ def search_contacts(query: str, *, limit: int = SEARCH_LIMIT) -> list[Contact]:
             WHERE NOT EXISTS (SELECT FROM exact) AND {typo}
         """  # noqa: S608
     # Only placeholders and this module's constants are interpolated.
+    return matches
+
+
+def _normalize(query: str | None) -> str:
+    return " ".join((query or "").split())[:MAX_QUERY_LENGTH]
+
+
+def search_contacts(query: str, *, limit: int = SEARCH_LIMIT) -> list[Contact]:
+    """The contacts of the current venue matching `query` (see the module), best first, at
+    most `limit`: one SQL query."""
+    query = _normalize(query)
+    if not query or limit <= 0:
+        return []
+    params: dict[str, object] = {"query": query, "email": query.lower(), "limit": limit}
+    params["exact_phone"] = ""
     sql = f"""
-        SELECT c.* FROM ({matches}) c
+        SELECT c.* FROM ({_matches(query, params)}) c
         ORDER BY
             (c.email_normalized = %(email)s
              OR (%(exact_phone)s <> '' AND c.phone LIKE %(exact_phone)s)) DESC,
@@ -147,3 +159,17 @@ def search_contacts(query: str, *, limit: int = SEARCH_LIMIT) -> list[Contact]:
         LIMIT %(limit)s
     """  # noqa: S608
     return list(Contact.objects.raw(sql, params))
+
+
+def matching_contact_ids(query: str) -> RawSQL | None:
+    """The ids of every contact `query` finds (same rules, unranked, unlimited) as a subquery,
+    for lists of other things by their contact: `Q(contact_id__in=matching_contact_ids(q))`.
+    None for an empty query."""
+    query = _normalize(query)
+    if not query:
+        return None
+    named: dict[str, object] = {"exact_phone": ""}
+    sql = f"SELECT m.id FROM ({_matches(query, named)}) m"  # noqa: S608
+    # RawSQL takes positional parameters: the named ones in the order they appear.
+    positional = [named[name] for name in _PLACEHOLDER.findall(sql)]
+    return RawSQL(_PLACEHOLDER.sub("%s", sql), positional)  # noqa: S611 (values are parameters)

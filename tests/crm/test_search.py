@@ -171,6 +171,19 @@ def test_the_indexes_are_used(venue_a, people):
             assert index in plan, (query, plan)
 
 
+@pytest.mark.parametrize(
+    "query", ["marc", "helene lefevre", "dupond", "06 12 34 56 78", "49", "@free.fr", "zzz"]
+)
+def test_the_id_subquery_finds_the_same_contacts(venue_a, people, query):
+    from crm.models import Contact
+    from crm.search import matching_contact_ids
+
+    with in_venue(venue_a):
+        found = set(Contact.objects.filter(id__in=matching_contact_ids(query)))
+        assert found == set(search_contacts(query, limit=100))
+        assert matching_contact_ids("  ") is None
+
+
 def test_a_venue_never_finds_another_venues_contacts(venue_a, venue_b, people):
     with in_venue(venue_b):
         assert search_contacts("helene") == []

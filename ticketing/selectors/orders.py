@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
+from crm.search import matching_contact_ids
 from tenants.accounts.models import AuditEvent
 from tenants.accounts.selectors import object_history
 from ticketing.models import Order, Payment, Performance, Ticket
@@ -13,7 +14,7 @@ from ticketing.models import Order, Payment, Performance, Ticket
 def order_list(*, query: str = "", performance: Performance | None = None, status: str = ""):
     """Orders, newest first, with what the list shows (buyer, valid ticket count, first
     performance's title and date): one query per page whatever the number of orders.
-    `query`: a reference, words of the buyer's name, or part of an email."""
+    `query`: a reference, or the buyer as `crm.search` finds contacts."""
     first = Ticket.objects.filter(order=OuterRef("pk")).order_by("id")
     qs = (
         Order.objects.select_related("contact")
@@ -26,13 +27,11 @@ def order_list(*, query: str = "", performance: Performance | None = None, statu
     )
     query = query.strip()
     if query:
-        names = Q()
-        for word in query.split():
-            names &= Q(contact__first_name__icontains=word) | Q(contact__last_name__icontains=word)
+        # The buyer as the counter's search finds a contact (name without accents or with a
+        # typo, part of an email, phone, postcode): one subquery, no extra round trip.
         qs = qs.filter(
             Q(reference__icontains=query.replace(" ", ""))
-            | Q(contact__email_normalized__contains=query.lower())
-            | names
+            | Q(contact_id__in=matching_contact_ids(query))
         )
     if performance is not None:
         qs = qs.filter(Exists(Ticket.objects.filter(order=OuterRef("pk"), performance=performance)))
