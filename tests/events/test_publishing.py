@@ -156,11 +156,9 @@ def test_the_writer_knows_every_field():
 
 # --- The debounced request --------------------------------------------------------------------
 def test_dispatch_requests_are_debounced_per_schema(venue_a, venue_b, monkeypatch):
-    from tenants.events import tasks
-
     sent = []
     monkeypatch.setattr(
-        tasks.dispatch, "apply_async", lambda **options: sent.append(options["headers"])
+        services, "send_task", lambda name, **options: sent.append(options["headers"])
     )
     a, b = venue_a.schema_name, venue_b.schema_name
     assert services.request_dispatch(a) is True
@@ -172,10 +170,8 @@ def test_dispatch_requests_are_debounced_per_schema(venue_a, venue_b, monkeypatc
 
 
 def test_a_failing_broker_does_not_fail_the_committed_sale(venue_a, monkeypatch):
-    from tenants.events import tasks
-
-    def down(**options):
+    def down(name, **options):
         raise ConnectionError("broker away")
 
-    monkeypatch.setattr(tasks.dispatch, "apply_async", down)
+    monkeypatch.setattr(services, "send_task", down)
     assert services.request_dispatch(venue_a.schema_name) is False

@@ -13,6 +13,7 @@ import logging
 import re
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -29,6 +30,9 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){2,}$")
 # commits meanwhile send none (the task reads their events); it expires on its own if the task
 # dies, so the worst a lost flag costs is PENDING_SECONDS (and the sweep is there).
 PENDING_KEY = "events:dispatch-pending"
+# Tasks are sent by name (tenants/events/tasks.py defines them and calls these services).
+DISPATCH_TASK = "events.dispatch"
+DELIVER_TASK = "events.deliver_webhook"
 PENDING_SECONDS = 2
 
 
@@ -122,13 +126,16 @@ def request_dispatch(schema: str) -> bool:
     try:
         if not _redis().set(_pending_key(schema), 1, nx=True, ex=PENDING_SECONDS):
             return False
-        from ..tasks import dispatch
-
-        dispatch.apply_async(headers={"_schema_name": schema})
+        send_task(DISPATCH_TASK, headers={"_schema_name": schema})
         return True
     except Exception:
         log.warning("events: could not request a dispatch for %s", schema, exc_info=True)
         return False
+
+
+def send_task(name: str, *, args: tuple | list = (), headers: dict) -> None:
+    """Send a task of this app by name, with the venue's schema in `headers`."""
+    current_app.send_task(name, args=list(args), headers=headers)
 
 
 def extend_dispatch_request(schema: str) -> None:

@@ -217,11 +217,11 @@ def queue_deliveries(event: Event, endpoints: list[WebhookEndpoint]) -> list[Web
 
 def send_deliveries(ids: list[int], *, schema: str | None = None) -> None:
     """Send one `events.deliver_webhook` task per delivery, in the venue's schema."""
-    from ..tasks import deliver_webhook_task
+    from . import DELIVER_TASK, send_task
 
     headers = {"_schema_name": schema or connection.schema_name}
     for delivery_id in ids:
-        deliver_webhook_task.apply_async(args=[delivery_id], headers=headers)
+        send_task(DELIVER_TASK, args=[delivery_id], headers=headers)
 
 
 def retry_delay(attempts: int) -> timedelta:
