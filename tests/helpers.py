@@ -64,3 +64,63 @@ def touched(queries, tables: set[str]) -> set[str]:
     """Which of these tables the captured queries name."""
     sql = " ".join(query["sql"] for query in queries)
     return {table for table in tables if f'"{table}"' in sql}
+
+
+def database_exists(name: str) -> bool:
+    """Whether PostgreSQL has a database of this name (a benchmark's throwaway one)."""
+    import psycopg
+
+    params = {**connection.get_connection_params(), "dbname": "postgres"}
+    with psycopg.connect(**params) as admin:
+        return bool(
+            admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchall()
+        )
+
+
+def running_children(marker: bytes) -> list[int]:
+    """Live (not zombie) child processes of this process whose command line holds `marker`
+    (the servers and workers a benchmark starts)."""
+    import os
+
+    me, found = os.getpid(), []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                    command = cmdline.read()
+            except OSError:
+                continue
+            if int(fields[1]) == me and fields[0] != "Z" and marker in command:
+                found.append(int(entry.name))
+    return found
+
+
+@contextmanager
+def worker_on_private_queue(app, monkeypatch, prefix: str = "test"):
+    """A real Celery worker (a thread of this process, solo pool) on a queue of its own, so
+    that no other worker (a dev `make run`) takes the test's tasks. Celery's Django fix-up
+    would close the test's database connection when the worker starts: disabled here.
+    Yields the queue's name."""
+    import uuid
+
+    from celery.contrib.testing.worker import start_worker
+
+    for hook in ("on_worker_process_init", "close_database"):
+        monkeypatch.setattr(f"celery.fixups.django.DjangoWorkerFixup.{hook}", lambda *a, **k: None)
+    queue = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    old = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(
+            app,
+            queues=[queue],
+            perform_ping_check=False,
+            pool="solo",
+            loglevel="WARNING",
+            shutdown_timeout=10,
+        ):
+            yield queue
+    finally:
+        app.conf.task_default_queue = old

@@ -3,7 +3,6 @@ that commit, a local webhook receiver, and a real Celery worker thread on a priv
 
 import json
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,7 +12,7 @@ from django.db import connection, connections
 
 from tenants.events import registry
 from tenants.events.models import ConsumerFailure, ConsumerReceipt, Event, WebhookEndpoint
-from tests.helpers import committed
+from tests.helpers import committed, worker_on_private_queue
 
 
 @pytest.fixture(autouse=True)
@@ -123,16 +122,10 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def worker_queue(monkeypatch):
-    """A real Celery worker (a thread of this process, solo pool) on a private queue, so no
-    other worker takes our tasks. Celery's Django fix-up would close the test's database
-    connection when the worker starts: disabled here."""
-    from celery.contrib.testing.worker import start_worker
+    """A real Celery worker on a private queue (tests.helpers.worker_on_private_queue)."""
     from celery.signals import task_postrun
 
     from config.celery import app
-
-    for hook in ("on_worker_process_init", "close_database"):
-        monkeypatch.setattr(f"celery.fixups.django.DjangoWorkerFixup.{hook}", lambda *a, **k: None)
 
     def close_worker_connection(**kwargs):
         # The worker thread's own connection: none left open when the test database goes.
@@ -140,21 +133,10 @@ def worker_queue(monkeypatch):
             connections.close_all()
 
     task_postrun.connect(close_worker_connection, weak=False)
-    queue = f"test-events-{uuid.uuid4().hex[:8]}"
-    old = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
     try:
-        with start_worker(
-            app,
-            queues=[queue],
-            perform_ping_check=False,
-            pool="solo",
-            loglevel="WARNING",
-            shutdown_timeout=10,
-        ):
+        with worker_on_private_queue(app, monkeypatch, prefix="test-events") as queue:
             yield queue
     finally:
-        app.conf.task_default_queue = old
         task_postrun.disconnect(close_worker_connection)
 
 

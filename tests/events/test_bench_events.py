@@ -6,11 +6,9 @@ The command switches its connection to its own database, which it refuses to do 
 transaction pytest-django wraps a test in: it runs on a thread with a connection of its own."""
 
 import io
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -18,32 +16,13 @@ from django.db import connection
 from tenants.events.management.commands.bench_events import VENUE_SLUGS
 from tenants.management.commands.bench_onboarding import bench_database_name
 from tenants.models import Venue
+from tests.helpers import database_exists, running_children
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
-def _database_exists(name: str) -> bool:
-    params = {**connection.get_connection_params(), "dbname": "postgres"}
-    with psycopg.connect(**params) as admin:
-        return bool(
-            admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchall()
-        )
-
-
 def _our_workers() -> list[int]:
-    me, found = os.getpid(), []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-                with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
-                    command = cmdline.read()
-            except OSError:
-                continue
-            if int(fields[1]) == me and fields[0] != "Z" and b"--serve-worker" in command:
-                found.append(int(entry.name))
-    return found
+    return running_children(b"--serve-worker")
 
 
 def test_a_small_run_loses_nothing_and_does_nothing_twice():
@@ -56,7 +35,7 @@ def test_a_small_run_loses_nothing_and_does_nothing_twice():
         finally:
             assert connection.settings_dict["NAME"] == test_db
             assert not Venue.objects.filter(slug__in=VENUE_SLUGS).exists()
-            assert not _database_exists(bench_database_name())
+            assert not database_exists(bench_database_name())
             assert _our_workers() == []
             connection.close()
 

@@ -24,16 +24,9 @@ from psycopg import sql
 from tenants.management.commands import bench_onboarding
 from tenants.management.commands.bench_onboarding import bench_database_name
 from tenants.models import Venue
+from tests.helpers import database_exists
 
 pytestmark = pytest.mark.django_db
-
-
-def _database_exists(name: str) -> bool:
-    params = {**connection.get_connection_params(), "dbname": "postgres"}
-    with psycopg.connect(**params) as admin:
-        return bool(
-            admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchall()
-        )
 
 
 def _drop_database(name: str) -> None:
@@ -57,7 +50,7 @@ def _bench_on_own_connection(test_db: str, **options) -> str:
             assert connection.schema_name == "public"
             assert Venue.objects.filter(slug="alpha").exists()  # a fixture venue of the test db
             assert not Venue.objects.filter(slug__startswith="bench-").exists()
-            assert not _database_exists(bench_database_name())
+            assert not database_exists(bench_database_name())
             connection.close()
 
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -121,18 +114,18 @@ def test_bench_drops_its_database_when_terminated():
         name = f"parterre_bench_{process.pid}"
         try:
             assert process.stdout.readline().strip() == f"Throwaway database {name}"
-            assert _database_exists(name)
+            assert database_exists(name)
             # Once its database is migrated, the bench has a long way to go (50 venues).
             assert process.stdout.readline().startswith("Migrated")
             process.send_signal(signal.SIGTERM)
             returncode = process.wait(timeout=60)
-            leaked = _database_exists(name)
+            leaked = database_exists(name)
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
             process.stdout.close()
-            if _database_exists(name):  # never left behind, even by a failing test
+            if database_exists(name):  # never left behind, even by a failing test
                 _drop_database(name)
         errors.seek(0)
         assert returncode == 128 + signal.SIGTERM, errors.read()[-3000:]
@@ -142,7 +135,7 @@ def test_bench_drops_its_database_when_terminated():
 def test_bench_refuses_to_run_inside_a_transaction():
     with pytest.raises(CommandError, match="inside a transaction"):
         call_command("bench_onboarding", steps="1", samples=1, stdout=io.StringIO())
-    assert not _database_exists(bench_database_name())
+    assert not database_exists(bench_database_name())
 
 
 def test_a_sigterm_lost_in_a_finaliser_still_stops_the_bench(monkeypatch):

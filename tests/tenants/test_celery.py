@@ -13,7 +13,7 @@ from config.celery import app
 from tenants.accounts.models import User
 from tenants.services import suspend_venue
 from tenants.tasks import active_venues, fan_out
-from tests.helpers import in_venue
+from tests.helpers import in_venue, worker_on_private_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -51,31 +51,8 @@ def test_sent_tasks_carry_the_schema_header(venue_a, monkeypatch):
 
 @pytest.fixture
 def worker_queue(monkeypatch):
-    """A private queue for this test so no other worker (a dev `make run`) takes our tasks.
-
-    Celery's Django fix-up closes every database socket when a worker process starts; here
-    the worker is a thread of the test process, so that would close the test's connection.
-    """
-    from celery.contrib.testing.worker import start_worker
-
-    for hook in ("on_worker_process_init", "close_database"):
-        monkeypatch.setattr(f"celery.fixups.django.DjangoWorkerFixup.{hook}", lambda *a, **k: None)
-
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    old = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    try:
-        with start_worker(
-            app,
-            queues=[queue],
-            perform_ping_check=False,
-            pool="solo",
-            loglevel="WARNING",
-            shutdown_timeout=10,
-        ):
-            yield queue
-    finally:
-        app.conf.task_default_queue = old
+    with worker_on_private_queue(app, monkeypatch) as queue:
+        yield queue
 
 
 def _wait_for_keys(run_id: str, expected: set[str], timeout: float = 20.0) -> dict[str, str]:

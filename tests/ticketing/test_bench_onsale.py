@@ -10,17 +10,16 @@ of its own (as tests/tenants/test_bench_onboarding.py does); the `django_db` mar
 pytest-django set up the test database when these tests run alone."""
 
 import io
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
 from tenants.management.commands.bench_onboarding import bench_database_name
 from tenants.models import Venue
+from tests.helpers import database_exists, running_children
 from ticketing.management.commands import bench_onsale
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -38,29 +37,8 @@ SMALL = {
 STANDING = {"standing": True, "seats": 40, "buyers": 40, "baseline_seconds": 0.3}
 
 
-def _database_exists(name: str) -> bool:
-    params = {**connection.get_connection_params(), "dbname": "postgres"}
-    with psycopg.connect(**params) as admin:
-        return bool(
-            admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchall()
-        )
-
-
 def _our_servers() -> list[int]:
-    """gunicorn processes this test process started and that are still running."""
-    me, found = os.getpid(), []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                with open(f"/proc/{entry.name}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-                with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
-                    command = cmdline.read()
-            except OSError:
-                continue
-            if int(fields[1]) == me and fields[0] != "Z" and b"gunicorn" in command:
-                found.append(int(entry.name))
-    return found
+    return running_children(b"gunicorn")
 
 
 def _bench_on_own_connection(**options) -> str:
@@ -77,7 +55,7 @@ def _bench_on_own_connection(**options) -> str:
             assert connection.settings_dict["NAME"] == test_db
             assert Venue.objects.filter(slug="alpha").exists()
             assert not Venue.objects.filter(slug=bench_onsale.VENUE_SLUG).exists()
-            assert not _database_exists(bench_database_name())
+            assert not database_exists(bench_database_name())
             assert _our_servers() == []
             connection.close()
 
