@@ -129,7 +129,7 @@ def test_a_quote_from_a_price_table_reads_nothing(venue_a):
     with in_venue(venue_a):
         performance = build_performance()
         places, _request, _tariffs = _places(performance, [("A1", "plein")], 4, "reduit")
-        prices = selectors.price_table(performance)
+        prices = selectors.price_table(performance.pk)
         fees = selectors.sales_settings()
         with CaptureQueriesContext(connection) as queries:
             quote = selectors.quote(performance, places, prices=prices, fees=fees)

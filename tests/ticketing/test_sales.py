@@ -322,6 +322,22 @@ def test_the_periodic_task_releases_every_expired_cart(venue_a, performance):
         assert not PerformanceSeat.objects.filter(performance=performance, status="held").exists()
 
 
+def test_expired_carts_of_one_zone_give_back_all_their_places(venue_a, performance):
+    """Several carts in one zone expire together: each one's places go back."""
+    with in_venue(venue_a):
+        zone = PerformanceZone.objects.get(performance=performance)
+        for quantity in (2, 3, 4):
+            inventory.create_hold(
+                performance=performance, request=HoldRequest(zones={zone.pk: quantity})
+            )
+        zone.refresh_from_db()
+        assert zone.held == 9
+        with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+            assert inventory.release_expired_holds() == 3
+        zone.refresh_from_db()
+        assert (zone.held, zone.sold) == (0, 0)
+
+
 def test_a_full_refund_after_exchanges_gives_back_every_fee_paid(venue_a, performance, plein):
     """The booking fee is paid once, at the sale; an exchange charges none, so a full refund
     with fees returns the fee of the ticket first sold, through any number of exchanges."""

@@ -40,8 +40,8 @@ from ticketing.selectors.orders import (
     orders_affected_by,
     valid_tickets,
 )
-from ticketing.selectors.prices import sale_prices, sales_settings
-from ticketing.selectors.quotes import Place, Quote, QuoteLine, price_table, quote
+from ticketing.selectors.prices import price_table, sale_prices, sales_settings
+from ticketing.selectors.quotes import Place, Quote, QuoteLine, quote
 from ticketing.selectors.storefront import (
     Cart,
     CartLine,

@@ -21,8 +21,8 @@ from ticketing.models import (
     Ticket,
 )
 from ticketing.selectors.availability import seat_map
-from ticketing.selectors.prices import sales_settings
-from ticketing.selectors.quotes import Place, Quote, price_table, quote
+from ticketing.selectors.prices import price_table, sales_settings
+from ticketing.selectors.quotes import Place, Quote, quote
 from ticketing.selectors.seating import suggest_best_available
 
 
@@ -123,7 +123,7 @@ def sale_context(performance: Performance) -> SaleContext:
     with their prices (fee included), free and set-aside seats, standing zones, the seat map
     (staff view), the tariffs and the default one. At most five queries, whatever the hall."""
     fees = sales_settings()
-    prices = price_table(performance)
+    prices = price_table(performance.pk)
     by_category: dict[int, list[PriceOption]] = {}
     for (category_id, tariff_id), p in prices.items():
         by_category.setdefault(category_id, []).append(

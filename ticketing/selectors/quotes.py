@@ -8,15 +8,8 @@ from django.utils.translation import gettext as _
 
 from ticketing.errors import InvalidRequest
 from ticketing.models import Performance, Price, SalesSettings
-from ticketing.selectors import prices as _prices
-from ticketing.selectors.prices import sales_settings
+from ticketing.selectors.prices import price_table, sales_settings
 from ticketing.specs import TakenPlaces, TakenSeat, TariffChoice
-
-
-def price_table(performance: Performance) -> dict[tuple[int, int], Price]:
-    """(category id, tariff id) → Price for every active tariff priced at this performance:
-    what a sale reads, so a quote made from it charges what the sale will."""
-    return _prices.price_table(performance.pk)
 
 
 @dataclass(frozen=True)
@@ -95,7 +88,7 @@ def quote(
     tariffs, and `SalesSettings.fee_for` per ticket. `prices` (price_table) and `fees` when the
     caller has them: then no query."""
     if prices is None:
-        prices = price_table(performance)
+        prices = price_table(performance.pk)
     if fees is None:
         fees = sales_settings()
     lines = []

@@ -20,8 +20,8 @@ from ticketing.models import (
     Tariff,
 )
 from ticketing.selectors.availability import performance_figures
-from ticketing.selectors.prices import sales_settings
-from ticketing.selectors.quotes import Place, Quote, QuoteLine, price_table, quote
+from ticketing.selectors.prices import price_table, sales_settings
+from ticketing.selectors.quotes import Place, Quote, QuoteLine, quote
 
 FEW_LEFT_SHARE = 0.10
 
@@ -130,7 +130,7 @@ def checkout_cart(hold: Hold, choices) -> Cart:
             "performance_zone__zone", "performance_zone__category"
         )
     )
-    prices = price_table(hold.performance)
+    prices = price_table(hold.performance_id)
     by_category: dict[int, list[Price]] = {}
     for (category_id, _tariff_id), price in prices.items():
         by_category.setdefault(category_id, []).append(price)

@@ -155,7 +155,7 @@ def _cart_or_redirect(request):
     if hold is None:
         messages.info(request, _("Your basket is empty: choose a performance."))
         return None, redirect("store:home")
-    if orders.hold_status(hold) != Hold.Status.ACTIVE:
+    if inventory.hold_status(hold) != Hold.Status.ACTIVE:
         _release_cart(request)
         messages.error(request, HoldExpired().message)
         return None, redirect("store:performance", hold.performance_id)

@@ -12,7 +12,6 @@ Lock order when several kinds of rows are touched in one transaction: hold → p
 seats (by id) → performance zones (by id). Nothing here reads a row and writes it back later.
 """
 
-from ticketing.selectors.prices import sales_settings
 from ticketing.specs import MAX_PER_HOLD, HoldRequest, TakenPlaces, TakenSeat
 
 from .allocations import allocate_seats, release_allocation
@@ -47,7 +46,6 @@ __all__ = [
     "release_allocation",
     "release_expired_holds",
     "release_hold",
-    "sales_settings",
     "sell_places",
     "take_best_available",
     "take_places",

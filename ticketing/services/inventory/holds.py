@@ -154,9 +154,9 @@ def claim_hold(hold: Hold) -> tuple[list[TakenSeat], list[TakenPlaces]]:
     return taken, places
 
 
-def _free_hold(hold_id: int) -> None:
-    seats.free_held_seats(hold_id)
-    zones.free_held_places(hold_id)
+def _free_holds(hold_ids: list[int]) -> None:
+    seats.free_held_seats(hold_ids)
+    zones.free_held_places(hold_ids)
 
 
 @transaction.atomic
@@ -170,7 +170,7 @@ def release_hold(*, hold: Hold, actor=None) -> None:
         raise HoldNotActive(
             _("This reservation is no longer active (confirmed, released or expired).")
         )
-    _free_hold(hold.pk)
+    _free_holds([hold.pk])
     record_event(
         code="ticketing.hold.released",
         actor=actor if getattr(actor, "pk", None) else None,
@@ -187,7 +187,8 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id FROM ticketing_hold WHERE status = %s AND expires_at <= %s "  # noqa: S608
+            "SELECT id, performance_id, seat_count FROM ticketing_hold "  # noqa: S608
+            "WHERE status = %s AND expires_at <= %s "
             + ("AND performance_id = %s " if performance_id else "")
             + "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
             [
@@ -197,12 +198,12 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
                 limit,
             ],
         )
-        ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
+        rows = cursor.fetchall()
+    if not rows:
         return 0
+    ids = [hold_id for hold_id, _performance_id, _seats in rows]
     Hold.objects.filter(id__in=ids).update(status=Hold.Status.EXPIRED)
-    for hold_id in ids:
-        _free_hold(hold_id)
+    _free_holds(ids)
     standing = dict(
         HoldZoneItem.objects.filter(hold_id__in=ids)
         .values("hold_id")
@@ -211,9 +212,7 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
     )
     expired = [
         (hold_id, performance_id, seats + standing.get(hold_id, 0))
-        for hold_id, performance_id, seats in Hold.objects.filter(id__in=ids).values_list(
-            "id", "performance_id", "seat_count"
-        )
+        for hold_id, performance_id, seats in rows
     ]
     AuditEvent.objects.bulk_create(
         new_event(code="ticketing.hold.expired", object_type="ticketing.hold", object_id=hold_id)

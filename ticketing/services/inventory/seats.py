@@ -139,9 +139,9 @@ def claim_held_seats(hold_id: int, now) -> list[TakenSeat]:
         return _taken(cursor.fetchall())
 
 
-def free_held_seats(hold_id: int) -> None:
-    """A cart's seats back on sale (released or expired cart)."""
-    PerformanceSeat.objects.filter(hold_id=hold_id, status=Status.HELD).update(
+def free_held_seats(hold_ids: list[int]) -> None:
+    """These carts' seats back on sale (released or expired carts)."""
+    PerformanceSeat.objects.filter(hold_id__in=hold_ids, status=Status.HELD).update(
         status=Status.AVAILABLE, hold=None, hold_expires_at=None
     )
 

@@ -59,13 +59,16 @@ def claim_held_places(hold_id: int) -> list[TakenPlaces]:
         return [TakenPlaces(*row) for row in cursor.fetchall()]
 
 
-def free_held_places(hold_id: int) -> None:
-    """A cart's standing places back on sale (released or expired cart)."""
+def free_held_places(hold_ids: list[int]) -> None:
+    """These carts' standing places back on sale (released or expired carts), in one
+    statement: the quantities are summed per zone first, since an UPDATE … FROM changes a
+    row once however many rows it joins."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE ticketing_performancezone z SET held = z.held - i.quantity "
-            "FROM ticketing_holdzoneitem i WHERE i.performance_zone_id = z.id AND i.hold_id = %s",
-            [hold_id],
+            "UPDATE ticketing_performancezone z SET held = z.held - x.n FROM ("
+            "SELECT performance_zone_id, sum(quantity) AS n FROM ticketing_holdzoneitem "
+            "WHERE hold_id = ANY(%s) GROUP BY 1) x WHERE z.id = x.performance_zone_id",
+            [hold_ids],
         )
 
 

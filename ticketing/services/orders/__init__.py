@@ -3,8 +3,6 @@
 Every change appends an audit entry, publishes its domain event and reports to crm through
 crm's services; crm never reads these tables."""
 
-from ticketing.selectors.prices import price_table, sale_prices
-from ticketing.services.inventory import hold_status
 from ticketing.specs import Buyer, PaymentSpec, TariffChoice
 
 from .aftersale import cancel_order, exchange_tickets, refund_order
@@ -20,11 +18,8 @@ __all__ = [
     "cancel_order",
     "confirm_order",
     "exchange_tickets",
-    "hold_status",
-    "price_table",
     "record_payment",
     "refund_order",
-    "sale_prices",
     "sell",
     "settle_payments",
 ]

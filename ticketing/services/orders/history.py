@@ -64,11 +64,13 @@ def _confirmed_data(order: Order, *, performance_ids: list[int], tickets: int) -
 
 def publish_confirmed(order: Order, *, actor) -> None:
     """An order paid after it was written (a pending order's last payment)."""
-    performance_ids = sorted(set(order.tickets.values_list("performance_id", flat=True)))
+    performances = list(order.tickets.values_list("performance_id", flat=True))
     publish(
         code="ticketing.order.confirmed",
         key=_event_key(order),
-        data=_confirmed_data(order, performance_ids=performance_ids, tickets=order.tickets.count()),
+        data=_confirmed_data(
+            order, performance_ids=sorted(set(performances)), tickets=len(performances)
+        ),
         actor=_user(actor),
     )
 
