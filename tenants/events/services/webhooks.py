@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.accounts.services import record_event
+from tenants.accounts.audit import changed_fields, record_event
 from tenants.errors import ValidationFailed
 
 from .. import transport
@@ -159,11 +159,7 @@ def update_webhook_endpoint(
         values["description"] = description.strip()[:200]
     if active is not None:
         values["active"] = bool(active)
-    changes = {
-        name: (getattr(endpoint, name), value)
-        for name, value in values.items()
-        if getattr(endpoint, name) != value
-    }
+    changes = changed_fields(endpoint, values)
     if changes:
         for name, (_old, new) in changes.items():
             setattr(endpoint, name, new)
