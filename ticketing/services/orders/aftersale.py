@@ -183,22 +183,24 @@ def exchange_tickets(
         )
     order.total_cents += difference
     order.save(update_fields=["total_cents"])
+    old_ids, new_ids = [t.pk for t in old], [t.pk for t in new]
     order_event(
         order,
         "ticketing.order.exchanged",
         actor,
-        old_tickets=[t.pk for t in old],
-        new_tickets=[t.pk for t in new],
+        old_tickets=old_ids,
+        new_tickets=new_ids,
         to_performance=to_performance.pk,
         difference_cents=difference,
         change_cents=change,
     )
+    # The outbox event's fields are the catalogue's (tenants/events/catalogue.py).
     publish_order_event(
         order,
         "ticketing.order.exchanged",
         actor,
-        old_ticket_ids=[t.pk for t in old],
-        new_ticket_ids=[t.pk for t in new],
+        old_ticket_ids=old_ids,
+        new_ticket_ids=new_ids,
         difference_cents=difference,
     )
     return new
