@@ -4,8 +4,11 @@ crm keeps its own behaviour columns (purchases, attendance, refunds) and timelin
 reports to it through `crm.services.record_*` and crm never reads ticketing tables.
 """
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +21,29 @@ class Source(models.TextChoices):
     IMPORT = "import", _("Import")
     BACKOFFICE = "backoffice", _("Back office")
     NEWSLETTER = "newsletter", _("Newsletter sign-up")
+    PHONE = "phone", _("Phone")
+    REFERRAL = "referral", _("Referral")
+    COMPANION = "companion", _("Companion")
+
+
+class ContactType(models.TextChoices):
+    SPECTATOR = "spectator", _("Spectator")
+    PROFESSIONAL = "professional", _("Professional")
+    PRESS = "press", _("Press")
+    RELAY = "relay", _("Relay / prescriber")
+    PARTNER = "partner", _("Partner")
+    ARTIST = "artist", _("Artist")
+
+
+class AccessibilityNeed(models.TextChoices):
+    """Needs a spectator declared; the storefront and the counter offer fitting places first."""
+
+    WHEELCHAIR = "wheelchair", _("Wheelchair user")
+    REDUCED_MOBILITY = "reduced_mobility", _("Reduced mobility")
+    COMPANION_SEAT = "companion_seat", _("Needs a companion seat")
+    HEARING_LOOP = "hearing_loop", _("Hearing loop")
+    VISUAL = "visual", _("Visual impairment")
+    FIRST_TIMER_WELCOME = "first_timer_welcome", _("First-timer welcome")
 
 
 class Language(models.TextChoices):
@@ -32,9 +58,79 @@ class Contact(models.Model):
     email = models.EmailField(_("email"), blank=True)
     email_normalized = models.CharField(max_length=254, blank=True, editable=False)
     phone = models.CharField(_("phone"), max_length=20, blank=True, help_text="E.164")
+    other_phone = models.CharField(
+        _("other phone"), max_length=20, blank=True, default="", db_default="", help_text="E.164"
+    )
+    address_line1 = models.CharField(
+        _("address"), max_length=200, blank=True, default="", db_default=""
+    )
+    address_line2 = models.CharField(
+        _("address (continued)"), max_length=200, blank=True, default="", db_default=""
+    )
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("town"), max_length=100, blank=True, default="", db_default="")
+    country = models.CharField(
+        _("country"), max_length=2, default="FR", db_default="FR", blank=True
+    )
+    # Derived from the postcode by crm.geo.department_of (never typed).
+    department = models.CharField(
+        _("département"), max_length=3, blank=True, default="", db_default="", editable=False
+    )
     language = models.CharField(
         _("language"), max_length=8, choices=Language.choices, default=Language.FR
+    )
+    contact_types = ArrayField(
+        models.CharField(max_length=20, choices=ContactType.choices),
+        verbose_name=_("types"),
+        default=list,
+        db_default=[],
+        blank=True,
+    )
+    accessibility_needs = ArrayField(
+        models.CharField(max_length=30, choices=AccessibilityNeed.choices),
+        verbose_name=_("accessibility needs"),
+        default=list,
+        db_default=[],
+        blank=True,
+    )
+    notes = models.TextField(_("notes"), blank=True, default="", db_default="")
+    tags = ArrayField(
+        models.CharField(max_length=50),
+        verbose_name=_("tags"),
+        default=list,
+        db_default=[],
+        blank=True,
+    )
+    # Codes of the venue's automatic criteria the contact meets now (first_timer, regular…).
+    criteria = ArrayField(
+        models.CharField(max_length=40), default=list, db_default=[], blank=True, editable=False
+    )
+    first_source = models.CharField(
+        _("first source"),
+        max_length=20,
+        choices=Source.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now, db_default=Now())
+    # Current consent per channel (None: never asked), kept with the append-only Consent rows
+    # by crm.services.set_consent so segments read one column.
+    email_consent = models.BooleanField(_("email consent"), null=True, editable=False)
+    sms_consent = models.BooleanField(_("text message consent"), null=True, editable=False)
+    # A merged contact stays (for unmerge) and points at the one that absorbed it.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_contacts",
+        editable=False,
+    )
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+    integrity_score = models.PositiveSmallIntegerField(
+        _("integrity"), null=True, blank=True, editable=False
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -48,6 +144,19 @@ class Contact(models.Model):
     attendance_count = models.PositiveIntegerField(_("attendances"), default=0)
     last_attended_at = models.DateTimeField(_("last attended"), null=True, blank=True)
     refund_count = models.PositiveIntegerField(_("refunds"), default=0)
+    first_attended_at = models.DateTimeField(_("first attended"), null=True, blank=True)
+    genres_seen = ArrayField(
+        models.CharField(max_length=40), default=list, db_default=[], blank=True
+    )
+    referred_buyers = models.PositiveIntegerField(_("buyers referred"), default=0, db_default=0)
+    # Unused credit on a card or subscription (the pricing issue fills it).
+    unused_credit_cents = models.BigIntegerField(
+        _("unused credit (cents)"), default=0, db_default=0
+    )
+    # RFM scores 1 (low) to 5 (high); None until the contact bought once.
+    rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -64,10 +173,26 @@ class Contact(models.Model):
                 condition=Q(amount_spent_cents__gte=0), name="crm_contact_amount_spent_gte_0"
             ),
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"])]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["department"], name="crm_contact_department"),
+            GinIndex(fields=["contact_types"], name="crm_contact_types"),
+            GinIndex(fields=["tags"], name="crm_contact_tags"),
+            GinIndex(fields=["criteria"], name="crm_contact_criteria"),
+            models.Index(
+                fields=["merged_into"],
+                name="crm_contact_merged_into",
+                condition=Q(merged_into__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
+
+    @property
+    def is_active(self) -> bool:
+        """Neither merged into another contact nor anonymised."""
+        return self.merged_into_id is None and self.anonymised_at is None
 
     @property
     def full_name(self) -> str:
@@ -115,6 +240,13 @@ class TimelineEvent(models.Model):
     occurred_at = models.DateTimeField(default=timezone.now)
     data = models.JSONField(default=dict, blank=True)
     actor_label = models.CharField(max_length=200, blank=True)
+    # What the event is about, as ids in indexed columns (crm never joins ticketing tables:
+    # these are plain integers), so "attended a dance show in 24 months" is a query here.
+    show_id = models.BigIntegerField(null=True, blank=True)
+    performance_id = models.BigIntegerField(null=True, blank=True)
+    order_id = models.BigIntegerField(null=True, blank=True)
+    campaign_id = models.BigIntegerField(null=True, blank=True)
+    genre = models.CharField(max_length=40, blank=True)
     # NULL (no key) rather than "": NULLs never collide in the unique constraint below.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -128,8 +260,166 @@ class TimelineEvent(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["contact", "-occurred_at"], name="crm_timeline_contact_recent")
+            models.Index(fields=["contact", "-occurred_at"], name="crm_timeline_contact_recent"),
+            models.Index(
+                fields=["code", "show_id", "occurred_at"],
+                name="crm_timeline_show",
+                condition=Q(show_id__isnull=False),
+            ),
+            models.Index(
+                fields=["code", "performance_id"],
+                name="crm_timeline_performance",
+                condition=Q(performance_id__isnull=False),
+            ),
+            models.Index(
+                fields=["code", "campaign_id", "occurred_at"],
+                name="crm_timeline_campaign",
+                condition=Q(campaign_id__isnull=False),
+            ),
+            models.Index(
+                fields=["order_id"], name="crm_timeline_order", condition=Q(order_id__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class ContactEmail(models.Model):
+    """A contact's other addresses (the primary one is `Contact.email`). An address found here
+    identifies the contact as surely as its primary one."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="other_emails")
+    email = models.EmailField(_("email"))
+    email_normalized = models.CharField(max_length=254, unique=True, editable=False)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("other email")
+        verbose_name_plural = _("other emails")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class RelationKind(models.TextChoices):
+    """Read from `contact` to `other`: "contact came with other", "contact was referred by
+    other". Symmetric kinds read the same both ways; `referred_by` reads "referred" back."""
+
+    CAME_WITH = "came_with", _("came with")
+    FRIEND = "friend", _("friend of")
+    REFERRED_BY = "referred_by", _("referred by")
+    HOUSEHOLD = "household", _("same household as")
+
+
+class ContactRelation(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="relations")
+    other = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="inverse_relations")
+    kind = models.CharField(_("relation"), max_length=20, choices=RelationKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    data = models.JSONField(default=dict, blank=True)  # e.g. {"order": "…"} for a referral
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "other", "kind"], name="crm_relation_unique"
+            ),
+            models.CheckConstraint(condition=~Q(contact=F("other")), name="crm_relation_not_self"),
+        ]
+        indexes = [models.Index(fields=["other", "kind"], name="crm_relation_other")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.kind} {self.other_id}"
+
+
+class Favourite(models.Model):
+    """A heart on a show (ticketing's show id: crm holds ids, not foreign keys to ticketing)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="favourites")
+    show_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "show_id"], name="crm_favourite_unique")
+        ]
+        indexes = [models.Index(fields=["show_id"], name="crm_favourite_show")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} ♥ {self.show_id}"
+
+
+class SeasonStats(models.Model):
+    """Behaviour per contact and season, kept current by the record_* services."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="season_stats")
+    season = models.CharField(max_length=9)  # "2026-2027": starts on the venue's season start
+    purchases = models.PositiveIntegerField(default=0)
+    tickets = models.PositiveIntegerField(default=0)
+    spend_cents = models.BigIntegerField(default=0)
+    attendances = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "season"], name="crm_season_stats_unique")
+        ]
+        indexes = [models.Index(fields=["season", "attendances"], name="crm_season_attendances")]
+
+
+class GenreStats(models.Model):
+    """Behaviour per contact and genre (dance, theatre…), kept current by record_*."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="genre_stats")
+    genre = models.CharField(max_length=40)
+    purchases = models.PositiveIntegerField(default=0)
+    attendances = models.PositiveIntegerField(default=0)
+    last_purchased_at = models.DateTimeField(null=True, blank=True)
+    last_attended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "genre"], name="crm_genre_stats_unique")
+        ]
+        indexes = [models.Index(fields=["genre", "last_attended_at"], name="crm_genre_recent")]
+
+
+class QuarterStats(models.Model):
+    """Attendances per contact and calendar quarter (its first day), for "lapsed" criteria."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="quarter_stats")
+    quarter = models.DateField()
+    attendances = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "quarter"], name="crm_quarter_stats_unique")
+        ]
+
+
+class Affinity(models.Model):
+    """How much a contact is drawn to a genre, a theme or a keyword (purchases, quiz answers,
+    clicks add weight)."""
+
+    class Kind(models.TextChoices):
+        GENRE = "genre", _("Genre")
+        THEME = "theme", _("Theme")
+        KEYWORD = "keyword", _("Keyword")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="affinities")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=60)
+    weight = models.FloatField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-weight", "key"]
+        verbose_name_plural = _("affinities")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "kind", "key"], name="crm_affinity_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "key", "weight"], name="crm_affinity_key")]

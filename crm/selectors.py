@@ -1,8 +1,9 @@
 """Reads on contacts, consents and the timeline (in the current venue's schema)."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
-from .models import Consent, Contact, TimelineEvent
+from .models import Consent, Contact, ContactRelation, RelationKind, TimelineEvent
 
 
 def contact_timeline(contact_id: int) -> QuerySet[TimelineEvent]:
@@ -23,3 +24,22 @@ def current_consents(contact: Contact) -> dict[str, Consent]:
 def has_consent(contact: Contact, channel: str) -> bool:
     consent = current_consents(contact).get(channel)
     return bool(consent and consent.granted)
+
+
+def contact_relations(contact_id: int) -> list[tuple[str, Contact]]:
+    """Both ways: [(label, other contact)], e.g. ("referred by", Ada) on the referred contact
+    and ("referred", Ben) on the prescriber's page."""
+    outgoing = ContactRelation.objects.filter(contact_id=contact_id).select_related("other")
+    incoming = ContactRelation.objects.filter(other_id=contact_id).select_related("contact")
+    relations = [(RelationKind(r.kind).label, r.other) for r in outgoing]
+    relations += [(INVERSE_LABELS[r.kind], r.contact) for r in incoming]
+    return relations
+
+
+# How a relation reads from its other end.
+INVERSE_LABELS = {
+    RelationKind.CAME_WITH: RelationKind.CAME_WITH.label,
+    RelationKind.FRIEND: RelationKind.FRIEND.label,
+    RelationKind.HOUSEHOLD: RelationKind.HOUSEHOLD.label,
+    RelationKind.REFERRED_BY: _("referred"),
+}

@@ -22,7 +22,17 @@ from tenants.errors import ValidationFailed
 from tenants.events.services import after_publish, build_event, publish
 
 from . import statements
-from .models import Consent, Contact, Language, Source, TimelineEvent
+from .geo import department_of
+from .models import (
+    Consent,
+    Contact,
+    ContactRelation,
+    Favourite,
+    Language,
+    RelationKind,
+    Source,
+    TimelineEvent,
+)
 
 try:  # E.164 through libphonenumber when the dependency is installed.
     import phonenumbers
@@ -32,6 +42,11 @@ except ImportError:  # pragma: no cover - depends on the environment
 DEFAULT_PHONE_REGION = "FR"
 # Fields `find_or_create_contact` may fill on an existing contact when they are blank there.
 FILLABLE_FIELDS = ("first_name", "last_name", "phone", "postcode")
+# The contact's column holding the current value of a channel's consent.
+CONSENT_COLUMNS = {
+    Consent.Channel.EMAIL_NEWSLETTER: "email_consent",
+    Consent.Channel.SMS: "sms_consent",
+}
 
 
 def _actor_label(actor: User | None) -> str:
@@ -161,7 +176,12 @@ def _find_or_create(
         contact = contact.first()
     if contact is None:
         contact = Contact(
-            email=typed_email, email_normalized=email_normalized, language=language, **values
+            email=typed_email,
+            email_normalized=email_normalized,
+            language=language,
+            first_source=source,
+            department=department_of(values["postcode"]),
+            **values,
         )
         created = TimelineEvent(
             code="crm.contact.created", data={"source": source}, actor_label=_actor_label(actor)
@@ -183,7 +203,11 @@ def _find_or_create(
     for name in filled:
         setattr(contact, name, values[name])
     if filled:
-        contact.save(update_fields=[*filled, "updated_at"])
+        written = list(filled)
+        if "postcode" in filled:
+            contact.department = department_of(contact.postcode, contact.country)
+            written.append("department")
+        contact.save(update_fields=[*written, "updated_at"])
         TimelineEvent.objects.create(
             contact=contact,
             code="crm.contact.completed",
@@ -234,6 +258,10 @@ def set_consent(
         recorded_at=recorded_at or timezone.now(),
         actor_label=_actor_label(actor),
     )
+    current_column = CONSENT_COLUMNS.get(channel)
+    if current_column:
+        Contact.objects.filter(pk=contact.pk).update(**{current_column: bool(granted)})
+        setattr(contact, current_column, bool(granted))
     TimelineEvent.objects.create(
         contact=contact,
         code="crm.consent.granted" if granted else "crm.consent.withdrawn",
@@ -380,3 +408,70 @@ def record_refund(
             "amount_spent_cents": Greatest(F("amount_spent_cents") - amount_cents, 0),
         },
     )
+
+
+@transaction.atomic
+def relate_contacts(
+    *,
+    contact_id: int,
+    other_id: int,
+    kind: str,
+    source: str,
+    data: dict | None = None,
+    actor: User | None = None,
+) -> bool:
+    """Record that `contact` relates to `other` (read "contact came with other", "contact was
+    referred by other"). Idempotent: False when the relation was known already. A symmetric
+    relation already recorded the other way round counts as known."""
+    _check_choice(kind, RelationKind, field="kind")
+    _check_choice(source, Source, field="source")
+    if contact_id == other_id:
+        raise ValidationFailed(
+            _("A contact cannot be related to itself."), code="crm.relation_self", field="other"
+        )
+    if (
+        kind in SYMMETRIC_RELATIONS
+        and ContactRelation.objects.filter(
+            contact_id=other_id, other_id=contact_id, kind=kind
+        ).exists()
+    ):
+        return False
+    _relation, created = ContactRelation.objects.get_or_create(
+        contact_id=contact_id,
+        other_id=other_id,
+        kind=kind,
+        defaults={"source": source, "data": data or {}},
+    )
+    if created:
+        TimelineEvent.objects.create(
+            contact_id=contact_id,
+            code="crm.relation.added",
+            data={"kind": kind, "other": other_id, "source": source, **(data or {})},
+            actor_label=_actor_label(actor),
+        )
+        if kind == RelationKind.REFERRED_BY:
+            Contact.objects.filter(pk=other_id).update(referred_buyers=F("referred_buyers") + 1)
+    return created
+
+
+# Relations that read the same both ways ("came with", "friend of", "household").
+SYMMETRIC_RELATIONS = frozenset(
+    {RelationKind.CAME_WITH, RelationKind.FRIEND, RelationKind.HOUSEHOLD}
+)
+
+
+@transaction.atomic
+def set_favourite(*, contact_id: int, show_id: int, favourite: bool) -> bool:
+    """Put or take off a heart on a show. Returns True when something changed."""
+    if favourite:
+        changed = Favourite.objects.get_or_create(contact_id=contact_id, show_id=show_id)[1]
+    else:
+        changed = bool(Favourite.objects.filter(contact_id=contact_id, show_id=show_id).delete()[0])
+    if changed:
+        TimelineEvent.objects.create(
+            contact_id=contact_id,
+            code="crm.favourite.added" if favourite else "crm.favourite.removed",
+            show_id=show_id,
+            data={"show": show_id},
+        )
+    return changed
