@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CrmConfig(AppConfig):
     name = "crm"
     verbose_name = _("Audience relations")
+
+    def ready(self) -> None:
+        from . import audit_labels  # noqa: F401 (the audit codes' labels)
+        from .privacy import views  # noqa: F401 (registers its navigation entry)

@@ -117,6 +117,8 @@ class Contact(models.Model):
     # Current consent per channel (None: never asked), kept with the append-only Consent rows
     # by crm.services.set_consent so segments read one column.
     email_consent = models.BooleanField(_("email consent"), null=True, editable=False)
+    # Set when a message to the primary address bounced for good (campaigns record it).
+    email_bounced_at = models.DateTimeField(_("email bounced"), null=True, blank=True)
     sms_consent = models.BooleanField(_("text message consent"), null=True, editable=False)
     # A merged contact stays (for unmerge) and points at the one that absorbed it.
     merged_into = models.ForeignKey(
@@ -216,6 +218,12 @@ class Consent(models.Model):
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     actor_label = models.CharField(max_length=200, blank=True)
+    # The proof: the words the person was shown, where the choice came from (the browser's
+    # address for a web form; the staff member is `actor_label`), and for a web newsletter
+    # sign-up when the person confirmed it from their mailbox (double opt-in).
+    wording = models.TextField(_("wording shown"), blank=True, default="", db_default="")
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed (double opt-in)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
@@ -423,3 +431,9 @@ class Affinity(models.Model):
             models.UniqueConstraint(fields=["contact", "kind", "key"], name="crm_affinity_unique")
         ]
         indexes = [models.Index(fields=["kind", "key", "weight"], name="crm_affinity_key")]
+
+
+# Models of the crm's sub-packages, registered with the app (they import Contact from here).
+from crm.privacy.models import ErasureRequest, PrivacySettings  # noqa: E402
+
+__all__ = ["ErasureRequest", "PrivacySettings"]

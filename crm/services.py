@@ -240,6 +240,9 @@ def set_consent(
     source: str,
     recorded_at: datetime | None = None,
     actor: User | None = None,
+    wording: str = "",
+    ip_address: str | None = None,
+    confirmed_at: datetime | None = None,
 ) -> Consent | None:
     """Append the contact's choice for a channel. Returns the new row, or None when the choice
     is the current one already (the row that proves it stays the latest)."""
@@ -257,6 +260,9 @@ def set_consent(
         source=source,
         recorded_at=recorded_at or timezone.now(),
         actor_label=_actor_label(actor),
+        wording=wording,
+        ip_address=ip_address or None,
+        confirmed_at=confirmed_at,
     )
     current_column = CONSENT_COLUMNS.get(channel)
     if current_column:

@@ -110,6 +110,12 @@ EVENT_TYPES: dict[str, EventType] = {
                 "fields": "names of the fields that changed",
             },
         ),
+        EventType(
+            "crm.contact.anonymised",
+            1,
+            _("Contact anonymised"),
+            {"contact_id": "contact id (the row stays, with nothing identifying left)"},
+        ),
     )
 }
 

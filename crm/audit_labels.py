@@ -1,0 +1,17 @@
+"""The crm's audit codes in words (registered by CrmConfig.ready; see
+tenants/accounts/audit_labels.py). Every code a crm service records needs one here."""
+
+from django.utils.translation import gettext_lazy as _
+
+from tenants.accounts.audit_labels import register_labels
+
+register_labels(
+    {
+        "crm.contact.data_exported": _("Personal data exported"),
+        "crm.contact.anonymised": _("Contact anonymised"),
+        "crm.erasure.requested": _("Erasure requested"),
+        "crm.erasure.kept": _("Erasure declined, contact kept"),
+        "crm.privacy.updated": _("Privacy settings changed"),
+    },
+    {"crm.contact.anonymised": _("Reason: %(reason)s")},
+)
