@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from crm.integrity import urls as integrity_urls
 from crm.privacy import urls as privacy_urls
 from crm.privacy import views as privacy_views
 from tenants import api as tenants_api
@@ -80,6 +81,7 @@ urlpatterns = [
     path("backoffice/", include(backoffice_patterns)),
     path("backoffice/", include(events_urls.backoffice_patterns)),
     path("backoffice/privacy/", include(privacy_urls.backoffice_patterns)),
+    path("backoffice/integrity/", include(integrity_urls.backoffice_patterns)),
     path("donnees-personnelles/", privacy_views.privacy_notice, name="privacy_notice"),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),

@@ -8,4 +8,5 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit_labels  # noqa: F401 (the audit codes' labels)
-        from .privacy import views  # noqa: F401 (registers its navigation entry)
+        from .integrity import views as integrity_views  # noqa: F401 (navigation entries)
+        from .privacy import views as privacy_views  # noqa: F401

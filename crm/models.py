@@ -434,6 +434,7 @@ class Affinity(models.Model):
 
 
 # Models of the crm's sub-packages, registered with the app (they import Contact from here).
+from crm.integrity.models import IntegritySnapshot  # noqa: E402
 from crm.privacy.models import ErasureRequest, PrivacySettings  # noqa: E402
 
-__all__ = ["ErasureRequest", "PrivacySettings"]
+__all__ = ["ErasureRequest", "IntegritySnapshot", "PrivacySettings"]
