@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from crm.integrity import urls as integrity_urls
 from crm.privacy import urls as privacy_urls
 from crm.privacy import views as privacy_views
+from crm.signup import urls as signup_urls
 from tenants import api as tenants_api
 from tenants.events import urls as events_urls
 from tenants.views import backoffice, storefront, system
@@ -82,6 +83,8 @@ urlpatterns = [
     path("backoffice/", include(events_urls.backoffice_patterns)),
     path("backoffice/privacy/", include(privacy_urls.backoffice_patterns)),
     path("backoffice/integrity/", include(integrity_urls.backoffice_patterns)),
+    path("backoffice/signup-form/", include(signup_urls.backoffice_patterns)),
+    path("inscription/", include(signup_urls.public_patterns)),
     path("donnees-personnelles/", privacy_views.privacy_notice, name="privacy_notice"),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),

@@ -10,3 +10,4 @@ class CrmConfig(AppConfig):
         from . import audit_labels  # noqa: F401 (the audit codes' labels)
         from .integrity import views as integrity_views  # noqa: F401 (navigation entries)
         from .privacy import views as privacy_views  # noqa: F401
+        from .signup import views as signup_views  # noqa: F401

@@ -12,6 +12,7 @@ register_labels(
         "crm.erasure.requested": _("Erasure requested"),
         "crm.erasure.kept": _("Erasure declined, contact kept"),
         "crm.privacy.updated": _("Privacy settings changed"),
+        "crm.signup.updated": _("Sign-up form changed"),
     },
     {"crm.contact.anonymised": _("Reason: %(reason)s")},
 )

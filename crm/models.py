@@ -436,5 +436,12 @@ class Affinity(models.Model):
 # Models of the crm's sub-packages, registered with the app (they import Contact from here).
 from crm.integrity.models import IntegritySnapshot  # noqa: E402
 from crm.privacy.models import ErasureRequest, PrivacySettings  # noqa: E402
+from crm.signup.models import PendingSignup, SignupSettings  # noqa: E402
 
-__all__ = ["ErasureRequest", "IntegritySnapshot", "PrivacySettings"]
+__all__ = [
+    "ErasureRequest",
+    "IntegritySnapshot",
+    "PendingSignup",
+    "PrivacySettings",
+    "SignupSettings",
+]
