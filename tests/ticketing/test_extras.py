@@ -247,3 +247,85 @@ def test_without_protection_more_books_are_sold_than_printed(rush, monkeypatch):
     venue, performance = rush
     granted, _book = _rush_last_books(venue, performance.pk)
     assert granted > 3
+
+
+def test_the_counter_sells_extras_with_the_places(venue_a, performance, make_staff, client_for):
+    seller = make_staff(venue_a, "box_office")
+    client = client_for(venue_a, seller)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with in_venue(venue_a):
+        drink, book, parking = _extras(performance)
+        cat1 = PriceCategory.objects.get(performance=performance, name="Cat. 1").pk
+    url = f"/backoffice/box-office/{performance.pk}/"
+    page = client.get(url).content.decode()
+    assert "Verre de vin" in page and "Parking" in page  # the counter sells counter-only ones
+    base = {"pay_method": ["cash"], "pay_amount": [""], "pay_reference": [""], f"best_{cat1}": 1}
+    refused = client.post(url, {**base, f"extra-{book.pk}": "3"})
+    assert refused.status_code == 409
+    assert "only 2 left" in refused.content.decode()
+    bad = client.post(url, {**base, f"extra-{drink.pk}": "deux"})
+    assert bad.status_code == 400
+    response = client.post(url, {**base, f"extra-{drink.pk}": "2", f"extra-{parking.pk}": "1"})
+    assert response.status_code == 302
+    with in_venue(venue_a):
+        order = Order.objects.get()
+        assert order.total_cents == 2500 + 2 * 450 + 600
+        assert {(e.extra_id, e.quantity) for e in order.extras.all()} == {
+            (drink.pk, 2),
+            (parking.pk, 1),
+        }
+
+
+def test_staff_set_up_extras_on_the_performance_page(venue_a, performance, make_staff, client_for):
+    admin = client_for(venue_a, make_staff(venue_a, "admin"))
+    url = f"/backoffice/programme/performances/{performance.pk}/"
+    response = admin.post(
+        f"{url}extras/",
+        {
+            "new-kind": "drink",
+            "new-name": "Coupe de champagne",
+            "new-price": "9,50",
+            "new-vat": "20",
+            "new-stock": "40",
+            "new-public": "on",
+            "new-is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    with in_venue(venue_a):
+        extra = Extra.objects.get()
+        assert (extra.price_cents, extra.tax_rate_bp, extra.stock) == (950, 2000, 40)
+        Extra.objects.filter(pk=extra.pk).update(sold=5)
+    page = admin.get(url).content.decode()
+    assert "Coupe de champagne" in page and "35" in page
+    prefix = f"extra{extra.pk}"
+    admin.post(
+        f"{url}extras/{extra.pk}/",
+        {
+            f"{prefix}-kind": "drink",
+            f"{prefix}-name": "Coupe",
+            f"{prefix}-price": "9,50",
+            f"{prefix}-vat": "20",
+            f"{prefix}-stock": "3",
+            f"{prefix}-is_active": "on",
+        },
+    )
+    with in_venue(venue_a):
+        extra.refresh_from_db()
+        assert extra.stock == 40  # not below the 5 sold: refused with a message
+    admin.post(
+        f"{url}extras/{extra.pk}/",
+        {
+            f"{prefix}-kind": "drink",
+            f"{prefix}-name": "Coupe",
+            f"{prefix}-price": "9,50",
+            f"{prefix}-vat": "20",
+            f"{prefix}-stock": "",
+            f"{prefix}-is_active": "on",
+        },
+    )
+    with in_venue(venue_a):
+        extra.refresh_from_db()
+        assert (extra.name, extra.stock, extra.public) == ("Coupe", None, False)
+    box_office = client_for(venue_a, make_staff(venue_a, "box_office"))
+    assert box_office.post(f"{url}extras/", {"new-name": "x"}).status_code == 403
