@@ -373,7 +373,25 @@ def find_duplicates(
 
     Records are identified by their `id` (their index in `records` when id is None)."""
     ids = [r.id if r.id is not None else i for i, r in enumerate(records)]
-    normalized = [normalize(r) for r in records]
+    return find_duplicates_normalized(
+        [normalize(r) for r in records],
+        ids,
+        auto_threshold=auto_threshold,
+        review_threshold=review_threshold,
+        expected_duplicate_rate=expected_duplicate_rate,
+    )
+
+
+def find_duplicates_normalized(
+    normalized: Sequence[Normalized],
+    ids: Sequence[object],
+    *,
+    auto_threshold: float = 0.9,
+    review_threshold: float = 0.5,
+    expected_duplicate_rate: float = 0.1,
+) -> DedupResult:
+    """`find_duplicates` over records normalised already (the caller also needs their keys)."""
+    records = normalized
     freq = Frequencies.of(normalized)
     prior = prior_log_odds(len(records), expected_duplicate_rate)
     pairs = candidate_pairs(normalized)

@@ -1,0 +1,1 @@
+"""Merge review screens (filled below)."""
