@@ -237,8 +237,15 @@ def _merged_contact_values(kept: Contact, absorbed: Contact) -> dict:
     for name in NAMES:
         if not getattr(kept, name) and getattr(absorbed, name):
             new[name] = getattr(absorbed, name)
-    if not (kept.address_line1 or kept.postcode or kept.city) and (
-        absorbed.address_line1 or absorbed.postcode or absorbed.city
+    # The address as a whole: the absorbed one when the kept contact has none, or has only the
+    # same postcode (or town) without a street.
+    no_street = not kept.address_line1 and absorbed.address_line1
+    same_place = (kept.postcode or kept.city) and (
+        kept.postcode == absorbed.postcode or kept.city == absorbed.city
+    )
+    if (no_street and (same_place or not (kept.postcode or kept.city))) or (
+        not (kept.address_line1 or kept.postcode or kept.city)
+        and (absorbed.postcode or absorbed.city)
     ):
         for name in ADDRESS:
             if getattr(kept, name) != getattr(absorbed, name):
