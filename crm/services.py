@@ -142,9 +142,9 @@ def find_or_create_contact(
     addresses. Without an email (a counter buyer), an active contact with the same phone
     (E.164, main or other) and a compatible name, or the same first name, last name and
     postcode (accents and case aside), is that person; else a new contact is created (typos
-    and the rest are the duplicate queue's job, crm.dedup). Concurrent calls with the same email end with one contact: the unique
-    constraint decides and the loser re-reads the winner's row. `consents` holds only the
-    choices the person actually expressed, by channel.
+    and the rest are the duplicate queue's job, crm.dedup). Concurrent calls with the same
+    email end with one contact: the unique constraint decides and the loser re-reads the
+    winner's row. `consents` holds only the choices the person actually expressed, by channel.
     """
     typed_email, email_normalized = _clean_email(email)
     _check_choice(source, Source, field="source")
@@ -174,10 +174,7 @@ def _find_or_create(
     consents: dict[str, bool] | None,
     actor: User | None,
 ) -> Contact:
-    if email_normalized:
-        contact = _match_email(email_normalized)
-    else:
-        contact = _match_without_email(values)
+    contact = _match_email(email_normalized) if email_normalized else _match_without_email(values)
     if contact is None:
         contact = Contact(
             email=typed_email,

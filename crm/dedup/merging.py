@@ -318,9 +318,7 @@ def _sum_side_tables(kept: Contact, absorbed: Contact) -> dict:
     for model, key, counters, latest in SIDE_TABLES:
         label = model._meta.label_lower
         entries = report.setdefault(label, [])
-        mine = {
-            tuple(getattr(r, k) for k in key): r for r in model.objects.filter(contact=kept)
-        }
+        mine = {tuple(getattr(r, k) for k in key): r for r in model.objects.filter(contact=kept)}
         for row in model.objects.filter(contact=absorbed).order_by("pk"):
             target = mine.get(tuple(getattr(row, k) for k in key))
             if target is None:
@@ -347,17 +345,17 @@ def _sum_side_tables(kept: Contact, absorbed: Contact) -> dict:
                     before[name], after[name] = _plain(a), _plain(b)
             if after:
                 entries.append(
-                    {"id": target.pk, "created": False, "changes": _apply_changes(
-                        model, target.pk, before, after
-                    )}
+                    {
+                        "id": target.pk,
+                        "created": False,
+                        "changes": _apply_changes(model, target.pk, before, after),
+                    }
                 )
     return report
 
 
 def _move_emails(kept: Contact, absorbed: Contact, merge_label: str) -> tuple[list, list]:
-    moved = sorted(
-        ContactEmail.objects.filter(contact=absorbed).values_list("pk", flat=True)
-    )
+    moved = sorted(ContactEmail.objects.filter(contact=absorbed).values_list("pk", flat=True))
     ContactEmail.objects.filter(pk__in=moved).update(contact=kept)
     created = []
     if absorbed.email_normalized and kept.email:
@@ -436,7 +434,11 @@ def merge_contacts(
     absorbed_snapshot = _apply_changes(
         Contact,
         absorbed.pk,
-        {"merged_into": None, "email": absorbed.email, "email_normalized": absorbed.email_normalized},
+        {
+            "merged_into": None,
+            "email": absorbed.email,
+            "email_normalized": absorbed.email_normalized,
+        },
         absorbed_changes,
     )
     new_values = _merged_contact_values(kept, absorbed)
@@ -548,9 +550,7 @@ def unmerge_contacts(*, merge_id: int, actor: User | None) -> Merge:
     _undo_changes(Contact, absorbed.pk, s["absorbed"], ())
     Contact.objects.filter(pk=absorbed.pk).update(merged_into=None)
     TimelineEvent.objects.filter(pk__in=s["timeline_created"]).delete()
-    TimelineEvent.objects.filter(pk__in=s["timeline_moved"], contact=kept).update(
-        contact=absorbed
-    )
+    TimelineEvent.objects.filter(pk__in=s["timeline_moved"], contact=kept).update(contact=absorbed)
     Consent.objects.filter(pk__in=s["consents_created"]).delete()
     Consent.objects.filter(pk__in=s["consents_moved"], contact=kept).update(contact=absorbed)
     ContactEmail.objects.filter(pk__in=s["emails_moved"], contact=kept).update(contact=absorbed)
@@ -566,9 +566,7 @@ def unmerge_contacts(*, merge_id: int, actor: User | None) -> Merge:
                 if row is not None and _row(row) == entry["row"]:
                     row.delete()
                 elif row is not None:  # changed since: take the copied share back
-                    changes = {
-                        c: [0, entry["row"][c]] for c in counters if entry["row"].get(c)
-                    }
+                    changes = {c: [0, entry["row"][c]] for c in counters if entry["row"].get(c)}
                     _undo_changes(model, row.pk, changes, counters)
             else:
                 _undo_changes(model, entry["id"], entry["changes"], counters)

@@ -106,9 +106,7 @@ def update_dedup_settings(
             setattr(settings, name, new)
         settings.updated_by_label = _label(actor)
         settings.save()
-        record_event(
-            code="crm.dedup_settings.updated", actor=actor, obj=settings, changes=changes
-        )
+        record_event(code="crm.dedup_settings.updated", actor=actor, obj=settings, changes=changes)
     return settings
 
 
@@ -174,9 +172,7 @@ def _save_match_key(contact_id: int, n: Normalized) -> None:
     row = _match_key_row(contact_id, n)
     ContactMatchKey.objects.update_or_create(
         contact_id=contact_id,
-        defaults={
-            f: getattr(row, f) for f in ("keys", "first", "last_core", "postcode", "town")
-        }
+        defaults={f: getattr(row, f) for f in ("keys", "first", "last_core", "postcode", "town")}
         | {"updated_at": row.updated_at},
     )
 
@@ -306,9 +302,7 @@ def _auto_merge(pairs: list[tuple[int, int]], *, auto: float) -> int:
         keep_id, absorb_id = choose_kept(low, high)
         try:
             with transaction.atomic():
-                merge_contacts(
-                    keep_id=keep_id, absorb_id=absorb_id, actor=None, automatic=True
-                )
+                merge_contacts(keep_id=keep_id, absorb_id=absorb_id, actor=None, automatic=True)
             merged += 1
         except MergeError as error:  # one of them was merged meanwhile: nothing to do
             log.info("dedup: automatic merge %s/%s skipped: %s", low, high, error.code)
@@ -343,9 +337,7 @@ def refresh_candidates_for(*, contact_id: int, auto_merge: bool = True) -> list[
             [(low, high) for low, high, s, _r in found if s >= limits.auto_merge],
             auto=limits.auto_merge,
         )
-    return list(
-        DuplicateCandidate.objects.filter(mine).values_list("pk", flat=True).order_by("pk")
-    )
+    return list(DuplicateCandidate.objects.filter(mine).values_list("pk", flat=True).order_by("pk"))
 
 
 @dataclass
@@ -432,7 +424,7 @@ class CandidateDecided(Conflict):
 
 @transaction.atomic
 def dismiss_candidate(*, candidate_id: int, actor: User | None) -> DuplicateCandidate:
-    """"Not the same person": the pair leaves the queue for good (re-scoring keeps the
+    """ "Not the same person": the pair leaves the queue for good (re-scoring keeps the
     decision, and no automatic merge will join them)."""
     candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate_id)
     if candidate.status != DuplicateCandidate.Status.PENDING:

@@ -91,7 +91,9 @@ def _rich_pair():
     )
     set_consent(contact=absorbed, channel=Consent.Channel.SMS, granted=True, source=Source.WEB)
     ContactEmail.objects.create(
-        contact=absorbed, email="h.dupond@example.org", email_normalized="h.dupond@example.org",
+        contact=absorbed,
+        email="h.dupond@example.org",
+        email_normalized="h.dupond@example.org",
         source=Source.IMPORT,
     )
     SeasonStats.objects.create(contact=kept, season="2025-2026", purchases=1, spend_cents=4000)
@@ -99,7 +101,10 @@ def _rich_pair():
     SeasonStats.objects.create(contact=absorbed, season="2024-2025", purchases=1, attendances=1)
     GenreStats.objects.create(contact=kept, genre="danse", purchases=1, last_attended_at=AT)
     GenreStats.objects.create(
-        contact=absorbed, genre="danse", attendances=3, last_attended_at=datetime(2027, 1, 1, tzinfo=UTC)
+        contact=absorbed,
+        genre="danse",
+        attendances=3,
+        last_attended_at=datetime(2027, 1, 1, tzinfo=UTC),
     )
     QuarterStats.objects.create(contact=absorbed, quarter=date(2025, 1, 1), attendances=2)
     Affinity.objects.create(contact=kept, kind="genre", key="danse", weight=1.5)
@@ -116,7 +121,8 @@ def _rich_pair():
     low, high = sorted((kept.pk, absorbed.pk))
     DuplicateCandidate.objects.create(contact_low_id=low, contact_high_id=high, score=0.8)
     DuplicateCandidate.objects.create(
-        contact_low_id=min(absorbed.pk, other.pk), contact_high_id=max(absorbed.pk, other.pk),
+        contact_low_id=min(absorbed.pk, other.pk),
+        contact_high_id=max(absorbed.pk, other.pk),
         score=0.6,
     )
     kept.refresh_from_db()
@@ -213,11 +219,14 @@ def test_unmerge_restores_every_row_exactly(venue_a, make_staff):
         after = every_row()
         for label, rows in before.items():
             assert after[label] == rows, label
-        assert list(
-            DuplicateCandidate.objects.order_by("pk").values_list(
-                "pk", "contact_low_id", "contact_high_id", "score"
+        assert (
+            list(
+                DuplicateCandidate.objects.order_by("pk").values_list(
+                    "pk", "contact_low_id", "contact_high_id", "score"
+                )
             )
-        ) == candidates
+            == candidates
+        )
         # The pair is now "not the same person": no automatic merge will join them again.
         assert merge.candidate_id is not None
         assert DuplicateCandidate.objects.get(pk=merge.candidate_id).status == "dismissed"
@@ -235,7 +244,11 @@ def test_unmerge_keeps_what_happened_since_the_merge(venue_a):
         kept = ContactFactory()
         absorbed = ContactFactory()
         record_purchase(
-            contact_id=absorbed.pk, order_reference="A", tickets=1, amount_cents=1000, occurred_at=AT
+            contact_id=absorbed.pk,
+            order_reference="A",
+            tickets=1,
+            amount_cents=1000,
+            occurred_at=AT,
         )
         merge = merge_contacts(keep_id=kept.pk, absorb_id=absorbed.pk, actor=None)
         record_purchase(
