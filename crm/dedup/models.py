@@ -18,7 +18,7 @@ class DedupSettings(models.Model):
     between `review_threshold` and it waits in the review queue; below, nothing is kept."""
 
     singleton = models.BooleanField(default=True, unique=True, editable=False)
-    auto_merge_threshold = models.FloatField(_("automatic merge from"), default=0.98)
+    auto_merge_threshold = models.FloatField(_("automatic merge from"), default=0.99)
     review_threshold = models.FloatField(_("review from"), default=0.5)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by_label = models.CharField(max_length=200, blank=True)

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('singleton', models.BooleanField(default=True, editable=False, unique=True)),
-                ('auto_merge_threshold', models.FloatField(default=0.98, verbose_name='automatic merge from')),
+                ('auto_merge_threshold', models.FloatField(default=0.99, verbose_name='automatic merge from')),
                 ('review_threshold', models.FloatField(default=0.5, verbose_name='review from')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
                 ('updated_by_label', models.CharField(blank=True, max_length=200)),
