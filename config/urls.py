@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from crm.dedup import views as dedup_views
 from crm.integrity import urls as integrity_urls
 from crm.privacy import urls as privacy_urls
 from crm.privacy import views as privacy_views
@@ -86,6 +87,7 @@ urlpatterns = [
     path("backoffice/signup-form/", include(signup_urls.backoffice_patterns)),
     path("inscription/", include(signup_urls.public_patterns)),
     path("donnees-personnelles/", privacy_views.privacy_notice, name="privacy_notice"),
+    path("backoffice/contacts/duplicates/", include(dedup_views.urlpatterns)),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

@@ -1,4 +1,4 @@
-"""The crm's audit codes in words (registered by CrmConfig.ready; see
+"""The CRM's audit codes in words (registered by CrmConfig.ready; see
 tenants/accounts/audit_labels.py). Every code a crm service records needs one here."""
 
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,14 @@ register_labels(
         "crm.erasure.kept": _("Erasure declined, contact kept"),
         "crm.privacy.updated": _("Privacy settings changed"),
         "crm.signup.updated": _("Sign-up form changed"),
+        "crm.contact.merged": _("Contacts merged"),
+        "crm.contact.unmerged": _("Merge undone"),
+        "crm.duplicate.dismissed": _("Duplicate dismissed (not the same person)"),
+        "crm.dedup_settings.updated": _("Duplicate thresholds changed"),
     },
-    {"crm.contact.anonymised": _("Reason: %(reason)s")},
+    details={
+        "crm.contact.anonymised": _("Reason: %(reason)s"),
+        "crm.contact.merged": _("contact #%(absorbed_id)s merged into #%(kept_id)s"),
+        "crm.contact.unmerged": _("contact #%(absorbed_id)s separated from #%(kept_id)s"),
+    },
 )

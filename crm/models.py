@@ -7,8 +7,8 @@ reports to it through `crm.services.record_*` and crm never reads ticketing tabl
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Now
+from django.db.models import F, Func, Q
+from django.db.models.functions import Lower, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -185,6 +185,19 @@ class Contact(models.Model):
                 fields=["merged_into"],
                 name="crm_contact_merged_into",
                 condition=Q(merged_into__isnull=False),
+            ),
+            # A counter buyer without email is recognised by phone, or by name + postcode
+            # (crm.services._match_without_email), in one indexed query.
+            models.Index(fields=["phone"], name="crm_contact_phone", condition=~Q(phone="")),
+            models.Index(
+                fields=["other_phone"], name="crm_contact_other_phone", condition=~Q(other_phone="")
+            ),
+            models.Index(
+                "postcode",
+                Lower(Func(F("last_name"), function="crm_unaccent")),
+                Lower(Func(F("first_name"), function="crm_unaccent")),
+                name="crm_contact_name_postcode",
+                condition=~Q(postcode=""),
             ),
         ]
 
@@ -434,13 +447,23 @@ class Affinity(models.Model):
 
 
 # Models of the crm's sub-packages, registered with the app (they import Contact from here).
+from crm.dedup.models import (  # noqa: E402
+    ContactMatchKey,
+    DedupSettings,
+    DuplicateCandidate,
+    Merge,
+)
 from crm.integrity.models import IntegritySnapshot  # noqa: E402
 from crm.privacy.models import ErasureRequest, PrivacySettings  # noqa: E402
 from crm.signup.models import PendingSignup, SignupSettings  # noqa: E402
 
 __all__ = [
+    "ContactMatchKey",
+    "DedupSettings",
+    "DuplicateCandidate",
     "ErasureRequest",
     "IntegritySnapshot",
+    "Merge",
     "PendingSignup",
     "PrivacySettings",
     "SignupSettings",

@@ -7,13 +7,13 @@ share of its contacts meeting all of them. Merged and anonymised contacts are no
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Contact
+from crm.models import Contact, DuplicateCandidate
 
 STALE_AFTER = timedelta(days=730)  # "updated in the last 24 months"
 
@@ -69,8 +69,23 @@ def criteria(now: datetime | None = None) -> list[Criterion]:
             (_email_ok() & Q(email_consent=True)) | ~Q(phone="") | _address_ok(),
         ),
     ]
-    # "Not a suspected duplicate" joins the list with the duplicates review queue.
+    items.append(
+        Criterion(
+            "not_duplicate",
+            _("Not a suspected duplicate"),
+            _("Review the duplicate pair: merge it or dismiss it."),
+            ~Q(Exists(_pending_pairs())),
+        )
+    )
     return items
+
+
+def _pending_pairs():
+    """The duplicate pairs still to review that involve the contact."""
+    return DuplicateCandidate.objects.filter(
+        Q(contact_low=OuterRef("pk")) | Q(contact_high=OuterRef("pk")),
+        status=DuplicateCandidate.Status.PENDING,
+    )
 
 
 def counted_contacts():

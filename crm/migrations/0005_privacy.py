@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0004_contact_base'),
+        ('crm', '0005_dedup_merge'),
     ]
 
     operations = [

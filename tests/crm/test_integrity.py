@@ -43,12 +43,12 @@ def test_every_criterion_and_the_score(venue_a):
         scores = dict(Contact.objects.values_list("pk", "integrity_score"))
         count = len(criteria())
         assert scores[full.pk] == 100
-        # bare: an email, updated lately, reachable? no consent, no phone, no address → 2 of 6.
-        assert scores[bare.pk] == round(100 * 2 / count)
-        # bounced: phone, address, consent known, recent, reachable (phone) → 5 of 6.
-        assert scores[bounced.pk] == round(100 * 5 / count)
-        # stale: phone and reachable only → 2 of 6.
-        assert scores[stale.pk] == round(100 * 2 / count)
+        # bare: an email, updated lately, in no duplicate pair; no consent, phone or address.
+        assert scores[bare.pk] == round(100 * 3 / count)
+        # bounced: all but a valid email.
+        assert scores[bounced.pk] == round(100 * (count - 1) / count)
+        # stale: a phone, so reachable, and in no duplicate pair.
+        assert scores[stale.pk] == round(100 * 3 / count)
         assert (snapshot.contacts, snapshot.complete) == (4, 1)
         assert snapshot.rate == 25
         assert snapshot.by_criterion["email_valid"] == 2
