@@ -194,6 +194,11 @@ class Contact(models.Model):
                 condition=Q(merged_into__isnull=True, anonymised_at__isnull=True),
             ),
             models.Index(
+                fields=["id"],
+                name="crm_contact_seg_active",
+                condition=Q(merged_into__isnull=True, anonymised_at__isnull=True),
+            ),
+            models.Index(
                 fields=["last_attended_at"],
                 name="crm_contact_seg_credit",
                 condition=Q(
@@ -436,11 +441,12 @@ class QuarterStats(models.Model):
             models.UniqueConstraint(fields=["contact", "quarter"], name="crm_quarter_stats_unique")
         ]
         indexes = [
-            # Segments: the lapsed pattern reads quarters by date and count only.
+            # Segments: the lapsed pattern reads the regular quarters (two visits or more).
             models.Index(
-                fields=["quarter", "attendances"],
+                fields=["quarter"],
                 include=["contact_id"],
-                name="crm_quarter_seg_attendances",
+                name="crm_quarter_seg_regular",
+                condition=Q(attendances__gte=2),
             )
         ]
 

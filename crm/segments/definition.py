@@ -489,7 +489,7 @@ class _Compiler:
             return Q()  # "at least zero": everyone
         if min_amount is None and high is None and low == 1:
             return Q(Exists(events.filter(contact=OuterRef("pk"))))
-        grouped = events.values("contact_id").annotate(n=Count("id"))
+        grouped = events.values("contact_id").annotate(n=Count("*"))
         if min_amount is not None:
             total = Sum(Cast(KT("data__amount_cents"), BigIntegerField()))
             grouped = grouped.annotate(total=Coalesce(total, 0)).filter(total__gte=min_amount)
@@ -607,16 +607,17 @@ class _Compiler:
                 attendances__gte=c["min_per_quarter"],
             )
             .values("contact_id")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))
             .filter(n=quarters)
         )
+        # Correlated: read only for the few regulars, through the (contact, quarter) index.
         busy = (
-            QuarterStats.objects.filter(quarter__gte=recent_start)
+            QuarterStats.objects.filter(contact=OuterRef("pk"), quarter__gte=recent_start)
             .values("contact_id")
             .annotate(n=Sum("attendances"))
             .filter(n__gt=c["max_recent"])
         )
-        return Q(pk__in=regular.values("contact_id")) & ~Q(pk__in=busy.values("contact_id"))
+        return Q(pk__in=regular.values("contact_id")) & ~Q(Exists(busy))
 
 
 def quarter_start(moment: datetime, *, back: int = 0) -> date:
