@@ -38,6 +38,4 @@ def segment_count(definition: dict, *, now: datetime | None = None) -> int:
 
 def segment_sample(definition: dict, *, size: int = SAMPLE_SIZE) -> list[Contact]:
     """A few members to show while editing (the most recently seen ones first)."""
-    return list(
-        segment_queryset(definition).only(*MEMBER_FIELDS).order_by("-id")[:size]
-    )
+    return list(segment_queryset(definition).only(*MEMBER_FIELDS).order_by("-id")[:size])

@@ -19,10 +19,14 @@ DESCRIPTION_MAX = Segment._meta.get_field("description").max_length
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("A segment needs a name."), code="segments.name_missing", field="name")
+        raise ValidationFailed(
+            _("A segment needs a name."), code="segments.name_missing", field="name"
+        )
     if len(name) > NAME_MAX:
         raise ValidationFailed(
-            _("At most %(n)s characters.") % {"n": NAME_MAX}, code="segments.name_too_long", field="name"
+            _("At most %(n)s characters.") % {"n": NAME_MAX},
+            code="segments.name_too_long",
+            field="name",
         )
     return name
 
