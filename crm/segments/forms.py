@@ -68,6 +68,42 @@ PARAM_LABELS = {
     "years": _("for … years"),
     "max_recent": _("at most, last 12 months"),
 }
+CHOICE_LABELS = {
+    "any": _("any of them"),
+    "all": _("all of them"),
+    "email": _("email"),
+    "phone": _("phone"),
+    "postcode": _("postcode"),
+    "address": _("full address"),
+    "sms": _("text messages"),
+    "granted": _("granted"),
+    "refused": _("refused"),
+    "unknown": _("never asked"),
+    "purchase_count": _("purchases"),
+    "tickets_bought": _("tickets bought"),
+    "amount_spent_cents": _("amount spent (cents)"),
+    "attendance_count": _("attendances"),
+    "refund_count": _("refunds"),
+    "referred_buyers": _("buyers referred"),
+    "unused_credit_cents": _("unused credit (cents)"),
+    "rfm_recency": _("RFM recency (1–5)"),
+    "rfm_frequency": _("RFM frequency (1–5)"),
+    "rfm_monetary": _("RFM amount (1–5)"),
+    "first_purchase_at": _("first purchase"),
+    "last_purchase_at": _("last purchase"),
+    "first_attended_at": _("first attendance"),
+    "last_attended_at": _("last attendance"),
+    "first_seen_at": _("first seen"),
+    "within_days": _("in the last … days"),
+    "not_within_days": _("not in the last … days (or never)"),
+    "never": _("never"),
+    "ever": _("at least once"),
+    "genre": _("genre"),
+    "theme": _("theme"),
+    "keyword": _("keyword"),
+    "opened": _("opened"),
+    "clicked": _("clicked"),
+}
 OP_LABELS = {"and": _("All of"), "or": _("Any of"), "not": _("None of")}
 EMPTY_DEFINITION = {"version": VERSION, "op": "and", "rules": []}
 
@@ -195,7 +231,7 @@ def _annotate(node: dict, prefix: str, depth: int) -> dict:
                 "kind": param.kind,
                 "value": value,
                 "required": param.required,
-                "choices": list(param.choices or ()),
+                "choices": [(c, CHOICE_LABELS.get(c, c)) for c in param.choices or ()],
                 "placeholder": "" if param.default is None else str(param.default),
             }
         )
