@@ -111,7 +111,7 @@ def build_base(seed: int = 7, size: int = 90) -> dict:
             if code.startswith("ticketing."):
                 event.show_id = show
                 event.performance_id = rng.choice(PERFORMANCES[show] + [None])
-                event.genre = rng.choice(GENRES + [""])
+                event.genre = rng.choice([*GENRES, ""])
                 if code == "ticketing.purchase":
                     event.data = {
                         "amount_cents": rng.choice([1500, 3000]),
@@ -576,7 +576,12 @@ def test_a_segment_is_one_query(venue_a, django_assert_num_queries):
             "rules": [
                 {"type": "number", "field": "unused_credit_cents", "min": 1},
                 {"type": "affinity", "kind": "keyword", "keys": ["humour"], "min_weight": 0.7},
-                {"type": "date", "field": "last_attended_at", "when": "not_within_days", "days": 40},
+                {
+                    "type": "date",
+                    "field": "last_attended_at",
+                    "when": "not_within_days",
+                    "days": 40,
+                },
                 {"op": "not", "rules": [{"type": "purchases", "show_id": 3}]},
                 {"type": "lapsed"},
                 {"type": "clicked_not_bought"},

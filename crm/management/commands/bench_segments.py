@@ -242,7 +242,8 @@ class Base:
                 return
             tickets = rng.choice((1, 1, 2, 2, 2, 3, 4))
             channel = "web" if rng.random() < 0.4 else "box_office"
-            data = f'{{"tickets": {tickets}, "amount_cents": {tickets * 1500}, "channel": "{channel}"}}'
+            amount = tickets * 1500
+            data = f'{{"tickets": {tickets}, "amount_cents": {amount}, "channel": "{channel}"}}'
             out.append((bought, "ticketing.purchase", show, perf_id, None, genre, data, tickets))
             if attend and performance_at < now and rng.random() < 0.92:
                 out.append(
@@ -370,7 +371,8 @@ class Base:
             self.events += len(events)
             for genre, (p, a, lp, la) in genre_stats.items():
                 sinks["crm_genrestats"](
-                    f"{cid}\t{genre}\t{p}\t{a}\t{_ts(lp) if lp else NULL}\t{_ts(la) if la else NULL}\n"
+                    f"{cid}\t{genre}\t{p}\t{a}\t"
+                    f"{_ts(lp) if lp else NULL}\t{_ts(la) if la else NULL}\n"
                 )
             for season, (p, t, s, a) in seasons.items():
                 sinks["crm_seasonstats"](f"{cid}\t{season}\t{p}\t{t}\t{s}\t{a}\n")
@@ -422,7 +424,9 @@ class Base:
 COPY_COLUMNS = {
     "crm_contact": CONTACT_COLUMNS,
     "crm_timelineevent": TIMELINE_COLUMNS,
-    "crm_genrestats": "contact_id, genre, purchases, attendances, last_purchased_at, last_attended_at",
+    "crm_genrestats": (
+        "contact_id, genre, purchases, attendances, last_purchased_at, last_attended_at"
+    ),
     "crm_seasonstats": "contact_id, season, purchases, tickets, spend_cents, attendances",
     "crm_quarterstats": "contact_id, quarter, attendances",
     "crm_affinity": "contact_id, kind, key, weight, updated_at",
@@ -435,7 +439,8 @@ def _secondary_structures(cursor) -> tuple[list[str], list[str]]:
     drops, creates = [], []
     cursor.execute(
         "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-        "FROM pg_constraint c WHERE c.conrelid::regclass::text = ANY(%s) AND c.contype IN ('u','f') "
+        "FROM pg_constraint c WHERE c.conrelid::regclass::text = ANY(%s) "
+        "AND c.contype IN ('u','f') "
         "ORDER BY c.contype DESC",  # unique first on the way back: foreign keys need them
         [list(TABLES)],
     )
@@ -518,7 +523,7 @@ class Command(BaseCommand):
             for statement in drops:
                 cursor.execute(statement)
             # Generated in chunks into one spool file per table, then one COPY per table.
-            spools = {t: tempfile.TemporaryFile("w+", encoding="utf-8") for t in TABLES}
+            spools = {t: tempfile.TemporaryFile("w+", encoding="utf-8") for t in TABLES}  # noqa: SIM115 (closed after its COPY)
             counts = dict.fromkeys(TABLES, 0)
             lines: dict[str, list[str]] = {t: [] for t in TABLES}
             sinks = {t: lines[t].append for t in TABLES}
@@ -590,7 +595,8 @@ class Command(BaseCommand):
                 segment_queryset(definition).order_by().values("pk").query.sql_with_params()
             )
             with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM ({sql}) s", params)
+                explain = f"EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM ({sql}) s"  # noqa: S608 (the ORM's own SQL)
+                cursor.execute(explain, params)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
             self.say(f"--- {name}\n{plan}")
 
@@ -650,6 +656,7 @@ class Command(BaseCommand):
             time.sleep(0.01)
         seconds = time.perf_counter() - begin
         self.say(
-            f"Freshness: attendance recorded, segment count {before} → {before - 1} in {seconds:.3f} s"
+            f"Freshness: attendance recorded, segment count {before} → {before - 1} "
+            f"in {seconds:.3f} s"
         )
         return seconds
