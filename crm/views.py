@@ -76,13 +76,13 @@ def segment_builder(request, pk: int | None = None):
     tree = (
         segment.definition if segment else STARTERS.get(request.GET.get("start"), EMPTY_DEFINITION)
     )
-    error_field = None
+    error_field, focus = None, ""
     if request.method == "POST":
         name = request.POST.get("name", "")
         tree = definition_from_post(request.POST)
         action = request.POST.get("action", "")
         if action != "save":
-            tree = apply_action(tree, action)
+            tree, focus = apply_action(tree, action)
         else:
             try:
                 if segment:
@@ -106,7 +106,7 @@ def segment_builder(request, pk: int | None = None):
         {
             "segment": segment,
             "name": name,
-            "root": editor_nodes(tree),
+            "root": editor_nodes(tree, focus),
             "preview": preview,
             "error_field": error_field or preview.get("error_field"),
         },
@@ -124,13 +124,13 @@ def segment_preview(request):
 @capability_required("contacts.manage")
 def segment_rule(request):
     """Add or remove a rule: the editor and the preview, re-rendered from the posted tree."""
-    tree = apply_action(definition_from_post(request.POST), request.POST.get("action", ""))
+    tree, focus = apply_action(definition_from_post(request.POST), request.POST.get("action", ""))
     preview = _preview(tree)
     return render(
         request,
         "crm/_segment_editor.html",
         {
-            "root": editor_nodes(tree),
+            "root": editor_nodes(tree, focus),
             "preview": preview,
             "error_field": preview.get("error_field"),
             "oob": True,

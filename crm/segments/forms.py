@@ -156,14 +156,16 @@ def _condition_from_post(data, prefix: str) -> dict:
     return node
 
 
-def apply_action(tree: dict, action: str) -> dict:
-    """`add-condition:n-1`, `add-group:n`, `remove:n-0-2` on the tree (a new tree)."""
+def apply_action(tree: dict, action: str) -> tuple[dict, str]:
+    """`add-condition:n-1`, `add-group:n`, `remove:n-0-2` on the tree; returns the tree and
+    the prefix of the control to focus next (the new rule, or the group's add button)."""
     verb, _sep, prefix = action.partition(":")
     path = [int(i) for i in prefix.split("-")[1:] if i.isdigit()]
     if verb == "remove" and path:
         parent = _node_at(tree, path[:-1])
         if parent and 0 <= path[-1] < len(parent["rules"]):
             parent["rules"].pop(path[-1])
+            return tree, "-".join(["n", *map(str, path[:-1])]) + ":add"
     elif verb in ("add-condition", "add-group"):
         group = _node_at(tree, path)
         if group is not None and "rules" in group:
@@ -171,7 +173,8 @@ def apply_action(tree: dict, action: str) -> dict:
             if verb == "add-group":
                 new = {"op": "or", "rules": [new]}
             group["rules"].append(new)
-    return tree
+            return tree, "-".join(["n", *map(str, path), str(len(group["rules"]) - 1)])
+    return tree, ""
 
 
 def _node_at(tree: dict, path: list[int]) -> dict | None:
@@ -197,21 +200,24 @@ def field_of_error(path: str | None) -> str:
     return prefix
 
 
-def editor_nodes(tree: dict) -> dict:
-    """The tree annotated for the template: prefixes, labels, parameter widgets."""
-    return _annotate(tree, "n", 0)
+def editor_nodes(tree: dict, focus: str = "") -> dict:
+    """The tree annotated for the template: prefixes, labels, parameter widgets, and which
+    control takes the focus after a rule was added or removed (keyboard users stay put)."""
+    return _annotate(tree, "n", 0, focus)
 
 
-def _annotate(node: dict, prefix: str, depth: int) -> dict:
+def _annotate(node: dict, prefix: str, depth: int, focus: str = "") -> dict:
     if "type" not in node:
         return {
             "is_group": True,
             "prefix": prefix,
+            "focus": focus == prefix,
+            "focus_add": focus == f"{prefix}:add",
             "op": node.get("op", "and"),
             "depth": depth,
             "ops": [(op, OP_LABELS[op]) for op in GROUP_OPS],
             "rules": [
-                _annotate(child, f"{prefix}-{i}", depth + 1)
+                _annotate(child, f"{prefix}-{i}", depth + 1, focus)
                 for i, child in enumerate(node.get("rules", []))
             ],
         }
@@ -238,6 +244,7 @@ def _annotate(node: dict, prefix: str, depth: int) -> dict:
     return {
         "is_group": False,
         "prefix": prefix,
+        "focus": focus == prefix,
         "type": kind,
         "depth": depth,
         "types": list(TYPE_LABELS.items()),
