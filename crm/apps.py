@@ -27,3 +27,17 @@ class CrmConfig(AppConfig):
             ],
             handler=on_contact_event,
         )
+        from tenants.navigation import NavItem, register
+
+        from .segments import audit_labels as segment_labels  # noqa: F401
+
+        register(
+            NavItem(
+                "segments",
+                _("Segments"),
+                "crm:segment_list",
+                "contacts.view",
+                order=320,
+                group=_("Contacts"),
+            )
+        )

@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0005_dedup_merge'),
+        ('crm', '0005_segments_saved_and_indexes'),
     ]
 
     operations = [
