@@ -423,3 +423,7 @@ class Affinity(models.Model):
             models.UniqueConstraint(fields=["contact", "kind", "key"], name="crm_affinity_unique")
         ]
         indexes = [models.Index(fields=["kind", "key", "weight"], name="crm_affinity_key")]
+
+
+# Imports have their own module (crm/imports); their models belong to this app.
+from .imports.models import ContactImport, ImportRow  # noqa: E402, F401
