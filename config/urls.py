@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from crm import api as crm_api
 from crm.imports import views as crm_imports_views
 from tenants import api as tenants_api
 from tenants.events import urls as events_urls
@@ -61,6 +62,7 @@ api_v1_endpoints = [
         name="exchange",
     ),
     *events_urls.api_patterns,
+    *crm_api.api_patterns,
 ]
 api_v1_patterns = (
     [
@@ -78,7 +80,7 @@ urlpatterns = [
     path("backoffice/", backoffice.dashboard, name="home"),
     path("backoffice/", include(backoffice_patterns)),
     path("backoffice/", include(events_urls.backoffice_patterns)),
-    path("backoffice/contacts/imports/", include(crm_imports_views.backoffice_patterns)),
+    path("backoffice/contacts/", include(crm_imports_views.backoffice_patterns)),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

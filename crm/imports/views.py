@@ -1,9 +1,10 @@
 """The import wizard (back office): upload → columns → preview → progress and result."""
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +14,7 @@ from tenants.accounts.permissions import capability_required
 from tenants.errors import ParterreError
 from tenants.navigation import NavItem, register
 
-from . import services
+from . import exports, services
 from .forms import MappingForm, UploadForm
 from .mapping import FIELDS_BY_CODE
 from .models import ContactImport
@@ -36,7 +37,7 @@ def _import(pk: int) -> ContactImport:
 
 
 @capability_required(CAPABILITY)
-def import_list(request):
+def import_list(request):  # the first step too: the upload form
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -153,12 +154,48 @@ def import_rejected(request, pk: int):
     return response
 
 
+@capability_required(CAPABILITY)
+def contact_export(request):
+    """?q=&department=&type=&consent=&format=csv|xlsx: the contacts found, as a file."""
+    params = request.GET
+    queryset, description = exports.filtered_contacts(
+        q=params.get("q", "")[:200],
+        department=params.get("department", "")[:3],
+        contact_type=params.get("type", "")[:20],
+        consent=params.get("consent", ""),
+    )
+    file_format = params.get("format", "csv")
+    try:
+        content = exports.export_contacts(
+            queryset=queryset,
+            file_format=file_format,
+            description=description,
+            actor=request.user,
+        )
+    except ParterreError as error:
+        return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
+    return export_response(content, file_format)
+
+
+def export_response(content, file_format: str):
+    """The export as a download: CSV streamed, XLSX in one piece."""
+    name = f"{_('contacts')}-{timezone.localdate():%Y-%m-%d}.{file_format}"
+    if file_format == "csv":
+        response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 urlpatterns = [
-    path("", import_list, name="list"),
-    path("<int:pk>/", import_detail, name="detail"),
-    path("<int:pk>/columns/", import_mapping, name="mapping"),
-    path("<int:pk>/preview/", import_preview, name="preview"),
-    path("<int:pk>/start/", import_start, name="start"),
-    path("<int:pk>/rejected.csv", import_rejected, name="rejected"),
+    path("imports/", import_list, name="list"),
+    path("imports/<int:pk>/", import_detail, name="detail"),
+    path("imports/<int:pk>/columns/", import_mapping, name="mapping"),
+    path("imports/<int:pk>/preview/", import_preview, name="preview"),
+    path("imports/<int:pk>/start/", import_start, name="start"),
+    path("imports/<int:pk>/rejected.csv", import_rejected, name="rejected"),
+    path("export/", contact_export, name="export"),
 ]
 backoffice_patterns = (urlpatterns, "crm_imports")
