@@ -33,27 +33,31 @@ TEXT_FIELDS = (
 )
 LIST_FIELDS = ("contact_types", "accessibility_needs", "tags")
 WRITABLE_FIELDS = (*TEXT_FIELDS, "email", "phone", "other_phone", "language", *LIST_FIELDS)
-# Lowercase inside a name ("Charles de Gaulle", "Jean d'Ormesson") unless first.
+# Lower case in a name ("de Gaulle", "d'Ormesson", "van der Berg") unless the last word.
 PARTICLES = frozenset({"de", "du", "des", "d'", "von", "van", "der"})
 _WORD = re.compile(r"([\s\-']+)")
 
 
 def capitalise_name(name: str) -> str:
-    """ "JEAN-PIERRE" → "Jean-Pierre", "de la fontaine" → "de La Fontaine"… only when the
-    name was typed all in capitals or all in lower case: a mixed spelling ("McBride",
-    "DiCaprio") is the person's own and stays."""
+    """ "JEAN-PIERRE" → "Jean-Pierre", "DE LA FONTAINE" → "de la Fontaine", "d'ormesson" →
+    "d'Ormesson"… only when the name was typed all in capitals or all in lower case: a mixed
+    spelling ("McBride", "DiCaprio", "Le Goff") is the person's own and stays."""
     name = " ".join((name or "").split())
     if not name or not (name.isupper() or name.islower()):
         return name
     parts = _WORD.split(name.lower())
-    out = []
-    for index, part in enumerate(parts):
-        if _WORD.fullmatch(part):
-            out.append(part)
-            continue
+    words = [i for i, part in enumerate(parts) if part and not _WORD.fullmatch(part)]
+    out = list(parts)
+    previous = ""
+    for position, index in enumerate(words):
+        part = parts[index]
         following = parts[index + 1] if index + 1 < len(parts) else ""
-        particle = part in PARTICLES or (part == "d" and following.startswith("'"))
-        out.append(part if particle and index > 0 else part[:1].upper() + part[1:])
+        last = position == len(words) - 1
+        particle = (part in PARTICLES or (part == "d" and following.startswith("'"))) or (
+            part in ("la", "le", "l") and previous in ("de", "d")
+        )
+        out[index] = part if particle and not last else part[:1].upper() + part[1:]
+        previous = part
     return "".join(out)
 
 

@@ -146,13 +146,14 @@ class ContactExport(APIView):
     capability = "contacts.manage"
 
     @extend_schema(
-        parameters=[*FILTERS, OpenApiParameter("format", str, enum=["csv", "xlsx"])],
+        parameters=[*FILTERS, OpenApiParameter("file_format", str, enum=["csv", "xlsx"])],
         responses={(200, "text/csv"): OpenApiTypes.BINARY, **error_responses(400)},
         summary="The contacts found, as CSV (streamed) or XLSX; logged in the audit trail",
     )
     def get(self, request):
         queryset, description = _filtered(request)
-        file_format = request.query_params.get("format", "csv")
+        # Not `format`: DRF reads that one to pick a renderer.
+        file_format = request.query_params.get("file_format", "csv")
         content = exports.export_contacts(
             queryset=queryset, file_format=file_format, description=description, actor=request.user
         )
