@@ -121,6 +121,7 @@ def test_the_list_costs_the_same_whatever_the_number_of_imports(page, venue_a, s
     add(10)
     with CaptureQueriesContext(connection) as many:
         assert page.get("/backoffice/contacts/imports/").status_code == 200
+
     def reads(queries):  # (the schema is set again after the fixture's own queries)
         return [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SET ")]
 
