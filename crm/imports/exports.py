@@ -29,7 +29,7 @@ COLUMNS = (
     ("email", gettext_lazy("Email")),
     ("phone", gettext_lazy("Phone")),
     ("other_phone", gettext_lazy("Other phone")),
-    ("address_line1", gettext_lazy("Address")),
+    ("address_line1", gettext_lazy("Postal address")),
     ("address_line2", gettext_lazy("Address (continued)")),
     ("postcode", gettext_lazy("Postcode")),
     ("city", gettext_lazy("Town")),

@@ -61,7 +61,8 @@ class MappingForm(forms.Form):
                 choices=FIELD_CHOICES,
                 required=False,
             )
-            examples = [row[index] for row in samples if index < len(row) and row[index]][:3]
+            seen = [row[index] for row in samples if index < len(row) and row[index]]
+            examples = list(dict.fromkeys(seen))[:3]
             self.columns.append({"name": name, "index": index, "examples": examples})
 
     def bound_columns(self):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ContactImport(models.Model):
@@ -80,10 +81,10 @@ class ImportRow(models.Model):
     """The outcome of one data row (1 = the first row after the headers)."""
 
     class Outcome(models.TextChoices):
-        CREATED = "created", _("Created")
-        MERGED = "merged", _("Merged")
-        UPDATED = "updated", _("Updated")
-        REJECTED = "rejected", _("Rejected")
+        CREATED = "created", pgettext_lazy("import outcome", "Created")
+        MERGED = "merged", pgettext_lazy("import outcome", "Merged")
+        UPDATED = "updated", pgettext_lazy("import outcome", "Updated")
+        REJECTED = "rejected", pgettext_lazy("import outcome", "Rejected")
 
     contact_import = models.ForeignKey(ContactImport, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField()

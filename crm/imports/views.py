@@ -66,7 +66,7 @@ def import_mapping(request, pk: int):
         **{f"column_{i}": code for i, code in contact_import.mapping.items()},
     }
     form = MappingForm(
-        request.POST or None, initial=initial, headers=table.headers, samples=table.rows[:5]
+        request.POST or None, initial=initial, headers=table.headers, samples=table.rows[:200]
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,9 +99,13 @@ def import_preview(request, pk: int):
         (int(index), FIELDS_BY_CODE[code].label)
         for index, code in sorted(contact_import.mapping.items(), key=lambda kv: int(kv[0]))
     ]
+    codes = [contact_import.mapping[str(i)] for i, _label in mapped]
     for row in rows:
         row["ok"] = isinstance(row["parsed"], ParsedRow)
-        row["shown"] = [row["cells"][i] if i < len(row["cells"]) else "" for i, _l in mapped]
+        if row["ok"]:  # what will be written: names capitalised, phones in E.164…
+            row["shown"] = [_shown(row["parsed"], code) for code in codes]
+        else:
+            row["shown"] = [row["cells"][i] if i < len(row["cells"]) else "" for i, _l in mapped]
     return render(
         request,
         "crm/imports/preview.html",
@@ -113,6 +117,15 @@ def import_preview(request, pk: int):
             "step": 3,
         },
     )
+
+
+def _shown(parsed: ParsedRow, code: str) -> str:
+    if code == "email_consent":
+        return {True: _("yes"), False: _("no"), None: ""}[parsed.consent]
+    if code == "consent_proof":
+        return parsed.consent_proof
+    value = parsed.values.get(code, "")
+    return ", ".join(value) if isinstance(value, list) else str(value)
 
 
 @require_POST
