@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from tenants.accounts.audit import record_event
 from tenants.accounts.models import User
 from tenants.errors import Conflict, ValidationFailed
+from tenants.events.models import Event
 from tenants.events.services import after_publish, build_event, publish
 
 from . import statements
@@ -128,18 +129,23 @@ def _actor_label(actor: User | None) -> str:
     return str(actor) if actor is not None else "system"
 
 
-def insert_contact(*, values: dict, source: str, actor: User | None = None) -> Contact | None:
-    """INSERT a contact with normalised `values` (its "created" timeline event and outbox
-    event in the same statement); None when its email was taken meanwhile (nothing written).
-    Must run inside a transaction."""
+def new_contact(*, values: dict, source: str) -> Contact:
+    """An unsaved contact with normalised `values` (its département derived)."""
     values = dict(values)
-    email_normalized = values.pop("email_normalized", "")
     contact = Contact(
-        email_normalized=email_normalized,
+        email_normalized=values.pop("email_normalized", ""),
         first_source=source,
         **{name: value for name, value in values.items() if name in WRITABLE_FIELDS},
     )
     contact.department = department_of(contact.postcode, contact.country)
+    return contact
+
+
+def insert_contact(*, values: dict, source: str, actor: User | None = None) -> Contact | None:
+    """INSERT a contact with normalised `values` (its "created" timeline event and outbox
+    event in the same statement); None when its email was taken meanwhile (nothing written).
+    Must run inside a transaction."""
+    contact = new_contact(values=values, source=source)
     created = TimelineEvent(
         code="crm.contact.created", data={"source": source}, actor_label=_actor_label(actor)
     )
@@ -150,6 +156,44 @@ def insert_contact(*, values: dict, source: str, actor: User | None = None) -> C
         return None
     after_publish()
     return contact
+
+
+def insert_contacts(*, contacts: list[Contact], source: str, actor: User | None = None) -> bool:
+    """INSERT many new contacts (an import's batch) with their "created" timeline events and
+    outbox events, a few statements in all. False, and nothing written, when one's email was
+    taken meanwhile (the caller then inserts them one by one). Inside a transaction."""
+    try:
+        with transaction.atomic():
+            Contact.objects.bulk_create(contacts, batch_size=500)
+    except IntegrityError:
+        for contact in contacts:
+            contact.pk = None
+            contact._state.adding = True
+        return False
+    label = _actor_label(actor)
+    TimelineEvent.objects.bulk_create(
+        [
+            TimelineEvent(
+                contact=c, code="crm.contact.created", data={"source": source}, actor_label=label
+            )
+            for c in contacts
+        ],
+        batch_size=500,
+    )
+    Event.objects.bulk_create(
+        [
+            build_event(
+                code="crm.contact.created",
+                key=f"contact:{c.pk}",
+                data={"source": source, "contact_id": c.pk},
+                actor=actor,
+            )
+            for c in contacts
+        ],
+        batch_size=500,
+    )
+    after_publish()
+    return True
 
 
 def apply_values(

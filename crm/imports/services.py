@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.contacts import apply_values, insert_contact
+from crm.contacts import apply_values, insert_contact, insert_contacts, new_contact
 from crm.models import Consent, Contact, Source, TimelineEvent
 from crm.services import set_consent
 from tenants.accounts.audit import record_event
@@ -263,6 +263,10 @@ class _Batch:
         # Identity key → row number of this file that made or touched the contact (this batch).
         self.seen: dict[tuple, int] = {}
         self.touched: dict[int, int] = {}  # contact id → the row of this batch that touched it
+        # New contacts, inserted together at the end of the batch: (contact, values, outcome
+        # row, "imported" event); and the consents to record once every contact has an id.
+        self.pending: list[tuple[Contact, dict, ImportRow, TimelineEvent]] = []
+        self.consents: list[tuple[Contact, bool]] = []
         self.timeline: list[TimelineEvent] = []
 
     def run(self) -> list[ImportRow]:
@@ -304,8 +308,43 @@ class _Batch:
                 outcomes.append(self._rejected(number, cells, row))
             else:
                 outcomes.append(self._row(number, cells, row, matches[id(row)], earlier))
+        self._create_pending()
+        for contact, granted in self.consents:
+            set_consent(
+                contact=contact,
+                channel=Consent.Channel.EMAIL_NEWSLETTER,
+                granted=granted,
+                source=Source.IMPORT,
+                actor=self.actor,
+            )
         TimelineEvent.objects.bulk_create(self.timeline)
         return outcomes
+
+    def _create_pending(self) -> None:
+        contacts = [contact for contact, _values, _row, _event in self.pending]
+        if not contacts or insert_contacts(
+            contacts=contacts, source=Source.IMPORT, actor=self.actor
+        ):
+            return
+        # One's email was given to a contact meanwhile (another channel): one at a time, and
+        # that row becomes a match.
+        for contact, values, outcome_row, event in self.pending:
+            made = insert_contact(values=values, source=Source.IMPORT, actor=self.actor)
+            if made is None:
+                made = Contact.objects.select_for_update().get(
+                    email_normalized=values["email_normalized"]
+                )
+                _filled, replaced = apply_values(
+                    contact=made,
+                    values=values,
+                    replace=self.replace,
+                    source=Source.IMPORT,
+                    actor=self.actor,
+                )
+                outcome_row.outcome = Outcome.UPDATED if replaced else Outcome.MERGED
+                event.data["outcome"] = outcome_row.outcome
+            outcome_row.contact = event.contact = made
+            self.consents = [(made if c is contact else c, g) for c, g in self.consents]
 
     def _rejected(self, number: int, cells: list[str], rejection: Rejection) -> ImportRow:
         return ImportRow(
@@ -334,18 +373,11 @@ class _Batch:
                 return self._duplicate(number, cells, self.seen[key])
         if match is not None and (match in earlier or match in self.touched):
             return self._duplicate(number, cells, earlier.get(match) or self.touched[match])
-        contact = None
         if match is None:
-            contact = insert_contact(values=row.values, source=Source.IMPORT, actor=self.actor)
-        if contact is not None:
+            contact = new_contact(values=row.values, source=Source.IMPORT)
             outcome, fields = Outcome.CREATED, []
         else:
-            if match is None:  # its email was given to a contact meanwhile (another channel)
-                contact = Contact.objects.select_for_update().get(
-                    email_normalized=row.values["email_normalized"]
-                )
-            else:
-                contact = Contact.objects.select_for_update().get(pk=match)
+            contact = Contact.objects.select_for_update().get(pk=match)
             filled, replaced = apply_values(
                 contact=contact,
                 values=row.values,
@@ -357,34 +389,31 @@ class _Batch:
             fields = filled + replaced
         for key in keys:
             self.seen[key] = number
-        self.touched[contact.pk] = number
+        if match is not None:
+            self.touched[match] = number
         data = {"import": self.contact_import.pk, "row": number, "outcome": outcome}
         if fields:
             data["fields"] = fields
         if row.consent is not None:
             data["consent_proof"] = row.consent_proof or self.contact_import.consent_declaration
-            set_consent(
-                contact=contact,
-                channel=Consent.Channel.EMAIL_NEWSLETTER,
-                granted=row.consent,
-                source=Source.IMPORT,
-                actor=self.actor,
-            )
-        self.timeline.append(
-            TimelineEvent(
-                contact=contact,
-                code="crm.contact.imported",
-                data=data,
-                actor_label=str(self.actor) if self.actor else "system",
-                dedupe_key=f"import:{self.contact_import.pk}:{number}",
-            )
+            self.consents.append((contact, row.consent))
+        event = TimelineEvent(
+            contact=contact,
+            code="crm.contact.imported",
+            data=data,
+            actor_label=str(self.actor) if self.actor else "system",
+            dedupe_key=f"import:{self.contact_import.pk}:{number}",
         )
-        return ImportRow(
+        self.timeline.append(event)
+        outcome_row = ImportRow(
             contact_import=self.contact_import,
             row_number=number,
             outcome=outcome,
             contact=contact,
         )
+        if match is None:
+            self.pending.append((contact, row.values, outcome_row, event))
+        return outcome_row
 
 
 def _identity(row: ParsedRow) -> Identity:

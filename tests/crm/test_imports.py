@@ -152,26 +152,26 @@ def test_an_import_killed_inside_a_batch_leaves_nothing_of_it(venue_a, staff, mo
         seed_base()
         before = Contact.objects.count()
         contact_import = _start(to_csv(expected.rows), "crash.csv", staff)
-        real = services.insert_contact
+        real = services.insert_contacts
         calls = {"n": 0}
 
-        def dies_on_the_400th(**kwargs):
+        def dies_in_the_second_batch(**kwargs):
             calls["n"] += 1
-            if calls["n"] == 400:
+            if calls["n"] == 2:
                 raise RuntimeError("worker lost")
             return real(**kwargs)
 
-        monkeypatch.setattr(services, "insert_contact", dies_on_the_400th)
+        monkeypatch.setattr(services, "insert_contacts", dies_in_the_second_batch)
         with pytest.raises(RuntimeError):
             services.run_import(import_id=contact_import.pk, batch_size=300)
         contact_import.refresh_from_db()
         assert contact_import.status == "failed"
-        assert contact_import.processed_rows % 300 == 0
+        assert contact_import.processed_rows == 300  # the first batch, committed
         done = contact_import.processed_rows
         assert ImportRow.objects.filter(contact_import=contact_import).count() == done
         created = ImportRow.objects.filter(contact_import=contact_import, outcome="created")
         assert Contact.objects.count() == before + created.count()
-        monkeypatch.setattr(services, "insert_contact", real)
+        monkeypatch.setattr(services, "insert_contacts", real)
         monkeypatch.setattr("crm.imports.tasks.run_import_task.delay", lambda pk: None)
         services.start_import(contact_import=contact_import, actor=staff)  # "resume"
         services.run_import(import_id=contact_import.pk, batch_size=300)
@@ -286,3 +286,23 @@ def test_unreadable_files_are_refused_at_upload(venue_a, staff, content, code):
     with in_venue(venue_a), pytest.raises(ValidationFailed) as error:
         services.create_import(file_name="x.csv", content=content, actor=staff)
     assert error.value.code == code
+
+
+def test_an_email_taken_meanwhile_by_another_channel_becomes_a_match(venue_a, staff, monkeypatch):
+    content = (
+        "Nom;Prénom;Courriel;Ville\r\n"
+        "Roux;Inès;ines@example.org;Lyon\r\n"
+        "Koné;Awa;awa@example.org;Lyon\r\n"
+        "Petit;Léa;lea@example.org;Lyon\r\n"
+    ).encode()
+    with in_venue(venue_a):
+        contact_import = _start(content, "race.csv", staff, mode="fill")
+        # The web creates Awa after the batch looked her up, before it inserts.
+        monkeypatch.setattr(services, "find_matches", lambda identities: [None] * len(identities))
+        awa = Contact.objects.create(email="awa@example.org", email_normalized="awa@example.org")
+        services.run_import(import_id=contact_import.pk)
+        assert [o for o, _r in _outcomes(contact_import)] == ["created", "merged", "created"]
+        assert Contact.objects.filter(email_normalized="awa@example.org").count() == 1
+        awa.refresh_from_db()
+        assert (awa.last_name, awa.city) == ("Koné", "Lyon")
+        assert ImportRow.objects.get(contact_import=contact_import, row_number=2).contact == awa
