@@ -531,15 +531,18 @@ from crm.dedup.models import (  # noqa: E402
     DuplicateCandidate,
     Merge,
 )
+from crm.imports.models import ContactImport, ImportRow  # noqa: E402
 from crm.integrity.models import IntegritySnapshot  # noqa: E402
 from crm.privacy.models import ErasureRequest, PrivacySettings  # noqa: E402
 from crm.signup.models import PendingSignup, SignupSettings  # noqa: E402
 
 __all__ = [
+    "ContactImport",
     "ContactMatchKey",
     "DedupSettings",
     "DuplicateCandidate",
     "ErasureRequest",
+    "ImportRow",
     "IntegritySnapshot",
     "Merge",
     "PendingSignup",

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import api, views
+from . import views
+from .api import segments as api
 
 backoffice_patterns = (
     [

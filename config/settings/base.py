@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ConsentChannelEnum": "crm.models.Consent.Channel",
+        "ContactSourceEnum": "crm.models.Source",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

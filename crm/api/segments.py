@@ -12,12 +12,11 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.models import Contact, Segment
+from crm.segments import selectors, services
+from crm.segments.definition import validate_definition
 from tenants.api import error_responses
 from tenants.errors import ParterreError
-
-from .models import Contact, Segment
-from .segments import selectors, services
-from .segments.definition import validate_definition
 
 
 class SegmentInputSerializer(serializers.Serializer):
