@@ -1,6 +1,7 @@
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
 from .orders import Order, Payment, Ticket
+from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
 
@@ -10,14 +11,18 @@ __all__ = [
     "Hold",
     "HoldZoneItem",
     "Layout",
+    "OnlinePayment",
     "Order",
     "Payment",
+    "PaymentCustomer",
+    "PaymentSettings",
     "Performance",
     "PerformanceSeat",
     "PerformanceZone",
     "Price",
     "PriceCategory",
     "ProgrammeChange",
+    "ProviderEvent",
     "SalesSettings",
     "Seat",
     "Section",
