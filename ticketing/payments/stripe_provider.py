@@ -24,7 +24,13 @@ from .base import (
 NAME = "stripe"
 
 
+def _plain(obj) -> dict:
+    """The library's objects (no longer dicts in stripe 16) as plain data."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
 def _state(intent) -> IntentState:
+    intent = _plain(intent)
     error = intent.get("last_payment_error") or {}
     payment_method = intent.get("payment_method") or ""
     if not isinstance(payment_method, str):
@@ -59,7 +65,7 @@ class StripeProvider:
 
     def _call(self, fn, *args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return _plain(fn(*args, **kwargs))
         except stripe.CardError as error:
             intent = getattr(error.error, "payment_intent", None) if error.error else None
             if intent:
@@ -100,7 +106,14 @@ class StripeProvider:
         return _state(intent)
 
     def confirm(self, intent_id: str) -> IntentState:
-        return _state(self._call(self._v1.payment_intents.confirm, intent_id))
+        try:
+            return _state(self._call(self._v1.payment_intents.confirm, intent_id))
+        except ProviderError:
+            # A decline answers 402; the intent then says why (last_payment_error).
+            state = self.retrieve(intent_id)
+            if state.failed:
+                return state
+            raise
 
     def intent_state(self, obj: dict) -> IntentState:
         return _state(obj)
@@ -154,4 +167,5 @@ class StripeProvider:
             event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
         except (ValueError, stripe.SignatureVerificationError) as error:
             raise WebhookSignatureError(str(error)) from error
-        return WebhookEvent(id=event["id"], type=event["type"], object=event["data"]["object"])
+        data = _plain(event)
+        return WebhookEvent(id=data["id"], type=data["type"], object=data["data"]["object"])

@@ -49,3 +49,8 @@ def payment_customer(contact_id: int | None, provider: str) -> str:
         return ""
     row = PaymentCustomer.objects.filter(contact_id=contact_id, provider=provider).first()
     return row.customer_id if row else ""
+
+
+def paid_online(order) -> bool:
+    """Whether this order was paid through an online provider (refundable to the card)."""
+    return OnlinePayment.objects.filter(order=order, status=OnlinePayment.Status.SUCCEEDED).exists()
