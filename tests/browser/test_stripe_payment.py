@@ -55,9 +55,11 @@ def test_a_spectator_pays_by_card_on_a_phone(phone, url, venue_a, settings, stri
     outside = []
     phone.on(
         "request",
-        lambda r: outside.append(r.url)
-        if not r.url.startswith((url(venue_a, "/")[:-1], stripe_fake))
-        else None,
+        lambda r: (
+            outside.append(r.url)
+            if not r.url.startswith((url(venue_a, "/")[:-1], stripe_fake))
+            else None
+        ),
     )
     committed(venue_a, _stripe_keys)
     performance = committed(venue_a, build_performance)
