@@ -88,6 +88,7 @@ EVENT_TYPES: dict[str, EventType] = {
                 "language": "buyer's language",
                 "amount_cents": "amount refunded, in cents",
                 "currency": "ISO 4217 code",
+                "reason": "refunded (places taken) or refunded_price (price changed)",
             },
         ),
         EventType(

@@ -48,6 +48,7 @@ class OnlinePayment(models.Model):
         NONE = "", _("Not settled yet")
         ORDER = "order", _("Order written")
         REFUNDED = "refunded", _("Refunded: places no longer available")
+        REFUNDED_PRICE = "refunded_price", _("Refunded: the price changed during the payment")
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     provider = models.CharField(max_length=20)
@@ -61,7 +62,7 @@ class OnlinePayment(models.Model):
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True, default="")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
     performance_id = models.IntegerField()
     places = models.JSONField(default=dict)  # {"seat_ids": [...], "zones": {id: quantity}}
     tariffs = models.JSONField(default=dict)  # specs.TariffChoice as JSON

@@ -140,7 +140,7 @@ def after_payment(request, payment: OnlinePayment):
                 secure=request.is_secure(),
             )
         return response
-    if payment.outcome == OnlinePayment.Outcome.REFUNDED:
+    if payment.outcome in (OnlinePayment.Outcome.REFUNDED, OnlinePayment.Outcome.REFUNDED_PRICE):
         request.session.pop(HOLD_KEY, None)
         return render(request, "ticketing/storefront/payment_refunded.html", {"payment": payment})
     if payment.status == OnlinePayment.Status.CANCELED:

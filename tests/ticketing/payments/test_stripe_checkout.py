@@ -316,3 +316,55 @@ def test_the_offline_provider_still_pays_at_once_without_stripe_keys(
         payment = OnlinePayment.objects.get()
         assert payment.provider == "offline_test" and payment.outcome == "order"
     assert connection.schema_name == "public"
+
+
+def test_a_price_changed_during_the_payment_is_refunded_not_charged_differently(
+    spectator, show, fake, stripe_alpha
+):
+    payment, secret, page_url, ids = start(spectator, stripe_alpha, show, "A1")
+    with in_venue(stripe_alpha):
+        Price.objects.filter(category__performance=show).update(amount_cents=2900)
+    fake.pay(secret)
+    page = spectator.get(page_url + "return/").content.decode()
+    assert "The price changed during your payment" in page
+    assert [r["amount"] for r in fake.refunds(payment.intent_id)] == [2500]
+    with in_venue(stripe_alpha):
+        payment.refresh_from_db()
+        assert payment.outcome == "refunded_price" and not Order.objects.exists()
+    assert statuses(stripe_alpha, show, ids) == {"available"}  # back on sale at once
+
+
+def test_paying_twice_from_the_same_cart_reuses_the_payment(spectator, show, stripe_alpha):
+    payment, _secret, _page_url, _ids = start(spectator, stripe_alpha, show, "A1")
+    page = spectator.get("/checkout/").content.decode()
+    shown = re.search(r'name="shown_total" value="(\d+)"', page).group(1)
+    response = spectator.post("/checkout/", {**BUYER, "action": "pay", "shown_total": shown})
+    assert response["Location"] == f"/checkout/payment/{payment.token}/"
+    with in_venue(stripe_alpha):
+        assert OnlinePayment.objects.count() == 1
+
+
+def test_the_cart_is_kept_for_the_payment_once_not_for_ever(spectator, show, stripe_alpha):
+    payment, _secret, _page_url, _ids = start(spectator, stripe_alpha, show, "A1")
+    with in_venue(stripe_alpha):
+        hold = Hold.objects.get(pk=payment.hold_id)
+        first = hold.expires_at
+    # Ten minutes later the buyer starts again with another tariff (a new payment).
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):
+        page = spectator.get("/checkout/").content.decode()
+        reduced = re.search(r'<option value="(\d+)"[^>]*>Tarif réduit|<option value="(\d+)"', page)
+        with in_venue(stripe_alpha):
+            reduit = Price.objects.filter(category__performance=show, tariff__code="reduit")[0]
+        field = re.search(r'name="(tariff_seat_\d+)"', page).group(1)
+        assert reduced
+        response = spectator.post(
+            "/checkout/",
+            {**BUYER, "action": "pay", field: reduit.tariff_id, "shown_total": "1500"},
+        )
+        assert response.status_code == 302
+    with in_venue(stripe_alpha):
+        hold.refresh_from_db()
+        assert OnlinePayment.objects.count() == 2
+        # At most the cart's own time plus one payment's: 10 + 15 minutes from its creation.
+        assert hold.expires_at <= hold.created_at + timedelta(minutes=25, seconds=1)
+        assert hold.expires_at >= first

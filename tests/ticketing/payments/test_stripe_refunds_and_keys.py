@@ -191,3 +191,57 @@ def test_a_venue_without_keys_and_without_the_test_payment_sells_nothing(
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = client.get(f"/performances/{performance.pk}/").content.decode()
     assert "Tickets are not sold online yet" in page
+
+
+def _wipe() -> None:
+    from tenants.events.models import Event
+    from tests.browser.test_storefront_journey import _wipe_committed_ticketing
+    from ticketing.models import PaymentCustomer, ProviderEvent
+
+    for model in (OnlinePayment, ProviderEvent, PaymentSettings, PaymentCustomer):
+        model.objects.all().delete()
+    Event.objects.filter(code__startswith="ticketing.").delete()
+    AuditEvent.objects.filter(code__startswith="ticketing.").delete()
+    _wipe_committed_ticketing()
+
+
+def test_the_webhook_and_the_buyers_return_at_once_write_one_order(stripe_settings, venue_a, fake):
+    """Two real connections settle the same payment at the same moment: the payment's row
+    lock lets one write the order; the other finds it settled."""
+    from tests.helpers import committed, run_together
+    from ticketing.payments import WebhookEvent
+
+    def setup():
+        performance = build_performance()
+        hold = inventory.create_hold(performance=performance, request=HoldRequest(best_available=1))
+        plein = performance.categories.first().prices.get(tariff__code="plein").tariff
+        provider = provider_for_venue()
+        payment = orders.start_online_payment(
+            hold_token=hold.token,
+            tariffs=TariffChoice(plein.pk),
+            buyer=Buyer(**BUYER),
+            shown_total_cents=2500,
+            provider=provider,
+        )
+        return payment.pk, payment.intent_id, provider.retrieve(payment.intent_id).client_secret
+
+    try:
+        committed(venue_a, lambda: use_stripe(venue_a))
+        pk, intent_id, secret = committed(venue_a, setup)
+        fake.pay(secret)
+        paid = fake.intent(intent_id)
+
+        def settle(i: int):
+            payment = OnlinePayment.objects.get(pk=pk)
+            if i % 2:
+                return orders.refresh_online_payment(payment=payment).order_id
+            provider = provider_for_venue()
+            event = WebhookEvent(f"evt_race_{i}", "payment_intent.succeeded", paid)
+            orders.handle_provider_event(provider=provider, event=event)
+            return OnlinePayment.objects.get(pk=pk).order_id
+
+        results = run_together(venue_a, settle, threads=4)
+        assert len(set(results)) == 1 and results[0] is not None
+        assert committed(venue_a, lambda: Order.objects.count()) == 1
+    finally:
+        committed(venue_a, _wipe)

@@ -185,8 +185,14 @@ def start_online_payment(
         customer_id=customer_id,
         save_card=save_card or bool(saved_card_id),
     )
+    # Kept for the payment, once: a buyer starting again (another tariff, another card)
+    # does not keep the places for ever.
+    paying = timedelta(minutes=settings.PARTERRE_PAYMENT_MINUTES)
     inventory.extend_hold(
-        hold=hold, until=timezone.now() + timedelta(minutes=settings.PARTERRE_PAYMENT_MINUTES)
+        hold=hold,
+        until=min(
+            timezone.now() + paying, hold.created_at + timedelta(minutes=fees.hold_minutes) + paying
+        ),
     )
     _event(
         payment,
@@ -255,9 +261,9 @@ def settle_online_payment(*, payment: OnlinePayment, state: IntentState) -> Onli
 def _settle_success(payment: OnlinePayment, state: IntentState) -> None:
     payment.status = OnlinePayment.Status.SUCCEEDED
     _event(payment, "ticketing.payment.succeeded", amount_cents=state.amount_cents)
-    order = None
+    order, why = None, OnlinePayment.Outcome.REFUNDED_PRICE
     if state.amount_cents == payment.amount_cents and state.currency == payment.currency:
-        order = _fulfil(payment)
+        order, why = _fulfil(payment)
     if order is not None:
         payment.order, payment.outcome = order, OnlinePayment.Outcome.ORDER
         payment.save(update_fields=["status", "order", "outcome", "updated_at"])
@@ -267,27 +273,28 @@ def _settle_success(payment: OnlinePayment, state: IntentState) -> None:
                 defaults={"provider": payment.provider, "customer_id": payment.customer_id},
             )
         return
-    _refund_unfulfilled(payment, state.amount_cents)
+    _refund_unfulfilled(payment, state.amount_cents, why)
 
 
-def _fulfil(payment: OnlinePayment) -> Order | None:
+def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
     """The paid order for this payment's places: from its cart if still live, else the same
-    places sold again if still free (a late payment), else None (to refund)."""
+    places sold again if still free (a late payment); else None and why (to refund)."""
     tariffs, buyer = _tariffs_of(payment.tariffs), Buyer(**payment.buyer)
     spec = [PaymentSpec(Payment.Method.ONLINE, payment.amount_cents, payment.intent_id)]
     hold = payment.hold
     if hold is not None and hold.status == Hold.Status.ACTIVE:
         try:
             with transaction.atomic():
-                return confirm_order(
+                order = confirm_order(
                     hold_token=hold.token, tariffs=tariffs, buyer=buyer, payments=spec
                 )
+            return order, ""
         except HoldExpired:
             pass  # its time ran out: sold again below if its places are still free
         except ParterreError as error:  # the price changed since: refund, places back
             logger.info("payment %s not fulfilled: %s", payment.pk, error.code)
             _release_cart(payment)
-            return None
+            return None, OnlinePayment.Outcome.REFUNDED_PRICE
     try:
         with transaction.atomic():
             order = sell(
@@ -302,14 +309,14 @@ def _fulfil(payment: OnlinePayment) -> Order | None:
             )
     except ParterreError as error:
         logger.info("late payment %s not fulfilled: %s", payment.pk, error.code)
-        return None
+        return None, OnlinePayment.Outcome.REFUNDED
     _event(payment, "ticketing.payment.late_honoured", order=order.reference)
-    return order
+    return order, ""
 
 
-def _refund_unfulfilled(payment: OnlinePayment, amount_cents: int) -> None:
-    """The money came but the places are gone: give it all back at once and tell the buyer
-    (the event carries what an email needs)."""
+def _refund_unfulfilled(payment: OnlinePayment, amount_cents: int, why: str) -> None:
+    """The money came but the places are gone (or no longer at this price): give it all back
+    at once and tell the buyer (the event carries what an email needs)."""
     provider = provider_by_name(payment.provider)
     refund_id = ""
     if provider is not None and amount_cents:
@@ -318,13 +325,14 @@ def _refund_unfulfilled(payment: OnlinePayment, amount_cents: int) -> None:
             amount_cents=amount_cents,
             idempotency_key=f"{connection.schema_name}:unfulfilled:{payment.pk}",
         )
-    payment.outcome, payment.refunded_cents = OnlinePayment.Outcome.REFUNDED, amount_cents
+    payment.outcome, payment.refunded_cents = why, amount_cents
     payment.save(update_fields=["status", "outcome", "refunded_cents", "updated_at"])
     _event(
         payment,
         "ticketing.payment.refunded_unfulfilled",
         amount_cents=amount_cents,
         refund=refund_id,
+        reason=why,
     )
     publish(
         code="ticketing.payment.refunded_unfulfilled",
@@ -337,6 +345,7 @@ def _refund_unfulfilled(payment: OnlinePayment, amount_cents: int) -> None:
             "language": payment.buyer.get("language", "fr"),
             "amount_cents": amount_cents,
             "currency": payment.currency,
+            "reason": why,
         },
     )
 
