@@ -368,3 +368,26 @@ def test_the_cart_is_kept_for_the_payment_once_not_for_ever(spectator, show, str
         # At most the cart's own time plus one payment's: 10 + 15 minutes from its creation.
         assert hold.expires_at <= hold.created_at + timedelta(minutes=25, seconds=1)
         assert hold.expires_at >= first
+
+
+def test_a_saved_card_that_asks_for_3d_secure_finishes_in_the_browser(
+    spectator, show, fake, stripe_alpha
+):
+    _payment, secret, page_url, _ids = start(spectator, stripe_alpha, show, "A1", save_card="on")
+    fake.pay(secret, CARD_3DS)
+    fake.authenticate(secret)
+    spectator.get(page_url + "return/")
+    b1 = seat_ids(stripe_alpha, show, "B1")
+    spectator.post(f"/performances/{show.pk}/hold/", {"seats": b1})
+    page = spectator.get("/checkout/").content.decode()
+    form = dict(re.findall(r'name="(\w+)" value="([^"]*)"', page))
+    fields = {k: form.get(k, "") for k in ("email", "first_name", "last_name", "shown_total")}
+    response = spectator.post("/checkout/", {**fields, "action": "pay_saved"})
+    assert response["Location"].startswith("/checkout/payment/")  # the bank asks again
+    page = spectator.get(response["Location"]).content.decode()
+    assert 'data-next-action="1"' in page
+    second_secret = re.search(r'data-client-secret="([^"]+)"', page).group(1)
+    fake.authenticate(second_secret)
+    assert spectator.get(response["Location"] + "return/")["Location"].startswith("/orders/")
+    with in_venue(stripe_alpha):
+        assert Order.objects.filter(status="paid").count() == 2
