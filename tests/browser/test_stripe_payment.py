@@ -1,6 +1,7 @@
 """A spectator pays with Stripe on a phone: Chromium, the storefront on a live server, Stripe.js
 served by localstripe (tests/ticketing/stripe_fake.py: its card inputs standing in for the
-Payment Element). A declined card first, then a good one."""
+Payment Element). A declined card first, then a good one, remembered: the next purchase is
+one tap."""
 
 import os
 
@@ -11,7 +12,14 @@ from tests.helpers import committed
 from tests.ticketing.conftest import build_performance
 from tests.ticketing.payments.conftest import CARD_DECLINED, CARD_OK, SECRETS
 from tests.ticketing.payments.conftest import stripe_fake as stripe_fake  # (the fixture)
-from ticketing.models import OnlinePayment, Order, PaymentSettings, ProviderEvent
+from ticketing.models import (
+    OnlinePayment,
+    Order,
+    PaymentCustomer,
+    PaymentSettings,
+    PerformanceSeat,
+    ProviderEvent,
+)
 from ticketing.services.payment_settings import update_payment_settings
 
 SHOTS = os.environ.get("PARTERRE_SCREENSHOTS", "")
@@ -28,9 +36,11 @@ def _stripe_keys() -> None:
 
 
 def _wipe() -> None:
+    PaymentCustomer.objects.all().delete()
     OnlinePayment.objects.all().delete()
     ProviderEvent.objects.all().delete()
     PaymentSettings.objects.all().delete()
+    PerformanceSeat.objects.all().delete()  # (held seats first: their carts go next)
     _wipe_committed_ticketing()
 
 
@@ -71,6 +81,7 @@ def test_a_spectator_pays_by_card_on_a_phone(phone, url, venue_a, settings, stri
         phone.locator("input[name=email]").fill("lea.dupont@example.fr")
         phone.locator("input[name=first_name]").fill("Léa")
         phone.locator("input[name=last_name]").fill("Dupont")
+        phone.locator("input[name=save_card]").check()
         _shot(phone, "checkout-stripe-phone")
         phone.locator("button[value=pay]").click()
         phone.wait_for_url("**/checkout/payment/**")
@@ -90,6 +101,19 @@ def test_a_spectator_pays_by_card_on_a_phone(phone, url, venue_a, settings, stri
         order = committed(venue_a, lambda: Order.objects.get())
         assert order.status == Order.Status.PAID
         assert order.reference in phone.locator(".reference").inner_text()
+
+        # Back for another performance: details known, the saved card pays in one tap.
+        phone.goto(url(venue_a, f"/performances/{performance.pk}/"))
+        phone.locator("#store-map g.seat[data-selectable='1']").nth(0).tap()
+        phone.locator(".sticky-submit button").click()
+        phone.wait_for_url("**/checkout/")
+        assert phone.locator("input[name=email]").input_value() == "lea.dupont@example.fr"
+        one_tap = phone.locator("button[data-pay-saved]")
+        assert "4242" in one_tap.inner_text()
+        _shot(phone, "checkout-saved-card-phone")
+        one_tap.click()
+        phone.wait_for_url("**/orders/**")
+        assert committed(venue_a, lambda: Order.objects.filter(status="paid").count()) == 2
         assert outside == []  # nothing left the machine
     finally:
         committed(venue_a, _wipe)
@@ -129,3 +153,25 @@ def test_an_admin_enters_the_venues_stripe_keys(browser, url, venue_a, live_port
         context.close()
         committed(venue_a, _wipe)
         committed(venue_a, lambda: User.objects.filter(email=email).delete())
+
+
+@pytest.mark.browser
+def test_the_payment_page_on_a_desktop(page, url, venue_a, settings, stripe_fake):
+    settings.PARTERRE_STRIPE_API_BASE = stripe_fake
+    settings.PARTERRE_STRIPE_JS_URL = f"{stripe_fake}/js.stripe.com/v3/"
+    committed(venue_a, _stripe_keys)
+    performance = committed(venue_a, build_performance)
+    try:
+        page.goto(url(venue_a, f"/performances/{performance.pk}/"))
+        page.locator("#store-map g.seat[data-selectable='1']").nth(0).click()
+        page.locator(".sticky-submit button").click()
+        page.wait_for_url("**/checkout/")
+        page.locator("input[name=email]").fill("paul@example.fr")
+        page.locator("input[name=first_name]").fill("Paul")
+        page.locator("input[name=last_name]").fill("Martin")
+        page.locator("button[value=pay]").click()
+        page.wait_for_url("**/checkout/payment/**")
+        page.locator("#payment-element input[placeholder=number]").wait_for()
+        _shot(page, "payment-desktop")
+    finally:
+        committed(venue_a, _wipe)

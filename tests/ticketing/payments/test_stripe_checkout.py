@@ -136,7 +136,7 @@ def test_a_declined_card_says_so_and_may_be_retried(spectator, show, fake, strip
 
 
 def test_an_abandoned_payment_puts_the_places_back_on_sale(spectator, show, fake, stripe_alpha):
-    payment, secret, _page_url, ids = start(spectator, stripe_alpha, show, "A1", "A2")
+    payment, secret, page_url, ids = start(spectator, stripe_alpha, show, "A1", "A2")
     fake.pay(secret, CARD_DECLINED)
     later = timezone.now() + timedelta(minutes=16)
     with time_machine.travel(later, tick=False), in_venue(stripe_alpha):
@@ -147,6 +147,10 @@ def test_an_abandoned_payment_puts_the_places_back_on_sale(spectator, show, fake
         assert not Order.objects.exists()  # no half-paid order, ever
     assert statuses(stripe_alpha, show, ids) == {"available"}
     assert fake.intent(payment.intent_id)["status"] == "canceled"  # cannot be paid any more
+    # The buyer, still on the payment page, is told and sent back to choose again.
+    response = spectator.get(page_url, follow=True)
+    assert "Your payment was cancelled and your places released." in response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/performances/{show.pk}/"
 
 
 def test_a_late_payment_is_honoured_when_the_places_are_still_free(

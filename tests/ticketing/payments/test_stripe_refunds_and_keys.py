@@ -245,3 +245,15 @@ def test_the_webhook_and_the_buyers_return_at_once_write_one_order(stripe_settin
         assert committed(venue_a, lambda: Order.objects.count()) == 1
     finally:
         committed(venue_a, _wipe)
+
+
+def test_instance_wide_stripe_keys_serve_a_demo_only_in_test_mode(settings, venue_a):
+    settings.PARTERRE_OFFLINE_TEST_PAYMENTS = True
+    settings.PARTERRE_STRIPE_PUBLISHABLE_KEY = "pk_test_demo"
+    settings.PARTERRE_STRIPE_SECRET_KEY = "sk_test_demo"
+    with in_venue(venue_a):
+        assert provider_for_venue().name == "stripe"
+        settings.PARTERRE_STRIPE_SECRET_KEY = "sk_live_everyone"  # never one account for all
+        assert provider_for_venue().name == "offline_test"
+        settings.PARTERRE_STRIPE_SECRET_KEY = ""
+        assert provider_for_venue().name == "offline_test"
