@@ -5,6 +5,7 @@ saved cards, and the webhooks (signed, once, in any order)."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -29,7 +30,7 @@ from ticketing.models import (
 from ticketing.services import inventory, orders
 from ticketing.specs import HoldRequest, TariffChoice
 
-from .conftest import CARD_3DS, CARD_DECLINED, deliver, event
+from .conftest import CARD_3DS, CARD_DECLINED, SECRETS, deliver, event, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -252,6 +253,15 @@ def test_a_badly_signed_webhook_is_refused(spectator, stripe_alpha, venue_b):
     assert deliver(spectator, stripe_alpha, body, secret="whsec_wrong").status_code == 400
     response = spectator.post(
         "/payments/stripe/webhook/", data=body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    # A genuine signature replayed ten minutes later is refused too (Stripe's tolerance: 5).
+    stale = sign(body, SECRETS["alpha"][2], timestamp=int(time.time()) - 600)
+    response = spectator.post(
+        "/payments/stripe/webhook/",
+        data=body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stale,
     )
     assert response.status_code == 400
     with in_venue(stripe_alpha):
