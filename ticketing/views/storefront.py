@@ -22,7 +22,7 @@ from tenants.errors import ParterreError
 from ticketing import selectors
 from ticketing.carts import CartError, parse_cart
 from ticketing.errors import HoldExpired, HoldNotActive
-from ticketing.forms.buyers import OnlineBuyerForm
+from ticketing.forms.buyers import OnlineCheckoutForm
 from ticketing.forms.storefront import checkout_tariffs, hold_input
 from ticketing.models import (
     Hold,
@@ -30,8 +30,9 @@ from ticketing.models import (
     Performance,
     Show,
 )
+from ticketing.payments import provider_for_venue
 from ticketing.services import inventory, orders
-from ticketing.specs import PaymentSpec
+from ticketing.views import payments as payment_views
 
 HOLD_KEY = "store.hold"
 ORDERS_KEY = "store.orders"
@@ -123,8 +124,9 @@ def _release_cart(request) -> Hold | None:
 
 
 def _online_sale_closed() -> str:
-    """Why the storefront sells nothing (an instance without online payment), or ""."""
-    if settings.PARTERRE_STOREFRONT_ENABLED:
+    """Why the storefront sells nothing (an instance or venue without online payment), or
+    ""."""
+    if settings.PARTERRE_STOREFRONT_ENABLED and provider_for_venue() is not None:
         return ""
     return _("Tickets are not sold online yet: please contact the box office.")
 
@@ -178,11 +180,12 @@ def checkout(request):
         tariffs = None
         cart.show_error(error)
     # "update" (recompute the total without JavaScript) keeps what was typed, without errors.
-    typed = request.POST.dict() if action == "update" else None
-    form = OnlineBuyerForm(request.POST if action == "pay" else None, initial=typed)
+    paying = action in ("pay", "pay_saved")
+    typed = request.POST.dict() if action == "update" else payment_views.known_buyer(request)
+    form = OnlineCheckoutForm(request.POST if paying else None, initial=typed)
     if request.htmx and action == "update":
         return render(request, "ticketing/storefront/_cart.html", {"cart": cart})
-    if action == "pay" and form.is_valid():
+    if paying and form.is_valid():
         if cart.errors:
             for error in cart.errors:
                 form.add_error(None, error)
@@ -190,20 +193,33 @@ def checkout(request):
             form.add_error(None, _("These places cannot be sold online: please call the venue."))
         else:
             return _pay(request, hold, cart, tariffs, form)
-    context = {"hold": hold, "performance": hold.performance, "cart": cart, "form": form}
-    return render(request, "ticketing/storefront/checkout.html", context)
+    return _checkout_page(request, hold, cart, form)
 
 
-def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineBuyerForm):
-    # Test payment only: the Stripe flow (payment intent, webhook, pending order) comes later.
+def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineCheckoutForm):
+    """Start the payment of this cart with the venue's provider (ticketing.payments): the
+    offline test provider pays at once; Stripe continues on the payment page, or in one tap
+    with the card this device remembers (`pay_saved`)."""
+    provider = provider_for_venue()
+    if provider is None:
+        form.add_error(None, _("Tickets are not sold online yet: please contact the box office."))
+        return _checkout_page(request, hold, cart, form)
+    wallet = payment_views.wallet(request, provider)
+    card = wallet.card if request.POST.get("action") == "pay_saved" else None
     try:
-        order = orders.confirm_order(
+        payment = orders.start_online_payment(
             hold_token=hold.token,
             tariffs=tariffs,
             buyer=form.buyer(request.LANGUAGE_CODE or "fr"),
-            payments=[PaymentSpec("offline_test", cart.quote.total_cents)],
-            channel="web",
+            shown_total_cents=_shown_total(request, cart),
+            provider=provider,
+            save_card=bool(form.cleaned_data.get("save_card")) and provider.name == "stripe",
+            customer_id=wallet.customer_id if card else "",
+            saved_card_id=card.id if card else "",
         )
+        payment_views.remember_payment(request, payment)
+        if card is not None:
+            payment = orders.confirm_saved_card(payment=payment, provider=provider)
     except HoldExpired as error:
         _release_cart(request)
         messages.error(request, error.message)
@@ -213,11 +229,30 @@ def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineBuyerFo
             form.add_error(error.field, error.message)
         else:
             form.add_error(None, error.message)
-        context = {"hold": hold, "performance": hold.performance, "cart": cart, "form": form}
-        return render(request, "ticketing/storefront/checkout.html", context)
-    request.session.pop(HOLD_KEY, None)
-    request.session[ORDERS_KEY] = [*request.session.get(ORDERS_KEY, []), order.reference][-20:]
-    return redirect("store:order", order.reference)
+        return _checkout_page(request, hold, cart, form)
+    return payment_views.after_payment(request, payment)
+
+
+def _shown_total(request, cart: selectors.Cart) -> int:
+    """The total the buyer was shown (posted with the form); without it, the total of the
+    tariffs posted (what the page showed for them)."""
+    try:
+        return int(request.POST["shown_total"])
+    except (KeyError, ValueError):
+        return cart.quote.total_cents
+
+
+def _checkout_page(request, hold: Hold, cart: selectors.Cart, form):
+    provider = provider_for_venue()
+    context = {
+        "hold": hold,
+        "performance": hold.performance,
+        "cart": cart,
+        "form": form,
+        "provider": provider.name if provider else "",
+        "wallet": payment_views.wallet(request, provider) if provider else None,
+    }
+    return render(request, "ticketing/storefront/checkout.html", context)
 
 
 def order_detail(request, reference: str):
@@ -250,4 +285,5 @@ urlpatterns = [
     path("performances/<int:pk>/hold/", performance_hold, name="hold"),
     path("checkout/", checkout, name="checkout"),
     path("orders/<str:reference>/", order_detail, name="order"),
+    *payment_views.storefront_urlpatterns,
 ]
