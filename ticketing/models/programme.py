@@ -13,6 +13,11 @@ class Show(models.Model):
     artists = models.TextField(_("artists"), blank=True)
     genres = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     image = models.ImageField(_("image"), upload_to="shows/", blank=True)
+    image_alt = models.CharField(_("image description"), max_length=200, blank=True)
+    # Smaller copies made at upload (ticketing.images): {"480": "shows/…-480.jpg", …}.
+    image_renditions = models.JSONField(default=dict, blank=True)
+    # Shown only after a click: no third party sees the visitor before they choose.
+    video_url = models.URLField(_("video"), max_length=300, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), null=True, blank=True
     )

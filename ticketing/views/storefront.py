@@ -12,14 +12,14 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tenants.errors import ParterreError
-from ticketing import selectors
+from ticketing import bestseat, selectors
 from ticketing.carts import CartError, parse_cart
 from ticketing.errors import HoldExpired, HoldNotActive
 from ticketing.forms.buyers import OnlineBuyerForm
@@ -30,6 +30,8 @@ from ticketing.models import (
     Performance,
     Show,
 )
+from ticketing.selectors import seating, seatmaps
+from ticketing.selectors import storefront as store_reads
 from ticketing.services import inventory, orders
 from ticketing.specs import PaymentSpec
 
@@ -70,47 +72,144 @@ def _public_performance(pk: int) -> Performance:
     )
 
 
-def _performance_page(
-    request, performance: Performance, *, status: int = 200, cart_error: CartError | None = None
-):
+def _needs(request) -> tuple[str, ...]:
+    """The needs a spectator declared on the performance page (`needs`, repeated)."""
+    source = request.POST if request.method == "POST" else request.GET
+    return bestseat.clean_needs(source.getlist("needs")[: len(bestseat.NEEDS)])
+
+
+def _closed_reason(performance: Performance) -> str:
     closed_reason = _online_sale_closed()
     if not closed_reason:
         try:
             inventory.check_on_sale(performance)
         except ParterreError as error:
             closed_reason = error.message
-    categories = selectors.category_availability(performance)
-    seats = selectors.seat_map(performance) if not closed_reason else []
-    free_by_category: dict[int, int] = {}
-    for seat in seats:
-        if seat["status"] == "available":
-            free_by_category[seat["category"]] = free_by_category.get(seat["category"], 0) + 1
-    for category in categories:
-        category["free_seats"] = free_by_category.get(category["id"], 0)
-        category["public_prices"] = [p for p in category["prices"] if p["public"]]
-        category["quantities"] = range(1, min(10, category["free_seats"]) + 1)
-    zones = selectors.standing_zones(performance)
-    prices = {c["id"]: c["public_prices"] for c in categories}
-    for zone in zones:
-        zone.quantities = range(1, min(10, zone.available) + 1)
-        zone.public_prices = prices.get(zone.category_id, [])
+    return closed_reason
+
+
+def _performance_page(
+    request, performance: Performance, *, status: int = 200, cart_error: CartError | None = None
+):
+    """The page draws no seat: the seat map's geometry is a cached file per layout and the
+    free seats a small cached payload, both read by static/js/seatmap-remote.js. Without
+    JavaScript, best available and standing places work here, and the seats can be chosen
+    from a list (seat_list)."""
+    closed_reason = _closed_reason(performance)
+    availability = seatmaps.public_availability(performance.pk)
+    categories, zones = store_reads.performance_offer(performance, availability)
+    needs = _needs(request)
+    has_free_seats = any(c["free_seats"] for c in categories) and not closed_reason
+    geometry = seatmaps.layout_geometry(performance.layout_id) if has_free_seats else None
     context = {
         "performance": performance,
         "show": performance.show,
         "closed_reason": closed_reason,
         "categories": categories,
-        "seats": seats,
-        "has_free_seats": bool(free_by_category),
-        "has_wheelchair": any(s["wheelchair"] and s["status"] == "available" for s in seats),
-        "zones": [z for z in zones if z.available > 0] if not closed_reason else [],
+        "map_categories": [
+            {"id": c["id"], "name": c["name"], "color": c["color"], "price": _first_price(c)}
+            for c in categories
+        ],
+        "geometry": geometry,
+        "has_free_seats": has_free_seats,
+        "zones": zones if not closed_reason else [],
         "max_places": inventory.MAX_PER_HOLD,
         "cart_error": cart_error,  # what was wrong with the places just asked for
+        "needs": needs,
+        "need_choices": _need_choices(),
+        "fitting_seats": (
+            _fitting_rows(seating.seats_for_needs(performance, needs))
+            if needs and has_free_seats
+            else []
+        ),
     }
     return render(request, "ticketing/storefront/performance.html", context, status=status)
 
 
+def _first_price(category: dict) -> int | None:
+    prices = category["public_prices"]
+    return prices[0]["amount_cents"] if prices else None
+
+
+def _need_choices() -> list[tuple[str, str]]:
+    return [
+        (bestseat.WHEELCHAIR_NEED, _("A wheelchair space")),
+        (bestseat.COMPANION_NEED, _("A seat for the person with me, beside it")),
+        (bestseat.HEARING_LOOP_NEED, _("The hearing loop zone")),
+        (bestseat.REDUCED_MOBILITY_NEED, _("A seat reached without steps")),
+    ]
+
+
+def _fitting_rows(seats: list[tuple]) -> list[dict]:
+    words = {
+        bestseat.WHEELCHAIR: _("wheelchair space"),
+        bestseat.COMPANION: _("companion seat"),
+        bestseat.HEARING_LOOP: _("hearing loop"),
+        bestseat.STEP_FREE: _("step-free"),
+    }
+    return [
+        {
+            "id": s[bestseat.ID],
+            "label": _("Row %(row)s, seat %(number)s")
+            % {"row": s[bestseat.ROW], "number": s[bestseat.NUMBER]},
+            "features": [word for index, word in words.items() if s[index]],
+        }
+        for s in seats
+    ]
+
+
 def performance_detail(request, pk: int):
     return _performance_page(request, _public_performance(pk))
+
+
+def seat_list(request, pk: int):
+    """Choosing seats without JavaScript: the seat map drawn on the server, with a list of
+    the free seats beside it (the performance page links here from <noscript>)."""
+    performance = _public_performance(pk)
+    closed_reason = _closed_reason(performance)
+    if closed_reason:
+        return redirect("store:performance", pk)
+    categories = selectors.category_availability(performance)
+    context = {
+        "performance": performance,
+        "show": performance.show,
+        "categories": categories,
+        "seats": selectors.seat_map(performance),
+        "max_places": inventory.MAX_PER_HOLD,
+    }
+    return render(request, "ticketing/storefront/seat_list.html", context)
+
+
+def seatmap_geometry(request, layout_pk: int, version: str):
+    """A layout's seat map geometry (selectors.seatmaps): one address per version, so
+    browsers and proxies keep it for good; If-None-Match answers 304."""
+    geometry = seatmaps.layout_geometry(layout_pk)
+    if geometry is None:
+        raise Http404
+    if version != geometry.version:  # an older drawing: send the browser to the current one
+        response = redirect("store:seatmap", layout_pk, geometry.version)
+        response["Cache-Control"] = "no-cache"
+        return response
+    if geometry.etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(geometry.body, content_type="application/json")
+    response["ETag"] = geometry.etag
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+def performance_availability(request, pk: int):
+    """Which seats are free now, per price category (id ranges), and standing places left:
+    the same payload for every visitor, kept a second or two (selectors.seatmaps)."""
+    performance = _public_performance(pk)
+    if _closed_reason(performance):
+        payload = {"performance": performance.pk, "free": {}, "counts": {}, "zones": {}}
+    else:
+        payload = seatmaps.public_availability(performance.pk)
+    response = JsonResponse(payload)
+    response["Cache-Control"] = f"public, max-age={seatmaps.AVAILABILITY_TTL_S - 1}"
+    return response
 
 
 def _release_cart(request) -> Hold | None:
@@ -248,6 +347,13 @@ urlpatterns = [
     path("shows/<slug:slug>/", show_detail, name="show"),
     path("performances/<int:pk>/", performance_detail, name="performance"),
     path("performances/<int:pk>/hold/", performance_hold, name="hold"),
+    path("performances/<int:pk>/seats/", seat_list, name="seat_list"),
+    path(
+        "performances/<int:pk>/availability.json",
+        performance_availability,
+        name="availability",
+    ),
+    path("seatmaps/<int:layout_pk>-<str:version>.json", seatmap_geometry, name="seatmap"),
     path("checkout/", checkout, name="checkout"),
     path("orders/<str:reference>/", order_detail, name="order"),
 ]
