@@ -246,9 +246,12 @@ def choose(
     first."""
     if quantity <= 0:
         return None
-    if WHEELCHAIR_NEED in needs and not wheelchair:
-        wheelchair = 1
     if needs and not wheelchair:
+        # Declared needs are a preference: seats that fit first, else the usual choice.
+        if WHEELCHAIR_NEED in needs:
+            choice = _choose_accessible([Candidate(*c) for c in candidates], quantity, 1, stage_y)
+            if choice is not None:
+                return choice
         if right is None:
             right = _neighbours_by_number(candidates)
         choice = _choose_for_needs(candidates, quantity, needs, stage_y, right)

@@ -310,6 +310,7 @@ function chips(root, api, zoom) {
       }),
     );
     if (submit) submit.disabled = selected.length === 0;
+    root.classList.toggle("has-selection", selected.length > 0);
     const last = selected[selected.length - 1];
     const el = last && root.querySelector(`g.seat[data-id="${last}"]`);
     if (el && zoom.scale > 1.001) zoom.show(Number(el.dataset.x), Number(el.dataset.y));
@@ -356,10 +357,16 @@ async function start(root) {
     },
     true,
   );
-  // Keyboard moves keep the focused seat on screen.
+  // Keyboard moves keep the focused seat on screen (not a finger's or the mouse's focus:
+  // moving the map under a tap would make the browser's click land beside the seat).
+  let pointerAt = 0;
+  svg.addEventListener("pointerdown", () => {
+    pointerAt = performance.now();
+  });
   svg.addEventListener("focusin", (event) => {
     const el = event.target.closest("g.seat");
-    if (el && zoom.scale > 1.001) zoom.show(Number(el.dataset.x), Number(el.dataset.y));
+    if (!el || zoom.scale <= 1.001 || performance.now() - pointerAt < 1000) return;
+    zoom.show(Number(el.dataset.x), Number(el.dataset.y));
   });
 
   // Seats taken by others meanwhile turn grey (the chosen ones stay: the cart will say).
