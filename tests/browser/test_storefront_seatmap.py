@@ -16,9 +16,9 @@ from django.utils import timezone
 from PIL import Image
 
 from tests.browser.test_storefront_journey import _wipe_committed_ticketing
-from ticketing.models import PerformanceSeat
 from tests.helpers import committed
 from ticketing.demo.halls import build_theatre_halls
+from ticketing.models import PerformanceSeat
 from ticketing.services import programme
 from ticketing.services.programme import CategoryPlan
 
@@ -54,9 +54,7 @@ def _theatre():
         starts_at=timezone.now() + timedelta(days=12),
         plan=[
             CategoryPlan(name="Cat. 1", ranks={1}, prices={"plein": 3000, "reduit": 2000}),
-            CategoryPlan(
-                name="Cat. 2", color="#1d4f91", prices={"plein": 2000, "reduit": 1200}
-            ),
+            CategoryPlan(name="Cat. 2", color="#1d4f91", prices={"plein": 2000, "reduit": 1200}),
         ],
     )
 
@@ -81,7 +79,8 @@ def _visible_free_seat(page) -> dict:
     one a finger there would touch."""
     return page.evaluate(
         """() => {
-          const frame = document.querySelector('#store-map .seatmap-scroll').getBoundingClientRect();
+          const frame = document.querySelector('#store-map .seatmap-scroll')
+            .getBoundingClientRect();
           for (const el of document.querySelectorAll("#store-map g.seat[data-selectable='1']")) {
             const r = el.querySelector('.seat-shape').getBoundingClientRect();
             const x = r.left + r.width / 2, y = r.top + r.height / 2;
@@ -190,7 +189,9 @@ def test_the_storefront_pages_have_no_serious_accessibility_violation(
         _map_ready(page)
         _shot(page, f"performance-{size[0]}")
         found["performance"] = _axe(page)
-        page.goto(url(venue_a, f"/performances/{performance.pk}/?needs=wheelchair&needs=companion_seat"))
+        page.goto(
+            url(venue_a, f"/performances/{performance.pk}/?needs=wheelchair&needs=companion_seat")
+        )
         _map_ready(page)
         assert page.locator("#store-map g.seat.is-fit").count() > 0
         _shot(page, f"performance-needs-{size[0]}")

@@ -57,7 +57,7 @@ def home(request):
 
 def show_detail(request, slug: str):
     show = get_object_or_404(Show, slug=slug)
-    performances = [p for p in selectors.upcoming_performances(public=True) if p.show_id == show.pk]
+    performances = list(selectors.upcoming_performances(public=True).filter(show=show))
     if not performances and not show.performances.filter(status__in=PUBLIC_STATUSES).exists():
         raise Http404  # a show still in preparation is not public
     context = {"show": show, "performances": selectors.with_sale_hints(performances)}
