@@ -151,6 +151,9 @@ PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600  # invitation links stay valid a week
 PARTERRE_OFFLINE_TEST_PAYMENTS = env.bool("PARTERRE_OFFLINE_TEST_PAYMENTS", default=False)
 # The public storefront sells online; off, its pages still show the programme.
 PARTERRE_STOREFRONT_ENABLED = env.bool("PARTERRE_STOREFRONT_ENABLED", default=True)
+# Seconds a public storefront page (programme, show, performance) is shared by every visitor
+# with nothing of their own on it (ticketing/views/storefront.py); 0 renders each one.
+PARTERRE_STOREFRONT_PAGE_TTL_S = env.int("PARTERRE_STOREFRONT_PAGE_TTL_S", default=2)
 # Login attempts allowed per minute, per email and per client address.
 PARTERRE_LOGIN_RATE = env.str("PARTERRE_LOGIN_RATE", default="5/m")
 PARTERRE_LOGIN_IP_RATE = env.str("PARTERRE_LOGIN_IP_RATE", default="30/m")

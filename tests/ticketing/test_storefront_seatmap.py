@@ -25,6 +25,7 @@ from ticketing.selectors import seatmaps
 from ticketing.services import halls, inventory, orders, programme
 from ticketing.services.inventory import HoldRequest
 from ticketing.specs import Buyer, PaymentSpec, TariffChoice
+from ticketing.views import storefront
 
 pytestmark = pytest.mark.django_db
 
@@ -237,6 +238,44 @@ def test_the_public_pages_cost_the_same_few_queries_however_big_the_programme(
     assert after == before
     # Venue and session lookups are cached; what is left is the page's own reads.
     assert before == {"programme": 4, "show": 5, "performance": 4, "availability": 1}
+
+
+def test_a_page_is_rendered_once_for_every_visitor_with_their_own_csrf_token(
+    venue_a, client_for, performance, settings
+):
+    settings.PARTERRE_STOREFRONT_PAGE_TTL_S = 2
+    first, second = client_for(venue_a), client_for(venue_a)
+    path = f"/performances/{performance.pk}/"
+    page_one = first.get(path).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        page_two = second.get(path).content.decode()
+    assert not [q for q in queries if "ticketing_" in q["sql"]]  # served as rendered
+    assert storefront.CSRF_MARKER not in page_one + page_two
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page_two).group(1)
+    assert token not in page_one  # each visitor's own token...
+    assert second.cookies["csrftoken"].value  # ...and its cookie
+    # ...which the cart accepts (CSRF checks on, as in a browser).
+    checked = client_for(venue_a)
+    checked.handler.enforce_csrf_checks = True
+    page = checked.get(path).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    category = re.search(r'name="category" value="(\d+)"', page).group(1)
+    response = checked.post(
+        f"{path}hold/", {"csrfmiddlewaretoken": token, "category": category, "quantity": 1}
+    )
+    assert response.status_code == 302 and response["Location"] == "/checkout/"
+
+
+def test_a_visitor_with_a_message_gets_their_own_page(venue_a, client_for, performance, settings):
+    settings.PARTERRE_STOREFRONT_PAGE_TTL_S = 2
+    visitor = client_for(venue_a)
+    visitor.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    path = f"/performances/{performance.pk}/"
+    visitor.get(path)  # the shared page is rendered
+    visitor.post(f"{path}hold/", {"seats": [seat_id(venue_a, performance, "A1")]})
+    visitor.post("/checkout/", {"action": "release"})
+    page = visitor.get(path).content.decode()
+    assert "Your seats were released." in page
 
 
 # --- Show pictures ---------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -45,23 +47,76 @@ PUBLIC_STATUSES = (
 )
 
 
+# --- Pages shared by every visitor for a moment -----------------------------------------------
+# In an on-sale rush thousands of people load the same few pages. For a couple of seconds
+# (settings.PARTERRE_STOREFRONT_PAGE_TTL_S; 0: off) a page is rendered once per venue, page
+# and language and served to every visitor who has
+# nothing of their own on it (no message waiting, no query string), with the visitor's own
+# CSRF token put in place of a marker. What may change meanwhile (free seats, "few left") is
+# at most that old; the seat map's availability file is fresher still (dropped on each sale).
+CSRF_MARKER = "csrf-0000000000000000000000000000000000000000000000000000000000000"
+
+
+def _personal(request) -> bool:
+    """Whether this visitor may see something of their own on a storefront page."""
+    if request.method != "GET" or request.GET or "messages" in request.COOKIES:
+        return True
+    session_cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    return bool(session_cookie and request.session.get("_messages"))
+
+
+def _shared_page(request, name: str, build):
+    """build(csrf_token) → a rendered response; shared a moment when nobody's own."""
+    ttl = settings.PARTERRE_STOREFRONT_PAGE_TTL_S
+    if ttl <= 0 or _personal(request):
+        return build(None)
+    key = f"store:page:{name}:{request.LANGUAGE_CODE}:{request.get_host()}"
+    try:
+        found = cache.get(key)
+    except Exception:  # without the cache, every page is rendered
+        found = None
+    if found is None:
+        response = build(CSRF_MARKER)
+        if response.status_code != 200:
+            return response
+        found = (response.content, response["Content-Type"])
+        with contextlib.suppress(Exception):
+            cache.set(key, found, ttl)
+    content, content_type = found
+    token = get_token(request).encode()
+    return HttpResponse(content.replace(CSRF_MARKER.encode(), token), content_type=content_type)
+
+
+def _render(request, template: str, context: dict, csrf_token, status: int = 200):
+    if csrf_token is not None:
+        context = {**context, "csrf_token": csrf_token}
+    return render(request, template, context, status=status)
+
+
 # --- Pages --------------------------------------------------------------------------------
 def home(request):
-    performances = selectors.with_sale_hints(list(selectors.upcoming_performances(public=True)))
-    shows: OrderedDict[int, dict] = OrderedDict()
-    for performance in performances:
-        entry = shows.setdefault(performance.show_id, {"show": performance.show, "dates": []})
-        entry["dates"].append(performance)
-    return render(request, "ticketing/storefront/home.html", {"shows": list(shows.values())})
+    def build(csrf_token):
+        performances = selectors.with_sale_hints(list(selectors.upcoming_performances(public=True)))
+        shows: OrderedDict[int, dict] = OrderedDict()
+        for performance in performances:
+            entry = shows.setdefault(performance.show_id, {"show": performance.show, "dates": []})
+            entry["dates"].append(performance)
+        context = {"shows": list(shows.values())}
+        return _render(request, "ticketing/storefront/home.html", context, csrf_token)
+
+    return _shared_page(request, "home", build)
 
 
 def show_detail(request, slug: str):
-    show = get_object_or_404(Show, slug=slug)
-    performances = list(selectors.upcoming_performances(public=True).filter(show=show))
-    if not performances and not show.performances.filter(status__in=PUBLIC_STATUSES).exists():
-        raise Http404  # a show still in preparation is not public
-    context = {"show": show, "performances": selectors.with_sale_hints(performances)}
-    return render(request, "ticketing/storefront/show.html", context)
+    def build(csrf_token):
+        show = get_object_or_404(Show, slug=slug)
+        performances = list(selectors.upcoming_performances(public=True).filter(show=show))
+        if not performances and not show.performances.filter(status__in=PUBLIC_STATUSES).exists():
+            raise Http404  # a show still in preparation is not public
+        context = {"show": show, "performances": selectors.with_sale_hints(performances)}
+        return _render(request, "ticketing/storefront/show.html", context, csrf_token)
+
+    return _shared_page(request, f"show:{slug}", build)
 
 
 def _public_performance(pk: int) -> Performance:
@@ -89,7 +144,12 @@ def _closed_reason(performance: Performance) -> str:
 
 
 def _performance_page(
-    request, performance: Performance, *, status: int = 200, cart_error: CartError | None = None
+    request,
+    performance: Performance,
+    *,
+    status: int = 200,
+    cart_error: CartError | None = None,
+    csrf_token=None,
 ):
     """The page draws no seat: the seat map's geometry is a cached file per layout and the
     free seats a small cached payload, both read by static/js/seatmap-remote.js. Without
@@ -123,7 +183,9 @@ def _performance_page(
             else []
         ),
     }
-    return render(request, "ticketing/storefront/performance.html", context, status=status)
+    return _render(
+        request, "ticketing/storefront/performance.html", context, csrf_token, status=status
+    )
 
 
 def _first_price(category: dict) -> int | None:
@@ -159,7 +221,10 @@ def _fitting_rows(seats: list[tuple]) -> list[dict]:
 
 
 def performance_detail(request, pk: int):
-    return _performance_page(request, _public_performance(pk))
+    def build(csrf_token):
+        return _performance_page(request, _public_performance(pk), csrf_token=csrf_token)
+
+    return _shared_page(request, f"performance:{pk}", build)
 
 
 def seat_list(request, pk: int):
