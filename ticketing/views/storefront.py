@@ -59,7 +59,7 @@ CSRF_MARKER = "csrf-000000000000000000000000000000000000000000000000000000000000
 
 def _personal(request) -> bool:
     """Whether this visitor may see something of their own on a storefront page."""
-    if request.method != "GET" or request.GET or "messages" in request.COOKIES:
+    if request.method != "GET" or request.GET or request.COOKIES.get("messages"):
         return True
     session_cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     return bool(session_cookie and request.session.get("_messages"))

@@ -79,7 +79,10 @@ class Visitor:
             text = response.read().decode("utf-8", "replace")
             for value in response.headers.get_all("Set-Cookie") or []:
                 for name, morsel in SimpleCookie(value).items():
-                    self.cookies[name] = morsel.value
+                    if morsel.value and morsel["max-age"] != "0":
+                        self.cookies[name] = morsel.value
+                    else:  # deleted (a message shown, a session ended)
+                        self.cookies.pop(name, None)
             return response.status, text, (time.perf_counter() - started) * 1000, response.headers
         finally:
             conn.close()
@@ -297,10 +300,12 @@ class Command(BaseCommand):
         stats.add("cart", status, ms)
         token = _CSRF.search(text)
         if token:
-            status, _text, ms, _headers = visitor.request(
+            status, _text, ms, headers = visitor.request(
                 "POST", "/checkout/", f"csrfmiddlewaretoken={token.group(1)}&action=release"
             )
             stats.add("release", status, ms, expected=(302,))
+            if status == 302:  # back on the performance page, which says the seats went back
+                self.page(visitor, "performance", headers["Location"], stats)
 
     # --- Queries per page ----------------------------------------------------------------------
     def count_queries(self, venue: BenchVenue, paths: dict[str, str]) -> dict[str, int]:
