@@ -137,6 +137,29 @@ def test_the_seat_map_fits_a_phone_zooms_and_a_seat_can_be_chosen(phone, url, ve
         assert phone.locator("[data-seat-chips] .seat-chip").inner_text().startswith(label)
         assert phone.locator("[data-seat-submit]").is_visible()
         _shot(phone, "performance-390-chosen")
+        # Two fingers spread apart on the map zoom in further (pinch).
+        phone.get_by_role("button", name="Whole hall").tap()
+        box = phone.locator("#store-map svg.seatmap-svg").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        cdp = phone.context.new_cdp_session(phone)
+
+        def fingers(kind: str, spread: float) -> None:
+            points = (
+                []
+                if kind == "touchEnd"
+                else [
+                    {"x": cx - spread, "y": cy, "id": 1},
+                    {"x": cx + spread, "y": cy, "id": 2},
+                ]
+            )
+            cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+        fingers("touchStart", 20)
+        for spread in range(25, 125, 10):
+            fingers("touchMove", spread)
+        fingers("touchEnd", 0)
+        assert float(phone.locator("#store-map .seatmap-scroll").get_attribute("data-zoom")) > 1.5
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         # Zoom back out: the whole hall again.
         phone.get_by_role("button", name="Whole hall").tap()
         assert phone.locator("#store-map .seatmap-scroll").get_attribute("data-zoom") == "1.00"
