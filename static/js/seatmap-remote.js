@@ -369,7 +369,9 @@ async function start(root) {
     zoom.show(Number(el.dataset.x), Number(el.dataset.y));
   });
 
-  // Seats taken by others meanwhile turn grey (the chosen ones stay: the cart will say).
+  // Seats taken by others meanwhile turn grey, seats given back come back (the chosen ones
+  // stay as they are: the cart will say if one is gone).
+  const colours = new Map(categories.map((c) => [c.id, c.color]));
   async function refresh() {
     if (document.hidden) return;
     try {
@@ -377,12 +379,22 @@ async function start(root) {
       if (!response.ok) return;
       const free = freeMap(await response.json());
       const chosen = new Set(api.selected().map(String));
-      for (const el of svg.querySelectorAll("g.seat.is-available")) {
-        if (!free.has(Number(el.dataset.id)) && !chosen.has(el.dataset.id)) {
+      const d = root.dataset;
+      for (const el of svg.querySelectorAll("g.seat.is-available, g.seat.is-sold")) {
+        if (chosen.has(el.dataset.id)) continue;
+        const category = free.get(Number(el.dataset.id));
+        const label = el.getAttribute("aria-label");
+        if (category === undefined && el.classList.contains("is-available")) {
           el.classList.replace("is-available", "is-sold");
           el.dataset.selectable = "0";
           el.setAttribute("aria-disabled", "true");
-          el.setAttribute("aria-label", el.getAttribute("aria-label").replace(root.dataset.msgFree, root.dataset.msgTaken));
+          el.setAttribute("aria-label", label.replace(d.msgFree, d.msgTaken));
+        } else if (category !== undefined && el.classList.contains("is-sold")) {
+          el.classList.replace("is-sold", "is-available");
+          el.dataset.selectable = "1";
+          el.removeAttribute("aria-disabled");
+          el.setAttribute("aria-label", label.replace(d.msgTaken, d.msgFree));
+          el.querySelector(".seat-shape").setAttribute("fill", colours.get(category) || "#9aa0a6");
         }
       }
     } catch {
