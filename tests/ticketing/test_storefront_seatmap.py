@@ -2,6 +2,7 @@
 performance), its caching and invalidation, venue isolation, the query counts of the public
 pages, and show pictures."""
 
+import gzip
 import io
 import json
 import re
@@ -80,6 +81,18 @@ def test_the_geometry_file_is_cached_for_good_and_answers_304_to_its_etag(
     again = spectator.get(address, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
     assert spectator.get(address, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    # Compressed for browsers that say they can read it, with an ETag of its own.
+    packed = spectator.get(address, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == response.content
+    assert packed["ETag"] != etag
+    assert spectator.get(address, HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 200
+    assert (
+        spectator.get(
+            address, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"]
+        ).status_code
+        == 304
+    )
 
 
 def test_a_changed_seat_map_gets_a_new_address_and_old_ones_lead_to_it(

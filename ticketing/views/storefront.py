@@ -255,11 +255,17 @@ def seatmap_geometry(request, layout_pk: int, version: str):
         response = redirect("store:seatmap", layout_pk, geometry.version)
         response["Cache-Control"] = "no-cache"
         return response
-    if geometry.etag in request.headers.get("If-None-Match", ""):
+    compressed = "gzip" in request.headers.get("Accept-Encoding", "")
+    etag = geometry.etag("gzip" if compressed else "")
+    if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(geometry.body, content_type="application/json")
-    response["ETag"] = geometry.etag
+        body = geometry.gzipped if compressed else geometry.body
+        response = HttpResponse(body, content_type="application/json")
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+    response["ETag"] = etag
+    response["Vary"] = "Accept-Encoding"
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 
