@@ -125,6 +125,16 @@ def availability_key(performance_id: int) -> str:
     return f"ticketing:availability:{performance_id}"
 
 
+def availability_file_key(performance_id: int) -> str:
+    """The cache key of the storefront's availability file (the JSON as sent)."""
+    return f"ticketing:availability-file:{performance_id}"
+
+
+def availability_keys(performance_id: int) -> list[str]:
+    """Every cache entry that says what is free in this performance (dropped together)."""
+    return [availability_key(performance_id), availability_file_key(performance_id)]
+
+
 def _ranges(ids: list[int]) -> list[list[int]]:
     """Sorted ids as [first, last] ranges: a hall's seat ids run on, so a free block of 400
     seats is one pair."""

@@ -8,12 +8,13 @@ falls back to a list, quantities are plain selects, the total is recomputed by a
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -273,12 +274,21 @@ def seatmap_geometry(request, layout_pk: int, version: str):
 def performance_availability(request, pk: int):
     """Which seats are free now, per price category (id ranges), and standing places left:
     the same payload for every visitor, kept a second or two (selectors.seatmaps)."""
-    performance = _public_performance(pk)
-    if _closed_reason(performance):
-        payload = {"performance": performance.pk, "free": {}, "counts": {}, "zones": {}}
-    else:
-        payload = seatmaps.public_availability(performance.pk)
-    response = JsonResponse(payload)
+    key = seatmaps.availability_file_key(pk)
+    try:
+        body = cache.get(key)
+    except Exception:  # without the cache, read the database
+        body = None
+    if body is None:
+        performance = _public_performance(pk)
+        if _closed_reason(performance):
+            payload = {"performance": performance.pk, "free": {}, "counts": {}, "zones": {}}
+        else:
+            payload = seatmaps.public_availability(performance.pk)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        with contextlib.suppress(Exception):
+            cache.set(key, body, seatmaps.AVAILABILITY_TTL_S)
+    response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = f"public, max-age={seatmaps.AVAILABILITY_TTL_S - 1}"
     return response
 

@@ -11,7 +11,7 @@ import logging
 from django.core.cache import cache
 from django.db import transaction
 
-from ticketing.selectors.seatmaps import availability_key
+from ticketing.selectors.seatmaps import availability_keys
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,8 @@ def _drop(keys: list[str]) -> None:
 
 
 def availability_changed(performance_ids) -> None:
-    keys = [availability_key(pk) for pk in sorted({pk for pk in performance_ids if pk})]
+    ids = sorted({pk for pk in performance_ids if pk})
+    keys = [key for pk in ids for key in availability_keys(pk)]
     if not keys:
         return
     _drop(keys)
