@@ -50,11 +50,11 @@ PUBLIC_STATUSES = (
 
 # --- Pages shared by every visitor for a moment -----------------------------------------------
 # In an on-sale rush thousands of people load the same few pages. For a couple of seconds
-# (settings.PARTERRE_STOREFRONT_PAGE_TTL_S; 0: off) a page is rendered once per venue, page
-# and language and served to every visitor who has
-# nothing of their own on it (no message waiting, no query string), with the visitor's own
-# CSRF token put in place of a marker. What may change meanwhile (free seats, "few left") is
-# at most that old; the seat map's availability file is fresher still (dropped on each sale).
+# (settings.PARTERRE_STOREFRONT_PAGE_TTL_S; 0: off) a page is rendered once per venue, page,
+# language and host, and served to every visitor who has nothing of their own on it (no
+# message waiting, no query string), with the visitor's own CSRF token put in place of a
+# marker. What may change meanwhile (free seats, "few left") is at most that old; the seat
+# map's availability file is fresher still (dropped on each sale).
 CSRF_MARKER = "csrf-0000000000000000000000000000000000000000000000000000000000000"
 
 
