@@ -1,8 +1,11 @@
 """The public storefront: programme, show and performance pages, cart, checkout, confirmation.
 
 No login. The cart (a Hold) is remembered by its token in the session; sessions live in the
-venue's schema, so a cart never crosses venues. Pages work without JavaScript: the seat map
-falls back to a list, quantities are plain selects, the total is recomputed by a button.
+venue's schema, so a cart never crosses venues. Pages work without JavaScript: best
+available and standing places are plain forms, the seats can be chosen on a page drawn by
+the server (`seat_list`), the total is recomputed by a button. With JavaScript the
+performance page draws its seat map from two files (`seatmap_geometry`,
+`performance_availability`; see ticketing/selectors/seatmaps.py).
 """
 
 from __future__ import annotations
