@@ -371,3 +371,35 @@ def test_the_show_form_refuses_a_file_that_is_not_a_picture(venue_a, make_staff,
     bogus = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
     response = staff.post("/backoffice/programme/shows/new/", {"title": "X", "image": bogus})
     assert response.status_code == 200 and "image" in response.context["form"].errors
+
+
+def test_a_show_picture_can_be_replaced_or_removed_and_its_copies_go_with_it(
+    venue_a, make_staff, client_for, django_capture_on_commit_callbacks
+):
+    from tenants.accounts.models import AuditEvent
+
+    with in_venue(venue_a):
+        show = programme.create_show(title="Ondine", image=picture(color="#223344"))
+    root = Path(settings.MEDIA_ROOT) / venue_a.schema_name
+    first = [root / r["name"] for r in show.image_renditions.values()]
+    assert all(path.is_file() for path in first)
+    staff = client_for(venue_a, make_staff(venue_a))
+    edit = f"/backoffice/programme/shows/{show.pk}/edit/"
+    form = staff.get(edit).content.decode()
+    assert 'value="Ondine"' in form and "srcset" in form  # the current picture is shown
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(edit, {"title": "Ondine", "image": picture(color="#556677")})
+    assert response.status_code == 302
+    with in_venue(venue_a):
+        show.refresh_from_db()
+    assert not any(path.exists() for path in first)  # the old copies are gone
+    second = [root / r["name"] for r in show.image_renditions.values()]
+    assert all(path.is_file() for path in second)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(edit, {"title": "Ondine (reprise)", "remove_image": "on"})
+    with in_venue(venue_a):
+        show.refresh_from_db()
+        events = list(AuditEvent.objects.filter(code="ticketing.show.updated").order_by("pk"))
+    assert not show.image and show.image_renditions == {} and show.title == "Ondine (reprise)"
+    assert not any(path.exists() for path in second)
+    assert [sorted(e.data["changes"]) for e in events] == [["image"], ["image", "title"]]
