@@ -13,10 +13,21 @@ class TicketingConfig(AppConfig):
         from ticketing.views import boxoffice, halls, orders, programme  # noqa: F401
 
         from . import audit_labels  # noqa: F401 (the audit codes' labels)
-        from .models import Layout, Performance, Price, PriceCategory, Seat, Section, Show, Tariff
+        from .models import (
+            Layout,
+            PaymentSettings,
+            Performance,
+            Price,
+            PriceCategory,
+            Seat,
+            Section,
+            Show,
+            Tariff,
+        )
         from .privacy import orders_of
 
         # What selectors.prices.sale_prices and selectors.seating.layout_seats keep in each process
         # (tenants/generations.py). Bulk writes bump in the services that make them.
         bump_on_write(Show, Performance, Layout, PriceCategory, Price, Tariff, Section, Seat)
+        bump_on_write(PaymentSettings)
         register_export("orders", orders_of)
