@@ -10,6 +10,7 @@ from tenants.views import backoffice, storefront, system
 from tenants.views.auth import LoginView, LogoutView, invitation
 from ticketing import api as ticketing_api
 from ticketing import urls as ticketing_urls
+from ticketing.api import tickets as tickets_api
 
 accounts_patterns = (
     [
@@ -58,6 +59,18 @@ api_v1_endpoints = [
         "orders/<str:reference>/exchange/",
         ticketing_api.OrderExchange.as_view(),
         name="exchange",
+    ),
+    path(
+        "orders/<str:reference>/tickets.pdf",
+        tickets_api.OrderTicketsPdf.as_view(),
+        name="order_tickets_pdf",
+    ),
+    path("orders/<str:reference>/resend/", tickets_api.OrderResend.as_view(), name="resend"),
+    path("tickets/public-key/", tickets_api.TicketPublicKey.as_view(), name="ticket_public_key"),
+    path(
+        "performances/<int:pk>/door-bundle/",
+        tickets_api.DoorBundle.as_view(),
+        name="door_bundle",
     ),
     *events_urls.api_patterns,
 ]

@@ -9,9 +9,12 @@ class TicketingConfig(AppConfig):
     def ready(self) -> None:
         # Navigation entries are registered by each view module when its screens exist.
         from tenants.generations import bump_on_write
-        from ticketing.views import boxoffice, halls, orders, programme  # noqa: F401
+        from ticketing.views import boxoffice, halls, orders, programme, tickets  # noqa: F401
 
-        from . import audit_labels  # noqa: F401 (the audit codes' labels)
+        from . import (
+            audit_labels,  # noqa: F401 (the audit codes' labels)
+            consumers,  # noqa: F401 (the confirmation email, on order confirmed)
+        )
         from .models import Layout, Performance, Price, PriceCategory, Seat, Section, Show, Tariff
 
         # What selectors.prices.sale_prices and selectors.seating.layout_seats keep in each process

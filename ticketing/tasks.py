@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from ticketing.services.inventory import release_expired_holds
+from ticketing.services.tickets import deliver_order_email, retry_order_emails
 
 
 @shared_task(name="ticketing.release_expired_holds", ignore_result=True)
@@ -11,3 +12,16 @@ def release_expired_holds_task() -> int:
     while released := release_expired_holds():
         total += released
     return total
+
+
+@shared_task(name="ticketing.send_order_email", ignore_result=True)
+def send_order_email_task(email_id: int) -> str:
+    """Send one order email row (ticketing.services.tickets): claimed before sending, so a
+    message delivered twice (a worker died: acks_late) sends it once."""
+    return deliver_order_email(email_id=email_id)
+
+
+@shared_task(name="ticketing.retry_order_emails", ignore_result=True)
+def retry_order_emails_task() -> int:
+    """Per venue, every minute: emails whose task was lost or whose worker died."""
+    return retry_order_emails()

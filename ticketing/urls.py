@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from ticketing.views import boxoffice, halls, orders, programme, storefront
+from ticketing.views import boxoffice, halls, orders, programme, storefront, tickets
 
 backoffice_patterns = (
     [
@@ -10,8 +10,9 @@ backoffice_patterns = (
         path("programme/", include(programme.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
+        path("tickets/", include(tickets.backoffice_urlpatterns)),
     ],
     "ticketing",
 )
 
-storefront_patterns = (storefront.urlpatterns, "store")
+storefront_patterns = (storefront.urlpatterns + tickets.store_urlpatterns, "store")

@@ -193,6 +193,11 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parterre <no-reply@parterre.localhost>")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+# Shorter than an order email's claim lease (ticketing.services.tickets.CLAIM_LEASE).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
+# Fernet key(s), comma-separated, newest first, that encrypt secrets stored in venue schemas
+# (the ticket-signing key). Empty: stored unencrypted (development only).
+PARTERRE_FIELD_ENCRYPTION_KEY = env.list("PARTERRE_FIELD_ENCRYPTION_KEY", default=[])
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -237,6 +242,8 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "ticketing.release_expired_holds": {"task": "ticketing.release_expired_holds", "every": 60},
     # The outbox: events a crashed process left undispatched, consumer and webhook retries.
     "events.sweep": {"task": "events.sweep", "every": 60},
+    # Order emails whose task was lost or whose worker died after claiming them.
+    "ticketing.retry_order_emails": {"task": "ticketing.retry_order_emails", "every": 60},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a

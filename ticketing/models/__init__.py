@@ -3,6 +3,7 @@ from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, Performa
 from .orders import Order, Payment, Ticket
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
+from .tickets import OrderEmail, TicketPromotion, TicketSigningKey
 
 __all__ = [
     "Allocation",
@@ -11,6 +12,7 @@ __all__ = [
     "HoldZoneItem",
     "Layout",
     "Order",
+    "OrderEmail",
     "Payment",
     "Performance",
     "PerformanceSeat",
@@ -24,5 +26,7 @@ __all__ = [
     "Show",
     "Tariff",
     "Ticket",
+    "TicketPromotion",
+    "TicketSigningKey",
     "Zone",
 ]
