@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from tenants import api as tenants_api
 from tenants.events import urls as events_urls
 from tenants.views import backoffice, storefront, system
+from tenants.views import devmail as devmail_views
 from tenants.views.auth import LoginView, LogoutView, invitation
 from ticketing import api as ticketing_api
 from ticketing import urls as ticketing_urls
@@ -99,6 +100,8 @@ urlpatterns = [
         name="api_docs",
     ),
     path("healthz", system.healthz, name="healthz"),
+    # Emails captured by `make run` (DEBUG only: 404 otherwise).
+    path("dev/mail/", include(devmail_views.urlpatterns)),
     path("media/<str:schema>/<path:path>", system.media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -48,7 +48,9 @@ def qr_svg(payload: str) -> str:
     image = _code(payload).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     svg = image.to_string(encoding="unicode").split("?>", 1)[-1].strip()
     # Sized by CSS (the container's width), not in millimetres.
-    return re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg role="img"', svg, count=1)
+    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg role="img"', svg, count=1)
+    # Several codes share a page (an order's PDF): no element ids to collide.
+    return re.sub(r' id="[^"]*"', "", svg)
 
 
 def qr_png(payload: str, *, box_size: int = 8) -> bytes:
