@@ -15,7 +15,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -94,6 +94,8 @@ def _summary(name: str, message: EmailMessage) -> CapturedMail:
         date = email.utils.parsedate_to_datetime(message["Date"]) if message["Date"] else None
     except (TypeError, ValueError):
         date = None
+    if date is not None and date.tzinfo is None:  # "-0000", as Django writes it: UTC
+        date = date.replace(tzinfo=UTC)
     return CapturedMail(
         name=name,
         venue=str(message.get(VENUE_HEADER, "")),

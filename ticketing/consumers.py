@@ -9,4 +9,6 @@ from ticketing.services.tickets import queue_confirmation_email
 def send_confirmation_email(event: Event) -> None:
     """Write the order's confirmation email row in the dispatcher's transaction (once: the
     receipt and the row's unique constraint); the email goes out from a task sent on commit."""
-    queue_confirmation_email(order_id=event.data["order_id"])
+    order_id = event.data.get("order_id")
+    if isinstance(order_id, int):  # (an event without one concerns no order of ours)
+        queue_confirmation_email(order_id=order_id)

@@ -342,3 +342,20 @@ def test_nothing_to_send_for_a_refunded_order(venue_a, performance, api):
         f"/api/v1/orders/{order.reference}/resend/", {}, content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_no_confirmation_for_an_old_order_or_a_past_performance(
+    venue_a, performance, worker, django_capture_on_commit_callbacks
+):
+    """Back-dated orders (the demo's) or an event dispatched a day late send nothing."""
+    from ticketing.models import Order
+
+    with in_venue(venue_a):
+        order = sell(performance, "A1")
+        Order.objects.filter(pk=order.pk).update(paid_at=timezone.now() - timedelta(hours=25))
+        assert ticket_services.queue_confirmation_email(order_id=order.pk) is None
+        with time_machine.travel(performance.starts_at + timedelta(minutes=1)):
+            Order.objects.filter(pk=order.pk).update(paid_at=timezone.now())  # paid just now
+            assert ticket_services.queue_confirmation_email(order_id=order.pk) is None
+        Order.objects.filter(pk=order.pk).update(paid_at=timezone.now())
+        assert ticket_services.queue_confirmation_email(order_id=order.pk) is not None

@@ -46,6 +46,10 @@ CLAIM_LEASE = timedelta(minutes=5)
 # A pending row whose task message was lost (broker restart) is picked up after this.
 PENDING_GRACE = timedelta(seconds=30)
 MAX_ATTEMPTS = 5
+# A confirmation is for an order just paid: an event dispatched later than this (a long
+# outage; imported or back-dated orders, like the demo's) sends none — staff can send the
+# tickets from the order page. Nor is one sent when every performance has begun.
+CONFIRMATION_MAX_DELAY = timedelta(hours=24)
 
 
 def _actor_label(actor) -> str:
@@ -78,11 +82,18 @@ def _has_valid_tickets(order_id: int) -> bool:
 def queue_confirmation_email(*, order_id: int) -> OrderEmail | None:
     """The order's confirmation email, to be sent after the commit. At most one per order
     (a unique row; a second call finds it and sends nothing). None when there is no one to
-    write to (an anonymous counter sale) or no valid ticket."""
+    write to (an anonymous counter sale), no valid ticket for a performance to come, or the
+    order was paid more than CONFIRMATION_MAX_DELAY ago."""
     order = Order.objects.select_related("contact").filter(pk=order_id).first()
     if order is None or not (order.contact_id and order.contact.email):
         return None
-    if not _has_valid_tickets(order_id):
+    now = timezone.now()
+    if (order.paid_at or order.created_at) < now - CONFIRMATION_MAX_DELAY:
+        return None
+    upcoming = Ticket.objects.filter(
+        order_id=order_id, status=Ticket.Status.VALID, performance__starts_at__gt=now
+    )
+    if not upcoming.exists():
         return None
     OrderEmail.objects.bulk_create(
         [
