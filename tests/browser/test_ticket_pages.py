@@ -67,7 +67,7 @@ def test_the_ticket_page_on_a_phone_shows_a_qr_a_door_can_read(phone, url, venue
     from ticketing.tickets import keys
     from ticketing.tickets.payload import verify_ticket_payload
 
-    order, tickets = sold
+    _order, tickets = sold
     phone.goto(url(venue_a, f"/t/{tickets[0].code}/"))
     box = phone.locator(".ticket-qr-code svg").bounding_box()
     assert box["width"] >= 340  # nearly the whole width of a 390 px phone
