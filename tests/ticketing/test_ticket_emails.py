@@ -359,3 +359,18 @@ def test_no_confirmation_for_an_old_order_or_a_past_performance(
             assert ticket_services.queue_confirmation_email(order_id=order.pk) is None
         Order.objects.filter(pk=order.pk).update(paid_at=timezone.now())
         assert ticket_services.queue_confirmation_email(order_id=order.pk) is not None
+
+
+def test_the_email_builds_with_a_bare_schema_context_too(venue_a, performance):
+    """A task run with `schema_context` only (no Venue on the connection) still finds it."""
+    from django_tenants.utils import schema_context
+
+    from ticketing.tickets.emails import build_order_email
+
+    with in_venue(venue_a):
+        order = sell(performance, "A1")
+    with schema_context(venue_a.schema_name):
+        message = build_order_email(
+            OrderEmail(order=order, kind="confirmation", message_id="<x@y>")
+        )
+    assert "Théâtre Alpha" in message.subject and len(message.attachments) == 2

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,7 +21,7 @@ from ticketing.models import Order, OrderEmail, Ticket
 from ticketing.selectors.tickets import active_promotions, order_documents
 
 from .calendar import order_calendar
-from .pdf import pdf_filename, render_tickets_pdf
+from .pdf import current_venue, pdf_filename, render_tickets_pdf
 from .qr import place_label
 
 # Callables (order) -> str giving the buyer's personal share link; the first non-empty wins.
@@ -34,7 +33,7 @@ def email_language(order: Order) -> str:
     languages = {code for code, _name in settings.LANGUAGES}
     for candidate in (
         getattr(order.contact, "language", "") if order.contact_id else "",
-        getattr(connection.tenant, "locale", ""),
+        current_venue().locale,
         settings.LANGUAGE_CODE,
     ):
         if candidate and candidate[:2] in languages:
@@ -48,8 +47,11 @@ def recipient(order: Order, email: OrderEmail) -> str:
     return (order.contact.email if order.contact_id else "") or ""
 
 
-def ticket_page_url(ticket: Ticket) -> str:
-    return venue_url(connection.tenant, reverse("store:ticket_page", args=[ticket.code]))
+def ticket_page_url(ticket: Ticket, *, site: str = "") -> str:
+    """The ticket's page, absolute; `site` (the venue's address without a path, from
+    `venue_url(venue, "")`) saves a query per ticket."""
+    site = site or venue_url(current_venue(), "")
+    return site + reverse("store:ticket_page", args=[ticket.code])
 
 
 def share_url(order: Order) -> str:
@@ -64,13 +66,14 @@ def build_order_email(email: OrderEmail) -> EmailMultiAlternatives:
     """The message for this row (not sent). Its Message-ID is the row's, so that a message
     sent again after a crash is the same message for the mail stores that collapse them."""
     order = Order.objects.select_related("contact").get(pk=email.order_id)
-    venue = connection.tenant
+    venue = current_venue()
     to = recipient(order, email)
     tickets = order_documents(order)
     language = email.language or email_language(order)
     with translation.override(language), timezone.override(venue.timezone):
         promotions = active_promotions()
-        links = [(t, ticket_page_url(t)) for t in tickets]
+        site = venue_url(venue, "")
+        links = [(t, ticket_page_url(t, site=site)) for t in tickets]
         performances = []
         for ticket, url in links:
             if not performances or performances[-1]["performance"].pk != ticket.performance_id:
@@ -94,7 +97,9 @@ def build_order_email(email: OrderEmail) -> EmailMultiAlternatives:
         text = render_to_string("ticketing/emails/order_confirmation.txt", context)
         html = render_to_string("ticketing/emails/order_confirmation.html", context)
         pdf = render_tickets_pdf(order, tickets, promotions) if tickets else None
-        ics = order_calendar(order, tickets, venue=venue, ticket_url=ticket_page_url)
+        ics = order_calendar(
+            order, tickets, venue=venue, ticket_url=lambda t: ticket_page_url(t, site=site)
+        )
     from_email = settings.DEFAULT_FROM_EMAIL
     if venue.contact_email:
         from_email = f"{venue.name} <{settings.DEFAULT_FROM_EMAIL.split('<')[-1].rstrip('>')}>"

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetchingError
 
+from tenants.models import Venue
 from ticketing.models import Order, Ticket, TicketPromotion
 from ticketing.selectors.tickets import promotion_for
 
@@ -49,6 +50,15 @@ class LocalOnlyFetcher(URLFetcher):
         elif scheme != "data":
             raise URLFetchingError(f"Refused to fetch {url}: tickets are rendered offline.")
         return super().fetch(url, headers)
+
+
+def current_venue() -> Venue:
+    """The venue whose schema is in use (a task's or a request's); `schema_context` alone
+    gives no Venue, so it is read when needed."""
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Venue):
+        return tenant
+    return Venue.objects.get(schema_name=connection.schema_name)
 
 
 def static_roots() -> list[Path]:
@@ -108,7 +118,7 @@ def ticket_views(tickets: list[Ticket], promotions: list[TicketPromotion]) -> li
 def render_tickets_html(
     order: Order, tickets: list[Ticket], promotions: list[TicketPromotion], *, layout: str = "a4"
 ) -> str:
-    venue = connection.tenant
+    venue = current_venue()
     if layout not in LAYOUTS:
         raise ValueError(f"Unknown layout {layout!r}")
     with timezone.override(getattr(venue, "timezone", None) or settings.TIME_ZONE):
