@@ -4,10 +4,8 @@ drawn as SVG (PDF, ticket page) or PNG."""
 from __future__ import annotations
 
 import io
-import re
 
 import qrcode
-import qrcode.image.svg
 from qrcode.constants import ERROR_CORRECT_M
 
 from ticketing.models import Ticket
@@ -44,13 +42,27 @@ def _code(payload: str) -> qrcode.QRCode:
 
 
 def qr_svg(payload: str) -> str:
-    """An inline <svg> (no XML declaration), scalable to its container's width."""
-    image = _code(payload).make_image(image_factory=qrcode.image.svg.SvgPathImage)
-    svg = image.to_string(encoding="unicode").split("?>", 1)[-1].strip()
-    # Sized by CSS (the container's width), not in millimetres.
-    svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg role="img"', svg, count=1)
-    # Several codes share a page (an order's PDF): no element ids to collide.
-    return re.sub(r' id="[^"]*"', "", svg)
+    """An inline <svg> (no XML declaration, no ids), scalable to its container's width: one
+    path, each row's runs of dark modules merged into one rectangle (a few hundred commands
+    instead of one per module: WeasyPrint draws it several times faster)."""
+    matrix = _code(payload).get_matrix()  # the quiet zone included
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (
+        f'<svg role="img" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+    )
 
 
 def qr_png(payload: str, *, box_size: int = 8) -> bytes:
