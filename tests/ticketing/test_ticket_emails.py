@@ -248,12 +248,16 @@ def test_an_smtp_error_is_retried_then_given_up(
         assert worker() == ["error"]
         email = OrderEmail.objects.get(order=order)
         assert email.status == "pending" and "connection refused" in email.last_error
+        assert ticket_services.retry_order_emails() == 0  # not at once: after a pause
         later = timezone.now()
-        for _attempt in range(ticket_services.MAX_ATTEMPTS - 1):
-            later += timedelta(minutes=1)
+        for attempt in range(1, ticket_services.MAX_ATTEMPTS):
+            later += ticket_services.retry_delay(attempt) + timedelta(seconds=1)
             with time_machine.travel(later):
                 assert ticket_services.retry_order_emails() == 1
                 worker()
+        assert [ticket_services.retry_delay(n).seconds // 60 for n in (1, 2, 3, 7, 9)] == [
+            1, 2, 4, 60, 60
+        ]  # fmt: skip
         email.refresh_from_db()
         assert (email.status, email.attempts) == ("failed", ticket_services.MAX_ATTEMPTS)
         with time_machine.travel(later + timedelta(hours=1)):

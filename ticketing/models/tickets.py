@@ -60,6 +60,8 @@ class OrderEmail(models.Model):
     message_id = models.CharField(max_length=200)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # After an SMTP error: not before this (1 min, 2, 4… capped at 1 h).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     actor_label = models.CharField(max_length=200, blank=True)

@@ -14,8 +14,8 @@ How an email row goes out (`deliver_order_email`, run by the task `ticketing.sen
   UPDATE, milliseconds). There no process can know whether the message left, and we choose
   to send again (at least once: a spectator without tickets is worse than one with two
   copies). The copy carries the same Message-ID, which most mail stores show once.
-An SMTP error puts the row back to `pending` for the sweep, MAX_ATTEMPTS times, then `failed`
-(shown on the order page, where staff can send again).
+An SMTP error puts the row back to `pending` for the sweep after a pause (1 min, 2, 4… at most
+1 h), MAX_ATTEMPTS times, then `failed` (shown on the order page, where staff can send again).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ CLAIM_LEASE = timedelta(minutes=5)
 # A pending row whose task message was lost (broker restart) is picked up after this.
 PENDING_GRACE = timedelta(seconds=30)
 MAX_ATTEMPTS = 5
+RETRY_FIRST, RETRY_MAX = timedelta(minutes=1), timedelta(hours=1)
 # A confirmation is for an order just paid: an event dispatched later than this (a long
 # outage; imported or back-dated orders, like the demo's) sends none — staff can send the
 # tickets from the order page. Nor is one sent when every performance has begun.
@@ -166,14 +167,21 @@ def mark_order_email_sent(*, email: OrderEmail, to: str) -> bool:
     return bool(sent)
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """The pause after the `attempts`-th failed attempt: 1 min, 2, 4, … at most 1 h."""
+    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_MAX)
+
+
 @transaction.atomic
 def mark_order_email_failed(*, email: OrderEmail, error: str) -> None:
-    """Back to pending for the sweep, or failed after MAX_ATTEMPTS."""
+    """Back to pending for the sweep (after a pause), or failed after MAX_ATTEMPTS."""
     status = (
         OrderEmail.Status.FAILED if email.attempts >= MAX_ATTEMPTS else OrderEmail.Status.PENDING
     )
     OrderEmail.objects.filter(pk=email.pk, status=OrderEmail.Status.SENDING).update(
-        status=status, last_error=error[:2000]
+        status=status,
+        last_error=error[:2000],
+        next_attempt_at=timezone.now() + retry_delay(email.attempts),
     )
 
 
@@ -199,13 +207,15 @@ def deliver_order_email(*, email_id: int) -> str:
 
 
 def due_order_email_ids(*, now=None, limit: int = 200) -> list[int]:
-    """Rows the sweep sends again: pending whose message may be lost, claims whose lease ran
-    out (a worker died), while attempts remain."""
+    """Rows the sweep sends again: pending whose message may be lost (or whose pause after
+    an error is over), claims whose lease ran out (a worker died), while attempts remain."""
     now = now or timezone.now()
+    pending = Q(status=OrderEmail.Status.PENDING)
     return list(
         OrderEmail.objects.filter(attempts__lt=MAX_ATTEMPTS)
         .filter(
-            Q(status=OrderEmail.Status.PENDING, created_at__lt=now - PENDING_GRACE)
+            (pending & Q(next_attempt_at__isnull=True, created_at__lt=now - PENDING_GRACE))
+            | (pending & Q(next_attempt_at__lte=now))
             | Q(status=OrderEmail.Status.SENDING, claimed_at__lt=now - CLAIM_LEASE)
         )
         .order_by("id")
