@@ -222,3 +222,82 @@ def test_api_downloads_the_orders_tickets(venue_a, performance, api):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert api.get("/api/v1/orders/NOPE1234/tickets.pdf").status_code == 404
+
+
+def test_the_pdf_reads_the_same_few_rows_whatever_the_number_of_tickets(
+    venue_a, performance, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with in_venue(venue_a):
+        small, big = sell(performance, "A1"), sell(performance, *[f"B{i}" for i in range(1, 9)])
+        keys.signing_key()
+        counts = []
+        for order in (small, big):
+            with CaptureQueriesContext(connection) as queries:
+                render_tickets_html(order, order_documents(order), active_promotions())
+            counts.append(len(queries))
+    assert counts[0] == counts[1] <= 4, counts  # tickets, promotions, key (+ the logo)
+
+
+def test_the_promotions_page_reads_a_fixed_number_of_rows(
+    venue_a, performance, make_staff, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.accounts.models import User
+
+    client = client_for(venue_a, make_staff(venue_a, User.Role.ADMIN))
+    client.get("/backoffice/tickets/promotions/")  # warm the per-process caches
+    counts = []
+    for total in (1, 12):
+        with in_venue(venue_a):
+            while TicketPromotion.objects.count() < total:
+                n = TicketPromotion.objects.count()
+                show = Show.objects.create(title=f"Show {n}", slug=f"show-{n}")
+                TicketPromotion.objects.create(
+                    show=show, message="m", expires_at=timezone.now() + timedelta(days=n + 1)
+                )
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/backoffice/tickets/promotions/")
+        assert response.content.count(b"<tr>") == total + 1  # (the header row)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_other_venues_api_tokens_find_no_order(venue_a, venue_b, performance, make_staff):
+    from django.test import Client
+
+    from tenants.accounts.models import User
+    from tenants.accounts.services import create_api_token
+    from tests.helpers import host_for
+
+    with in_venue(venue_a):
+        order = sell(performance, "A1")
+    user = make_staff(venue_b, User.Role.ADMIN)
+    with in_venue(venue_b):
+        _token, key = create_api_token(name="other", user=user, actor=user)
+    beta = Client(HTTP_HOST=host_for(venue_b), HTTP_AUTHORIZATION=f"Token {key}")
+    assert beta.get(f"/api/v1/orders/{order.reference}/tickets.pdf").status_code == 404
+    resend = beta.post(
+        f"/api/v1/orders/{order.reference}/resend/", {}, content_type="application/json"
+    )
+    assert resend.status_code == 404
+
+
+def test_the_confirmation_page_links_each_ticket_page(venue_a, performance, client_for):
+    from ticketing.views.storefront import ORDERS_KEY
+
+    with in_venue(venue_a):
+        order = sell(performance, "A1", "A2")
+        codes = list(order.tickets.values_list("code", flat=True))
+    spectator = client_for(venue_a)
+    with in_venue(venue_a):
+        session = spectator.session
+        session[ORDERS_KEY] = [order.reference]
+        session.save()
+    page = spectator.get(f"/orders/{order.reference}/").content.decode()
+    for code in codes:
+        assert f'href="/t/{code}/"' in page

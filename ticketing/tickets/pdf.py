@@ -24,6 +24,7 @@ from tenants.models import Venue
 from ticketing.models import Order, Ticket, TicketPromotion
 from ticketing.selectors.tickets import promotion_for
 
+from . import keys
 from .qr import place_label, qr_svg, ticket_payload
 
 LAYOUTS = ("a4", "phone")
@@ -101,8 +102,9 @@ class TicketView:
 
 def ticket_views(tickets: list[Ticket], promotions: list[TicketPromotion]) -> list[TicketView]:
     views = []
+    key = keys.signing_key() if tickets else None
     for ticket in tickets:
-        payload = ticket_payload(ticket)
+        payload = ticket_payload(ticket, key)
         views.append(
             TicketView(
                 ticket=ticket,

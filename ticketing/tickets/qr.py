@@ -8,7 +8,7 @@ import io
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
-from ticketing.models import Ticket
+from ticketing.models import Ticket, TicketSigningKey
 
 from . import keys
 from .payload import sign_ticket_payload
@@ -21,10 +21,11 @@ def place_label(ticket: Ticket) -> str:
     return ticket.performance_zone.zone.name
 
 
-def ticket_payload(ticket: Ticket) -> str:
+def ticket_payload(ticket: Ticket, key: TicketSigningKey | None = None) -> str:
     """The signed text of the ticket's QR code. Deterministic (Ed25519 signatures are, and the
-    issue time is the ticket's creation): every rendering of a ticket shows the same code."""
-    row = keys.signing_key()
+    issue time is the ticket's creation): every rendering of a ticket shows the same code.
+    `key`: the venue's key row, read once for many tickets."""
+    row = key or keys.signing_key()
     return sign_ticket_payload(
         keys.private_key(row),
         ticket_id=ticket.pk,
