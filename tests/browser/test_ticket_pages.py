@@ -131,6 +131,14 @@ def test_the_order_page_offers_the_tickets_and_the_dev_mail_page_shows_the_email
     page.wait_for_url(f"**/backoffice/orders/{order.pk}/")
     assert page.locator("a[href$='tickets.pdf']").count() == 1
     _shot(page, "order-page-1280", tmp_path)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("#documents-title").scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    _shot(page, "order-page-390", tmp_path)
+    page.goto(url(venue_a, "/backoffice/tickets/promotions/"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    _shot(page, "promotions-390", tmp_path)
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(url(venue_a, "/backoffice/tickets/promotions/"))
     _shot(page, "promotions-1280", tmp_path)
     # The dev mail page, as `make run` shows it (DEBUG and the capturing backend).
@@ -155,4 +163,7 @@ def test_the_order_page_offers_the_tickets_and_the_dev_mail_page_shows_the_email
         frame.get_by_text("Le Misanthrope").first.wait_for()
         assert page.locator("a[href*='/attachments/']").count() == 2
         _shot(page, "dev-mail-1280", tmp_path)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(url(venue_a, "/dev/mail/"))
+        _shot(page, "dev-mail-list-390", tmp_path)
     assert mail.outbox == []  # captured in files, not in the test backend
