@@ -301,3 +301,36 @@ def test_the_confirmation_page_links_each_ticket_page(venue_a, performance, clie
     page = spectator.get(f"/orders/{order.reference}/").content.decode()
     for code in codes:
         assert f'href="/t/{code}/"' in page
+
+
+def test_an_unpaid_orders_tickets_are_neither_shown_printed_nor_sent(
+    venue_a, performance, plein, client_for, api
+):
+    """An order waiting for its online payment holds its places, but no QR leaves yet."""
+    from ticketing.models import Seat
+    from ticketing.services import inventory
+    from ticketing.services.inventory import HoldRequest
+    from ticketing.services.orders import Buyer, TariffChoice
+    from ticketing.services.tickets import queue_confirmation_email
+
+    with in_venue(venue_a):
+        seat = Seat.objects.get(section__layout=performance.layout, label="A1")
+        hold = inventory.create_hold(
+            performance=performance, request=HoldRequest(seat_ids=[seat.pk])
+        )
+        order = orders.confirm_order(
+            hold_token=hold.token,
+            tariffs=TariffChoice(default=plein.pk),
+            buyer=Buyer(email="later@example.fr"),
+            allow_pending=True,
+        )
+        assert order.status == "pending"
+        ticket = order.tickets.get()
+        assert ticket.status == "valid" and order_documents(order) == []
+        assert queue_confirmation_email(order_id=order.pk) is None
+    assert client_for(venue_a).get(f"/t/{ticket.code}/").status_code == 404
+    assert api.get(f"/api/v1/orders/{order.reference}/tickets.pdf").status_code == 404
+    resend = api.post(
+        f"/api/v1/orders/{order.reference}/resend/", {}, content_type="application/json"
+    )
+    assert resend.status_code == 400

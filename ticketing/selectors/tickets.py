@@ -13,6 +13,11 @@ from ticketing.tickets import keys
 
 # A ticket in one of these states must be refused at the door.
 REVOKED_STATUSES = (Ticket.Status.CANCELLED, Ticket.Status.REFUNDED, Ticket.Status.EXCHANGED)
+# A refunded order's ticket pages stay reachable, to say the ticket is no longer valid.
+REVOKED_ORDER_STATUSES = (Order.Status.REFUNDED,)
+# Only a paid order's tickets are printed, shown or sent: an order still waiting for its
+# online payment has valid tickets (its places are taken) that must not open the door yet.
+ISSUED_ORDER_STATUSES = (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED)
 DOCUMENT_RELATED = (
     "order__contact",
     "performance__show",
@@ -56,11 +61,18 @@ def ticket_by_link_token(token: str) -> Ticket | None:
     """The ticket whose page this unguessable token opens (its random `code`), or None."""
     if not token or len(token) > Ticket._meta.get_field("code").max_length:
         return None
-    return Ticket.objects.select_related(*DOCUMENT_RELATED).filter(code=token).first()
+    return (
+        Ticket.objects.select_related(*DOCUMENT_RELATED)
+        .filter(code=token, order__status__in=ISSUED_ORDER_STATUSES + REVOKED_ORDER_STATUSES)
+        .first()
+    )
 
 
 def order_documents(order: Order, *, ticket_ids: list[int] | None = None) -> list[Ticket]:
-    """The order's valid tickets with everything a PDF or email prints, one query."""
+    """The order's valid tickets with everything a PDF or email prints, one query; none
+    while the order is not paid."""
+    if order.status not in ISSUED_ORDER_STATUSES:
+        return []
     qs = order.tickets.filter(status=Ticket.Status.VALID).select_related(*DOCUMENT_RELATED)
     if ticket_ids is not None:
         qs = qs.filter(id__in=ticket_ids)

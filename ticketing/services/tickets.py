@@ -33,6 +33,7 @@ from tenants.accounts.audit import record_event
 from tenants.events.services import send_task
 from ticketing.errors import InvalidRequest
 from ticketing.models import Order, OrderEmail, Show, Ticket, TicketPromotion
+from ticketing.selectors.tickets import ISSUED_ORDER_STATUSES
 from ticketing.tickets.emails import build_order_email
 
 from .orders.history import order_event
@@ -76,7 +77,12 @@ def _new_message_id() -> str:
 
 
 def _has_valid_tickets(order_id: int) -> bool:
-    return Ticket.objects.filter(order_id=order_id, status=Ticket.Status.VALID).exists()
+    """Valid tickets of a paid order (an order waiting for its payment has none to send)."""
+    return Ticket.objects.filter(
+        order_id=order_id,
+        status=Ticket.Status.VALID,
+        order__status__in=ISSUED_ORDER_STATUSES,
+    ).exists()
 
 
 @transaction.atomic
@@ -92,7 +98,10 @@ def queue_confirmation_email(*, order_id: int) -> OrderEmail | None:
     if (order.paid_at or order.created_at) < now - CONFIRMATION_MAX_DELAY:
         return None
     upcoming = Ticket.objects.filter(
-        order_id=order_id, status=Ticket.Status.VALID, performance__starts_at__gt=now
+        order_id=order_id,
+        status=Ticket.Status.VALID,
+        order__status__in=ISSUED_ORDER_STATUSES,
+        performance__starts_at__gt=now,
     )
     if not upcoming.exists():
         return None

@@ -171,7 +171,7 @@ def order_detail(request, pk: int, invalid: dict | None = None):
         "history": _order_history(order, tickets),
         "can_act": can_act,
         "can_refund": can_act and has_valid and order.status in REFUNDABLE,
-        "has_valid_tickets": has_valid,
+        "has_valid_tickets": has_valid and order.status in ticket_selectors.ISSUED_ORDER_STATUSES,
         "emails": ticket_selectors.order_emails(order),
         **forms,
     }
