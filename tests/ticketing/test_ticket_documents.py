@@ -334,3 +334,23 @@ def test_an_unpaid_orders_tickets_are_neither_shown_printed_nor_sent(
         f"/api/v1/orders/{order.reference}/resend/", {}, content_type="application/json"
     )
     assert resend.status_code == 400
+
+
+def test_the_venues_logo_is_inlined_in_the_pdf(venue_a, performance):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "#8a1538").save(buffer, format="PNG")
+    with in_venue(venue_a):
+        venue_a.logo.save("logo-test.png", ContentFile(buffer.getvalue()), save=False)
+        try:
+            order = sell(performance, "A1")
+            html = render_tickets_html(order, order_documents(order), [])
+            pdf = _pdf(order)
+        finally:
+            venue_a.logo.delete(save=False)
+    assert '<img src="data:image/png;base64,' in html
+    assert pdf.startswith(b"%PDF")  # rendered with it, nothing fetched
