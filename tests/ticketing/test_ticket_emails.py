@@ -378,3 +378,15 @@ def test_the_email_builds_with_a_bare_schema_context_too(venue_a, performance):
             OrderEmail(order=order, kind="confirmation", message_id="<x@y>")
         )
     assert "Théâtre Alpha" in message.subject and len(message.attachments) == 2
+
+
+def test_the_tasks_and_the_sweep_are_wired():
+    from celery import current_app
+
+    import ticketing.tasks  # noqa: F401 (registers the tasks)
+
+    assert {"ticketing.send_order_email", "ticketing.retry_order_emails"} <= set(current_app.tasks)
+    from django.conf import settings
+
+    assert settings.PARTERRE_VENUE_PERIODIC_TASKS["ticketing.retry_order_emails"]["every"] == 60
+    assert ticket_services.SEND_TASK == "ticketing.send_order_email"
