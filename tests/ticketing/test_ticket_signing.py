@@ -216,7 +216,11 @@ def test_door_bundle_api_for_staff_tokens_only_and_per_venue(
         api.get(f"/api/v1/performances/{performance.pk}/door-bundle/?since=yesterday").status_code
         == 400
     )
+    for bad in ("2026-13-01T00:00:00Z", "2026-12-01T00:00:00", "x" * 500):  # no zone: refused
+        door = api.get(f"/api/v1/performances/{performance.pk}/door-bundle/", {"since": bad})
+        assert door.status_code == 400, bad
     assert api.get("/api/v1/performances/99999999/door-bundle/").status_code == 404
+    assert api.get(f"/api/v1/performances/{2**63}/door-bundle/").status_code == 404
     assert api.get("/api/v1/tickets/public-key/").json()["public_key"] == public_key
     # No token: refused. Another venue's host does not know the performance.
     anonymous = client_for(venue_a)

@@ -78,7 +78,10 @@ class DoorBundle(APIView):
             raise NotFound
         since = None
         if request.query_params.get("since"):
-            since = parse_datetime(request.query_params["since"][:40])
+            try:
+                since = parse_datetime(request.query_params["since"][:40])
+            except ValueError:  # well formed but impossible, e.g. month 13
+                since = None
             if since is None or since.tzinfo is None:
                 raise ValidationError({"since": "An ISO 8601 date-time with a time zone."})
         return Response(ticket_selectors.door_bundle(pk, since))
