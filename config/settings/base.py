@@ -195,9 +195,9 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 # Shorter than an order email's claim lease (ticketing.services.tickets.CLAIM_LEASE).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
-# Fernet key(s), comma-separated, newest first, that encrypt secrets stored in venue schemas
-# (the ticket-signing key). Empty: stored unencrypted (development only).
-PARTERRE_FIELD_ENCRYPTION_KEY = env.list("PARTERRE_FIELD_ENCRYPTION_KEY", default=[])
+# Encrypts secrets stored in venue schemas (the ticket-signing key): one or more keys,
+# comma-separated, the first encrypts; empty: derived from SECRET_KEY (development).
+PARTERRE_FIELD_KEY = env.str("PARTERRE_FIELD_KEY", default="")
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

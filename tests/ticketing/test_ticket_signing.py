@@ -4,7 +4,6 @@ devices download (docs/tickets.md)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 from hypothesis import given
@@ -140,23 +139,38 @@ def test_two_processes_making_the_key_at_once_agree_on_one(venue_a):
         committed(venue_a, wipe)
 
 
-def test_the_private_key_is_encrypted_at_rest_when_a_field_key_is_set(venue_a, settings):
-    settings.PARTERRE_FIELD_ENCRYPTION_KEY = [Fernet.generate_key().decode()]
+def test_the_private_key_is_encrypted_at_rest_and_the_field_key_rotates(venue_a, settings):
+    from cryptography.fernet import InvalidToken
+    from cryptography.hazmat.primitives import serialization
+
+    settings.PARTERRE_FIELD_KEY = "old-field-key"
     with in_venue(venue_a):
         row = keys.signing_key()
-        assert row.private_key.startswith("fernet:")
-        keys._PRIVATE_KEYS.clear()
-        payload = _signed(keys.private_key(row))
-        assert verify_ticket_payload(payload, row.public_key).ticket_id == 123456
-    settings.PARTERRE_FIELD_ENCRYPTION_KEY = []
     keys._PRIVATE_KEYS.clear()
-    with pytest.raises(Exception, match="PARTERRE_FIELD_ENCRYPTION_KEY"):
-        keys.private_key(row)
+    raw = keys.private_key(row).private_bytes(
+        encoding=serialization.Encoding.Raw,
+        format=serialization.PrivateFormat.Raw,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    assert keys._b64(raw) not in row.private_key and raw.hex() not in row.private_key
+    assert row.private_key.startswith("gAAAAA")  # a Fernet token
+    # A new key first, the old one still listed: what was stored stays readable.
+    settings.PARTERRE_FIELD_KEY = "new-field-key,old-field-key"
+    assert keys.unseal(row.private_key) == raw
+    # Without the key that sealed it: refused, never a wrong key silently.
+    settings.PARTERRE_FIELD_KEY = "another-key"
+    with pytest.raises(InvalidToken):
+        keys.unseal(row.private_key)
+    keys._PRIVATE_KEYS.clear()
 
 
-def test_without_a_field_key_it_is_stored_plain_for_development(venue_a):
+def test_without_a_field_key_the_secret_key_encrypts_it(venue_a, settings):
+    settings.PARTERRE_FIELD_KEY = ""
     with in_venue(venue_a):
-        assert keys.signing_key().private_key.startswith("plain:")
+        row = keys.signing_key()
+    assert row.private_key.startswith("gAAAAA")
+    keys._PRIVATE_KEYS.clear()
+    assert verify_ticket_payload(_signed(keys.private_key(row)), row.public_key).ticket_id
 
 
 def test_a_tickets_payload_is_signed_by_its_venue_and_is_stable(venue_a, performance):

@@ -13,11 +13,11 @@ from .programme import Show
 class TicketSigningKey(models.Model):
     """The venue's Ed25519 key that signs every ticket's QR code (ticketing.tickets.keys).
     One row per venue schema, made on first use; the unique `singleton` makes two processes
-    that both find none agree on one key. `private_key` is `fernet:<token>` when
-    PARTERRE_FIELD_ENCRYPTION_KEY is set, else `plain:<base64url>` (development)."""
+    that both find none agree on one key. `private_key` is a Fernet token under
+    PARTERRE_FIELD_KEY (ticketing.tickets.keys)."""
 
     singleton = models.BooleanField(default=True, unique=True, editable=False)
-    private_key = models.TextField()
+    private_key = models.TextField()  # encrypted
     public_key = models.CharField(max_length=64)  # raw 32 bytes, base64url without padding
     key_id = models.CharField(max_length=8)  # hex of the first 4 bytes of SHA-256(public key)
     created_at = models.DateTimeField(auto_now_add=True)

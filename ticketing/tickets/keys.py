@@ -4,23 +4,26 @@ Why here and not in a service: it is made lazily by whoever needs it first (sign
 the door bundle), and making it is idempotent — a unique row decides which of two racing
 processes' keys wins, the other one reads it back. Nothing else about the venue changes.
 
-At rest, the private key is encrypted with Fernet (AES-128-CBC + HMAC-SHA256, from
-`cryptography`) when PARTERRE_FIELD_ENCRYPTION_KEY holds one or more Fernet keys (comma-
-separated, newest first, so a key can be rotated: MultiFernet decrypts with any of them and
-`rotate` re-encrypts with the first). Without that setting (development, tests) it is stored
-as plain base64url with a `plain:` prefix, so a later deploy that sets the key still reads it.
-A database dump alone then no longer lets anyone forge tickets.
+At rest the private key is encrypted with Fernet (AES-128-CBC + HMAC-SHA256, `cryptography`)
+under the instance's field key `PARTERRE_FIELD_KEY` (several, comma-separated, rotate: the
+first encrypts, all decrypt), each turned into a Fernet key by HKDF-SHA256; without it
+(development, tests) the key is derived from SECRET_KEY, so a private key is never stored in
+clear. This is the scheme of `tenants/crypto.py` on main (the venues' Stripe keys), byte for
+byte (same HKDF `info`): when both meet, `seal`/`unseal` become its
+`encrypt_text`/`decrypt_text` and the stored tokens stay readable. A database dump alone
+then does not let anyone forge tickets.
 """
 
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, MultiFernet
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from ticketing.models import TicketSigningKey
@@ -39,41 +42,30 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _fernet() -> MultiFernet | None:
-    keys = getattr(settings, "PARTERRE_FIELD_ENCRYPTION_KEY", None) or []
-    if isinstance(keys, str):
-        keys = [k.strip() for k in keys.split(",") if k.strip()]
-    if not keys:
-        return None
-    try:
-        return MultiFernet([Fernet(k) for k in keys])
-    except ValueError as error:
-        raise ImproperlyConfigured(
-            "PARTERRE_FIELD_ENCRYPTION_KEY must hold Fernet keys "
-            "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key())')"
-        ) from error
+def _fernet_key(secret: str) -> bytes:
+    """Any string → a Fernet key (32 bytes, url-safe base64), by HKDF-SHA256."""
+    raw = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"parterre.field-encryption"
+    ).derive(secret.encode())
+    return base64.urlsafe_b64encode(raw)
+
+
+@lru_cache(maxsize=4)
+def _cipher(keys: str, secret_key: str) -> MultiFernet:
+    secrets = [k.strip() for k in keys.split(",") if k.strip()] or [secret_key]
+    return MultiFernet([Fernet(_fernet_key(s)) for s in secrets])
 
 
 def seal(secret: bytes) -> str:
-    """`fernet:<token>` with an encryption key configured, else `plain:<base64url>`."""
-    fernet = _fernet()
-    if fernet is None:
-        return "plain:" + _b64(secret)
-    return "fernet:" + fernet.encrypt(secret).decode()
+    """The secret (raw bytes, as base64url text) encrypted under the field key."""
+    cipher = _cipher(settings.PARTERRE_FIELD_KEY, settings.SECRET_KEY)
+    return cipher.encrypt(_b64(secret).encode()).decode()
 
 
 def unseal(stored: str) -> bytes:
-    kind, _sep, value = stored.partition(":")
-    if kind == "plain":
-        return _unb64(value)
-    if kind == "fernet":
-        fernet = _fernet()
-        if fernet is None:
-            raise ImproperlyConfigured(
-                "The ticket signing key is encrypted: set PARTERRE_FIELD_ENCRYPTION_KEY."
-            )
-        return fernet.decrypt(value.encode())
-    raise ValueError("Unknown sealed value.")
+    """The secret back; InvalidToken when no configured key opens it."""
+    cipher = _cipher(settings.PARTERRE_FIELD_KEY, settings.SECRET_KEY)
+    return _unb64(cipher.decrypt(stored.encode()).decode())
 
 
 def signing_key() -> TicketSigningKey:
