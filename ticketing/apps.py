@@ -10,9 +10,12 @@ class TicketingConfig(AppConfig):
         # Navigation entries are registered by each view module when its screens exist.
         from crm.privacy.registry import register_export
         from tenants.generations import bump_on_write
-        from ticketing.views import boxoffice, halls, orders, programme  # noqa: F401
+        from ticketing.views import boxoffice, halls, orders, programme, tickets  # noqa: F401
 
-        from . import audit_labels  # noqa: F401 (the audit codes' labels)
+        from . import (
+            audit_labels,  # noqa: F401 (the audit codes' labels)
+            consumers,  # noqa: F401 (the confirmation email, on order confirmed)
+        )
         from .models import (
             Layout,
             PaymentSettings,

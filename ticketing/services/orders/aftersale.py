@@ -48,7 +48,9 @@ def cancel_order(*, order: Order, actor=None, reason: str = "") -> Order:
         raise InvalidRequest(_("Only an unpaid order can be cancelled; refund a paid one."))
     ids = list(order.tickets.filter(status=Ticket.Status.VALID).values_list("id", flat=True))
     _free_places(ids)
-    Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.CANCELLED)
+    Ticket.objects.filter(id__in=ids).update(
+        status=Ticket.Status.CANCELLED, revoked_at=timezone.now()
+    )
     inventory.release_extras(order.pk, status=OrderExtra.Status.CANCELLED)
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status"])
@@ -86,7 +88,9 @@ def refund_order(
     amount = sum(t.price_cents for t in tickets) + (_fees_paid(tickets) if include_fees else 0)
     ids = [t.pk for t in tickets]
     _free_places(ids)
-    Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.REFUNDED)
+    Ticket.objects.filter(id__in=ids).update(
+        status=Ticket.Status.REFUNDED, revoked_at=timezone.now()
+    )
     if not order.tickets.filter(status=Ticket.Status.VALID).exists():
         released = inventory.release_extras(order.pk, status=OrderExtra.Status.REFUNDED)
         amount += sum(line.amount_cents for line in released)
@@ -177,9 +181,11 @@ def exchange_tickets(
     )
     new = new_tickets(priced, order=order, performance=to_performance, charge_fees=False)
     Ticket.objects.bulk_create(new)
+    now = timezone.now()
     for old_ticket, new_ticket in zip(old, new, strict=True):
         old_ticket.status, old_ticket.exchanged_to = Ticket.Status.EXCHANGED, new_ticket
-    Ticket.objects.bulk_update(old, ["status", "exchanged_to"])
+        old_ticket.revoked_at = now
+    Ticket.objects.bulk_update(old, ["status", "exchanged_to", "revoked_at"])
     _free_places([t.pk for t in old])
     difference = sum(t.price_cents for t in new) - sum(t.price_cents for t in old)
     change = 0
