@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from crm import views as crm_views
 from tenants import api as tenants_api
 from tenants.events import urls as events_urls
 from tenants.views import backoffice, storefront, system
@@ -77,6 +78,7 @@ urlpatterns = [
     path("backoffice/", backoffice.dashboard, name="home"),
     path("backoffice/", include(backoffice_patterns)),
     path("backoffice/", include(events_urls.backoffice_patterns)),
+    path("backoffice/contacts/", include((crm_views.urlpatterns, "crm"))),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

@@ -237,6 +237,8 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "ticketing.release_expired_holds": {"task": "ticketing.release_expired_holds", "every": 60},
     # The outbox: events a crashed process left undispatched, consumer and webhook retries.
     "events.sweep": {"task": "events.sweep", "every": 60},
+    # Recency scores, "lapsed" and a new season's criteria (crm/criteria.py).
+    "crm.refresh_time_based": {"task": "crm.refresh_time_based", "every": 3600},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a
