@@ -97,9 +97,10 @@ def recency_score(last_purchase_at: datetime | None, now: datetime) -> int | Non
     return next((score for bound, score in RECENCY_DAYS if days <= bound), 1)
 
 
-def recency_sql(now_param: str = "%s") -> str:
-    """The same buckets as `recency_score`, as SQL over crm_contact (one parameter: now)."""
-    days = f"(EXTRACT(EPOCH FROM ({now_param}::timestamptz - last_purchase_at)) / 86400)"
+def recency_sql(now: str) -> str:
+    """The same buckets as `recency_score`, as SQL over crm_contact; `now` is an SQL
+    expression (a column of a joined one-row subquery: no parameter repeated)."""
+    days = f"(EXTRACT(EPOCH FROM ({now} - last_purchase_at)) / 86400)"
     cases = " ".join(f"WHEN {days} < {bound + 1} THEN {score}" for bound, score in RECENCY_DAYS)
     return f"(CASE WHEN last_purchase_at IS NULL THEN NULL {cases} ELSE 1 END)"
 

@@ -170,11 +170,12 @@ def refresh_time_based(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     settings = BehaviourSettings.objects.select_for_update().get_or_create(singleton=True)[0]
     with connection.cursor() as cursor:
-        recency = recency_sql()
+        recency = recency_sql("p.now")
         cursor.execute(
             f"UPDATE crm_contact SET rfm_recency = {recency} "  # noqa: S608
+            "FROM (SELECT %s::timestamptz AS now) AS p "
             f"WHERE last_purchase_at IS NOT NULL AND rfm_recency IS DISTINCT FROM {recency}",
-            [now, now],
+            [now],
         )
         recency_changed = cursor.rowcount
     cutoff = lapsed_cutoff(settings=settings, now=now)
