@@ -100,6 +100,7 @@ LIST_COLUMNS = (
     "city",
     "department",
     "contact_types",
+    "accessibility_needs",
     "criteria",
     "tags",
     "email_consent",
