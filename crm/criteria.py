@@ -23,6 +23,9 @@ from django.db.models import FilteredRelation, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from tenants.events.models import Event
+from tenants.events.services import after_publish, build_event
+
 from . import statements
 from .behaviour import (
     BIG_SPENDER,
@@ -76,6 +79,15 @@ def _changes(
     return values, event
 
 
+def _outbox(contact_id: int, criteria: list[str], event: TimelineEvent):
+    """The domain event other apps (journeys: welcome a first-timer) react to."""
+    return build_event(
+        code="crm.contact.criteria_changed",
+        key=f"contact:{contact_id}",
+        data={"contact_id": contact_id, "criteria": criteria, **event.data},
+    )
+
+
 def apply_report(contact_id: int, reported: statements.Reported, *, now: datetime) -> None:
     """After a report that was inserted: decide from what its statement returned."""
     if not reported.inserted or reported.contact is None:
@@ -92,9 +104,13 @@ def apply_report(contact_id: int, reported: statements.Reported, *, now: datetim
     )
     values, event = _changes(facts, reported.contact, settings=settings, now=now)
     if values:
+        outbox = None
         if event is not None:
             event.contact_id = contact_id
-        statements.set_criteria(contact_id, values, event)
+            outbox = _outbox(contact_id, values["criteria"], event)
+        statements.set_criteria(contact_id, values, event, outbox)
+        if outbox is not None:
+            after_publish()
 
 
 def _facts_rows(contacts, *, season: str):
@@ -124,7 +140,7 @@ def _refresh(contacts, *, now: datetime, settings: BehaviourSettings) -> int:
         batch = list(_facts_rows(contacts.filter(pk__gt=last), season=season)[:BATCH])
         if not batch:
             return changed
-        updates, events = [], []
+        updates, events, outbox = [], [], []
         for row in batch:
             facts = Facts(
                 **{name: row[name] for name in FACT_COLUMNS},
@@ -138,9 +154,13 @@ def _refresh(contacts, *, now: datetime, settings: BehaviourSettings) -> int:
                 if event is not None:
                     event.contact_id = row["pk"]
                     events.append(event)
+                    outbox.append(_outbox(row["pk"], values["criteria"], event))
         if updates:
             Contact.objects.bulk_update(updates, list(DERIVED), batch_size=BATCH)
             TimelineEvent.objects.bulk_create(events, batch_size=BATCH)
+            Event.objects.bulk_create(outbox, batch_size=BATCH)
+            if outbox:
+                after_publish()
         changed += len(updates)
         last = batch[-1]["pk"]
 

@@ -11,7 +11,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
-from .models import AccessibilityNeed, Consent, Contact, ContactType, RelationKind, Source
+from .models import (
+    AccessibilityNeed,
+    Consent,
+    Contact,
+    ContactType,
+    RelationKind,
+    Source,
+    TimelineEvent,
+)
 from .services import (
     add_affinity,
     change_tags,
@@ -89,8 +97,8 @@ def _seed_history(venue) -> None:
     rng = random.Random(f"{venue.slug}:history")  # noqa: S311 (demo data)
     now = timezone.now()
     ids = list(Contact.objects.order_by("pk").values_list("pk", flat=True))
-    if not ids:
-        return
+    if not ids or TimelineEvent.objects.filter(code="ticketing.purchase").exists():
+        return  # seeded already (quiz affinities add up: they are not idempotent)
     for n, contact_id in enumerate(ids):
         if rng.random() >= 0.35:
             continue

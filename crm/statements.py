@@ -217,9 +217,14 @@ def report_once(
     return Reported(True, True, contact=contact, season=season, current=current)
 
 
-def set_criteria(contact_id: int, values: dict, event: TimelineEvent | None = None) -> None:
+def set_criteria(
+    contact_id: int,
+    values: dict,
+    event: TimelineEvent | None = None,
+    outbox: Event | None = None,
+) -> None:
     """UPDATE the contact's derived columns (`values`: criteria, rfm_*) and, when given,
-    INSERT the timeline event saying what changed: one statement."""
+    INSERT the timeline event saying what changed and its outbox event: one statement."""
     update = Contact.objects.filter(pk=contact_id).query.chain(sql.UpdateQuery)
     update.add_update_values(values)
     u_sql, u_params = update.get_compiler(connection=connection).as_sql()
@@ -228,15 +233,26 @@ def set_criteria(contact_id: int, values: dict, event: TimelineEvent | None = No
             cursor.execute(u_sql, u_params)
         return
     t_cols, t_vals, t_params = _columns(event)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH u AS ({u_sql} RETURNING 1) INSERT INTO crm_timelineevent ({t_cols}) "  # noqa: S608
-            f"SELECT {t_vals} FROM u RETURNING id",
-            [*u_params, *t_params],
+    parts = [
+        f"WITH u AS ({u_sql} RETURNING 1), "  # noqa: S608
+        f"t AS (INSERT INTO crm_timelineevent ({t_cols}) SELECT {t_vals} FROM u RETURNING id)"
+    ]
+    params = [*u_params, *t_params]
+    if outbox is not None:
+        e_cols, e_vals, e_params = _columns(outbox)
+        parts.append(
+            f", e AS (INSERT INTO events_event ({e_cols}) SELECT {e_vals} FROM u "  # noqa: S608
+            "RETURNING id)"
         )
+        params += e_params
+    returned = "(SELECT id FROM e)" if outbox is not None else "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{''.join(parts)} SELECT (SELECT id FROM t), {returned}", params)  # noqa: S608
         row = cursor.fetchone()
-    if row is not None:
+    if row[0] is not None:
         _saved(event, row[0])
+    if outbox is not None and row[1] is not None:
+        _saved(outbox, row[1])
 
 
 # --- The behaviour tables' pieces of a report (see crm/behaviour.py for the rules) ---------

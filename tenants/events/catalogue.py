@@ -110,6 +110,17 @@ EVENT_TYPES: dict[str, EventType] = {
                 "fields": "names of the fields that changed",
             },
         ),
+        EventType(
+            "crm.contact.criteria_changed",
+            1,
+            _("Contact's automatic criteria changed"),
+            {
+                "contact_id": "contact id",
+                "criteria": "criteria the contact meets now (first_timer, regular…)",
+                "added": "criteria gained",
+                "removed": "criteria lost",
+            },
+        ),
     )
 }
 

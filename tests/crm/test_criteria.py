@@ -19,6 +19,7 @@ from crm.services import (
 from crm.tasks import refresh_time_based_task
 from tenants.accounts.models import AuditEvent
 from tenants.errors import ValidationFailed
+from tenants.events.models import Event
 from tests.helpers import in_venue
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,13 @@ def test_first_timer_then_regular_on_events(venue_a):
         assert _criteria(ada) == ["first_timer", "regular"]
         changed = TimelineEvent.objects.filter(contact=ada, code="crm.criteria.changed")
         assert [e.data["added"] for e in changed.order_by("id")] == [["first_timer"], ["regular"]]
+        # Other apps (journeys) hear of it through the outbox, in the same statement.
+        published = Event.objects.filter(code="crm.contact.criteria_changed").order_by("id")
+        assert [e.data["criteria"] for e in published] == [
+            ["first_timer"],
+            ["first_timer", "regular"],
+        ]
+        assert published.first().key == f"contact:{ada.pk}"
 
 
 @time_machine.travel(NOW, tick=False)

@@ -180,8 +180,51 @@ def test_recency_in_sql_is_recency_in_python(venue_a, days):
         contact = Contact.objects.create(last_name="Durand", last_purchase_at=last)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {recency_sql('p.now')} FROM crm_contact, "  # noqa: S608
+                f"SELECT {recency_sql('p.now')} FROM crm_contact, "
                 "(SELECT %s::timestamptz AS now) AS p WHERE id = %s",
                 [now, contact.pk],
             )
             assert cursor.fetchone()[0] == recency_score(last, now)
+
+
+def test_criteria_set_in_one_statement_are_the_orm_s(venue_a):
+    from tenants.events.services import build_event
+
+    with in_venue(venue_a):
+        contact = Contact.objects.create(last_name="Durand")
+        values = {"criteria": ["regular"], "rfm_recency": 5, "rfm_frequency": 3}
+        at = timezone.now()
+
+        def fresh():
+            event = TimelineEvent(
+                contact_id=contact.pk,
+                code="crm.criteria.changed",
+                occurred_at=at,
+                data={"added": ["regular"]},
+            )
+            outbox = build_event(
+                code="crm.contact.criteria_changed",
+                key=f"contact:{contact.pk}",
+                data={"contact_id": contact.pk},
+            )
+            outbox.occurred_at = at
+            return event, outbox
+
+        with transaction.atomic():
+            event, outbox = fresh()
+            Contact.objects.filter(pk=contact.pk).update(**values)
+            event.save()
+            outbox.save()
+            expected = (
+                _row(Contact, contact.pk),
+                _row(TimelineEvent, event.pk),
+                _row(Event, outbox.pk),
+            )
+            transaction.set_rollback(True)
+        event, outbox = fresh()
+        statements.set_criteria(contact.pk, values, event, outbox)
+        assert (
+            _row(Contact, contact.pk),
+            _row(TimelineEvent, event.pk),
+            _row(Event, outbox.pk),
+        ) == expected
