@@ -88,11 +88,17 @@ def _outbox(contact_id: int, criteria: list[str], event: TimelineEvent):
     )
 
 
-def apply_report(contact_id: int, reported: statements.Reported, *, now: datetime) -> None:
+def apply_report(
+    contact_id: int,
+    reported: statements.Reported,
+    *,
+    now: datetime,
+    settings: BehaviourSettings | None = None,
+) -> None:
     """After a report that was inserted: decide from what its statement returned."""
     if not reported.inserted or reported.contact is None:
         return
-    settings = behaviour_settings()
+    settings = settings or behaviour_settings()
     season = current_season(now=now, start_month=settings.season_start_month)
     row = reported.season if reported.season and reported.season["season"] == season else None
     row = row or reported.current or {}

@@ -27,6 +27,7 @@ from .behaviour import (
     ATTENDANCE_WEIGHT,
     PURCHASE_WEIGHT,
     REFUND_WEIGHT,
+    behaviour_settings,
     current_season,
     quarter_of,
     season_of,
@@ -318,15 +319,17 @@ def _report_once(
     key is only checked at commit) gets its just-written event removed, and the error is
     raised once the block is left cleanly."""
     now = timezone.now()
+    settings = behaviour_settings()  # once per report (cached in requests)
+    season = current_season(now=now, start_month=settings.season_start_month)
     with transaction.atomic(savepoint=False):
         row = TimelineEvent(contact_id=contact_id, **event)
         reported = statements.report_once(
-            row, counts, before=before, pieces=pieces, current_season=current_season(now=now)
+            row, counts, before=before, pieces=pieces, current_season=season
         )
         if not reported.known:
             TimelineEvent.objects.filter(pk=row.pk).delete()
         else:
-            criteria.apply_report(contact_id, reported, now=now)
+            criteria.apply_report(contact_id, reported, now=now, settings=settings)
     if not reported.known:
         raise ValidationFailed(
             _("This contact does not exist (any more)."), code="crm.contact_unknown"
@@ -820,7 +823,9 @@ def update_behaviour_settings(*, actor: User | None = None, **values) -> Behavio
     record_event(code="crm.behaviour_settings.updated", actor=actor, obj=current, changes=changes)
     from .tasks import refresh_all_criteria_task
 
-    transaction.on_commit(lambda: refresh_all_criteria_task.delay())
+    # robust: the settings are saved whatever the broker does; the hourly pass and every
+    # event re-decide contacts anyway.
+    transaction.on_commit(lambda: refresh_all_criteria_task.delay(), robust=True)
     return current
 
 

@@ -124,16 +124,6 @@ class Reported:
     season: dict | None = None
     current: dict | None = None
 
-    def __iter__(self):  # (inserted, known), as before
-        return iter((self.inserted, self.known))
-
-    def __eq__(self, other):
-        if isinstance(other, tuple):
-            return (self.inserted, self.known) == other
-        return super().__eq__(other)
-
-    __hash__ = None
-
 
 CONTACT_RETURNING = (
     "first_purchase_at",
