@@ -10,6 +10,7 @@ from .models import (
     Contact,
     ContactRelation,
     GenreStats,
+    QuarterStats,
     RelationKind,
     SeasonStats,
     TimelineEvent,
@@ -126,12 +127,21 @@ def venue_tags(limit: int = 200) -> list[str]:
 
 def contact_behaviour(contact_id: int) -> dict:
     """The contact page's behaviour: per season (newest first), per genre (most seen first)
-    and affinities (strongest first). Three small queries on the contact's own rows."""
+    attendances per quarter and affinities (strongest first). Four small queries on the
+    contact's own rows."""
     return {
         "seasons": list(SeasonStats.objects.filter(contact_id=contact_id).order_by("-season")),
         "genres": list(
             GenreStats.objects.filter(contact_id=contact_id).order_by(
                 "-attendances", "-purchases", "genre"
+            )
+        ),
+        # The last three years of attendance, oldest first (the "décrochage" shows here).
+        "quarters": list(
+            reversed(
+                QuarterStats.objects.filter(contact_id=contact_id, attendances__gt=0).order_by(
+                    "-quarter"
+                )[:12]
             )
         ),
         "affinities": list(
