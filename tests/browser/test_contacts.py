@@ -101,7 +101,13 @@ def test_contacts_list_and_page(size, page, phone, url, venue_a, base):
     _fits(page)
     _shot(page, f"contact-page-{size}")
 
+    page.goto(url(venue_a, "/backoffice/contacts/criteria/"))
+    page.locator("#id_regular_min_shows").wait_for()
+    _fits(page)
+    _shot(page, f"criteria-settings-{size}")
+
     if size == "desktop":  # a tag from the keyboard
+        page.goto(url(venue_a, f"/backoffice/contacts/{page_pk}/"))
         field = page.locator("#id_add")
         field.fill("Navigateur")
         field.press("Enter")
