@@ -270,6 +270,8 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "crm.refresh_duplicates": {"task": "crm.refresh_duplicates", "every": 86400},
     # Order emails whose task was lost or whose worker died after claiming them.
     "ticketing.retry_order_emails": {"task": "ticketing.retry_order_emails", "every": 60},
+    # Recency scores, "lapsed" and a new season's criteria (crm/criteria.py).
+    "crm.refresh_time_based": {"task": "crm.refresh_time_based", "every": 3600},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a

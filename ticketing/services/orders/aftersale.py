@@ -14,7 +14,13 @@ from ticketing.selectors.prices import sales_settings
 from ticketing.services import inventory
 from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
 
-from .history import order_event, order_history, publish_order_event
+from .history import (
+    crm_references,
+    order_event,
+    order_history,
+    order_performance,
+    publish_order_event,
+)
 from .online import refund_through_provider
 from .payments import new_payments, settle_payments, staff
 from .sale import new_tickets, price_sale
@@ -125,6 +131,7 @@ def refund_order(
         order, "ticketing.order.refunded", actor, amount_cents=amount, ticket_ids=ids
     )
     if order.contact_id:
+        performance = order_performance(order)
         crm.record_refund(
             contact_id=order.contact_id,
             order_reference=order.reference,
@@ -132,6 +139,8 @@ def refund_order(
             tickets=len(ids),
             amount_cents=amount,
             occurred_at=timezone.now(),
+            whole_order=not remaining,
+            **(crm_references(performance, order_id=order.pk) if performance else {}),
         )
     return order
 
@@ -225,4 +234,17 @@ def exchange_tickets(
         new_ticket_ids=new_ids,
         difference_cents=difference,
     )
+    if order.contact_id:
+        exchanges = order_history(order).filter(code="ticketing.order.exchanged").count()
+        to_performance = Performance.objects.select_related("show").get(pk=to_performance.pk)
+        crm.record_exchange(
+            contact_id=order.contact_id,
+            order_reference=order.reference,
+            exchange_reference=f"{order.reference}-X{exchanges}",
+            tickets=len(new),
+            difference_cents=difference,
+            occurred_at=timezone.now(),
+            performance_label=str(to_performance),
+            **crm_references(to_performance, order_id=order.pk),
+        )
     return new
