@@ -220,11 +220,32 @@ class Command(BaseCommand):
         parser.add_argument("--dup-rate", type=float, default=0.1)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--auto-threshold", type=float, default=0.9)
+        parser.add_argument(
+            "--generator",
+            choices=["default", "variant"],
+            default="default",
+            help="variant: another generator with other noise (see _dedup_variant.py), to "
+            "check the engine is not tuned to the default one.",
+        )
+        parser.add_argument(
+            "--fields",
+            choices=["all", "names-address"],
+            default="all",
+            help="names-address: no email and no phone, as in public record-linkage benchmarks.",
+        )
 
     def handle(self, *args, contacts, dup_rate, seed, auto_threshold, **options):
+        from dataclasses import replace
+
+        from ._dedup_variant import generate_variant
+
         started = time.perf_counter()
-        records, truth = generate_contacts(contacts, dup_rate, seed)
+        generate = generate_variant if options["generator"] == "variant" else generate_contacts
+        records, truth = generate(contacts, dup_rate, seed)
+        if options["fields"] == "names-address":
+            records = [replace(r, email=None, phone=None) for r in records]
         self.stdout.write(
+            f"{options['generator']} generator, fields: {options['fields']}; "
             f"generated {len(records)} contacts, {len(true_pairs(truth))} true duplicate pairs "
             f"in {time.perf_counter() - started:.1f} s"
         )
