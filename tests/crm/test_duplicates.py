@@ -225,3 +225,14 @@ def test_the_counter_match_uses_the_indexes(venue_a):
         for index in ("crm_contact_phone", "crm_contact_other_phone", "crm_contact_name_postcode"):
             assert index in plan, plan
         assert "Seq Scan" not in plan, plan
+
+
+def test_a_merged_contact_is_not_offered_by_the_search(venue_a):
+    from crm.search import search_contacts
+
+    with in_venue(venue_a):
+        kept = ContactFactory(first_name="Ophélie", last_name="Zabeth")
+        absorbed = ContactFactory(first_name="Ophelie", last_name="Zabeth")
+        assert {c.pk for c in search_contacts("ophelie zabeth")} == {kept.pk, absorbed.pk}
+        merge_contacts(keep_id=kept.pk, absorb_id=absorbed.pk, actor=None)
+        assert [c.pk for c in search_contacts("ophelie zabeth")] == [kept.pk]
