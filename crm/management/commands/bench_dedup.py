@@ -18,7 +18,11 @@ Measured: precision and recall over true duplicate pairs, where the predicted pa
 the pairs inside the clusters the engine forms at the auto threshold (what an automatic merge
 would do), `seconds` for the engine alone (normalisation, blocking, scoring, clustering; not
 the generation), and `pairs_compared` after blocking. The last line:
-`RESULT precision=… recall=… f1=… seconds=… pairs_compared=…`.
+`RESULT precision=… recall=… f1=… seconds=… pairs_compared=… cpu_seconds=…` (cpu_seconds: the
+engine's CPU time, which a shared machine does not inflate as it does the wall time).
+
+`--generator variant` draws the contacts from a second generator with other noise, and
+`--fields names-address` removes email and phone (see _dedup_variant.py).
 """
 
 from __future__ import annotations
