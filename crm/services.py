@@ -268,15 +268,19 @@ def _match_without_email(values: dict) -> Contact | None:
     by_name = bool(first and last and postcode)
     if not phone and not by_name:
         return None
+    # Each arm of the OR repeats its index's predicate (`phone <> ''`…) so that PostgreSQL
+    # combines the three partial indexes (BitmapOr) instead of scanning the table.
     found = Q()
     if phone:
-        same_phone = Q(phone=phone) | Q(other_phone=phone)
+        names = Q()
         for name, typed in (("first_name", first), ("last_name", last)):
             if typed:
-                same_phone &= Q(**{name: ""}) | Q(**{f"{name}_folded": _folded(Value(typed))})
-        found |= same_phone
+                names &= Q(**{name: ""}) | Q(**{f"{name}_folded": _folded(Value(typed))})
+        found |= Q(phone=phone) & ~Q(phone="") & names
+        found |= Q(other_phone=phone) & ~Q(other_phone="") & names
     if by_name:
         found |= Q(
+            ~Q(postcode=""),
             postcode=postcode,
             last_name_folded=_folded(Value(last)),
             first_name_folded=_folded(Value(first)),
