@@ -2,7 +2,7 @@
 compare with crm/dedup on CRM-like fields only (first name, last name, street, postcode,
 town: no email, no phone, as in public record-linkage benchmarks).
 
-splink is a development dependency (pyproject's `dev` extra), never used by the product. The
+splink is an optional dependency (pyproject's `splink` extra), never used by the product. The
 model: names with splink's NameComparison (term frequencies), street and postcode by
 Levenshtein distance, town exact (term frequencies); six blocking rules close to the engine's
 (last name + postcode, both names, first name + postcode, street + postcode, each name +
