@@ -10,7 +10,7 @@ from tests.ticketing.conftest import build_performance
 from tests.ticketing.test_concurrency import _cleanup
 from ticketing.carts import CartError, parse_cart
 from ticketing.errors import ExtraSoldOut
-from ticketing.models import Extra, Order, OrderExtra, Payment, PriceCategory
+from ticketing.models import Extra, Order, OrderExtra, Payment, PriceCategory, Seat
 from ticketing.selectors.quotes import Place, quote
 from ticketing.services import orders
 from ticketing.services.inventory import extras as extras_inventory
@@ -329,3 +329,62 @@ def test_staff_set_up_extras_on_the_performance_page(venue_a, performance, make_
         assert (extra.name, extra.stock, extra.public) == ("Coupe", None, False)
     box_office = client_for(venue_a, make_staff(venue_a, "box_office"))
     assert box_office.post(f"{url}extras/", {"new-name": "x"}).status_code == 403
+
+
+def test_a_spectator_adds_extras_online_and_they_are_charged_once(venue_a, performance, client_for):
+    spectator = client_for(venue_a)
+    spectator.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with in_venue(venue_a):
+        drink, book, _parking = _extras(performance)
+        a1 = Seat.objects.get(section__layout=performance.layout, label="A1").pk
+    spectator.post(f"/performances/{performance.pk}/hold/", {"seats": [a1]})
+    page = spectator.get("/checkout/").content.decode()
+    assert "Verre de vin" in page and "Programme" in page
+    assert "Parking" not in page  # kept for the counter
+    # The total follows what is typed (HTMX), extras at their price without booking fee.
+    updated = spectator.post(
+        "/checkout/",
+        {"action": "update", f"extra_{drink.pk}": "2"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "34" in updated  # 25 € + 2 × 4.50 €
+    buyer = {"email": "ada@example.org", "first_name": "Ada", "last_name": "Lovelace"}
+    response = spectator.post(
+        "/checkout/",
+        {
+            **buyer,
+            "action": "pay",
+            f"extra_{drink.pk}": "2",
+            f"extra_{book.pk}": "1",
+            "shown_total": 2500 + 900 + 800,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    with in_venue(venue_a):
+        order = Order.objects.get()
+        assert order.total_cents == 2500 + 900 + 800
+        assert {(e.extra_id, e.quantity) for e in order.extras.all()} == {
+            (drink.pk, 2),
+            (book.pk, 1),
+        }
+        assert Extra.objects.get(pk=book.pk).sold == 1
+
+
+def test_an_extra_that_went_up_is_refused_before_paying(venue_a, performance, client_for):
+    spectator = client_for(venue_a)
+    spectator.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with in_venue(venue_a):
+        drink, _book, _parking = _extras(performance)
+        a1 = Seat.objects.get(section__layout=performance.layout, label="A1").pk
+    spectator.post(f"/performances/{performance.pk}/hold/", {"seats": [a1]})
+    with in_venue(venue_a):
+        Extra.objects.filter(pk=drink.pk).update(price_cents=500)
+    buyer = {"email": "ada@example.org", "first_name": "Ada", "last_name": "Lovelace"}
+    response = spectator.post(
+        "/checkout/",
+        {**buyer, "action": "pay", f"extra_{drink.pk}": "1", "shown_total": 2500 + 450},
+    )
+    assert response.status_code == 200
+    assert "The price changed" in response.content.decode()
+    with in_venue(venue_a):
+        assert not Order.objects.exists()

@@ -44,6 +44,7 @@ def checkout_tariffs(cart: Cart, performance: Performance) -> CartSpec:
             "tariff": (chosen or offered or [""])[0],
             "seat_tariffs": seat_tariffs,
             "zone_tariffs": zone_tariffs,
+            "extras": cart.extra_quantities,
         },
         performance=performance,
         prices=cart.prices,

@@ -67,6 +67,7 @@ class OnlinePayment(models.Model):
     places = models.JSONField(default=dict)  # {"seat_ids": [...], "zones": {id: quantity}}
     tariffs = models.JSONField(default=dict)  # specs.TariffChoice as JSON
     buyer = models.JSONField(default=dict)  # specs.Buyer as JSON
+    extras = models.JSONField(default=dict, blank=True)  # {extra id: quantity} sold with it
     customer_id = models.CharField(max_length=120, blank=True)
     save_card = models.BooleanField(default=False)
     refunded_cents = models.PositiveIntegerField(default=0)

@@ -9,6 +9,7 @@ from dataclasses import field as dataclass_field
 from django.db.models import Min, Prefetch
 
 from ticketing.models import (
+    Extra,
     Hold,
     HoldZoneItem,
     Performance,
@@ -20,8 +21,10 @@ from ticketing.models import (
     Tariff,
 )
 from ticketing.selectors.availability import performance_figures
+from ticketing.selectors.extras import extras_on_sale
 from ticketing.selectors.prices import price_table, sales_settings
 from ticketing.selectors.quotes import Place, Quote, QuoteLine, quote
+from ticketing.specs import MAX_PER_HOLD
 
 FEW_LEFT_SHARE = 0.10
 
@@ -80,6 +83,12 @@ class Cart:
     lines: list[CartLine]
     quote: Quote
     prices: dict[tuple[int, int], Price]  # the performance's price table
+    extras: list[ExtraRow] = dataclass_field(default_factory=list)  # offered online, as typed
+
+    @property
+    def extra_quantities(self) -> dict[int, int]:
+        """{extra id: quantity} chosen, as the cart parser reads them."""
+        return {row.extra.pk: row.count for row in self.extras if row.count}
 
     @property
     def priced(self) -> bool:
@@ -101,6 +110,26 @@ class Cart:
         line = next((x for x in self.lines if x.zone_id and x.zone_id == error.key), None)
         line = line or self.lines[0]
         line.error, line.error_code = error.message, error.code
+
+
+@dataclass
+class ExtraRow:
+    """An extra offered with the tickets online and the quantity typed (`extra_<id>`)."""
+
+    extra: Extra
+    typed: str
+
+    @property
+    def field(self) -> str:
+        return f"extra_{self.extra.pk}"
+
+    @property
+    def count(self) -> int:
+        return min(_typed_count(self.typed), MAX_PER_HOLD)
+
+    @property
+    def amount_cents(self) -> int:
+        return self.count * self.extra.price_cents
 
 
 def _typed_count(value) -> int:
@@ -177,12 +206,18 @@ def checkout_cart(hold: Hold, choices) -> Cart:
                         ),
                     )
                 )
+    offered_extras = extras_on_sale(hold.performance_id, public_only=True)
+    extra_rows = [ExtraRow(extra, choices.get(f"extra_{extra.pk}", "")) for extra in offered_extras]
     quoted = quote(
-        hold.performance, [place for _line, place in places], prices=prices, fees=settings
+        hold.performance,
+        [place for _line, place in places],
+        prices=prices,
+        fees=settings,
+        extras=[(row.extra, row.count) for row in extra_rows if row.count],
     )
     for (line, _place), q in zip(places, quoted.lines, strict=True):
         line.quoted.append(q)
-    return Cart(hold=hold, lines=lines, quote=quoted, prices=prices)
+    return Cart(hold=hold, lines=lines, quote=quoted, prices=prices, extras=extra_rows)
 
 
 def lowest_public_prices(performance_ids: list[int]) -> dict[int, int]:

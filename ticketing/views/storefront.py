@@ -395,6 +395,7 @@ def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineCheckou
             tariffs=tariffs,
             buyer=form.buyer(request.LANGUAGE_CODE or "fr"),
             shown_total_cents=_shown_total(request, cart),
+            extras=cart.extra_quantities,
             provider=provider,
             save_card=bool(form.cleaned_data.get("save_card")) and provider.name == "stripe",
             customer_id=wallet.customer_id if card else "",

@@ -42,6 +42,7 @@ from ticketing.models import (
 )
 from ticketing.payments import IntentState, PaymentProvider, WebhookEvent, provider_by_name
 from ticketing.payments.base import CANCELED
+from ticketing.selectors.extras import asked_extras
 from ticketing.selectors.payments import held_places
 from ticketing.selectors.prices import sales_settings
 from ticketing.services import inventory
@@ -108,6 +109,7 @@ def start_online_payment(
     save_card: bool = False,
     customer_id: str = "",
     saved_card_id: str = "",
+    extras: dict[int, int] | None = None,
 ) -> OnlinePayment:
     """A payment for exactly what this cart costs now, which must be what the buyer was
     shown (`shown_total_cents`; otherwise PriceChanged: nothing is charged). The cart is
@@ -119,9 +121,16 @@ def start_online_payment(
     performance = hold.performance
     seats, zones = held_places(hold)
     fees = sales_settings()
+    extra_lines = asked_extras(performance.pk, extras or {}, public_only=True)
     priced = price_sale(
-        performance=performance, seats=seats, zones=zones, tariffs=tariffs, fees=fees
+        performance=performance,
+        seats=seats,
+        zones=zones,
+        tariffs=tariffs,
+        fees=fees,
+        extras=extra_lines,
     )
+    extras_json = {str(extra.pk): quantity for extra, quantity in extra_lines}
     if priced.total_cents != shown_total_cents:
         raise PriceChanged(
             _(
@@ -149,7 +158,8 @@ def start_online_payment(
         )
         if reusable:
             attempt.tariffs, attempt.buyer = _tariffs_json(tariffs), asdict(buyer)
-            attempt.save(update_fields=["tariffs", "buyer", "updated_at"])
+            attempt.extras = extras_json
+            attempt.save(update_fields=["tariffs", "buyer", "extras", "updated_at"])
             return attempt
         _cancel_at_provider(attempt)
     if save_card or saved_card_id:
@@ -183,6 +193,7 @@ def start_online_payment(
             "zones": {str(z.zone_id): z.quantity for z in zones},
         },
         tariffs=_tariffs_json(tariffs),
+        extras=extras_json,
         buyer=asdict(buyer),
         customer_id=customer_id,
         save_card=save_card or bool(saved_card_id),
@@ -282,13 +293,18 @@ def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
     """The paid order for this payment's places: from its cart if still live, else the same
     places sold again if still free (a late payment); else None and why (to refund)."""
     tariffs, buyer = _tariffs_of(payment.tariffs), Buyer(**payment.buyer)
+    extras = {int(pk): quantity for pk, quantity in (payment.extras or {}).items()}
     spec = [PaymentSpec(Payment.Method.ONLINE, payment.amount_cents, payment.intent_id)]
     hold = payment.hold
     if hold is not None and hold.status == Hold.Status.ACTIVE:
         try:
             with transaction.atomic():
                 order = confirm_order(
-                    hold_token=hold.token, tariffs=tariffs, buyer=buyer, payments=spec
+                    hold_token=hold.token,
+                    tariffs=tariffs,
+                    buyer=buyer,
+                    payments=spec,
+                    extras=extras,
                 )
             return order, ""
         except HoldExpired:
@@ -308,6 +324,7 @@ def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
                 buyer=buyer,
                 payments=spec,
                 channel="web",
+                extras=extras,
             )
     except ParterreError as error:
         logger.info("late payment %s not fulfilled: %s", payment.pk, error.code)
