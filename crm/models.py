@@ -320,6 +320,18 @@ class TimelineEvent(models.Model):
                 name="crm_timeline_seg_purchases",
                 condition=Q(code="ticketing.purchase"),
             ),
+            models.Index(
+                fields=["show_id"],
+                include=["contact_id"],
+                name="crm_timeline_seg_show_buyers",
+                condition=Q(code="ticketing.purchase", show_id__isnull=False),
+            ),
+            models.Index(
+                fields=["performance_id"],
+                include=["contact_id"],
+                name="crm_timeline_seg_perf_buyers",
+                condition=Q(code="ticketing.purchase", performance_id__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -472,7 +484,12 @@ class Affinity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact", "kind", "key"], name="crm_affinity_unique")
         ]
-        indexes = [models.Index(fields=["kind", "key", "weight"], name="crm_affinity_key")]
+        indexes = [
+            # Covering contact_id: segments read who has an affinity from the index alone.
+            models.Index(
+                fields=["kind", "key", "weight"], include=["contact_id"], name="crm_affinity_key"
+            )
+        ]
 
 
 class Segment(models.Model):
