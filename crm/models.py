@@ -200,6 +200,7 @@ class Contact(models.Model):
             ),
             models.Index(
                 fields=["last_attended_at"],
+                include=["unused_credit_cents", "id"],
                 name="crm_contact_seg_credit",
                 condition=Q(
                     unused_credit_cents__gt=0, merged_into__isnull=True, anonymised_at__isnull=True
