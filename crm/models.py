@@ -216,6 +216,7 @@ class Contact(models.Model):
             ),
             models.Index(
                 fields=["last_attended_at"],
+                include=["unused_credit_cents", "id"],
                 name="crm_contact_seg_credit",
                 condition=Q(
                     unused_credit_cents__gt=0, merged_into__isnull=True, anonymised_at__isnull=True
@@ -341,6 +342,18 @@ class TimelineEvent(models.Model):
                 include=["show_id", "performance_id"],
                 name="crm_timeline_seg_purchases",
                 condition=Q(code="ticketing.purchase"),
+            ),
+            models.Index(
+                fields=["show_id"],
+                include=["contact_id"],
+                name="crm_timeline_seg_show_buyers",
+                condition=Q(code="ticketing.purchase", show_id__isnull=False),
+            ),
+            models.Index(
+                fields=["performance_id"],
+                include=["contact_id"],
+                name="crm_timeline_seg_perf_buyers",
+                condition=Q(code="ticketing.purchase", performance_id__isnull=False),
             ),
         ]
 
@@ -494,7 +507,12 @@ class Affinity(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact", "kind", "key"], name="crm_affinity_unique")
         ]
-        indexes = [models.Index(fields=["kind", "key", "weight"], name="crm_affinity_key")]
+        indexes = [
+            # Covering contact_id: segments read who has an affinity from the index alone.
+            models.Index(
+                fields=["kind", "key", "weight"], include=["contact_id"], name="crm_affinity_key"
+            )
+        ]
 
 
 class Segment(models.Model):

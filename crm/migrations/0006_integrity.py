@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0005_privacy'),
+        ('crm', '0006_segments_covering_indexes'),
     ]
 
     operations = [

