@@ -24,7 +24,8 @@ register(
         label=gettext_lazy("Duplicates"),
         url_name="dedup:queue",
         capability="contacts.dedup",
-        order=45,
+        order=340,
+        group=gettext_lazy("Contacts"),
     )
 )
 CAPABILITY = "contacts.dedup"
