@@ -25,6 +25,7 @@ from django.db import transaction
 from ticketing.demo.backdating import date_sales, move_back
 from ticketing.demo.buyers import potential_buyers, report_to_crm
 from ticketing.demo.changes import apply_changes, prepare_changes
+from ticketing.demo.extras import offer_extras
 from ticketing.demo.halls import build_music_halls, build_theatre_halls
 from ticketing.demo.music import MUSIC
 from ticketing.demo.sales import sell_all
@@ -54,6 +55,7 @@ def seed_venue(venue, rng: random.Random) -> None:
         season = Season(venue, profile, local)
         season.schedule(layouts)
         season.set_aside()
+        offer_extras(music=profile.single_price)
         prepare_changes(season)
         people, weights = potential_buyers(venue, local, profile.new_buyers)
         sell_all(season, len(people), weights)
