@@ -11,7 +11,15 @@ CELERY_TASK_ALWAYS_EAGER = False
 # never to a development worker sharing the Redis server; tests that run a worker name theirs.
 CELERY_TASK_DEFAULT_QUEUE = "parterre-test-" + env.str("PARTERRE_TEST_DB", default="test")
 PARTERRE_FANOUT_JITTER_SECONDS = 0
-MEDIA_ROOT = BASE_DIR / ".local" / "test-media"
+# Per run and per xdist worker: two workers' venues share schema names (and show ids), so a
+# shared folder lets one worker's test delete the other's pictures.
+MEDIA_ROOT = (
+    BASE_DIR
+    / ".local"
+    / "test-media"
+    / env.str("PARTERRE_TEST_DB", default="test")
+    / env.str("PYTEST_XDIST_WORKER", default="main")
+)
 # Each xdist worker gets its own cache namespace so parallel runs never share keys.
 CACHES["default"]["KEY_PREFIX"] = "-".join(
     [
