@@ -2,12 +2,13 @@
 
 from django.urls import include, path
 
-from ticketing.views import boxoffice, halls, orders, programme, storefront
+from ticketing.views import boxoffice, extras, halls, orders, programme, storefront
 
 backoffice_patterns = (
     [
         path("halls/", include(halls.urlpatterns)),
         path("programme/", include(programme.urlpatterns)),
+        path("programme/", include(extras.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
     ],

@@ -266,7 +266,7 @@ class _Batch:
         # New contacts, inserted together at the end of the batch: (contact, values, outcome
         # row, "imported" event); and the consents to record once every contact has an id.
         self.pending: list[tuple[Contact, dict, ImportRow, TimelineEvent]] = []
-        self.consents: list[tuple[Contact, bool]] = []
+        self.consents: list[tuple[Contact, bool, str]] = []
         self.timeline: list[TimelineEvent] = []
 
     def run(self) -> list[ImportRow]:
@@ -309,13 +309,14 @@ class _Batch:
             else:
                 outcomes.append(self._row(number, cells, row, matches[id(row)], earlier))
         self._create_pending()
-        for contact, granted in self.consents:
+        for contact, granted, proof in self.consents:
             set_consent(
                 contact=contact,
                 channel=Consent.Channel.EMAIL_NEWSLETTER,
                 granted=granted,
                 source=Source.IMPORT,
                 actor=self.actor,
+                wording=proof,
             )
         TimelineEvent.objects.bulk_create(self.timeline)
         return outcomes
@@ -344,7 +345,7 @@ class _Batch:
                 outcome_row.outcome = Outcome.UPDATED if replaced else Outcome.MERGED
                 event.data["outcome"] = outcome_row.outcome
             outcome_row.contact = event.contact = made
-            self.consents = [(made if c is contact else c, g) for c, g in self.consents]
+            self.consents = [(made if c is contact else c, g, p) for c, g, p in self.consents]
 
     def _rejected(self, number: int, cells: list[str], rejection: Rejection) -> ImportRow:
         return ImportRow(
@@ -395,8 +396,10 @@ class _Batch:
         if fields:
             data["fields"] = fields
         if row.consent is not None:
-            data["consent_proof"] = row.consent_proof or self.contact_import.consent_declaration
-            self.consents.append((contact, row.consent))
+            proof = row.consent_proof or self.contact_import.consent_declaration
+            data["consent_proof"] = proof
+            # The proof: the file's source column, or the staff member's declaration.
+            self.consents.append((contact, row.consent, proof))
         event = TimelineEvent(
             contact=contact,
             code="crm.contact.imported",

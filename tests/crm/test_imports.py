@@ -270,6 +270,7 @@ def test_consent_without_proof_column_needs_a_declaration(venue_a, staff):
         assert contact.email_consent is True
         consent = contact.consents.get()
         assert (consent.source, consent.actor_label) == ("import", str(staff))
+        assert consent.wording == "Fiche d'inscription, journée portes ouvertes"
         event = contact.timeline.get(code="crm.contact.imported")
         assert event.data["consent_proof"] == "Fiche d'inscription, journée portes ouvertes"
 

@@ -1,3 +1,4 @@
+from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
 from .orders import Order, Payment, Ticket
@@ -6,11 +7,13 @@ from .programme import Performance, ProgrammeChange, Show
 
 __all__ = [
     "Allocation",
+    "Extra",
     "Hall",
     "Hold",
     "HoldZoneItem",
     "Layout",
     "Order",
+    "OrderExtra",
     "Payment",
     "Performance",
     "PerformanceSeat",

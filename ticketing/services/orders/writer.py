@@ -67,6 +67,15 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "checked_in_at",
         "created_at",
     ),
+    "ticketing.orderextra": (
+        "order",
+        "extra",
+        "quantity",
+        "unit_price_cents",
+        "tax_rate_bp",
+        "status",
+        "created_at",
+    ),
     "ticketing.payment": (
         "order",
         "method",

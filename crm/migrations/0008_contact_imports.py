@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0004_contact_base'),
+        ('crm', '0007_signup'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
