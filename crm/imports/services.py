@@ -187,17 +187,17 @@ def run_import(*, import_id: int, batch_size: int = BATCH_SIZE, max_batches: int
         while not _run_batch(import_id=import_id, table=table, batch_size=batch_size):
             batches += 1
             if max_batches is not None and batches >= max_batches:
-                return ContactImport.objects.get(pk=import_id)
+                return ContactImport.objects.defer("content").get(pk=import_id)
     except Exception as error:
         _fail(import_id=import_id, error=error)
         raise
     _finish(import_id=import_id)
-    return ContactImport.objects.get(pk=import_id)
+    return ContactImport.objects.defer("content").get(pk=import_id)
 
 
 @transaction.atomic
 def _fail(*, import_id: int, error: Exception) -> None:
-    contact_import = ContactImport.objects.select_for_update().get(pk=import_id)
+    contact_import = ContactImport.objects.select_for_update().defer("content").get(pk=import_id)
     contact_import.status = ContactImport.Status.FAILED
     contact_import.error = f"{type(error).__name__}: {error}"[:500]
     contact_import.save(update_fields=["status", "error", "updated_at"])
@@ -210,12 +210,14 @@ def _fail(*, import_id: int, error: Exception) -> None:
 
 @transaction.atomic
 def _finish(*, import_id: int) -> None:
-    contact_import = ContactImport.objects.select_for_update().get(pk=import_id)
+    contact_import = ContactImport.objects.select_for_update().defer("content").get(pk=import_id)
     if contact_import.status == ContactImport.Status.DONE:
         return  # another run finished it
     contact_import.status = ContactImport.Status.DONE
     contact_import.finished_at = timezone.now()
-    contact_import.save(update_fields=["status", "finished_at", "updated_at"])
+    # The file is not kept once every row has its outcome (the rejected rows keep theirs).
+    contact_import.content = b""
+    contact_import.save(update_fields=["status", "finished_at", "content", "updated_at"])
     record_event(
         code="crm.import.completed",
         obj=contact_import,
@@ -232,7 +234,7 @@ def _finish(*, import_id: int) -> None:
 @transaction.atomic
 def _run_batch(*, import_id: int, table: Table, batch_size: int) -> bool:
     """One batch, committed with its progress. True when no row is left."""
-    contact_import = ContactImport.objects.select_for_update().get(pk=import_id)
+    contact_import = ContactImport.objects.select_for_update().defer("content").get(pk=import_id)
     start = contact_import.processed_rows
     end = min(start + batch_size, contact_import.total_rows)
     if start >= end:
@@ -310,6 +312,9 @@ class _Batch:
                 outcomes.append(self._row(number, cells, row, matches[id(row)], earlier))
         self._create_pending()
         for contact, granted, proof in self.consents:
+            if granted and contact.email_consent is False:
+                # A file (an old sign-up sheet) never overrides a withdrawal recorded since.
+                continue
             set_consent(
                 contact=contact,
                 channel=Consent.Channel.EMAIL_NEWSLETTER,
@@ -427,6 +432,8 @@ def _identity(row: ParsedRow) -> Identity:
         first_name=values.get("first_name", ""),
         last_name=values.get("last_name", ""),
         postcode=values.get("postcode", ""),
+        street=values.get("address_line1", ""),
+        town=values.get("city", ""),
     )
 
 
