@@ -5,11 +5,12 @@ E.164 phone (main or other), then first name + last name + postcode compared low
 unaccented by PostgreSQL's own `crm_unaccent` (the expression the search indexes use). Merged
 contacts lead to the contact that absorbed them; anonymised ones never match.
 
-Then, for a row no exact key found, the deduplication engine (crm.dedup: French names with
-typos, nicknames, married names…): a contact it scores at or above the venue's automatic
-merge threshold is the same person; a lower score is left to the review queue (the new
-contact's "created" event makes the engine look at it again). Exact lookups go by batch
-(three queries for a batch of rows, whatever its size); the engine's, one per row left.
+Then, for a row no exact key found and without an email, the deduplication engine
+(crm.dedup: French names with typos, nicknames, married names…): a contact it scores at or
+above the venue's automatic merge threshold is the same person; a lower score is left to the
+review queue (the new contact's "created" event makes the engine look at it again, rows with
+an email included). Exact lookups go by batch (three queries for a batch of rows, whatever
+its size); the engine's, one per row left.
 """
 
 from __future__ import annotations
@@ -123,7 +124,10 @@ def find_matches(identities: list[Identity], *, fuzzy: bool = True) -> list[int 
     if fuzzy:
         auto_merge = thresholds().auto_merge
         for index, identity in enumerate(identities):
-            if found[index] is None and identity.last_name:
+            # Rows with an email the base does not know: a new person as a rule; the
+            # engine looks at them again when their "created" event reaches it (and merges
+            # above the same threshold), so the import does not pay a lookup for each.
+            if found[index] is None and identity.last_name and not identity.email_normalized:
                 best = find_duplicates_for(_record(identity), threshold=auto_merge)
                 found[index] = best[0][0] if best else None
     return found
