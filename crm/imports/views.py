@@ -26,7 +26,8 @@ register(
         label=gettext_lazy("Contact imports"),
         url_name="crm_imports:list",
         capability="contacts.manage",
-        order=45,
+        order=385,
+        group=gettext_lazy("Contacts"),
     )
 )
 CAPABILITY = "contacts.manage"
