@@ -228,3 +228,47 @@ def test_generated_bodies_never_make_a_500(api, venue_a, body):
         assert response.status_code < 500, (method, path, body, response.content)
         if response.status_code >= 400:
             assert response.json()["code"]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(
+    content=st.one_of(
+        st.binary(max_size=2000),
+        st.text(max_size=500).map(lambda t: ("Nom;Courriel\r\n" + t).encode("utf-8", "replace")),
+        st.text(max_size=500).map(lambda t: t.encode("cp1252", "replace")),
+    ),
+    name=st.text(max_size=300),
+    mapping=st.one_of(st.none(), st.text(max_size=50), st.just('{"0": "email", "9": "x"}')),
+    mode=st.sampled_from(["fill", "update", "", "nope"]),
+)
+def test_generated_uploads_never_make_a_500(api, content, name, mapping, mode):
+    data = {"file": SimpleUploadedFile(name.replace("\x00", "") or "f.csv", content)}
+    if mapping is not None:
+        data["mapping"] = mapping.replace("\x00", "")
+    if mode:
+        data["mode"] = mode
+    response = api.post("/api/v1/contact-imports/", {**data, "start": "false"})
+    assert response.status_code < 500, response.content
+    if response.status_code >= 400:
+        assert response.json()["code"]
+
+
+def test_import_lists_cost_the_same_whatever_their_length(api, venue_a):
+    def upload(n):
+        for _ in range(n):
+            content = b"Nom;Courriel\r\nA;bad\r\nB;b@example.org\r\n"
+            api.post("/api/v1/contact-imports/", {"file": SimpleUploadedFile("a.csv", content)})
+
+    upload(1)
+    api.get("/api/v1/contact-imports/")
+    with CaptureQueriesContext(connection) as one:
+        assert api.get("/api/v1/contact-imports/").json()["count"] == 1
+    upload(5)
+    with CaptureQueriesContext(connection) as six:
+        assert api.get("/api/v1/contact-imports/").json()["count"] == 6
+    assert len(six) == len(one)
