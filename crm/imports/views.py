@@ -17,7 +17,7 @@ from tenants.navigation import NavItem, register
 from . import exports, services
 from .forms import MappingForm, UploadForm
 from .mapping import FIELDS_BY_CODE
-from .models import ContactImport
+from .models import ContactExport, ContactImport
 from .rows import ParsedRow
 
 register(
@@ -172,13 +172,19 @@ def import_rejected(request, pk: int):
 def contact_export(request):
     """?q=&department=&type=&consent=&format=csv|xlsx: the contacts found, as a file."""
     params = request.GET
-    queryset, description = exports.filtered_contacts(
-        q=params.get("q", "")[:200],
-        department=params.get("department", "")[:3],
-        contact_type=params.get("type", "")[:20],
-        consent=params.get("consent", ""),
-    )
+    filters = {
+        "q": params.get("q", "")[:200],
+        "department": params.get("department", "")[:3],
+        "contact_type": params.get("type", "")[:20],
+        "consent": params.get("consent", "")[:10],
+    }
+    queryset, description = exports.filtered_contacts(**filters)
     file_format = params.get("format", "csv")
+    if file_format in exports.FORMATS and queryset.count() >= exports.BACKGROUND_FROM:
+        export = exports.request_export(
+            filters=filters, file_format=file_format, actor=request.user
+        )
+        return redirect("crm_imports:export_detail", export.pk)
     try:
         content = exports.export_contacts(
             queryset=queryset,
@@ -202,6 +208,19 @@ def export_response(content, file_format: str):
     return response
 
 
+@capability_required(CAPABILITY)
+def export_detail(request, pk: int):
+    """A big export being written: the page polls until its file is ready."""
+    export = get_object_or_404(ContactExport.objects.defer("content"), pk=pk)
+    if request.GET.get("download") and export.status == ContactExport.Status.DONE:
+        content = bytes(ContactExport.objects.values_list("content", flat=True).get(pk=pk))
+        return export_response(content, export.file_format)
+    template = "crm/imports/export.html"
+    if request.htmx:
+        template += "#export"
+    return render(request, template, {"export": export})
+
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 urlpatterns = [
     path("imports/", import_list, name="list"),
@@ -211,5 +230,6 @@ urlpatterns = [
     path("imports/<int:pk>/start/", import_start, name="start"),
     path("imports/<int:pk>/rejected.csv", import_rejected, name="rejected"),
     path("export/", contact_export, name="export"),
+    path("exports/<int:pk>/", export_detail, name="export_detail"),
 ]
 backoffice_patterns = (urlpatterns, "crm_imports")
