@@ -198,12 +198,13 @@ def contact_export(request):
 
 
 def export_response(content, file_format: str):
-    """The export as a download: CSV streamed, XLSX in one piece."""
+    """The export as a download: CSV text streamed as it is written, a file in one piece."""
     name = f"{_('contacts')}-{timezone.localdate():%Y-%m-%d}.{file_format}"
-    if file_format == "csv":
-        response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
+    content_type = "text/csv; charset=utf-8" if file_format == "csv" else XLSX_TYPE
+    if isinstance(content, bytes):  # a file written already (XLSX, a background export)
+        response = HttpResponse(content, content_type=content_type)
     else:
-        response = HttpResponse(content, content_type=XLSX_TYPE)
+        response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -272,3 +272,28 @@ def test_import_lists_cost_the_same_whatever_their_length(api, venue_a):
     with CaptureQueriesContext(connection) as six:
         assert api.get("/api/v1/contact-imports/").json()["count"] == 6
     assert len(six) == len(one)
+
+
+def test_a_big_export_over_the_api_is_fetched_when_written(api, venue_a, venue_b, make_staff,
+                                                           monkeypatch):  # fmt: skip
+    from django.test import TestCase
+
+    from crm.imports import exports
+
+    monkeypatch.setattr(exports, "BACKGROUND_FROM", 2)
+    sent = []
+    monkeypatch.setattr("crm.imports.tasks.write_export_task.delay", sent.append)
+    with in_venue(venue_a):
+        for i in range(3):
+            find_or_create_contact(email=f"b{i}@example.org", last_name="Big", source="web")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = api.get("/api/v1/contacts/export/", {"file_format": "csv", "q": "big"})
+    assert response.status_code == 202
+    pk = response.json()["id"]
+    assert api.get(f"/api/v1/contact-exports/{pk}/file/").status_code == 404  # not yet
+    with in_venue(venue_a):
+        exports.write_export(export_id=sent[0])
+    assert api.get(f"/api/v1/contact-exports/{pk}/").json()["status"] == "done"
+    body = api.get(f"/api/v1/contact-exports/{pk}/file/").content.decode()
+    assert len(body.lstrip("\ufeff").splitlines()) == 4
+    assert _api(venue_b, make_staff).get(f"/api/v1/contact-exports/{pk}/").status_code == 404
