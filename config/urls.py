@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from crm import api as crm_api
+from crm import urls as crm_urls
 from crm.dedup import views as dedup_views
 from crm.imports import views as crm_imports_views
 from crm.integrity import urls as integrity_urls
@@ -67,6 +68,7 @@ api_v1_endpoints = [
         name="exchange",
     ),
     *events_urls.api_patterns,
+    *crm_urls.api_patterns,
     *crm_api.api_patterns,
 ]
 api_v1_patterns = (
@@ -85,13 +87,14 @@ urlpatterns = [
     path("backoffice/", backoffice.dashboard, name="home"),
     path("backoffice/", include(backoffice_patterns)),
     path("backoffice/", include(events_urls.backoffice_patterns)),
-    path("backoffice/contacts/", include(crm_imports_views.backoffice_patterns)),
     path("backoffice/privacy/", include(privacy_urls.backoffice_patterns)),
     path("backoffice/integrity/", include(integrity_urls.backoffice_patterns)),
     path("backoffice/signup-form/", include(signup_urls.backoffice_patterns)),
     path("inscription/", include(signup_urls.public_patterns)),
     path("donnees-personnelles/", privacy_views.privacy_notice, name="privacy_notice"),
     path("backoffice/contacts/duplicates/", include(dedup_views.urlpatterns)),
+    path("backoffice/", include(crm_urls.backoffice_patterns)),
+    path("backoffice/contacts/", include(crm_imports_views.backoffice_patterns)),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

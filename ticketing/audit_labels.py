@@ -66,6 +66,19 @@ register_labels(
         "ticketing.hold.created": _("Cart created"),
         "ticketing.hold.released": _("Cart released"),
         "ticketing.hold.expired": _("Cart expired"),
+        "ticketing.hold.extended": _("Cart kept while its buyer pays"),
+        # Online payments (ticketing/services/orders/online.py)
+        "ticketing.payment.started": _("Online payment started"),
+        "ticketing.payment.failed": _("Online payment declined"),
+        "ticketing.payment.canceled": _("Online payment cancelled"),
+        "ticketing.payment.succeeded": _("Online payment received"),
+        "ticketing.payment.late_honoured": _("Late payment honoured: the places were still free"),
+        "ticketing.payment.refunded_unfulfilled": _(
+            "Payment refunded automatically: the places were no longer available"
+        ),
+        "ticketing.payment.refunded_at_provider": _("Refund made at the payment provider"),
+        "ticketing.order.disputed": _("Payment disputed by the card holder"),
+        "ticketing.payment_settings.updated": _("Online payment settings changed"),
         "ticketing.allocation.created": _("Seats set aside"),
         "ticketing.allocation.released": _("Set-aside seats back on sale"),
         # Halls and seat maps (ticketing/services/halls.py)
@@ -77,6 +90,7 @@ register_labels(
         "ticketing.zone.added": _("General-admission zone added"),
         # Programme and prices (ticketing/services/programme.py)
         "ticketing.show.created": _("Show created"),
+        "ticketing.show.updated": _("Show changed"),
         "ticketing.performance.scheduled": _("Performance scheduled"),
         "ticketing.performance.status_changed": _("Performance status changed"),
         "ticketing.performance.cancelled": _("Performance cancelled"),
@@ -96,6 +110,11 @@ register_labels(
                 "ticketing.order.cancelled",
                 "ticketing.order.refunded",
                 "ticketing.order.exchanged",
+                "ticketing.order.disputed",
+                "ticketing.payment.started",
+                "ticketing.payment.succeeded",
+                "ticketing.payment.refunded_unfulfilled",
+                "ticketing.payment.refunded_at_provider",
             ],
             _order,
         ),
@@ -106,6 +125,7 @@ register_labels(
         "ticketing.layout.imported": _seats,
         "ticketing.zone.added": _zone,
         "ticketing.show.created": "%(show)s",
+        "ticketing.show.updated": "%(show)s",
         "ticketing.performance.scheduled": "%(show)s",
         "ticketing.performance.status_changed": "%(show)s",
         "ticketing.performance.cancelled": _show_and_reason,

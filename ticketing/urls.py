@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from ticketing.views import boxoffice, extras, halls, orders, programme, storefront
+from ticketing.views import boxoffice, extras, halls, orders, payments, programme, storefront
 
 backoffice_patterns = (
     [
@@ -11,6 +11,7 @@ backoffice_patterns = (
         path("programme/", include(extras.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
+        path("payments/", include(payments.backoffice_urlpatterns)),
     ],
     "ticketing",
 )

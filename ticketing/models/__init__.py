@@ -2,6 +2,7 @@ from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
 from .orders import Order, Payment, Ticket
+from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
 
@@ -12,15 +13,19 @@ __all__ = [
     "Hold",
     "HoldZoneItem",
     "Layout",
+    "OnlinePayment",
     "Order",
     "OrderExtra",
     "Payment",
+    "PaymentCustomer",
+    "PaymentSettings",
     "Performance",
     "PerformanceSeat",
     "PerformanceZone",
     "Price",
     "PriceCategory",
     "ProgrammeChange",
+    "ProviderEvent",
     "SalesSettings",
     "Seat",
     "Section",

@@ -7,7 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ticketing', '0005_orderevent_retired'),
+        ('ticketing', '0006_stripe_payments'),
+        ('ticketing', '0006_storefront_media'),
     ]
 
     operations = [
