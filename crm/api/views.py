@@ -44,11 +44,13 @@ FILTERS = [
 
 def _filters(request) -> dict:
     params = request.query_params
+    segment = params.get("segment", "")
     return {
         "q": params.get("q", "")[:200],
         "department": params.get("department", "")[:3],
         "contact_type": params.get("type", "")[:20],
         "consent": params.get("consent", "")[:10],
+        **({"segment": int(segment)} if segment.isdigit() and len(segment) < 10 else {}),
     }
 
 

@@ -297,3 +297,31 @@ def test_a_big_export_over_the_api_is_fetched_when_written(api, venue_a, venue_b
     body = api.get(f"/api/v1/contact-exports/{pk}/file/").content.decode()
     assert len(body.lstrip("\ufeff").splitlines()) == 4
     assert _api(venue_b, make_staff).get(f"/api/v1/contact-exports/{pk}/").status_code == 404
+
+
+def test_a_saved_segment_is_exported_and_logged(api, venue_a):
+    from crm.models import Segment
+
+    with in_venue(venue_a):
+        for i, postcode in enumerate(["75011", "75012", "69003"]):
+            find_or_create_contact(email=f"s{i}@example.org", postcode=postcode, source="web")
+        segment = Segment.objects.create(
+            name="Parisiens",
+            definition={
+                "version": 1,
+                "op": "and",
+                "rules": [{"type": "department", "values": ["75"]}],
+            },
+        )
+    response = api.get("/api/v1/contacts/export/", {"segment": segment.pk})
+    lines = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert len(lines) == 3
+    assert api.get("/api/v1/contacts/export/", {"segment": 999999}).json()["code"] == (
+        "crm.export.segment_unknown"
+    )
+    with in_venue(venue_a):
+        from tenants.accounts.models import AuditEvent
+
+        event = AuditEvent.objects.get(code="crm.contact.exported")
+        assert event.data["count"] == 2
+        assert event.data["filter"] == f"segment={segment.pk} (Parisiens)"
