@@ -370,6 +370,7 @@ def run(port: int = 8000) -> None:
         f"web on {site_url(env, 'quai')} and {site_url(env, 'lanterne')} ; "
         f"cooperative console on {site_url(env)} ; Ctrl-C stops everything"
     )
+    _log(f"emails are captured, not sent: {site_url(env, 'quai')}dev/mail/ (staff login)")
 
     def stop(*_args):
         for child in children.values():

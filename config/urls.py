@@ -15,9 +15,11 @@ from crm.signup import urls as signup_urls
 from tenants import api as tenants_api
 from tenants.events import urls as events_urls
 from tenants.views import backoffice, storefront, system
+from tenants.views import devmail as devmail_views
 from tenants.views.auth import LoginView, LogoutView, invitation
 from ticketing import api as ticketing_api
 from ticketing import urls as ticketing_urls
+from ticketing.api import tickets as tickets_api
 
 accounts_patterns = (
     [
@@ -67,6 +69,18 @@ api_v1_endpoints = [
         ticketing_api.OrderExchange.as_view(),
         name="exchange",
     ),
+    path(
+        "orders/<str:reference>/tickets.pdf",
+        tickets_api.OrderTicketsPdf.as_view(),
+        name="order_tickets_pdf",
+    ),
+    path("orders/<str:reference>/resend/", tickets_api.OrderResend.as_view(), name="resend"),
+    path("tickets/public-key/", tickets_api.TicketPublicKey.as_view(), name="ticket_public_key"),
+    path(
+        "performances/<int:pk>/door-bundle/",
+        tickets_api.DoorBundle.as_view(),
+        name="door_bundle",
+    ),
     *events_urls.api_patterns,
     *crm_urls.api_patterns,
     *crm_api.api_patterns,
@@ -104,6 +118,8 @@ urlpatterns = [
         name="api_docs",
     ),
     path("healthz", system.healthz, name="healthz"),
+    # Emails captured by `make run` (DEBUG only: 404 otherwise).
+    path("dev/mail/", include(devmail_views.urlpatterns)),
     path("media/<str:schema>/<path:path>", system.media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

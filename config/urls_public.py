@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from tenants.views import console, storefront, system
+from tenants.views import devmail as devmail_views
 from tenants.views.auth import LoginView, LogoutView
 
 accounts_patterns = (
@@ -28,5 +29,7 @@ urlpatterns = [
     path("venues/", console.venue_list, name="home"),
     path("accounts/", include(accounts_patterns)),
     path("healthz", system.healthz, name="healthz"),
+    # Emails captured by `make run` (DEBUG only: 404 otherwise).
+    path("dev/mail/", include(devmail_views.urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -8,13 +8,31 @@ Addresses are at example domains and phone numbers in the range ARCEP reserves f
 """
 
 import random
+from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
 from .integrity.services import take_integrity_snapshot
-from .models import Consent, Contact, Source
-from .services import find_or_create_contact, normalize_email
+from .models import (
+    AccessibilityNeed,
+    Consent,
+    Contact,
+    ContactType,
+    RelationKind,
+    Source,
+    TimelineEvent,
+)
+from .services import (
+    add_affinity,
+    change_tags,
+    find_or_create_contact,
+    normalize_email,
+    record_attendance,
+    record_purchase,
+    relate_contacts,
+)
 
 CONTACTS_PER_VENUE = 150
 # (index of the person in the drawn list, kind of duplicate)
@@ -132,9 +150,94 @@ def seed_venue(venue, rng: random.Random) -> None:
         if address:
             Contact.objects.filter(pk=contact.pk).update(**address)
         created = True
+    _seed_history(venue)
     if created:
         # The pairs to review (no automatic merge: the demo shows the queue).
         from .dedup.services import refresh_all_candidates
 
         refresh_all_candidates(auto_merge=False)
     take_integrity_snapshot()
+
+
+# Shows of earlier seasons, from the venue's previous ticketing (no ticketing ids: they were
+# imported with their titles and genres).
+PAST_SHOWS = [
+    ("Le Misanthrope", ["théâtre", "classique"]),
+    ("Rain", ["danse", "contemporain"]),
+    ("Les Bonnes", ["théâtre"]),
+    ("Quatuor Ébène", ["musique", "classique"]),
+    ("Cirque Plume", ["cirque", "jeune public"]),
+    ("May B", ["danse"]),
+    ("Orchestre national de jazz", ["concert", "jazz"]),
+    ("Pinocchio", ["théâtre", "jeune public"]),
+]
+TAGS = ["Abonné historique", "Jeune public", "Groupe scolaire", "Mécène", "Bénévole"]
+
+
+def _seed_history(venue) -> None:
+    """Earlier seasons for part of the base (so some are lapsed and some long-time regulars),
+    a few relations, tags, types and needs. Its own generator (the shared stream is left as
+    it was); idempotent: every record_* and relation is recorded once."""
+    rng = random.Random(f"{venue.slug}:history")  # noqa: S311 (demo data)
+    now = timezone.now()
+    ids = list(Contact.objects.order_by("pk").values_list("pk", flat=True))
+    if not ids or TimelineEvent.objects.filter(code="ticketing.purchase").exists():
+        return  # seeded already (quiz affinities add up: they are not idempotent)
+    for n, contact_id in enumerate(ids):
+        if rng.random() >= 0.35:
+            continue
+        # Two to four seasons back, ending one to three years ago.
+        for season_back in range(rng.randrange(1, 4), 0, -1):
+            for k in range(rng.randrange(1, 5)):
+                title, genres = rng.choice(PAST_SHOWS)
+                at = now - timedelta(days=365 * season_back + rng.randrange(0, 300))
+                reference = f"HIST-{n}-{season_back}-{k}"
+                label = f"{title} — {timezone.localtime(at):%d/%m/%Y}"
+                tickets = rng.choice([1, 1, 2, 2, 3])
+                record_purchase(
+                    contact_id=contact_id,
+                    order_reference=reference,
+                    tickets=tickets,
+                    amount_cents=tickets * rng.choice([1500, 1800, 2200]),
+                    occurred_at=at - timedelta(days=rng.randrange(3, 40)),
+                    performance_label=label,
+                    channel="import",
+                    genres=genres,
+                )
+                record_attendance(
+                    contact_id=contact_id,
+                    ticket_reference=f"{reference}-T",
+                    performance_label=label,
+                    occurred_at=at,
+                    genres=genres,
+                )
+    pairs = rng.sample(ids, min(len(ids), 24))
+    kinds = [RelationKind.CAME_WITH, RelationKind.HOUSEHOLD, RelationKind.FRIEND]
+    for a, b in zip(pairs[0:12:2], pairs[1:12:2], strict=False):
+        relate_contacts(contact_id=a, other_id=b, kind=rng.choice(kinds), source=Source.IMPORT)
+    # Two prescribers who brought several buyers each (relays).
+    for prescriber, referred in ((pairs[12], pairs[13:17]), (pairs[17], pairs[18:21])):
+        for contact_id in referred:
+            relate_contacts(
+                contact_id=contact_id,
+                other_id=prescriber,
+                kind=RelationKind.REFERRED_BY,
+                source=Source.REFERRAL,
+            )
+    for contact_id in rng.sample(ids, min(len(ids), 20)):
+        change_tags(contact_id=contact_id, add=rng.sample(TAGS, rng.randrange(1, 3)))
+    for contact_id in rng.sample(ids, min(len(ids), 12)):
+        add_affinity(
+            contact_id=contact_id,
+            kind="theme",
+            key=rng.choice(["humour", "engagé", "famille", "poésie"]),
+            weight=3,
+            source="quiz",
+        )
+    special = rng.sample(ids, min(len(ids), 14))
+    types = [ContactType.PRESS] * 3 + [ContactType.PROFESSIONAL] * 4 + [ContactType.ARTIST] * 2
+    for contact_id, kind in zip(special, types, strict=False):
+        Contact.objects.filter(pk=contact_id).update(contact_types=[kind])
+    needs = [AccessibilityNeed.WHEELCHAIR, AccessibilityNeed.HEARING_LOOP]
+    for contact_id in special[9:]:
+        Contact.objects.filter(pk=contact_id).update(accessibility_needs=[rng.choice(needs)])

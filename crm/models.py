@@ -7,6 +7,7 @@ reports to it through `crm.services.record_*` and crm never reads ticketing tabl
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Lower, Now
@@ -522,6 +523,62 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BehaviourSettings(models.Model):
+    """One row per venue (its schema): when its season starts and the thresholds of its
+    automatic criteria (crm.behaviour.decide_criteria reads them)."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    season_start_month = models.PositiveSmallIntegerField(
+        _("month the season starts"),
+        default=9,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("1 = January … 9 = September."),
+    )
+    regular_min_shows = models.PositiveSmallIntegerField(
+        _("regular: shows this season, at least"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    lapsed_after_months = models.PositiveSmallIntegerField(
+        _("lapsed: months without coming, at least"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    relay_min_referred = models.PositiveSmallIntegerField(
+        _("relay: buyers brought, at least"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
+    big_spender_min_cents = models.PositiveIntegerField(
+        _("big spender: spent this season, at least (cents)"),
+        default=20000,
+        validators=[MinValueValidator(100), MaxValueValidator(100_000_000)],
+    )
+    # The season the periodic task last re-decided season-based criteria for (a new season
+    # takes "first-timer", "regular"… off those who have not come yet).
+    swept_season = models.CharField(max_length=9, blank=True, default="", editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("behaviour settings")
+        verbose_name_plural = _("behaviour settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(singleton=True), name="crm_behaviour_settings_one"),
+            models.CheckConstraint(
+                condition=Q(season_start_month__gte=1, season_start_month__lte=12),
+                name="crm_behaviour_settings_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "behaviour settings"
+
+    @classmethod
+    def current(cls) -> "BehaviourSettings":
+        found, _created = cls.objects.get_or_create(singleton=True)
+        return found
 
 
 # Models of the crm's sub-packages, registered with the app (they import Contact from here).

@@ -142,15 +142,17 @@ def _normalize(query: str | None) -> str:
 
 
 def search_contacts(query: str, *, limit: int = SEARCH_LIMIT) -> list[Contact]:
-    """The contacts of the current venue matching `query` (see the module), best first, at
-    most `limit`: one SQL query."""
+    """The active contacts of the current venue matching `query` (see the module), best
+    first, at most `limit`: one SQL query."""
     query = _normalize(query)
     if not query or limit <= 0:
         return []
     params: dict[str, object] = {"query": query, "email": query.lower(), "limit": limit}
     params["exact_phone"] = ""
+    # A contact merged into another is not offered (its history is on the kept one).
     sql = f"""
         SELECT c.* FROM ({_matches(query, params)}) c
+        WHERE c.merged_into_id IS NULL
         ORDER BY
             (c.email_normalized = %(email)s
              OR (%(exact_phone)s <> '' AND c.phone LIKE %(exact_phone)s)) DESC,

@@ -1,9 +1,21 @@
 """Reads on contacts, consents and the timeline (in the current venue's schema)."""
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Consent, Contact, ContactRelation, RelationKind, TimelineEvent
+from .models import (
+    Affinity,
+    Consent,
+    Contact,
+    ContactRelation,
+    GenreStats,
+    QuarterStats,
+    RelationKind,
+    SeasonStats,
+    TimelineEvent,
+)
+from .search import matching_contact_ids
 
 
 def contact_timeline(contact_id: int) -> QuerySet[TimelineEvent]:
@@ -43,3 +55,98 @@ INVERSE_LABELS = {
     RelationKind.HOUSEHOLD: RelationKind.HOUSEHOLD.label,
     RelationKind.REFERRED_BY: _("referred"),
 }
+
+
+# --- Screens -------------------------------------------------------------------------------
+def contact_list(
+    *,
+    query: str = "",
+    contact_type: str = "",
+    criterion: str = "",
+    department: str = "",
+    consent: str = "",
+    tag: str = "",
+) -> QuerySet[Contact]:
+    """The venue's contacts for the list screen (merged ones left out), filtered; the caller
+    paginates. Each filter is one indexed condition (GIN on types, criteria and tags; the
+    search's trigram indexes)."""
+    contacts = Contact.objects.filter(merged_into__isnull=True).only(*LIST_COLUMNS)
+    if query:
+        ids = matching_contact_ids(query)
+        if ids is not None:
+            contacts = contacts.filter(pk__in=ids)
+    if contact_type:
+        contacts = contacts.filter(contact_types__contains=[contact_type])
+    if criterion:
+        contacts = contacts.filter(criteria__contains=[criterion])
+    if department:
+        contacts = contacts.filter(department=department.upper())
+    if consent == "yes":
+        contacts = contacts.filter(email_consent=True)
+    elif consent == "no":
+        contacts = contacts.filter(email_consent=False)
+    elif consent == "unknown":
+        contacts = contacts.filter(email_consent__isnull=True)
+    if tag:
+        contacts = contacts.filter(tags__contains=[tag])
+    return contacts.order_by("last_name", "first_name", "id")
+
+
+LIST_COLUMNS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "postcode",
+    "city",
+    "department",
+    "contact_types",
+    "accessibility_needs",
+    "criteria",
+    "tags",
+    "email_consent",
+    "purchase_count",
+    "attendance_count",
+    "last_purchase_at",
+    "last_attended_at",
+    "merged_into",
+    "anonymised_at",
+)
+
+
+def venue_tags(limit: int = 200) -> list[str]:
+    """The tags in use at the venue, most used first (for the filter's suggestions)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tag FROM crm_contact, unnest(tags) AS tag "
+            "WHERE merged_into_id IS NULL GROUP BY tag ORDER BY count(*) DESC, tag LIMIT %s",
+            [limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def contact_behaviour(contact_id: int) -> dict:
+    """The contact page's behaviour: per season (newest first), per genre (most seen first)
+    attendances per quarter and affinities (strongest first). Four small queries on the
+    contact's own rows."""
+    return {
+        "seasons": list(SeasonStats.objects.filter(contact_id=contact_id).order_by("-season")),
+        "genres": list(
+            GenreStats.objects.filter(contact_id=contact_id).order_by(
+                "-attendances", "-purchases", "genre"
+            )
+        ),
+        # The last three years of attendance, oldest first (the "décrochage" shows here).
+        "quarters": list(
+            reversed(
+                QuarterStats.objects.filter(contact_id=contact_id, attendances__gt=0).order_by(
+                    "-quarter"
+                )[:12]
+            )
+        ),
+        "affinities": list(
+            Affinity.objects.filter(contact_id=contact_id, weight__gt=0).order_by("-weight", "key")[
+                :20
+            ]
+        ),
+    }

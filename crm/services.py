@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Case, CharField, F, Func, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest, Least, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +22,20 @@ from tenants.accounts.models import User
 from tenants.errors import ValidationFailed
 from tenants.events.services import after_publish, build_event, publish
 
-from . import statements
+from . import criteria, statements
+from .behaviour import (
+    ATTENDANCE_WEIGHT,
+    PURCHASE_WEIGHT,
+    REFUND_WEIGHT,
+    behaviour_settings,
+    current_season,
+    quarter_of,
+    season_of,
+)
 from .geo import department_of
 from .models import (
+    Affinity,
+    BehaviourSettings,
     Consent,
     Contact,
     ContactEmail,
@@ -256,15 +268,19 @@ def _match_without_email(values: dict) -> Contact | None:
     by_name = bool(first and last and postcode)
     if not phone and not by_name:
         return None
+    # Each arm of the OR repeats its index's predicate (`phone <> ''`…) so that PostgreSQL
+    # combines the three partial indexes (BitmapOr) instead of scanning the table.
     found = Q()
     if phone:
-        same_phone = Q(phone=phone) | Q(other_phone=phone)
+        names = Q()
         for name, typed in (("first_name", first), ("last_name", last)):
             if typed:
-                same_phone &= Q(**{name: ""}) | Q(**{f"{name}_folded": _folded(Value(typed))})
-        found |= same_phone
+                names &= Q(**{name: ""}) | Q(**{f"{name}_folded": _folded(Value(typed))})
+        found |= Q(phone=phone) & ~Q(phone="") & names
+        found |= Q(other_phone=phone) & ~Q(other_phone="") & names
     if by_name:
         found |= Q(
+            ~Q(postcode=""),
             postcode=postcode,
             last_name_folded=_folded(Value(last)),
             first_name_folded=_folded(Value(first)),
@@ -350,24 +366,60 @@ def _check_references(**references: str) -> None:
             )
 
 
-def _report_once(*, contact_id: int, counts: dict, **event) -> bool:
+def _report_once(
+    *,
+    contact_id: int,
+    counts: dict,
+    before: list = (),
+    pieces: list = (),
+    **event,
+) -> bool:
     """Record a ticketing fact on the contact's timeline once (by its dedupe key) and update
-    the contact's counts with it; False if it was already recorded.
+    the contact's counts and behaviour tables with it (one statement), then its criteria and
+    scores if they changed (at most one more); False if it was already recorded.
 
     Takes no savepoint of its own inside a caller's transaction (an order: two round trips
     fewer), so it must never fail after writing: a contact that does not exist (the foreign
     key is only checked at commit) gets its just-written event removed, and the error is
     raised once the block is left cleanly."""
+    now = timezone.now()
+    settings = behaviour_settings()  # once per report (cached in requests)
+    season = current_season(now=now, start_month=settings.season_start_month)
     with transaction.atomic(savepoint=False):
         row = TimelineEvent(contact_id=contact_id, **event)
-        inserted, known = statements.report_once(row, counts)
-        if not known:
+        reported = statements.report_once(
+            row, counts, before=before, pieces=pieces, current_season=season
+        )
+        if not reported.known:
             TimelineEvent.objects.filter(pk=row.pk).delete()
-    if not known:
+        else:
+            criteria.apply_report(contact_id, reported, now=now, settings=settings)
+    if not reported.known:
         raise ValidationFailed(
             _("This contact does not exist (any more)."), code="crm.contact_unknown"
         )
-    return inserted
+    return reported.inserted
+
+
+def _typed(
+    *,
+    show_id: int | None,
+    performance_id: int | None,
+    order_id: int | None,
+    genres: list[str] | None,
+    season: str | None,
+    occurred_at: datetime,
+) -> tuple[dict, list[str], str]:
+    """The event's typed columns, its genres (cleaned) and its season (the date's, in the
+    venue's seasons, when ticketing gives none)."""
+    genres = sorted({(g or "").strip().lower()[:40] for g in genres or [] if (g or "").strip()})
+    columns = {
+        "show_id": show_id,
+        "performance_id": performance_id,
+        "order_id": order_id,
+        "genre": genres[0] if genres else "",
+    }
+    return columns, genres, season or season_of(occurred_at)
 
 
 def record_purchase(
@@ -379,12 +431,27 @@ def record_purchase(
     occurred_at: datetime,
     performance_label: str = "",
     channel: str = "",
+    show_id: int | None = None,
+    performance_id: int | None = None,
+    order_id: int | None = None,
+    genres: list[str] | None = None,
+    season: str | None = None,
     actor: User | None = None,
 ) -> bool:
-    """Count a purchase once per order. Returns False if this order was already recorded."""
+    """Count a purchase once per order. Returns False if this order was already recorded.
+    `season`: the performance's season (crm.behaviour.season_of of its date); `genres`: the
+    show's."""
     _check_report(occurred_at=occurred_at, counts={"tickets": tickets, "amount": amount_cents})
     _check_references(order_reference=order_reference)
-    # One UPDATE, computed by PostgreSQL (LEAST/GREATEST ignore NULLs there), so concurrent
+    typed, genres, season = _typed(
+        show_id=show_id,
+        performance_id=performance_id,
+        order_id=order_id,
+        genres=genres,
+        season=season,
+        occurred_at=occurred_at,
+    )
+    # One statement, computed by PostgreSQL (LEAST/GREATEST ignore NULLs there), so concurrent
     # purchases of one contact never overwrite each other's counts.
     return _report_once(
         contact_id=contact_id,
@@ -398,7 +465,10 @@ def record_purchase(
             "amount_cents": amount_cents,
             "performance": performance_label,
             "channel": channel,
+            "genres": genres,
+            "season": season,
         },
+        **typed,
         counts={
             "purchase_count": F("purchase_count") + 1,
             "tickets_bought": F("tickets_bought") + tickets,
@@ -406,6 +476,15 @@ def record_purchase(
             "first_purchase_at": Least(F("first_purchase_at"), occurred_at),
             "last_purchase_at": Greatest(F("last_purchase_at"), occurred_at),
         },
+        pieces=[
+            statements.season_upsert(
+                contact_id, season, purchases=1, tickets=tickets, spend_cents=amount_cents
+            ),
+            statements.genre_upsert(contact_id, genres, purchases=1, purchased_at=occurred_at),
+            statements.affinity_add(
+                contact_id, Affinity.Kind.GENRE, genres, PURCHASE_WEIGHT, now=occurred_at
+            ),
+        ],
     )
 
 
@@ -415,22 +494,60 @@ def record_attendance(
     ticket_reference: str,
     performance_label: str,
     occurred_at: datetime,
+    show_id: int | None = None,
+    performance_id: int | None = None,
+    order_id: int | None = None,
+    genres: list[str] | None = None,
+    season: str | None = None,
     actor: User | None = None,
 ) -> bool:
-    """Count an attendance once per ticket. Returns False if this ticket was already counted."""
+    """Record an attendance once per ticket; returns False if this ticket was already
+    recorded. The contact's behaviour counts performances, not tickets: a buyer's second
+    ticket at the same performance (a companion) is on the timeline but counts nothing."""
     _check_report(occurred_at=occurred_at, counts={})
     _check_references(ticket_reference=ticket_reference)
+    typed, genres, season = _typed(
+        show_id=show_id,
+        performance_id=performance_id,
+        order_id=order_id,
+        genres=genres,
+        season=season,
+        occurred_at=occurred_at,
+    )
+    first = statements.FIRST
     return _report_once(
         contact_id=contact_id,
         code="ticketing.attendance",
         dedupe_key=ticket_reference,
         occurred_at=occurred_at,
         actor_label=_actor_label(actor),
-        data={"ticket": ticket_reference, "performance": performance_label},
-        counts={
-            "attendance_count": F("attendance_count") + 1,
-            "last_attended_at": Greatest(F("last_attended_at"), occurred_at),
+        data={
+            "ticket": ticket_reference,
+            "performance": performance_label,
+            "genres": genres,
+            "season": season,
         },
+        **typed,
+        counts={
+            "attendance_count": F("attendance_count") + RawSQL(first, []),  # noqa: S611
+            "first_attended_at": Least(F("first_attended_at"), occurred_at),
+            "last_attended_at": Greatest(F("last_attended_at"), occurred_at),
+            **({"genres_seen": statements.genres_seen_with(genres)} if genres else {}),
+        },
+        before=[statements.first_at_performance(contact_id, performance_id)],
+        pieces=[
+            statements.season_upsert(contact_id, season, attendances=first),
+            statements.genre_upsert(contact_id, genres, attendances=first, attended_at=occurred_at),
+            statements.affinity_add(
+                contact_id,
+                Affinity.Kind.GENRE,
+                genres,
+                ATTENDANCE_WEIGHT,
+                now=occurred_at,
+                scale=first,
+            ),
+            statements.quarter_upsert(contact_id, quarter_of(occurred_at), attendances=first),
+        ],
     )
 
 
@@ -442,14 +559,40 @@ def record_refund(
     tickets: int,
     amount_cents: int,
     occurred_at: datetime,
+    whole_order: bool = False,
+    show_id: int | None = None,
+    performance_id: int | None = None,
+    order_id: int | None = None,
+    genres: list[str] | None = None,
+    season: str | None = None,
     actor: User | None = None,
 ) -> bool:
     """Count a refund once per (order, refund). Returns False if it was already counted.
 
-    Totals are floored at zero rather than refused: the money has been returned in ticketing
-    whatever crm knew (e.g. an order placed before crm recorded purchases)."""
+    The purchase stays counted (it happened; the refund is counted apart). Tickets and spend
+    come off the contact and the order's season; a `whole_order` refund also takes the
+    order's weight off the genres' affinities. Totals are floored at zero rather than
+    refused: the money has been returned in ticketing whatever crm knew (e.g. an order placed
+    before crm recorded purchases)."""
     _check_report(occurred_at=occurred_at, counts={"tickets": tickets, "amount": amount_cents})
     _check_references(order_reference=order_reference, refund_reference=refund_reference)
+    typed, genres, season = _typed(
+        show_id=show_id,
+        performance_id=performance_id,
+        order_id=order_id,
+        genres=genres,
+        season=season,
+        occurred_at=occurred_at,
+    )
+    pieces = [
+        statements.season_decrease(contact_id, season, tickets=tickets, spend_cents=amount_cents)
+    ]
+    if whole_order and genres:
+        pieces.append(
+            statements.affinity_add(
+                contact_id, Affinity.Kind.GENRE, genres, REFUND_WEIGHT, now=occurred_at
+            )
+        )
     return _report_once(
         contact_id=contact_id,
         code="ticketing.refund",
@@ -461,12 +604,75 @@ def record_refund(
             "refund": refund_reference,
             "tickets": tickets,
             "amount_cents": amount_cents,
+            "whole_order": whole_order,
+            "season": season,
         },
+        **typed,
         counts={
             "refund_count": F("refund_count") + 1,
             "tickets_bought": Greatest(F("tickets_bought") - tickets, 0),
             "amount_spent_cents": Greatest(F("amount_spent_cents") - amount_cents, 0),
         },
+        pieces=pieces,
+    )
+
+
+def record_exchange(
+    *,
+    contact_id: int,
+    order_reference: str,
+    exchange_reference: str,
+    tickets: int,
+    difference_cents: int,
+    occurred_at: datetime,
+    performance_label: str = "",
+    show_id: int | None = None,
+    performance_id: int | None = None,
+    order_id: int | None = None,
+    genres: list[str] | None = None,
+    season: str | None = None,
+    actor: User | None = None,
+) -> bool:
+    """Record tickets moved to another performance (the typed columns name the new one),
+    once per (order, exchange). The price difference (positive: paid, negative: credited)
+    moves the contact's spend and the new performance's season spend, floored at zero."""
+    _check_report(occurred_at=occurred_at, counts={"tickets": tickets})
+    _check_references(order_reference=order_reference, exchange_reference=exchange_reference)
+    typed, genres, season = _typed(
+        show_id=show_id,
+        performance_id=performance_id,
+        order_id=order_id,
+        genres=genres,
+        season=season,
+        occurred_at=occurred_at,
+    )
+    pieces = []
+    if difference_cents > 0:
+        pieces.append(statements.season_upsert(contact_id, season, spend_cents=difference_cents))
+    elif difference_cents < 0:
+        pieces.append(
+            statements.season_decrease(contact_id, season, tickets=0, spend_cents=-difference_cents)
+        )
+    return _report_once(
+        contact_id=contact_id,
+        code="ticketing.exchange",
+        dedupe_key=f"{order_reference}:{exchange_reference}",
+        occurred_at=occurred_at,
+        actor_label=_actor_label(actor),
+        data={
+            "order": order_reference,
+            "exchange": exchange_reference,
+            "tickets": tickets,
+            "difference_cents": difference_cents,
+            "performance": performance_label,
+            "genres": genres,
+            "season": season,
+        },
+        **typed,
+        counts={
+            "amount_spent_cents": Greatest(F("amount_spent_cents") + difference_cents, 0),
+        },
+        pieces=pieces,
     )
 
 
@@ -511,6 +717,9 @@ def relate_contacts(
         )
         if kind == RelationKind.REFERRED_BY:
             Contact.objects.filter(pk=other_id).update(referred_buyers=F("referred_buyers") + 1)
+        # "relay" follows the buyers a prescriber brought; the others' criteria may follow
+        # the relations a venue defines later: both are re-decided.
+        criteria.refresh_criteria(contact_ids=[contact_id, other_id])
     return created
 
 
@@ -535,3 +744,159 @@ def set_favourite(*, contact_id: int, show_id: int, favourite: bool) -> bool:
             data={"show": show_id},
         )
     return changed
+
+
+# --- Affinities and tags -------------------------------------------------------------------
+MAX_AFFINITY_STEP = 100.0
+MAX_TAGS = 50
+
+
+@transaction.atomic
+def add_affinity(
+    *,
+    contact_id: int,
+    kind: str,
+    key: str,
+    weight: float,
+    source: str = "",
+    actor: User | None = None,
+) -> float:
+    """Add `weight` (may be negative) to the contact's affinity for a genre, theme or
+    keyword — a quiz answer, a click — and return the new weight (floored at zero)."""
+    _check_choice(kind, Affinity.Kind, field="kind")
+    key = (key or "").strip().lower()
+    if not key or len(key) > 60:
+        raise ValidationFailed(
+            _("An affinity needs a key of at most 60 characters."),
+            code="crm.affinity_key_invalid",
+            field="key",
+        )
+    if not isinstance(weight, int | float) or not -MAX_AFFINITY_STEP <= weight <= MAX_AFFINITY_STEP:
+        raise ValidationFailed(
+            _("An affinity weight is a number between -100 and 100."),
+            code="crm.affinity_weight_invalid",
+            field="weight",
+        )
+    if not Contact.objects.filter(pk=contact_id).exists():
+        raise ValidationFailed(
+            _("This contact does not exist (any more)."), code="crm.contact_unknown"
+        )
+    affinity, _created = Affinity.objects.select_for_update().get_or_create(
+        contact_id=contact_id, kind=kind, key=key, defaults={"weight": 0}
+    )
+    affinity.weight = max(0.0, affinity.weight + float(weight))
+    affinity.save(update_fields=["weight", "updated_at"])
+    TimelineEvent.objects.create(
+        contact_id=contact_id,
+        code="crm.affinity.added",
+        genre=key[:40] if kind == Affinity.Kind.GENRE else "",
+        data={"kind": kind, "key": key, "weight": weight, "source": source},
+        actor_label=_actor_label(actor),
+    )
+    return affinity.weight
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    cleaned = []
+    for tag in tags:
+        tag = " ".join((tag or "").split())
+        if not tag:
+            continue
+        if len(tag) > 50:
+            raise ValidationFailed(
+                _("A tag has at most 50 characters."), code="crm.tag_too_long", field="tags"
+            )
+        if tag.lower() not in {t.lower() for t in cleaned}:
+            cleaned.append(tag)
+    return cleaned
+
+
+@transaction.atomic
+def change_tags(
+    *,
+    contact_id: int,
+    add: list[str] = (),
+    remove: list[str] = (),
+    actor: User | None = None,
+) -> list[str]:
+    """Put tags on a contact and take others off (case-insensitive: "Jeune public" and
+    "jeune public" are one tag, kept as first typed). Returns the contact's tags; records the
+    change in the audit trail and on the timeline when there is one."""
+    from tenants.accounts.audit import record_event
+
+    contact = Contact.objects.select_for_update().only("pk", "tags").get(pk=contact_id)
+    before = list(contact.tags)
+    removing = {t.lower() for t in _clean_tags(list(remove))}
+    tags = [t for t in before if t.lower() not in removing]
+    known = {t.lower() for t in tags}
+    tags += [t for t in _clean_tags(list(add)) if t.lower() not in known]
+    if len(tags) > MAX_TAGS:
+        raise ValidationFailed(
+            _("A contact has at most %(n)s tags.") % {"n": MAX_TAGS},
+            code="crm.too_many_tags",
+            field="tags",
+        )
+    if tags == before:
+        return tags
+    contact.tags = tags
+    contact.save(update_fields=["tags", "updated_at"])
+    added = [t for t in tags if t not in before]
+    removed = [t for t in before if t not in tags]
+    record_event(
+        code="crm.contact.tags_changed",
+        actor=actor,
+        obj=contact,
+        changes={"tags": (before, tags)},
+    )
+    TimelineEvent.objects.create(
+        contact_id=contact_id,
+        code="crm.tags.changed",
+        data={"added": added, "removed": removed},
+        actor_label=_actor_label(actor),
+    )
+    return tags
+
+
+@transaction.atomic
+def update_behaviour_settings(*, actor: User | None = None, **values) -> BehaviourSettings:
+    """Change the venue's season start and criteria thresholds; every contact's criteria are
+    re-decided once committed (Celery, crm.refresh_all_criteria)."""
+    from tenants.accounts.audit import changed_fields, record_event
+
+    current = BehaviourSettings.objects.select_for_update().get_or_create(singleton=True)[0]
+    editable = {
+        f.name for f in BehaviourSettings._meta.concrete_fields if f.editable and not f.primary_key
+    }
+    unknown = set(values) - editable
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown setting “%(name)s”.") % {"name": sorted(unknown)[0]},
+            code="crm.setting_unknown",
+        )
+    changes = changed_fields(current, values)
+    if not changes:
+        return current
+    for name, value in values.items():
+        setattr(current, name, value)
+    try:
+        current.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ValidationFailed(messages[0], code="crm.setting_invalid", field=field) from None
+    current.save(update_fields=[*changes, "updated_at"])
+    record_event(code="crm.behaviour_settings.updated", actor=actor, obj=current, changes=changes)
+    from .tasks import refresh_all_criteria_task
+
+    # robust: the settings are saved whatever the broker does; the hourly pass and every
+    # event re-decide contacts anyway.
+    transaction.on_commit(lambda: refresh_all_criteria_task.delay(), robust=True)
+    return current
+
+
+def note_contact_viewed(*, contact: Contact, actor: User | None) -> None:
+    """Every view of a contact page is in the audit trail (who looked at whom, when): one
+    INSERT of a small row per view, no lock, no read. Not debounced: a spectator asking who
+    consulted their record gets every consultation."""
+    from tenants.accounts.audit import record_event
+
+    record_event(code="crm.contact.viewed", actor=actor, obj=contact)

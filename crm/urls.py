@@ -1,18 +1,24 @@
-"""URLs of the crm app, mounted by config/urls.py: the segment builder and the segment API."""
+"""URLs of the crm app, mounted under /backoffice/ by config/urls.py (namespace "crm"): the
+contact list and pages, the criteria settings, the segment builder; and the segment API."""
 
 from django.urls import path
 
 from . import views
 from .api import segments as api
+from .segments import views as segments
 
 backoffice_patterns = (
     [
-        path("segments/", views.segment_list, name="segment_list"),
-        path("segments/new/", views.segment_builder, name="segment_new"),
-        path("segments/preview/", views.segment_preview, name="segment_preview"),
-        path("segments/rule/", views.segment_rule, name="segment_rule"),
-        path("segments/<int:pk>/", views.segment_builder, name="segment_edit"),
-        path("segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
+        path("contacts/", views.contact_list, name="contact_list"),
+        path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
+        path("contacts/<int:pk>/tags/", views.contact_tags, name="contact_tags"),
+        path("contacts/criteria/", views.behaviour_settings, name="behaviour_settings"),
+        path("segments/", segments.segment_list, name="segment_list"),
+        path("segments/new/", segments.segment_builder, name="segment_new"),
+        path("segments/preview/", segments.segment_preview, name="segment_preview"),
+        path("segments/rule/", segments.segment_rule, name="segment_rule"),
+        path("segments/<int:pk>/", segments.segment_builder, name="segment_edit"),
+        path("segments/<int:pk>/delete/", segments.segment_delete, name="segment_delete"),
     ],
     "crm",
 )

@@ -1,146 +1,150 @@
-"""Back-office screens of the crm app: the saved segments and the segment builder.
+"""Contact screens of the back office: the list (search and filters, HTMX refreshes the
+results as one types), the contact page (identity, consents, behaviour, criteria, tags,
+relations both ways, the typed timeline) and the automatic criteria settings.
 
-The builder posts the whole tree on every change: HTMX swaps the live count and sample
-(`segment_preview`) and the rule editor after adding or removing a rule (`segment_rule`);
-without JavaScript the same buttons submit the page, which applies them and renders again.
-"""
+Every view of a contact page appends one audit entry (crm.contact.viewed): one INSERT of a
+small row, the cost of knowing who looked at whom (GDPR: a spectator may ask)."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tenants.accounts.permissions import capability_required
 from tenants.accounts.roles import user_can
-from tenants.errors import ParterreError
+from tenants.errors import ValidationFailed
+from tenants.navigation import NavItem, register
 
-from .models import Segment
-from .segments import selectors, services
-from .segments.definition import validate_definition
-from .segments.forms import (
-    EMPTY_DEFINITION,
-    apply_action,
-    definition_from_post,
-    editor_nodes,
-    field_of_error,
+from . import selectors, services
+from .behaviour import CRITERIA, current_season
+from .forms import BehaviourSettingsForm, ContactFilterForm, TagForm
+from .labels import timeline_details, timeline_label
+from .models import AccessibilityNeed, BehaviourSettings, Contact, ContactType
+
+register(
+    NavItem(
+        key="contacts",
+        label=gettext_lazy("Contacts"),
+        url_name="crm:contact_list",
+        capability="contacts.view",
+        order=30,
+    )
 )
+register(
+    NavItem(
+        key="criteria",
+        label=gettext_lazy("Automatic criteria"),
+        url_name="crm:behaviour_settings",
+        capability="contacts.manage",
+        order=940,
+        group=gettext_lazy("Settings"),
+    )
+)
+PAGE_SIZE = 50
+TIMELINE_SIZE = 100
+TYPE_LABELS = dict(ContactType.choices)
+NEED_LABELS = dict(AccessibilityNeed.choices)
 
-# "Forty days later": card holders with unused credit, drawn to what the quiz said, who have
-# not come for forty days and have not bought the show the team picks (show no. to fill in).
-STARTERS = {
-    "forty_days": {
-        "version": 1,
-        "op": "and",
-        "rules": [
-            {"type": "number", "field": "unused_credit_cents", "min": 1},
-            {"type": "affinity", "kind": "keyword", "keys": ["humour"], "min_weight": 0.6},
-            {"type": "date", "field": "last_attended_at", "when": "not_within_days", "days": 40},
-            {"op": "not", "rules": [{"type": "purchases", "show_id": 1}]},
-        ],
-    },
-    "viewed": {
-        "version": 1,
-        "op": "and",
-        "rules": [{"type": "viewed_not_bought", "show_id": 1, "within_days": 30}],
-    },
-}
+
+def _labelled(contact: Contact) -> Contact:
+    """Labels of its codes for the templates (types, criteria)."""
+    contact.type_labels = [TYPE_LABELS.get(t, t) for t in contact.contact_types]
+    contact.criteria_labels = [CRITERIA.get(c, c) for c in contact.criteria]
+    contact.need_labels = [NEED_LABELS.get(n, n) for n in contact.accessibility_needs]
+    return contact
 
 
 @capability_required("contacts.view")
-def segment_list(request):
-    return render(
-        request,
-        "crm/segment_list.html",
-        {"segments": selectors.segments(), "can_manage": user_can(request.user, "contacts.manage")},
+def contact_list(request):
+    form = ContactFilterForm(request.GET or None)
+    page = Paginator(selectors.contact_list(**form.filters()), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
+    for contact in page.object_list:
+        _labelled(contact)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    if request.htmx and request.htmx.target == "contact-results":
+        return render(request, "crm/contacts/_results.html", context)
+    return render(request, "crm/contacts/list.html", {**context, "tags": selectors.venue_tags()})
 
 
-def _preview(tree: dict) -> dict:
-    """Count and sample of a tree, or the first error and the field it points at."""
-    try:
-        clean = validate_definition(tree)
-    except ParterreError as error:
-        return {"error": error, "error_field": field_of_error(error.field)}
-    if not clean["rules"]:
-        return {"empty": True}
-    return {
-        "count": selectors.segment_count(clean),
-        "sample": selectors.segment_sample(clean),
+def _timeline(contact_id: int) -> list:
+    """The latest events in words; the contacts that relation events name, in one query."""
+    events = list(selectors.contact_timeline(contact_id)[:TIMELINE_SIZE])
+    others = {e.data.get("other") for e in events if e.code == "crm.relation.added"}
+    named = Contact.objects.in_bulk([pk for pk in others if isinstance(pk, int)]) if others else {}
+    for event in events:
+        event.label = timeline_label(event.code)
+        event.details = timeline_details(event)
+        event.other = named.get((event.data or {}).get("other")) if named else None
+    return events
+
+
+@capability_required("contacts.view")
+def contact_detail(request, pk: int, tag_form: TagForm | None = None):
+    contact = _labelled(get_object_or_404(Contact, pk=pk))
+    services.note_contact_viewed(contact=contact, actor=request.user)
+    context = {
+        "contact": contact,
+        "consents": selectors.current_consents(contact),
+        "relations": selectors.contact_relations(contact.pk),
+        "timeline": _timeline(contact.pk),
+        "current_season": current_season(),
+        "can_manage": user_can(request.user, "contacts.manage"),
+        "tag_form": tag_form or TagForm(),
+        **selectors.contact_behaviour(contact.pk),
     }
+    return render(
+        request, "crm/contacts/detail.html", context, status=400 if tag_form is not None else 200
+    )
+
+
+@require_POST
+@capability_required("contacts.manage")
+def contact_tags(request, pk: int):
+    contact = get_object_or_404(Contact.objects.only("pk", "tags"), pk=pk)
+    form = TagForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            contact.tags = services.change_tags(
+                contact_id=contact.pk,
+                add=[form.cleaned_data["add"]],
+                remove=[form.cleaned_data["remove"]],
+                actor=request.user,
+            )
+        except ValidationFailed as failed:
+            error = failed.message
+    else:
+        error = " ".join(form.non_field_errors() + form.errors.get("add", []))
+    if request.htmx:
+        context = {"contact": contact, "tag_form": TagForm(), "can_manage": True, "error": error}
+        return render(request, "crm/contacts/_tags.html", context, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect("crm:contact_detail", pk=contact.pk)
 
 
 @capability_required("contacts.manage")
-def segment_builder(request, pk: int | None = None):
-    segment = get_object_or_404(Segment, pk=pk) if pk else None
-    name = segment.name if segment else ""
-    tree = (
-        segment.definition if segment else STARTERS.get(request.GET.get("start"), EMPTY_DEFINITION)
-    )
-    error_field, focus = None, ""
-    if request.method == "POST":
-        name = request.POST.get("name", "")
-        tree = definition_from_post(request.POST)
-        action = request.POST.get("action", "")
-        if action != "save":
-            tree, focus = apply_action(tree, action)
+def behaviour_settings(request):
+    current = BehaviourSettings.current()
+    form = BehaviourSettingsForm.for_settings(current, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_behaviour_settings(actor=request.user, **form.values())
+        except ValidationFailed as failed:
+            form.add_error(None, failed.message)
         else:
-            try:
-                if segment:
-                    services.update_segment(
-                        segment=segment, name=name, definition=tree, actor=request.user
-                    )
-                else:
-                    segment = services.create_segment(
-                        name=name, definition=tree, actor=request.user
-                    )
-            except ParterreError as error:
-                messages.error(request, error.message)
-                error_field = "name" if error.field == "name" else field_of_error(error.field)
-            else:
-                messages.success(request, _("Segment saved."))
-                return redirect("crm:segment_list")
-    preview = _preview(tree)
-    return render(
-        request,
-        "crm/segment_builder.html",
-        {
-            "segment": segment,
-            "name": name,
-            "root": editor_nodes(tree, focus),
-            "preview": preview,
-            "error_field": error_field or preview.get("error_field"),
-        },
-    )
-
-
-@require_POST
-@capability_required("contacts.view")
-def segment_preview(request):
-    preview = _preview(definition_from_post(request.POST))
-    return render(request, "crm/_segment_preview.html", {"preview": preview})
-
-
-@require_POST
-@capability_required("contacts.manage")
-def segment_rule(request):
-    """Add or remove a rule: the editor and the preview, re-rendered from the posted tree."""
-    tree, focus = apply_action(definition_from_post(request.POST), request.POST.get("action", ""))
-    preview = _preview(tree)
-    return render(
-        request,
-        "crm/_segment_editor.html",
-        {
-            "root": editor_nodes(tree, focus),
-            "preview": preview,
-            "error_field": preview.get("error_field"),
-            "oob": True,
-        },
-    )
-
-
-@require_POST
-@capability_required("contacts.manage")
-def segment_delete(request, pk: int):
-    services.delete_segment(segment=get_object_or_404(Segment, pk=pk), actor=request.user)
-    messages.success(request, _("Segment deleted."))
-    return redirect("crm:segment_list")
+            messages.success(
+                request,
+                _("Settings saved. Every contact's criteria are being brought up to date."),
+            )
+            return redirect("crm:behaviour_settings")
+    context = {"form": form, "current_season": current_season(), "now": timezone.now()}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "crm/settings_criteria.html", context, status=status)

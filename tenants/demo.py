@@ -43,6 +43,7 @@ STAFF = [
     ("guichet", "Yanis Morel", User.Role.BOX_OFFICE),
     ("rp", "Léa Fontaine", User.Role.COMMUNICATION),
     ("lecture", "Hugo Lambert", User.Role.READ_ONLY),
+    ("donnees", "Nadia Perret", User.Role.DATA_STEWARD),
 ]
 
 

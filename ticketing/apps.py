@@ -10,13 +10,27 @@ class TicketingConfig(AppConfig):
         # Navigation entries are registered by each view module when its screens exist.
         from crm.privacy.registry import register_export
         from tenants.generations import bump_on_write
-        from ticketing.views import boxoffice, halls, orders, programme  # noqa: F401
+        from ticketing.views import boxoffice, halls, orders, programme, tickets  # noqa: F401
 
-        from . import audit_labels  # noqa: F401 (the audit codes' labels)
-        from .models import Layout, Performance, Price, PriceCategory, Seat, Section, Show, Tariff
+        from . import (
+            audit_labels,  # noqa: F401 (the audit codes' labels)
+            consumers,  # noqa: F401 (the confirmation email, on order confirmed)
+        )
+        from .models import (
+            Layout,
+            PaymentSettings,
+            Performance,
+            Price,
+            PriceCategory,
+            Seat,
+            Section,
+            Show,
+            Tariff,
+        )
         from .privacy import orders_of
 
         # What selectors.prices.sale_prices and selectors.seating.layout_seats keep in each process
         # (tenants/generations.py). Bulk writes bump in the services that make them.
         bump_on_write(Show, Performance, Layout, PriceCategory, Price, Tariff, Section, Seat)
+        bump_on_write(PaymentSettings)
         register_export("orders", orders_of)

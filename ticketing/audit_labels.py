@@ -62,6 +62,11 @@ register_labels(
         "ticketing.order.cancelled": _("Order cancelled"),
         "ticketing.order.refunded": _("Refund"),
         "ticketing.order.exchanged": _("Exchange"),
+        # Tickets and their emails (ticketing/services/tickets.py)
+        "ticketing.order.tickets_emailed": _("Tickets emailed"),
+        "ticketing.order.tickets_resent": _("Tickets sent again"),
+        "ticketing.promotion.created": _("Ticket promotion created"),
+        "ticketing.promotion.ended": _("Ticket promotion ended"),
         # Carts (ticketing/services/inventory/holds.py)
         "ticketing.hold.created": _("Cart created"),
         "ticketing.hold.released": _("Cart released"),
@@ -118,6 +123,10 @@ register_labels(
             ],
             _order,
         ),
+        "ticketing.order.tickets_emailed": "%(to)s",
+        "ticketing.order.tickets_resent": "%(to)s",
+        "ticketing.promotion.created": "%(show)s",
+        "ticketing.promotion.ended": "%(show)s",
         "ticketing.hall.created": "%(hall)s",
         "ticketing.layout.created": "%(layout)s",
         "ticketing.layout.section_generated": _section,

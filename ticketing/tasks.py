@@ -2,6 +2,7 @@ from celery import shared_task
 
 from ticketing.services.inventory import release_expired_holds
 from ticketing.services.orders import cancel_abandoned_payments
+from ticketing.services.tickets import deliver_order_email, retry_order_emails
 
 
 @shared_task(name="ticketing.release_expired_holds", ignore_result=True)
@@ -19,3 +20,16 @@ def cancel_abandoned_payments_task() -> int:
     """Per venue (sent by the fan-out every minute). Idempotent: a cancelled or settled
     payment is not looked at again."""
     return cancel_abandoned_payments()
+
+
+@shared_task(name="ticketing.send_order_email", ignore_result=True)
+def send_order_email_task(email_id: int) -> str:
+    """Send one order email row (ticketing.services.tickets): claimed before sending, so a
+    message delivered twice (a worker died: acks_late) sends it once."""
+    return deliver_order_email(email_id=email_id)
+
+
+@shared_task(name="ticketing.retry_order_emails", ignore_result=True)
+def retry_order_emails_task() -> int:
+    """Per venue, every minute: emails whose task was lost or whose worker died."""
+    return retry_order_emails()

@@ -2,7 +2,16 @@
 
 from django.urls import include, path
 
-from ticketing.views import boxoffice, extras, halls, orders, payments, programme, storefront
+from ticketing.views import (
+    boxoffice,
+    extras,
+    halls,
+    orders,
+    payments,
+    programme,
+    storefront,
+    tickets,
+)
 
 backoffice_patterns = (
     [
@@ -12,8 +21,9 @@ backoffice_patterns = (
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
         path("payments/", include(payments.backoffice_urlpatterns)),
+        path("tickets/", include(tickets.backoffice_urlpatterns)),
     ],
     "ticketing",
 )
 
-storefront_patterns = (storefront.urlpatterns, "store")
+storefront_patterns = (storefront.urlpatterns + tickets.store_urlpatterns, "store")

@@ -160,7 +160,8 @@ PARTERRE_STRIPE_API_BASE = env.str("PARTERRE_STRIPE_API_BASE", default="")
 PARTERRE_STRIPE_JS_URL = env.str("PARTERRE_STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 # Minutes a cart is kept, from the moment the buyer goes to pay (card entry, 3-D Secure).
 PARTERRE_PAYMENT_MINUTES = env.int("PARTERRE_PAYMENT_MINUTES", default=15)
-# Encrypts secrets stored at rest (tenants/crypto.py); comma-separated keys rotate.
+# Encrypts secrets stored in venue schemas (tenants/crypto.py: Stripe keys, the ticket-signing
+# key); comma-separated keys rotate (the first encrypts); empty: derived from SECRET_KEY.
 PARTERRE_FIELD_KEY = env.str("PARTERRE_FIELD_KEY", default="")
 # The public storefront sells online; off, its pages still show the programme.
 PARTERRE_STOREFRONT_ENABLED = env.bool("PARTERRE_STOREFRONT_ENABLED", default=True)
@@ -209,6 +210,8 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.cons
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parterre <no-reply@parterre.localhost>")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+# Shorter than an order email's claim lease (ticketing.services.tickets.CLAIM_LEASE).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -265,6 +268,10 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "crm.flag_inactive_contacts": {"task": "crm.flag_inactive_contacts", "every": 86400},
     # Duplicate candidates of the whole base (new contacts are re-scored as they come).
     "crm.refresh_duplicates": {"task": "crm.refresh_duplicates", "every": 86400},
+    # Order emails whose task was lost or whose worker died after claiming them.
+    "ticketing.retry_order_emails": {"task": "ticketing.retry_order_emails", "every": 60},
+    # Recency scores, "lapsed" and a new season's criteria (crm/criteria.py).
+    "crm.refresh_time_based": {"task": "crm.refresh_time_based", "every": 3600},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a

@@ -1,9 +1,15 @@
 """Contact deduplication: which contacts are the same person, how sure we are, and why.
 
-Pure Python over plain `Record`s (first name, last name, email, phone, street, postcode, town,
-all optional), no database: the same code serves an import, a nightly scan or a counter sale
-once wired to the Contact model, and is tested and benchmarked without PostgreSQL
-(`python manage.py bench_dedup`).
+The engine (engine.py, records.py) is pure Python over plain `Record`s (first name, last name,
+email, phone, street, postcode, town, all optional), no database, tested and benchmarked
+without PostgreSQL (`python manage.py bench_dedup`). Wired to the venue's base by:
+
+- services.py: `find_duplicates_for(record) -> [(contact_id, score)]` (imports, API), the
+  refresh of one contact (event consumer `crm.dedup` on crm.contact.created/updated/merged/
+  unmerged) and of the whole base (Celery task `crm.refresh_duplicates`, daily per venue),
+  DuplicateCandidate rows (the review queue), the venue's thresholds (DedupSettings);
+- merging.py: `merge_contacts` / `unmerge_contacts` (reversible, see its docstring);
+- views.py, selectors.py: the review screen, the merge history.
 
 Normalisation (`normalize`)
     Names: ASCII lowercase (unidecode), split on spaces, hyphens, apostrophes and dots, then

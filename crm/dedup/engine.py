@@ -65,7 +65,9 @@ def blocking_keys(n: Normalized) -> list[tuple]:
 def candidate_pairs(normalized: Sequence[Normalized], cap: int = BLOCK_CAP) -> set[tuple[int, int]]:
     blocks: dict[tuple, list[int]] = defaultdict(list)
     for i, n in enumerate(normalized):
-        for key in blocking_keys(n):
+        # Once per key: a compound name of twice the same part ("Dupont-Dupont") gives one
+        # key twice, and a record is never its own pair.
+        for key in dict.fromkeys(blocking_keys(n)):
             blocks[key].append(i)
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():

@@ -74,7 +74,7 @@ COMPARED = (
     ("email", gettext_lazy("Email"), str),
     ("phone", gettext_lazy("Phone"), str),
     ("other_phone", gettext_lazy("Other phone"), str),
-    ("address_line1", gettext_lazy("Address"), str),
+    ("address_line1", gettext_lazy("Postal address"), str),
     ("postcode", gettext_lazy("Postcode"), str),
     ("city", gettext_lazy("Town"), str),
     ("first_source", gettext_lazy("First source"), lambda v: Source(v).label if v else ""),
@@ -102,13 +102,29 @@ def _fold(text: str) -> str:
     return " ".join(ascii_lower(text).replace("-", " ").split())
 
 
+# Identity fields: where two records of one person may disagree (highlighted). The others
+# (history, behaviour, consent) are shown to help choose which to keep, never highlighted.
+IDENTITY = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "other_phone",
+        "address_line1",
+        "postcode",
+        "city",
+    }
+)
+
+
 def compare(left: Contact, right: Contact) -> list[ComparedField]:
-    """The two contacts field by field; `differs` when both have a value and they differ
-    beyond case, accents and hyphens (a blank is not a disagreement)."""
+    """The two contacts field by field; `differs` when an identity field has a value on both
+    and they differ beyond case, accents and hyphens (a blank is not a disagreement)."""
     rows = []
     for name, label, show in COMPARED:
         a, b = show(getattr(left, name)), show(getattr(right, name))
-        differs = bool(a and b and _fold(a) != _fold(b))
+        differs = name in IDENTITY and bool(a and b and _fold(a) != _fold(b))
         rows.append(ComparedField(str(label), a, b, differs))
     return rows
 

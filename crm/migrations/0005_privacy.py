@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
         ('crm', '0005_dedup_merge'),
         ('crm', '0005_segments_saved_and_indexes'),
         ('crm', '0005_contact_imports'),
+        ('crm', '0005_behaviour_settings'),
     ]
 
     operations = [

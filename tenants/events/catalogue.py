@@ -164,6 +164,17 @@ EVENT_TYPES: dict[str, EventType] = {
                 "absorbed_id": "contact id restored as a contact of its own",
             },
         ),
+        EventType(
+            "crm.contact.criteria_changed",
+            1,
+            _("Contact's automatic criteria changed"),
+            {
+                "contact_id": "contact id",
+                "criteria": "criteria the contact meets now (first_timer, regular…)",
+                "added": "criteria gained",
+                "removed": "criteria lost",
+            },
+        ),
     )
 }
 

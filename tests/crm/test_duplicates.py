@@ -4,6 +4,8 @@ without email recognised by phone or by name + postcode."""
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from crm.dedup import Record
 from crm.dedup.merging import merge_contacts
@@ -191,3 +193,46 @@ def test_an_other_email_identifies_its_contact(venue_a):
             source=Source.IMPORT,
         )
         assert find_or_create_contact(email="old@example.FR", source="web").pk == known.pk
+
+
+def test_the_counter_match_uses_the_indexes(venue_a):
+    """On a base of some size, the plan combines the three partial indexes (no table scan)."""
+    with in_venue(venue_a):
+        Contact.objects.bulk_create(
+            Contact(
+                first_name=f"Prénom{i}",
+                last_name=f"Nom{i % 700}",
+                phone=f"+3363998{i:04d}" if i % 2 else "",
+                postcode=f"69{i % 1000:03d}",
+                email=f"plan{i}@example.fr",
+                email_normalized=f"plan{i}@example.fr",
+            )
+            for i in range(5000)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE crm_contact")
+        values = {
+            "first_name": "Prénom7",
+            "last_name": "Nom7",
+            "phone": "+33639980007",
+            "postcode": "69007",
+        }
+        with CaptureQueriesContext(connection) as queries:
+            assert _match_without_email(values).first_name == "Prénom7"
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + queries.captured_queries[-1]["sql"])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        for index in ("crm_contact_phone", "crm_contact_other_phone", "crm_contact_name_postcode"):
+            assert index in plan, plan
+        assert "Seq Scan" not in plan, plan
+
+
+def test_a_merged_contact_is_not_offered_by_the_search(venue_a):
+    from crm.search import search_contacts
+
+    with in_venue(venue_a):
+        kept = ContactFactory(first_name="Ophélie", last_name="Zabeth")
+        absorbed = ContactFactory(first_name="Ophelie", last_name="Zabeth")
+        assert {c.pk for c in search_contacts("ophelie zabeth")} == {kept.pk, absorbed.pk}
+        merge_contacts(keep_id=kept.pk, absorb_id=absorbed.pk, actor=None)
+        assert [c.pk for c in search_contacts("ophelie zabeth")] == [kept.pk]

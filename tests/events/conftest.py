@@ -37,8 +37,13 @@ def _outbox_of_this_test_only(request):
 
 @pytest.fixture
 def consumers():
-    """`consumers(name, codes, handler)` registers a consumer for this test only."""
+    """`consumers(name, codes, handler)` registers a consumer for this test only. The apps'
+    own consumers (e.g. ticketing's confirmation email) are set aside meanwhile, so that the
+    test counts its consumers only; the webhooks consumer stays (it is the outbox's own)."""
     names = []
+    set_aside = [c for c in registry.all_consumers() if c.name != "webhooks"]
+    for app_consumer in set_aside:
+        registry.unregister_consumer(app_consumer.name)
 
     def register(name: str, codes, handler):
         names.append(name)
@@ -47,6 +52,13 @@ def consumers():
     yield register
     for name in names:
         registry.unregister_consumer(name)
+    for app_consumer in set_aside:
+        registry.register_consumer(
+            app_consumer.name,
+            codes=app_consumer.codes,
+            handler=app_consumer.handler,
+            active=app_consumer.active,
+        )
 
 
 @pytest.fixture

@@ -4,14 +4,17 @@ orders once the sales are dated, and crm told of each purchase and refund."""
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.text import slugify
 from faker import Faker
 
 from crm import services as crm
 from crm.models import Consent, Contact, Source
 from ticketing.demo.season import Season
-from ticketing.models import Order, Performance
+from ticketing.models import Order, Performance, Ticket
+from ticketing.services.orders.history import crm_references
 
 
 def potential_buyers(venue, rng: random.Random, newcomers: int) -> tuple[list, list[float]]:
@@ -50,16 +53,20 @@ def potential_buyers(venue, rng: random.Random, newcomers: int) -> tuple[list, l
 
 
 def report_to_crm(season: Season, people: list) -> None:
-    """Attach buyers to their orders and tell crm, through its services, of each purchase
-    and refund at its (demo) date, so first/last purchase dates and timelines look real.
-    `people` holds existing contact ids (int) and newcomers (dict, created on first buy)."""
+    """Attach buyers to their orders and tell crm, through its services, of each purchase,
+    refund and attendance at its (demo) date, with the show, performance and order ids, the
+    show's genres and the season, so behaviour, criteria and timelines look real.
+    `people` holds existing contact ids (int) and newcomers (dict, created on first buy).
+    Ticketing has no door scanning yet: here most buyers of a past performance come, and
+    their tickets are marked checked in."""
     contacts: dict[int, int] = {}
-    labels = {
-        p.pk: str(p)
+    performances = {
+        p.pk: p
         for p in Performance.objects.select_related("show").filter(
             pk__in=[perf.performance.pk for perf in season.perfs]
         )
     }
+    references = {pk: crm_references(p) for pk, p in performances.items()}
     paid_at = dict(
         Order.objects.filter(pk__in=[s.order_id for s in season.sales]).values_list("pk", "paid_at")
     )
@@ -85,19 +92,25 @@ def report_to_crm(season: Season, people: list) -> None:
                 contacts[sale.buyer] = contact.pk
         contact_id = contacts[sale.buyer]
         updates.append(Order(pk=sale.order_id, contact_id=contact_id))
+        performance = performances[sale.perf.performance.pk]
         crm.record_purchase(
             contact_id=contact_id,
             order_reference=sale.reference,
             tickets=sale.tickets,
             amount_cents=sale.total,
             occurred_at=paid_at[sale.order_id],
-            performance_label=labels[sale.perf.performance.pk],
+            performance_label=str(performance),
             channel=sale.channel,
+            **{**references[performance.pk], "order_id": sale.order_id},
         )
     Order.objects.bulk_update(updates, ["contact"], batch_size=500)
+    refunded = set()
     for refund in season.refunds:
         if refund.sale.buyer is None:
             continue
+        whole = refund.tickets >= refund.sale.tickets
+        if whole:
+            refunded.add(refund.sale.order_id)
         crm.record_refund(
             contact_id=contacts[refund.sale.buyer],
             order_reference=refund.sale.reference,
@@ -106,4 +119,38 @@ def report_to_crm(season: Season, people: list) -> None:
             tickets=refund.tickets,
             amount_cents=refund.amount,
             occurred_at=refund.at,
+            whole_order=whole,
+            **{**references[refund.sale.perf.performance.pk], "order_id": refund.sale.order_id},
         )
+    _report_attendance(season, contacts, performances, references, refunded)
+
+
+def _report_attendance(season, contacts, performances, references, refunded) -> None:
+    """Buyers of past performances come (nine in ten, one draw per order, from a generator of
+    its own so the demo's shared stream is untouched)."""
+    rng = random.Random(f"{season.venue.slug}:attendance")  # noqa: S311 (demo data)
+    now = timezone.now()
+    by_order = {
+        s.order_id: s for s in season.sales if s.buyer is not None and s.order_id not in refunded
+    }
+    tickets = (
+        Ticket.objects.filter(order_id__in=list(by_order), status=Ticket.Status.VALID)
+        .order_by("pk")
+        .values_list("pk", "order_id", "code", "performance_id")
+    )
+    checked = []
+    for pk, order_id, code, performance_id in tickets:
+        sale = by_order[order_id]
+        performance = performances.get(performance_id)
+        if performance is None or performance.starts_at >= now or rng.random() >= 0.9:
+            continue
+        came_at = performance.starts_at - timedelta(minutes=rng.randrange(5, 40))
+        crm.record_attendance(
+            contact_id=contacts[sale.buyer],
+            ticket_reference=code,
+            performance_label=str(performance),
+            occurred_at=came_at,
+            **{**references[performance.pk], "order_id": order_id},
+        )
+        checked.append(Ticket(pk=pk, checked_in_at=came_at))
+    Ticket.objects.bulk_update(checked, ["checked_in_at"], batch_size=500)

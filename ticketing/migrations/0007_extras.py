@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('ticketing', '0006_stripe_payments'),
         ('ticketing', '0006_storefront_media'),
+        ('ticketing', '0006_tickets_signing_emails_promotions'),
     ]
 
     operations = [

@@ -5,6 +5,7 @@ from .orders import Order, Payment, Ticket
 from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
+from .tickets import OrderEmail, TicketPromotion, TicketSigningKey
 
 __all__ = [
     "Allocation",
@@ -15,6 +16,7 @@ __all__ = [
     "Layout",
     "OnlinePayment",
     "Order",
+    "OrderEmail",
     "OrderExtra",
     "Payment",
     "PaymentCustomer",
@@ -32,5 +34,7 @@ __all__ = [
     "Show",
     "Tariff",
     "Ticket",
+    "TicketPromotion",
+    "TicketSigningKey",
     "Zone",
 ]

@@ -113,6 +113,9 @@ class Ticket(models.Model):
     )
     checked_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When it stopped being valid (cancelled, refunded, exchanged): door devices fetch the
+    # tickets revoked since their last sync (ticketing.selectors.tickets.revoked_ticket_ids).
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

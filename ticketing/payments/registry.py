@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from tenants import generations
 from ticketing.models import PaymentSettings
 
 from .base import PaymentProvider
@@ -31,8 +32,21 @@ def _env_stripe() -> StripeProvider | None:
     return None
 
 
+# The venue's payment settings, kept in this process while its generation holds (saving them
+# bumps it: TicketingConfig.ready): the storefront asks on every performance page.
+_STORED = generations.LocalCache("payment_settings", size=512)
+
+
+def _stored_settings() -> PaymentSettings:
+    found = _STORED.get("current")
+    if found is generations.MISSING:
+        found = PaymentSettings.current()
+        _STORED.set("current", found)
+    return found
+
+
 def _venue_stripe() -> StripeProvider | None:
-    stored = PaymentSettings.current()
+    stored = _stored_settings()
     if stored.stripe_secret_key and stored.stripe_publishable_key:
         return StripeProvider(
             secret_key=stored.stripe_secret_key,

@@ -25,8 +25,9 @@ from ticketing.forms.orders import (
     PaymentForm,
     RefundForm,
 )
-from ticketing.models import Order, Payment, Ticket
+from ticketing.models import Order, OrderEmail, Payment, Ticket
 from ticketing.models.orders import Channel
+from ticketing.selectors import tickets as ticket_selectors
 from ticketing.services import orders as services
 from ticketing.services.orders import PaymentSpec
 from ticketing.templatetags.ticketing_ui import money
@@ -57,6 +58,8 @@ DATA_LABELS = {
     "method": gettext_lazy("method"),
     "channel": gettext_lazy("channel"),
     "reason": gettext_lazy("reason"),
+    "to": gettext_lazy("to"),
+    "kind": gettext_lazy("email"),
 }
 REFUNDABLE = (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED)
 
@@ -68,7 +71,11 @@ def _order(pk: int) -> Order:
 def _event_details(event, currency: str, tickets: list[Ticket]) -> str:
     """An event's data in words: amounts as money, methods and channels named, tickets by
     their place and performances by their show."""
-    names = {**dict(Payment.Method.choices), **dict(Channel.choices)}
+    names = {
+        **dict(Payment.Method.choices),
+        **dict(Channel.choices),
+        **dict(OrderEmail.Kind.choices),
+    }
     places = {t.pk: t.seat.label if t.seat_id else t.performance_zone.zone.name for t in tickets}
     shows = {
         t.performance_id: f"{t.performance.show.title} "
@@ -164,6 +171,8 @@ def order_detail(request, pk: int, invalid: dict | None = None):
         "history": _order_history(order, tickets),
         "can_act": can_act,
         "can_refund": can_act and has_valid and order.status in REFUNDABLE,
+        "has_valid_tickets": has_valid and order.status in ticket_selectors.ISSUED_ORDER_STATUSES,
+        "emails": ticket_selectors.order_emails(order),
         **forms,
     }
     return render(request, "ticketing/orders/detail.html", context, status=400 if invalid else 200)

@@ -14,7 +14,13 @@ from ticketing.selectors.prices import sales_settings
 from ticketing.services import inventory
 from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
 
-from .history import order_event, order_history, publish_order_event
+from .history import (
+    crm_references,
+    order_event,
+    order_history,
+    order_performance,
+    publish_order_event,
+)
 from .online import refund_through_provider
 from .payments import new_payments, settle_payments, staff
 from .sale import new_tickets, price_sale
@@ -48,7 +54,9 @@ def cancel_order(*, order: Order, actor=None, reason: str = "") -> Order:
         raise InvalidRequest(_("Only an unpaid order can be cancelled; refund a paid one."))
     ids = list(order.tickets.filter(status=Ticket.Status.VALID).values_list("id", flat=True))
     _free_places(ids)
-    Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.CANCELLED)
+    Ticket.objects.filter(id__in=ids).update(
+        status=Ticket.Status.CANCELLED, revoked_at=timezone.now()
+    )
     inventory.release_extras(order.pk, status=OrderExtra.Status.CANCELLED)
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status"])
@@ -86,7 +94,9 @@ def refund_order(
     amount = sum(t.price_cents for t in tickets) + (_fees_paid(tickets) if include_fees else 0)
     ids = [t.pk for t in tickets]
     _free_places(ids)
-    Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.REFUNDED)
+    Ticket.objects.filter(id__in=ids).update(
+        status=Ticket.Status.REFUNDED, revoked_at=timezone.now()
+    )
     if not order.tickets.filter(status=Ticket.Status.VALID).exists():
         released = inventory.release_extras(order.pk, status=OrderExtra.Status.REFUNDED)
         amount += sum(line.amount_cents for line in released)
@@ -121,6 +131,7 @@ def refund_order(
         order, "ticketing.order.refunded", actor, amount_cents=amount, ticket_ids=ids
     )
     if order.contact_id:
+        performance = order_performance(order)
         crm.record_refund(
             contact_id=order.contact_id,
             order_reference=order.reference,
@@ -128,6 +139,8 @@ def refund_order(
             tickets=len(ids),
             amount_cents=amount,
             occurred_at=timezone.now(),
+            whole_order=not remaining,
+            **(crm_references(performance, order_id=order.pk) if performance else {}),
         )
     return order
 
@@ -177,9 +190,11 @@ def exchange_tickets(
     )
     new = new_tickets(priced, order=order, performance=to_performance, charge_fees=False)
     Ticket.objects.bulk_create(new)
+    now = timezone.now()
     for old_ticket, new_ticket in zip(old, new, strict=True):
         old_ticket.status, old_ticket.exchanged_to = Ticket.Status.EXCHANGED, new_ticket
-    Ticket.objects.bulk_update(old, ["status", "exchanged_to"])
+        old_ticket.revoked_at = now
+    Ticket.objects.bulk_update(old, ["status", "exchanged_to", "revoked_at"])
     _free_places([t.pk for t in old])
     difference = sum(t.price_cents for t in new) - sum(t.price_cents for t in old)
     change = 0
@@ -219,4 +234,17 @@ def exchange_tickets(
         new_ticket_ids=new_ids,
         difference_cents=difference,
     )
+    if order.contact_id:
+        exchanges = order_history(order).filter(code="ticketing.order.exchanged").count()
+        to_performance = Performance.objects.select_related("show").get(pk=to_performance.pk)
+        crm.record_exchange(
+            contact_id=order.contact_id,
+            order_reference=order.reference,
+            exchange_reference=f"{order.reference}-X{exchanges}",
+            tickets=len(new),
+            difference_cents=difference,
+            occurred_at=timezone.now(),
+            performance_label=str(to_performance),
+            **crm_references(to_performance, order_id=order.pk),
+        )
     return new

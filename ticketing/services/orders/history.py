@@ -4,6 +4,7 @@ react to (the outbox: tenants.events). Both join the caller's transaction."""
 
 from __future__ import annotations
 
+from crm.behaviour import season_of
 from tenants.accounts.audit import new_event, record_event
 from tenants.accounts.models import AuditEvent
 from tenants.events.services import build_event, publish
@@ -22,6 +23,25 @@ def new_order_event(order: Order, code: str, actor, **data) -> AuditEvent:
     return new_event(
         code=code, actor=_user(actor), object_type=OBJECT_TYPE, object_id=order.pk, data=data
     )
+
+
+def crm_references(performance, *, order_id: int | None = None) -> dict:
+    """What crm's timeline names a sale, refund or exchange by (crm keeps ids, never reads
+    ticketing): the show and performance ids, the order id, the show's genres and the
+    performance's season in the venue's seasons. `performance.show` must be loaded."""
+    return {
+        "show_id": performance.show_id,
+        "performance_id": performance.pk,
+        "order_id": order_id,
+        "genres": list(performance.show.genres or []),
+        "season": season_of(performance.starts_at),
+    }
+
+
+def order_performance(order: Order):
+    """The performance of the order's first ticket, with its show (None without tickets)."""
+    ticket = order.tickets.select_related("performance__show").order_by("pk").first()
+    return ticket.performance if ticket is not None else None
 
 
 def order_history(order: Order):

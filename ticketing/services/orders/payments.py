@@ -20,7 +20,7 @@ from ticketing.errors import InvalidRequest
 from ticketing.models import Order, Payment
 from ticketing.specs import PaymentSpec
 
-from .history import order_event, publish_confirmed
+from .history import crm_references, order_event, order_performance, publish_confirmed
 
 # The largest amount a payment may carry (a PostgreSQL integer).
 MAX_AMOUNT_CENTS = 2**31 - 1
@@ -149,6 +149,7 @@ def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
         order_event(order, "ticketing.order.paid", actor, total_cents=order.total_cents)
         publish_confirmed(order, actor=actor)
         if order.contact_id:
+            performance = order_performance(order)
             crm.record_purchase(
                 contact_id=order.contact_id,
                 order_reference=order.reference,
@@ -156,5 +157,7 @@ def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
                 amount_cents=order.total_cents,
                 occurred_at=order.paid_at,
                 channel=order.channel,
+                performance_label=str(performance or ""),
+                **(crm_references(performance, order_id=order.pk) if performance else {}),
             )
     return order

@@ -39,7 +39,7 @@ from ticketing.selectors.quotes import Quote, places_taken, quote
 from ticketing.services import inventory
 from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TakenPlaces, TakenSeat, TariffChoice
 
-from .history import new_confirmed_event, new_order_event
+from .history import crm_references, new_confirmed_event, new_order_event
 from .payments import new_payments, settle_payments, staff
 from .writer import Rows, attach, insert_together
 
@@ -310,16 +310,6 @@ def _write_order(
         change_cents=settlement.change_cents,
         channel=channel,
     )
-    if contact is not None and is_paid:
-        crm.record_purchase(
-            contact_id=contact.pk,
-            order_reference=order.reference,
-            tickets=len(tickets),
-            amount_cents=priced.total_cents,
-            occurred_at=now,
-            performance_label=str(performance),
-            channel=channel,
-        )
     confirmed = (
         [
             new_confirmed_event(
@@ -344,6 +334,17 @@ def _write_order(
         Rows("a", [event], refs={"object_id": "o"}),
         Rows("e", confirmed, json_refs={"data": {"order_id": "o"}}),
     )
+    if contact is not None and is_paid:  # after the INSERT: the timeline names the order's id
+        crm.record_purchase(
+            contact_id=contact.pk,
+            order_reference=order.reference,
+            tickets=len(tickets),
+            amount_cents=priced.total_cents,
+            occurred_at=now,
+            performance_label=str(performance),
+            channel=channel,
+            **crm_references(performance, order_id=order.pk),
+        )
     if confirmed:
         after_publish()
     order.issued_tickets = tickets  # (Order.tickets_in_hand: showing it costs no query)

@@ -1,0 +1,101 @@
+"""Reads about tickets as documents: the door's revocation list and bundle, a ticket by its
+unguessable link, an order's tickets ready to print, the promotion a ticket carries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from ticketing.models import Order, OrderEmail, Ticket, TicketPromotion
+from ticketing.tickets import keys
+
+# A ticket in one of these states must be refused at the door.
+REVOKED_STATUSES = (Ticket.Status.CANCELLED, Ticket.Status.REFUNDED, Ticket.Status.EXCHANGED)
+# A refunded order's ticket pages stay reachable, to say the ticket is no longer valid.
+REVOKED_ORDER_STATUSES = (Order.Status.REFUNDED,)
+# Only a paid order's tickets are printed, shown or sent: an order still waiting for its
+# online payment has valid tickets (its places are taken) that must not open the door yet.
+ISSUED_ORDER_STATUSES = (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED)
+DOCUMENT_RELATED = (
+    "order__contact",
+    "performance__show",
+    "performance__layout__hall",
+    "seat__section",
+    "tariff",
+    "performance_zone__zone",
+)
+
+
+def revoked_ticket_ids(performance_id: int, since: datetime | None = None) -> list[int]:
+    """Ids of the performance's tickets that no longer admit anyone (cancelled, refunded or
+    exchanged), in id order; with `since`, only those revoked at or after it (a door device's
+    incremental sync). One query on the (performance, status) index."""
+    qs = Ticket.objects.filter(performance_id=performance_id, status__in=REVOKED_STATUSES)
+    if since is not None:
+        # Tickets revoked before revoked_at existed have none: always part of the list.
+        qs = qs.filter(Q(revoked_at__gte=since) | Q(revoked_at__isnull=True))
+    return list(qs.order_by("id").values_list("id", flat=True))
+
+
+def door_bundle(performance_id: int | None = None, since: datetime | None = None) -> dict:
+    """What a door device downloads before going offline: the venue's public key (and its id,
+    as found in every QR) and, for a performance, the tickets to refuse."""
+    row = keys.signing_key()
+    bundle = {
+        "format": "parterre-ticket-v1",
+        "algorithm": "Ed25519",
+        "key_id": row.key_id,
+        "public_key": row.public_key,
+        "generated_at": timezone.now().isoformat(),
+    }
+    if performance_id is not None:
+        bundle["performance_id"] = performance_id
+        bundle["since"] = since.isoformat() if since else None
+        bundle["revoked_ticket_ids"] = revoked_ticket_ids(performance_id, since)
+    return bundle
+
+
+def ticket_by_link_token(token: str) -> Ticket | None:
+    """The ticket whose page this unguessable token opens (its random `code`), or None."""
+    if not token or len(token) > Ticket._meta.get_field("code").max_length:
+        return None
+    return (
+        Ticket.objects.select_related(*DOCUMENT_RELATED)
+        .filter(code=token, order__status__in=ISSUED_ORDER_STATUSES + REVOKED_ORDER_STATUSES)
+        .first()
+    )
+
+
+def order_documents(order: Order, *, ticket_ids: list[int] | None = None) -> list[Ticket]:
+    """The order's valid tickets with everything a PDF or email prints, one query; none
+    while the order is not paid."""
+    if order.status not in ISSUED_ORDER_STATUSES:
+        return []
+    qs = order.tickets.filter(status=Ticket.Status.VALID).select_related(*DOCUMENT_RELATED)
+    if ticket_ids is not None:
+        qs = qs.filter(id__in=ticket_ids)
+    return list(qs.order_by("performance__starts_at", "id"))
+
+
+def active_promotions(*, at: datetime | None = None) -> list[TicketPromotion]:
+    """Promotions not expired yet, newest first, with their show."""
+    at = at or timezone.now()
+    return list(TicketPromotion.objects.filter(expires_at__gt=at).select_related("show"))
+
+
+def promotion_for(ticket: Ticket, promotions: list[TicketPromotion]) -> TicketPromotion | None:
+    """The promotion printed on this ticket: the newest still valid one for another show."""
+    for promotion in promotions:
+        if promotion.show_id != ticket.performance.show_id:
+            return promotion
+    return None
+
+
+def order_emails(order: Order) -> list[OrderEmail]:
+    return list(OrderEmail.objects.filter(order=order).order_by("-created_at", "-id"))
+
+
+def all_promotions() -> list[TicketPromotion]:
+    return list(TicketPromotion.objects.select_related("show").order_by("-expires_at", "-id"))
