@@ -606,12 +606,13 @@ from crm.dedup.models import (  # noqa: E402
     DuplicateCandidate,
     Merge,
 )
-from crm.imports.models import ContactImport, ImportRow  # noqa: E402
+from crm.imports.models import ContactExport, ContactImport, ImportRow  # noqa: E402
 from crm.integrity.models import IntegritySnapshot  # noqa: E402
 from crm.privacy.models import ErasureRequest, PrivacySettings  # noqa: E402
 from crm.signup.models import PendingSignup, SignupSettings  # noqa: E402
 
 __all__ = [
+    "ContactExport",
     "ContactImport",
     "ContactMatchKey",
     "DedupSettings",

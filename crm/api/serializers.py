@@ -4,7 +4,7 @@ choices, list sizes) so that bad input is a 400 with a code, never a database er
 from rest_framework import serializers
 
 from crm.imports.mapping import FIELDS_BY_CODE
-from crm.imports.models import ContactImport, ImportRow
+from crm.imports.models import ContactExport, ContactImport, ImportRow
 from crm.models import AccessibilityNeed, Consent, Contact, ContactType, Language, Source
 
 
@@ -158,4 +158,12 @@ class ImportRowSerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportRow
         fields = ["row_number", "outcome", "contact", "reason_code", "reason", "values"]
+        read_only_fields = fields
+
+
+class ContactExportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactExport
+        fields = ["id", "file_format", "filters", "status", "row_count", "error", "created_at",
+                  "finished_at"]  # fmt: skip
         read_only_fields = fields

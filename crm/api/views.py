@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from crm import contacts as contact_services
 from crm.imports import exports
 from crm.imports import services as imports
-from crm.imports.models import ContactImport, ImportRow
+from crm.imports.models import ContactExport, ContactImport, ImportRow
 from crm.imports.views import export_response
 from crm.models import Contact
 from crm.selectors import current_consents
@@ -26,6 +26,7 @@ from tenants.parsers import JSONParser
 from .serializers import (
     ConsentInputSerializer,
     ConsentSerializer,
+    ContactExportSerializer,
     ContactImportInputSerializer,
     ContactImportSerializer,
     ContactInputSerializer,
@@ -41,14 +42,20 @@ FILTERS = [
 ]
 
 
-def _filtered(request):
+def _filters(request) -> dict:
     params = request.query_params
-    return exports.filtered_contacts(
-        q=params.get("q", "")[:200],
-        department=params.get("department", "")[:3],
-        contact_type=params.get("type", "")[:20],
-        consent=params.get("consent", ""),
-    )
+    segment = params.get("segment", "")
+    return {
+        "q": params.get("q", "")[:200],
+        "department": params.get("department", "")[:3],
+        "contact_type": params.get("type", "")[:20],
+        "consent": params.get("consent", "")[:10],
+        **({"segment": int(segment)} if segment.isdigit() and len(segment) < 10 else {}),
+    }
+
+
+def _filtered(request):
+    return exports.filtered_contacts(**_filters(request))
 
 
 def _valid(serializer_class, request, **kwargs):
@@ -142,18 +149,28 @@ class ContactConsents(APIView):
         return Response(ConsentSerializer(current_consents(contact).values(), many=True).data)
 
 
-class ContactExport(APIView):
+class ContactsExport(APIView):
     capability = "contacts.manage"
 
     @extend_schema(
         parameters=[*FILTERS, OpenApiParameter("file_format", str, enum=["csv", "xlsx"])],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY, **error_responses(400)},
-        summary="The contacts found, as CSV (streamed) or XLSX; logged in the audit trail",
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            202: ContactExportSerializer,
+            **error_responses(400),
+        },
+        summary="The contacts found, as CSV (streamed) or XLSX; from 20,000 contacts a "
+        "background export to fetch from /contact-exports/{id}/; logged in the audit trail",
     )
     def get(self, request):
         queryset, description = _filtered(request)
         # Not `format`: DRF reads that one to pick a renderer.
         file_format = request.query_params.get("file_format", "csv")
+        if file_format in exports.FORMATS and queryset.count() >= exports.BACKGROUND_FROM:
+            export = exports.request_export(
+                filters=_filters(request), file_format=file_format, actor=request.user
+            )
+            return Response(ContactExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
         content = exports.export_contacts(
             queryset=queryset, file_format=file_format, description=description, actor=request.user
         )
@@ -243,3 +260,29 @@ class ImportRejectedRows(generics.ListAPIView):
     @extend_schema(summary="An import's rejected rows, each with its reason")
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class ExportDetail(APIView):
+    capability = "contacts.manage"
+
+    @extend_schema(
+        responses={200: ContactExportSerializer, **error_responses(404)},
+        summary="A background export: its status (the file once done)",
+    )
+    def get(self, request, pk: int):
+        export = get_object_or_404(ContactExport.objects.defer("content"), pk=pk)
+        return Response(ContactExportSerializer(export).data)
+
+
+class ExportFile(APIView):
+    capability = "contacts.manage"
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, **error_responses(404)},
+        summary="A background export's file (404 until it is written)",
+    )
+    def get(self, request, pk: int):
+        export = get_object_or_404(
+            ContactExport.objects.filter(status=ContactExport.Status.DONE), pk=pk
+        )
+        return export_response(bytes(export.content), export.file_format)

@@ -121,16 +121,31 @@ def export_contacts(
 
 
 def filtered_contacts(
-    *, q: str = "", department: str = "", contact_type: str = "", consent: str = ""
+    *,
+    q: str = "",
+    department: str = "",
+    contact_type: str = "",
+    consent: str = "",
+    segment: int | None = None,
 ) -> tuple[QuerySet[Contact], str]:
-    """The contacts a search and filters find (the contact list's, the API's), with the
-    filter in words for the audit trail."""
+    """The contacts a saved segment, a search and filters find (the contact list's, the
+    API's), with the filter in words for the audit trail. An unknown segment: ValidationFailed."""
     from django.db.models import Q
 
+    from crm.models import Segment
     from crm.search import matching_contact_ids
+    from crm.segments.definition import segment_queryset
 
     queryset = Contact.objects.filter(merged_into__isnull=True, anonymised_at__isnull=True)
     described = []
+    if segment is not None:
+        saved = Segment.objects.filter(pk=segment).first()
+        if saved is None:
+            raise ValidationFailed(
+                _("Unknown segment."), code="crm.export.segment_unknown", field="segment"
+            )
+        queryset = segment_queryset(saved.definition)
+        described.append(f"segment={saved.pk} ({saved.name})")
     ids = matching_contact_ids(q)
     if ids is not None:
         queryset = queryset.filter(Q(pk__in=ids))
@@ -147,3 +162,60 @@ def filtered_contacts(
         )
         described.append(f"consent={consent}")
     return queryset, ", ".join(described) or "all"
+
+
+# An export of more contacts than this is written by a Celery task (the page polls for it).
+BACKGROUND_FROM = 20_000
+
+
+def request_export(*, filters: dict, file_format: str, actor: User | None):
+    """Queue a big export (the task is sent once the transaction commits)."""
+    from django.db import transaction
+
+    from . import tasks
+    from .models import ContactExport
+
+    if file_format not in FORMATS:
+        raise ValidationFailed(
+            _("Choose CSV or XLSX."), code="crm.export.format_invalid", field="format"
+        )
+    export = ContactExport.objects.create(
+        created_by=actor if getattr(actor, "pk", None) else None,
+        file_format=file_format,
+        filters=filters,
+    )
+    transaction.on_commit(lambda: tasks.write_export_task.delay(export.pk))
+    return export
+
+
+def write_export(*, export_id: int) -> None:
+    """Write a queued export's file (the task). Idempotent: a written export is left as it is;
+    the audit entry is recorded with the file, in the same transaction."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .models import ContactExport
+
+    with transaction.atomic():
+        export = ContactExport.objects.select_for_update().defer("content").get(pk=export_id)
+        if export.status != ContactExport.Status.QUEUED:
+            return
+        try:
+            queryset, description = filtered_contacts(**export.filters)
+            content = export_contacts(
+                queryset=queryset,
+                file_format=export.file_format,
+                description=description,
+                actor=export.created_by,
+            )
+        except ValidationFailed as error:
+            export.status, export.error = ContactExport.Status.FAILED, error.message[:500]
+            export.save(update_fields=["status", "error"])
+            return
+        if export.file_format == "csv":
+            content = "".join(content).encode("utf-8")
+        export.content = content
+        export.row_count = queryset.count()
+        export.status = ContactExport.Status.DONE
+        export.finished_at = timezone.now()
+        export.save(update_fields=["content", "row_count", "status", "finished_at"])

@@ -92,7 +92,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "address_line1",
-        gettext_lazy("Address"),
+        gettext_lazy("Postal address"),
         _max("address_line1"),
         (
             "adresse",

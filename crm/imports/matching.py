@@ -5,10 +5,12 @@ E.164 phone (main or other), then first name + last name + postcode compared low
 unaccented by PostgreSQL's own `crm_unaccent` (the expression the search indexes use). Merged
 contacts lead to the contact that absorbed them; anonymised ones never match.
 
-The deduplication engine (crm.dedup, fuzzy scoring of French names) plugs in here:
-`find_matches` is the function to replace with its "duplicates of this record" lookup once
-it is available; its callers only need a contact id (or None) per identity, in order.
-Lookups go by batch: three queries for a batch of rows, whatever its size.
+Then, for a row no exact key found and without an email, the deduplication engine
+(crm.dedup: French names with typos, nicknames, married names…): a contact it scores at or
+above the venue's automatic merge threshold is the same person; a lower score is left to the
+review queue (the new contact's "created" event makes the engine look at it again, rows with
+an email included). Exact lookups go by batch (three queries for a batch of rows, whatever
+its size); the engine's, one per row left.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Q
 
+from crm.dedup.records import Record
+from crm.dedup.services import find_duplicates_for, thresholds
 from crm.models import Contact, ContactEmail
 
 
@@ -28,6 +32,8 @@ class Identity:
     first_name: str = ""
     last_name: str = ""
     postcode: str = ""
+    street: str = ""
+    town: str = ""
 
 
 def _active(ids: dict) -> dict:
@@ -63,7 +69,7 @@ def _normalised_names(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return cursor.fetchall()
 
 
-def find_matches(identities: list[Identity]) -> list[int | None]:
+def find_matches(identities: list[Identity], *, fuzzy: bool = True) -> list[int | None]:
     """The id of the existing contact each identity is, or None, in the same order."""
     emails = {i.email_normalized for i in identities if i.email_normalized}
     phones = {i.phone for i in identities if i.phone}
@@ -115,4 +121,25 @@ def find_matches(identities: list[Identity]) -> list[int | None]:
         if pk is None and identity in names:
             pk = by_name.get((*names[identity], identity.postcode))
         found.append(pk)
+    if fuzzy:
+        auto_merge = thresholds().auto_merge
+        for index, identity in enumerate(identities):
+            # Rows with an email the base does not know: a new person as a rule; the
+            # engine looks at them again when their "created" event reaches it (and merges
+            # above the same threshold), so the import does not pay a lookup for each.
+            if found[index] is None and identity.last_name and not identity.email_normalized:
+                best = find_duplicates_for(_record(identity), threshold=auto_merge)
+                found[index] = best[0][0] if best else None
     return found
+
+
+def _record(identity: Identity) -> Record:
+    return Record(
+        first_name=identity.first_name or None,
+        last_name=identity.last_name or None,
+        email=identity.email_normalized or None,
+        phone=identity.phone or None,
+        street=identity.street or None,
+        postcode=identity.postcode or None,
+        town=identity.town or None,
+    )

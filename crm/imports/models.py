@@ -115,3 +115,31 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_import_id}:{self.row_number} {self.outcome}"
+
+
+class ContactExport(models.Model):
+    """A big export, written by a Celery task (the filter is kept, never a list of ids: the
+    file holds the contacts as they are when it is written)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_format = models.CharField(max_length=4)
+    filters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    row_count = models.PositiveIntegerField(default=0)
+    content = models.BinaryField(editable=False, default=b"")
+    error = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.file_format})"

@@ -187,17 +187,17 @@ def run_import(*, import_id: int, batch_size: int = BATCH_SIZE, max_batches: int
         while not _run_batch(import_id=import_id, table=table, batch_size=batch_size):
             batches += 1
             if max_batches is not None and batches >= max_batches:
-                return ContactImport.objects.get(pk=import_id)
+                return ContactImport.objects.defer("content").get(pk=import_id)
     except Exception as error:
         _fail(import_id=import_id, error=error)
         raise
     _finish(import_id=import_id)
-    return ContactImport.objects.get(pk=import_id)
+    return ContactImport.objects.defer("content").get(pk=import_id)
 
 
 @transaction.atomic
 def _fail(*, import_id: int, error: Exception) -> None:
-    contact_import = ContactImport.objects.select_for_update().get(pk=import_id)
+    contact_import = ContactImport.objects.select_for_update().defer("content").get(pk=import_id)
     contact_import.status = ContactImport.Status.FAILED
     contact_import.error = f"{type(error).__name__}: {error}"[:500]
     contact_import.save(update_fields=["status", "error", "updated_at"])
@@ -210,12 +210,14 @@ def _fail(*, import_id: int, error: Exception) -> None:
 
 @transaction.atomic
 def _finish(*, import_id: int) -> None:
-    contact_import = ContactImport.objects.select_for_update().get(pk=import_id)
+    contact_import = ContactImport.objects.select_for_update().defer("content").get(pk=import_id)
     if contact_import.status == ContactImport.Status.DONE:
         return  # another run finished it
     contact_import.status = ContactImport.Status.DONE
     contact_import.finished_at = timezone.now()
-    contact_import.save(update_fields=["status", "finished_at", "updated_at"])
+    # The file is not kept once every row has its outcome (the rejected rows keep theirs).
+    contact_import.content = b""
+    contact_import.save(update_fields=["status", "finished_at", "content", "updated_at"])
     record_event(
         code="crm.import.completed",
         obj=contact_import,
@@ -232,7 +234,7 @@ def _finish(*, import_id: int) -> None:
 @transaction.atomic
 def _run_batch(*, import_id: int, table: Table, batch_size: int) -> bool:
     """One batch, committed with its progress. True when no row is left."""
-    contact_import = ContactImport.objects.select_for_update().get(pk=import_id)
+    contact_import = ContactImport.objects.select_for_update().defer("content").get(pk=import_id)
     start = contact_import.processed_rows
     end = min(start + batch_size, contact_import.total_rows)
     if start >= end:
@@ -266,7 +268,7 @@ class _Batch:
         # New contacts, inserted together at the end of the batch: (contact, values, outcome
         # row, "imported" event); and the consents to record once every contact has an id.
         self.pending: list[tuple[Contact, dict, ImportRow, TimelineEvent]] = []
-        self.consents: list[tuple[Contact, bool]] = []
+        self.consents: list[tuple[Contact, bool, str]] = []
         self.timeline: list[TimelineEvent] = []
 
     def run(self) -> list[ImportRow]:
@@ -309,13 +311,17 @@ class _Batch:
             else:
                 outcomes.append(self._row(number, cells, row, matches[id(row)], earlier))
         self._create_pending()
-        for contact, granted in self.consents:
+        for contact, granted, proof in self.consents:
+            if granted and contact.email_consent is False:
+                # A file (an old sign-up sheet) never overrides a withdrawal recorded since.
+                continue
             set_consent(
                 contact=contact,
                 channel=Consent.Channel.EMAIL_NEWSLETTER,
                 granted=granted,
                 source=Source.IMPORT,
                 actor=self.actor,
+                wording=proof,
             )
         TimelineEvent.objects.bulk_create(self.timeline)
         return outcomes
@@ -344,7 +350,7 @@ class _Batch:
                 outcome_row.outcome = Outcome.UPDATED if replaced else Outcome.MERGED
                 event.data["outcome"] = outcome_row.outcome
             outcome_row.contact = event.contact = made
-            self.consents = [(made if c is contact else c, g) for c, g in self.consents]
+            self.consents = [(made if c is contact else c, g, p) for c, g, p in self.consents]
 
     def _rejected(self, number: int, cells: list[str], rejection: Rejection) -> ImportRow:
         return ImportRow(
@@ -395,8 +401,10 @@ class _Batch:
         if fields:
             data["fields"] = fields
         if row.consent is not None:
-            data["consent_proof"] = row.consent_proof or self.contact_import.consent_declaration
-            self.consents.append((contact, row.consent))
+            proof = row.consent_proof or self.contact_import.consent_declaration
+            data["consent_proof"] = proof
+            # The proof: the file's source column, or the staff member's declaration.
+            self.consents.append((contact, row.consent, proof))
         event = TimelineEvent(
             contact=contact,
             code="crm.contact.imported",
@@ -424,6 +432,8 @@ def _identity(row: ParsedRow) -> Identity:
         first_name=values.get("first_name", ""),
         last_name=values.get("last_name", ""),
         postcode=values.get("postcode", ""),
+        street=values.get("address_line1", ""),
+        town=values.get("city", ""),
     )
 
 

@@ -10,3 +10,11 @@ def run_import_task(import_id: int) -> None:
     """Sent inside the venue's tenant context (tenant-schemas-celery). Idempotent and
     resumable: it carries on from the last committed batch, and does nothing once done."""
     run_import(import_id=import_id)
+
+
+@shared_task(name="crm.write_export", ignore_result=True, acks_late=True)
+def write_export_task(export_id: int) -> None:
+    """A big contact export, written once (a second delivery finds it written)."""
+    from .exports import write_export
+
+    write_export(export_id=export_id)

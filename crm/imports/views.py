@@ -17,7 +17,7 @@ from tenants.navigation import NavItem, register
 from . import exports, services
 from .forms import MappingForm, UploadForm
 from .mapping import FIELDS_BY_CODE
-from .models import ContactImport
+from .models import ContactExport, ContactImport
 from .rows import ParsedRow
 
 register(
@@ -170,16 +170,26 @@ def import_rejected(request, pk: int):
 
 @capability_required(CAPABILITY)
 def contact_export(request):
-    """?q=&department=&type=&consent=&format=csv|xlsx: the contacts found, as a file."""
+    """?segment=&q=&department=&type=&consent=&format=csv|xlsx: the contacts found (a saved
+    segment's, a search's), as a file."""
     params = request.GET
-    queryset, description = exports.filtered_contacts(
-        q=params.get("q", "")[:200],
-        department=params.get("department", "")[:3],
-        contact_type=params.get("type", "")[:20],
-        consent=params.get("consent", ""),
-    )
+    filters = {
+        "q": params.get("q", "")[:200],
+        "department": params.get("department", "")[:3],
+        "contact_type": params.get("type", "")[:20],
+        "consent": params.get("consent", "")[:10],
+    }
+    segment = params.get("segment", "")
+    if segment.isdigit() and len(segment) < 10:
+        filters["segment"] = int(segment)
     file_format = params.get("format", "csv")
     try:
+        queryset, description = exports.filtered_contacts(**filters)
+        if file_format in exports.FORMATS and queryset.count() >= exports.BACKGROUND_FROM:
+            export = exports.request_export(
+                filters=filters, file_format=file_format, actor=request.user
+            )
+            return redirect("crm_imports:export_detail", export.pk)
         content = exports.export_contacts(
             queryset=queryset,
             file_format=file_format,
@@ -192,14 +202,28 @@ def contact_export(request):
 
 
 def export_response(content, file_format: str):
-    """The export as a download: CSV streamed, XLSX in one piece."""
+    """The export as a download: CSV text streamed as it is written, a file in one piece."""
     name = f"{_('contacts')}-{timezone.localdate():%Y-%m-%d}.{file_format}"
-    if file_format == "csv":
-        response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
+    content_type = "text/csv; charset=utf-8" if file_format == "csv" else XLSX_TYPE
+    if isinstance(content, bytes):  # a file written already (XLSX, a background export)
+        response = HttpResponse(content, content_type=content_type)
     else:
-        response = HttpResponse(content, content_type=XLSX_TYPE)
+        response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@capability_required(CAPABILITY)
+def export_detail(request, pk: int):
+    """A big export being written: the page polls until its file is ready."""
+    export = get_object_or_404(ContactExport.objects.defer("content"), pk=pk)
+    if request.GET.get("download") and export.status == ContactExport.Status.DONE:
+        content = bytes(ContactExport.objects.values_list("content", flat=True).get(pk=pk))
+        return export_response(content, export.file_format)
+    template = "crm/imports/export.html"
+    if request.htmx:
+        template += "#export"
+    return render(request, template, {"export": export})
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -211,5 +235,6 @@ urlpatterns = [
     path("imports/<int:pk>/start/", import_start, name="start"),
     path("imports/<int:pk>/rejected.csv", import_rejected, name="rejected"),
     path("export/", contact_export, name="export"),
+    path("exports/<int:pk>/", export_detail, name="export_detail"),
 ]
 backoffice_patterns = (urlpatterns, "crm_imports")

@@ -228,3 +228,100 @@ def test_generated_bodies_never_make_a_500(api, venue_a, body):
         assert response.status_code < 500, (method, path, body, response.content)
         if response.status_code >= 400:
             assert response.json()["code"]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(
+    content=st.one_of(
+        st.binary(max_size=2000),
+        st.text(max_size=500).map(lambda t: ("Nom;Courriel\r\n" + t).encode("utf-8", "replace")),
+        st.text(max_size=500).map(lambda t: t.encode("cp1252", "replace")),
+    ),
+    name=st.text(max_size=300),
+    mapping=st.one_of(st.none(), st.text(max_size=50), st.just('{"0": "email", "9": "x"}')),
+    mode=st.sampled_from(["fill", "update", "", "nope"]),
+)
+def test_generated_uploads_never_make_a_500(api, content, name, mapping, mode):
+    data = {"file": SimpleUploadedFile(name.replace("\x00", "") or "f.csv", content)}
+    if mapping is not None:
+        data["mapping"] = mapping.replace("\x00", "")
+    if mode:
+        data["mode"] = mode
+    response = api.post("/api/v1/contact-imports/", {**data, "start": "false"})
+    assert response.status_code < 500, response.content
+    if response.status_code >= 400:
+        assert response.json()["code"]
+
+
+def test_import_lists_cost_the_same_whatever_their_length(api, venue_a):
+    def upload(n):
+        for _ in range(n):
+            content = b"Nom;Courriel\r\nA;bad\r\nB;b@example.org\r\n"
+            api.post("/api/v1/contact-imports/", {"file": SimpleUploadedFile("a.csv", content)})
+
+    upload(1)
+    api.get("/api/v1/contact-imports/")
+    with CaptureQueriesContext(connection) as one:
+        assert api.get("/api/v1/contact-imports/").json()["count"] == 1
+    upload(5)
+    with CaptureQueriesContext(connection) as six:
+        assert api.get("/api/v1/contact-imports/").json()["count"] == 6
+    assert len(six) == len(one)
+
+
+def test_a_big_export_over_the_api_is_fetched_when_written(api, venue_a, venue_b, make_staff,
+                                                           monkeypatch):  # fmt: skip
+    from django.test import TestCase
+
+    from crm.imports import exports
+
+    monkeypatch.setattr(exports, "BACKGROUND_FROM", 2)
+    sent = []
+    monkeypatch.setattr("crm.imports.tasks.write_export_task.delay", sent.append)
+    with in_venue(venue_a):
+        for i in range(3):
+            find_or_create_contact(email=f"b{i}@example.org", last_name="Big", source="web")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = api.get("/api/v1/contacts/export/", {"file_format": "csv", "q": "big"})
+    assert response.status_code == 202
+    pk = response.json()["id"]
+    assert api.get(f"/api/v1/contact-exports/{pk}/file/").status_code == 404  # not yet
+    with in_venue(venue_a):
+        exports.write_export(export_id=sent[0])
+    assert api.get(f"/api/v1/contact-exports/{pk}/").json()["status"] == "done"
+    body = api.get(f"/api/v1/contact-exports/{pk}/file/").content.decode()
+    assert len(body.lstrip("\ufeff").splitlines()) == 4
+    assert _api(venue_b, make_staff).get(f"/api/v1/contact-exports/{pk}/").status_code == 404
+
+
+def test_a_saved_segment_is_exported_and_logged(api, venue_a):
+    from crm.models import Segment
+
+    with in_venue(venue_a):
+        for i, postcode in enumerate(["75011", "75012", "69003"]):
+            find_or_create_contact(email=f"s{i}@example.org", postcode=postcode, source="web")
+        segment = Segment.objects.create(
+            name="Parisiens",
+            definition={
+                "version": 1,
+                "op": "and",
+                "rules": [{"type": "department", "values": ["75"]}],
+            },
+        )
+    response = api.get("/api/v1/contacts/export/", {"segment": segment.pk})
+    lines = b"".join(response.streaming_content).decode().lstrip("\ufeff").splitlines()
+    assert len(lines) == 3
+    assert api.get("/api/v1/contacts/export/", {"segment": 999999}).json()["code"] == (
+        "crm.export.segment_unknown"
+    )
+    with in_venue(venue_a):
+        from tenants.accounts.models import AuditEvent
+
+        event = AuditEvent.objects.get(code="crm.contact.exported")
+        assert event.data["count"] == 2
+        assert event.data["filter"] == f"segment={segment.pk} (Parisiens)"

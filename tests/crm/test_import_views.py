@@ -151,3 +151,35 @@ def test_export_from_the_back_office(page, venue_a):
     assert "Koné" in body and "Roux" not in body
     xlsx = page.get("/backoffice/contacts/export/", {"format": "xlsx"})
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_a_big_export_is_written_in_the_background(
+    page, venue_a, client_for, venue_b, make_staff, monkeypatch
+):
+    from crm.imports import exports
+    from tenants.accounts.models import AuditEvent
+
+    monkeypatch.setattr(exports, "BACKGROUND_FROM", 3)
+    sent = []
+    monkeypatch.setattr("crm.imports.tasks.write_export_task.delay", sent.append)
+    with in_venue(venue_a):
+        for i in range(4):
+            Contact.objects.create(
+                last_name=f"Nom{i}", email=f"n{i}@example.org", email_normalized=f"n{i}@example.org"
+            )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = page.get("/backoffice/contacts/export/", {"format": "xlsx"})
+    assert response.status_code == 302
+    detail = response["Location"]
+    waiting = page.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 2s"' in waiting
+    with in_venue(venue_a):
+        exports.write_export(export_id=sent[0])
+        exports.write_export(export_id=sent[0])  # delivered twice: written once
+        assert AuditEvent.objects.filter(code="crm.contact.exported").count() == 1
+    ready = page.get(detail).content.decode()
+    assert "hx-trigger" not in ready and "?download=1" in ready
+    download = page.get(detail, {"download": "1"})
+    assert download.content[:2] == b"PK"
+    outsider = client_for(venue_b, make_staff(venue_b, User.Role.ADMIN))
+    assert outsider.get(detail).status_code == 404

@@ -270,6 +270,7 @@ def test_consent_without_proof_column_needs_a_declaration(venue_a, staff):
         assert contact.email_consent is True
         consent = contact.consents.get()
         assert (consent.source, consent.actor_label) == ("import", str(staff))
+        assert consent.wording == "Fiche d'inscription, journée portes ouvertes"
         event = contact.timeline.get(code="crm.contact.imported")
         assert event.data["consent_proof"] == "Fiche d'inscription, journée portes ouvertes"
 
@@ -306,3 +307,45 @@ def test_an_email_taken_meanwhile_by_another_channel_becomes_a_match(venue_a, st
         awa.refresh_from_db()
         assert (awa.last_name, awa.city) == ("Koné", "Lyon")
         assert ImportRow.objects.get(contact_import=contact_import, row_number=2).contact == awa
+
+
+def test_the_dedup_engine_matches_what_exact_keys_miss(venue_a, staff):
+    from crm.dedup.services import refresh_candidates_for
+    from crm.services import find_or_create_contact
+
+    content = (
+        "Nom;Prénom;Adresse;CP;Ville\r\n"
+        "Lefebvre;Anne-Sophie;12 rue Victor-Hugo;69003;Lyon\r\n"  # a typo in the last name
+        "Garnier;Paul;3 place Bellecour;69002;Lyon\r\n"
+    ).encode()
+    with in_venue(venue_a):
+        base = find_or_create_contact(
+            email="as.lefevre@example.org",
+            first_name="Anne-Sophie",
+            last_name="Lefèvre",
+            phone="0612345678",
+            postcode="69003",
+            source="web",
+        )
+        Contact.objects.filter(pk=base.pk).update(address_line1="12 rue Victor Hugo", city="Lyon")
+        refresh_candidates_for(contact_id=base.pk, auto_merge=False)  # its blocking keys
+        contact_import = _start(content, "fuzzy.csv", staff, mode="fill")
+        services.run_import(import_id=contact_import.pk)
+        assert [o for o, _r in _outcomes(contact_import)] == ["merged", "created"]
+        assert ImportRow.objects.get(contact_import=contact_import, row_number=1).contact == base
+
+
+def test_a_file_never_overrides_a_withdrawal(venue_a, staff):
+    from crm.services import find_or_create_contact, set_consent
+
+    with in_venue(venue_a):
+        ada = find_or_create_contact(email="ada@example.org", source="web")
+        set_consent(contact=ada, channel="email_newsletter", granted=False, source="web")
+        content = "Courriel;Consentement;Source consentement\r\nada@example.org;oui;Salon\r\n"
+        contact_import = _start(content.encode(), "old-sheet.csv", staff, mode="update")
+        services.run_import(import_id=contact_import.pk)
+        ada.refresh_from_db()
+        assert ada.email_consent is False
+        assert ada.consents.count() == 1
+        contact_import.refresh_from_db()
+        assert contact_import.content == b""  # the file is not kept once imported
