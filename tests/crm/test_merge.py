@@ -96,9 +96,16 @@ def _rich_pair():
         email_normalized="h.dupond@example.org",
         source=Source.IMPORT,
     )
-    SeasonStats.objects.create(contact=kept, season="2025-2026", purchases=1, spend_cents=4000)
-    SeasonStats.objects.create(contact=absorbed, season="2025-2026", purchases=2, spend_cents=10)
-    SeasonStats.objects.create(contact=absorbed, season="2024-2025", purchases=1, attendances=1)
+    # record_purchase keeps these rows already: set them to known values.
+    SeasonStats.objects.update_or_create(
+        contact=kept, season="2025-2026", defaults={"purchases": 1, "spend_cents": 4000}
+    )
+    SeasonStats.objects.update_or_create(
+        contact=absorbed, season="2025-2026", defaults={"purchases": 2, "spend_cents": 10}
+    )
+    SeasonStats.objects.update_or_create(
+        contact=absorbed, season="2024-2025", defaults={"purchases": 1, "attendances": 1}
+    )
     GenreStats.objects.create(contact=kept, genre="danse", purchases=1, last_attended_at=AT)
     GenreStats.objects.create(
         contact=absorbed,
