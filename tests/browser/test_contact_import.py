@@ -88,7 +88,7 @@ def test_import_wizard_on_desktop_and_phone(
     browser.locator("main form button[type=submit]").click()
     browser.wait_for_url("**/preview/")
     text = browser.locator("main").inner_text()
-    assert "Courriel invalide" in text or "Invalid email" in text
+    assert "Adresse e-mail non valide" in text or "Invalid email" in text
     _shot(browser, "3-preview", size)
     browser.locator("main form.actions button[type=submit]").click()
     browser.wait_for_url("**/imports/*/")

@@ -122,8 +122,8 @@ def test_the_seat_map_fits_a_phone_zooms_and_a_seat_can_be_chosen(phone, url, ve
         assert all(inside for _text, inside in cut)
         # Zoom in twice with the buttons: the drawing grows, the page still does not scroll.
         before = _visible_free_seat(phone)["w"]
-        phone.get_by_role("button", name="Zoom in").tap()
-        phone.get_by_role("button", name="Zoom in").tap()
+        phone.locator("button[data-zoom=in]").tap()
+        phone.locator("button[data-zoom=in]").tap()
         assert float(phone.locator("#store-map .seatmap-scroll").get_attribute("data-zoom")) > 2
         seat = _visible_free_seat(phone)
         assert seat["w"] > 2 * before
@@ -138,7 +138,7 @@ def test_the_seat_map_fits_a_phone_zooms_and_a_seat_can_be_chosen(phone, url, ve
         assert phone.locator("[data-seat-submit]").is_visible()
         _shot(phone, "performance-390-chosen")
         # Two fingers spread apart on the map zoom in further (pinch).
-        phone.get_by_role("button", name="Whole hall").tap()
+        phone.locator("button[data-zoom=reset]").tap()
         box = phone.locator("#store-map svg.seatmap-svg").bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         cdp = phone.context.new_cdp_session(phone)
@@ -161,7 +161,7 @@ def test_the_seat_map_fits_a_phone_zooms_and_a_seat_can_be_chosen(phone, url, ve
         assert float(phone.locator("#store-map .seatmap-scroll").get_attribute("data-zoom")) > 1.5
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         # Zoom back out: the whole hall again.
-        phone.get_by_role("button", name="Whole hall").tap()
+        phone.locator("button[data-zoom=reset]").tap()
         assert phone.locator("#store-map .seatmap-scroll").get_attribute("data-zoom") == "1.00"
         phone.locator("[data-seat-submit]").tap()
         phone.wait_for_url("**/checkout/")

@@ -2,6 +2,7 @@
 relations read both ways, favourites."""
 
 import pytest
+from django.utils import translation
 
 from crm.geo import department_of
 from crm.models import Consent, Contact, ContactRelation, Favourite, RelationKind, Source
@@ -80,8 +81,9 @@ def test_relations_read_both_ways_and_are_recorded_once(venue_a):
         )
         assert ContactRelation.objects.count() == 2
 
-        on_ben = {(str(label), other.pk) for label, other in contact_relations(ben.pk)}
-        on_ada = {(str(label), other.pk) for label, other in contact_relations(ada.pk)}
+        with translation.override("en"):
+            on_ben = {(str(label), other.pk) for label, other in contact_relations(ben.pk)}
+            on_ada = {(str(label), other.pk) for label, other in contact_relations(ada.pk)}
         assert on_ben == {("referred by", ada.pk), ("came with", ada.pk)}
         assert on_ada == {("referred", ben.pk), ("came with", ben.pk)}
 

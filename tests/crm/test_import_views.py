@@ -54,7 +54,7 @@ def test_the_wizard_from_file_to_rejected_rows(page, venue_a, synchronous_task):
     response = page.post(mapping_url, form)
     assert response.status_code == 302
     preview = page.get(response["Location"]).content.decode()
-    assert "Courriel invalide" in preview or "Invalid email" in preview
+    assert "Adresse e-mail non valide" in preview or "Invalid email" in preview
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = page.post(f"/backoffice/contacts/imports/{contact_import.pk}/start/")
     detail_url = f"/backoffice/contacts/imports/{contact_import.pk}/"

@@ -101,6 +101,7 @@ def test_the_api_refunds_an_online_order_to_the_card(stripe_alpha, fake, make_st
         {"method": "online"},
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Token {key}",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400 and "not paid online" in response.content.decode()
 
