@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from ticketing.views import boxoffice, halls, orders, programme, storefront
+from ticketing.views import boxoffice, halls, orders, programme, space, storefront, widget
 
 backoffice_patterns = (
     [
@@ -15,3 +15,6 @@ backoffice_patterns = (
 )
 
 storefront_patterns = (storefront.urlpatterns, "store")
+
+space_patterns = (space.urlpatterns, "space")
+widget_patterns = (widget.urlpatterns, "widget")

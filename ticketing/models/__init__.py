@@ -3,14 +3,18 @@ from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, Performa
 from .orders import Order, Payment, Ticket
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
+from .space import AfterSaleRule, CheckoutStep, OrderAttribution, PromoCode
 
 __all__ = [
+    "AfterSaleRule",
     "Allocation",
+    "CheckoutStep",
     "Hall",
     "Hold",
     "HoldZoneItem",
     "Layout",
     "Order",
+    "OrderAttribution",
     "Payment",
     "Performance",
     "PerformanceSeat",
@@ -18,6 +22,7 @@ __all__ = [
     "Price",
     "PriceCategory",
     "ProgrammeChange",
+    "PromoCode",
     "SalesSettings",
     "Seat",
     "Section",

@@ -108,6 +108,15 @@ class Ticket(models.Model):
     )
     checked_in_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who the ticket is for when not the buyer (a companion named at checkout); NULL: the buyer.
+    holder_contact = models.ForeignKey(
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held_tickets",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["id"]
@@ -126,7 +135,14 @@ class Ticket(models.Model):
                 name="ticket_seat_xor_zone",
             ),
         ]
-        indexes = [models.Index(fields=["performance", "status"], name="ticket_perf_status")]
+        indexes = [
+            models.Index(fields=["performance", "status"], name="ticket_perf_status"),
+            models.Index(
+                fields=["holder_contact"],
+                name="ticket_holder",
+                condition=Q(holder_contact__isnull=False),
+            ),
+        ]
 
 
 class Payment(models.Model):

@@ -14,15 +14,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm import selectors as crm_selectors
+from crm import spectators
 from tenants.errors import ParterreError
 from ticketing import selectors
 from ticketing.carts import CartError, parse_cart
 from ticketing.errors import HoldExpired, HoldNotActive
 from ticketing.forms.buyers import OnlineBuyerForm
+from ticketing.forms.space import companion_formset, promo_field
 from ticketing.forms.storefront import checkout_tariffs, hold_input
 from ticketing.models import (
     Hold,
@@ -30,11 +33,22 @@ from ticketing.models import (
     Performance,
     Show,
 )
+from ticketing.selectors import space as space_selectors
+from ticketing.selectors.promotions import validate_promo_code
 from ticketing.services import inventory, orders
+from ticketing.services.funnel import Step, record_checkout_step
+from ticketing.services.orders.online import (
+    CheckoutExtras,
+    Companion,
+    confirm_web_order,
+    promo_error_message,
+)
 from ticketing.specs import PaymentSpec
+from ticketing.spectator_session import keep_visit, spectator, visit_id
 
 HOLD_KEY = "store.hold"
 ORDERS_KEY = "store.orders"
+REFERRAL_KEY = "store.referral"  # [prescriber contact id, show id] from a friend's link
 PUBLIC_STATUSES = (
     Performance.Status.ON_SALE,
     Performance.Status.SOLD_OUT,
@@ -59,7 +73,27 @@ def show_detail(request, slug: str):
     if not performances and not show.performances.filter(status__in=PUBLIC_STATUSES).exists():
         raise Http404  # a show still in preparation is not public
     context = {"show": show, "performances": selectors.with_sale_hints(performances)}
-    return render(request, "ticketing/storefront/show.html", context)
+    context |= _spectator_show_context(request, show)
+    record_checkout_step(visit=visit_id(request), step=Step.SHOW, show_id=show.pk)
+    return keep_visit(request, render(request, "ticketing/storefront/show.html", context))
+
+
+def _spectator_show_context(request, show: Show) -> dict:
+    """For a signed-in spectator: the heart, the plain interest question (asked once), and
+    the view noted on their timeline if they said yes (once a day per show). Nothing, and
+    no query, for anyone else."""
+    account = spectator(request)
+    if account is None:
+        return {}
+    context = {
+        "account": account,
+        "is_favourite": space_selectors.is_favourite(account.contact_id, show.pk),
+        "ask_interest": account.interest_asked_at is None,
+    }
+    if account.interest_asked_at is not None and crm_selectors.tracks_interest(account.contact_id):
+        genre = show.genres[0] if show.genres else ""
+        spectators.record_show_view(contact_id=account.contact_id, show_id=show.pk, genre=genre)
+    return context
 
 
 def _public_performance(pk: int) -> Performance:
@@ -110,7 +144,9 @@ def _performance_page(
 
 
 def performance_detail(request, pk: int):
-    return _performance_page(request, _public_performance(pk))
+    performance = _public_performance(pk)
+    record_checkout_step(visit=visit_id(request), step=Step.SEATS, show_id=performance.show_id)
+    return keep_visit(request, _performance_page(request, performance))
 
 
 def _release_cart(request) -> Hold | None:
@@ -179,30 +215,80 @@ def checkout(request):
         cart.show_error(error)
     # "update" (recompute the total without JavaScript) keeps what was typed, without errors.
     typed = request.POST.dict() if action == "update" else None
-    form = OnlineBuyerForm(request.POST if action == "pay" else None, initial=typed)
+    form = _buyer_form(request, action, typed)
+    places = sum(line.quantity for line in cart.lines)
+    companions = companion_formset(places, request.POST if action == "pay" else None)
     if request.htmx and action == "update":
         return render(request, "ticketing/storefront/_cart.html", {"cart": cart})
-    if action == "pay" and form.is_valid():
+    visit, show_id = visit_id(request), hold.performance.show_id
+    record_checkout_step(
+        visit=visit, step=Step.PAYMENT if action == "pay" else Step.CART, show_id=show_id
+    )
+    if action == "pay" and form.is_valid() & companions.is_valid():
+        promo = form.cleaned_data.get("promo_code", "")
+        promo_error = validate_promo_code(promo, cart) if promo else None
         if cart.errors:
             for error in cart.errors:
                 form.add_error(None, error)
         elif not cart.priced or tariffs is None:
             form.add_error(None, _("These places cannot be sold online: please call the venue."))
+        elif promo_error:
+            form.add_error("promo_code", promo_error_message(promo_error))
         else:
-            return _pay(request, hold, cart, tariffs, form)
-    context = {"hold": hold, "performance": hold.performance, "cart": cart, "form": form}
-    return render(request, "ticketing/storefront/checkout.html", context)
+            extras = CheckoutExtras(
+                referral=_referral_for(request, show_id),
+                promo_code=promo,
+                companions=[Companion(n, e) for n, e in companions.companions()],
+                consent_url=lambda token: request.build_absolute_uri(
+                    reverse("space:consent", args=[token])
+                ),
+            )
+            return _pay(request, hold, cart, tariffs, form, extras)
+    context = {
+        "hold": hold,
+        "performance": hold.performance,
+        "cart": cart,
+        "form": form,
+        "companions": companions,
+    }
+    return keep_visit(request, render(request, "ticketing/storefront/checkout.html", context))
 
 
-def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineBuyerForm):
+def _buyer_form(request, action, typed) -> OnlineBuyerForm:
+    """The buyer's details (prefilled for a signed-in spectator) and the promo code."""
+    account = spectator(request)
+    if typed is None and account is not None:
+        contact = account.contact
+        typed = {
+            "email": contact.email,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "phone": contact.phone,
+            "postcode": contact.postcode,
+        }
+    form = OnlineBuyerForm(request.POST if action == "pay" else None, initial=typed)
+    form.fields["promo_code"] = promo_field()
+    return form
+
+
+def _referral_for(request, show_id: int) -> tuple[int, int] | None:
+    """The friend's link followed in this visit, if it was for this show."""
+    found = request.session.get(REFERRAL_KEY)
+    if isinstance(found, list) and len(found) == 2 and found[1] == show_id:
+        return int(found[0]), int(found[1])
+    return None
+
+
+def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineBuyerForm, extras):
     # Test payment only: the Stripe flow (payment intent, webhook, pending order) comes later.
+    buyer_data = {k: v for k, v in form.cleaned_data.items() if k != "promo_code"}
     try:
-        order = orders.confirm_order(
+        order = confirm_web_order(
             hold_token=hold.token,
             tariffs=tariffs,
-            buyer=form.buyer(request.LANGUAGE_CODE or "fr"),
+            buyer=orders.Buyer(language=request.LANGUAGE_CODE or "fr", **buyer_data),
             payments=[PaymentSpec("offline_test", cart.quote.total_cents)],
-            channel="web",
+            extras=extras,
         )
     except HoldExpired as error:
         _release_cart(request)
@@ -213,9 +299,19 @@ def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineBuyerFo
             form.add_error(error.field, error.message)
         else:
             form.add_error(None, error.message)
-        context = {"hold": hold, "performance": hold.performance, "cart": cart, "form": form}
+        context = {
+            "hold": hold,
+            "performance": hold.performance,
+            "cart": cart,
+            "form": form,
+            "companions": companion_formset(
+                sum(line.quantity for line in cart.lines), request.POST
+            ),
+        }
         return render(request, "ticketing/storefront/checkout.html", context)
     request.session.pop(HOLD_KEY, None)
+    if extras.referral:
+        request.session.pop(REFERRAL_KEY, None)
     request.session[ORDERS_KEY] = [*request.session.get(ORDERS_KEY, []), order.reference][-20:]
     return redirect("store:order", order.reference)
 
@@ -224,7 +320,7 @@ def order_detail(request, reference: str):
     if reference not in request.session.get(ORDERS_KEY, []):
         raise Http404  # only the browser that bought it sees an order here
     order = get_object_or_404(
-        Order.objects.select_related("hold__performance__show"), reference=reference
+        Order.objects.select_related("hold__performance__show", "contact"), reference=reference
     )
     tickets = order.tickets.select_related(
         "seat__section",
@@ -239,8 +335,20 @@ def order_detail(request, reference: str):
         "tickets": tickets,
         "performance": performance,
         "subtotal_cents": order.total_cents - order.fee_cents,
+        "referral_url": _referral_url(request, order.contact_id, performance.show_id)
+        if order.contact_id
+        else "",
     }
-    return render(request, "ticketing/storefront/order.html", context)
+    record_checkout_step(
+        visit=visit_id(request), step=Step.CONFIRMATION, show_id=performance.show_id
+    )
+    return keep_visit(request, render(request, "ticketing/storefront/order.html", context))
+
+
+def _referral_url(request, contact_id: int, show_id: int) -> str:
+    """The buyer's personal "bring a friend" link for the show."""
+    token = space_selectors.referral_token(contact_id=contact_id, show_id=show_id)
+    return request.build_absolute_uri(reverse("space:referral", args=[token]))
 
 
 urlpatterns = [

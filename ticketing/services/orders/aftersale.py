@@ -62,10 +62,12 @@ def refund_order(
     ticket_ids: list[int] | None = None,
     method: str = Payment.Method.CASH,
     include_fees: bool = True,
+    withheld_cents: int = 0,
     actor=None,
     reason: str = "",
 ) -> Order:
-    """Refund all or some tickets of a paid order; their seats go back on sale."""
+    """Refund all or some tickets of a paid order; their seats go back on sale.
+    `withheld_cents`: kept by the venue (a cancellation fee), never more than the refund."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
         raise InvalidRequest(_("Only a paid order can be refunded."))
@@ -80,6 +82,10 @@ def refund_order(
             _("These tickets cannot be refunded (unknown or already refunded)."), field="tickets"
         )
     amount = sum(t.price_cents for t in tickets) + (_fees_paid(tickets) if include_fees else 0)
+    if withheld_cents < 0:
+        raise InvalidRequest(_("A fee kept cannot be negative."), field="withheld_cents")
+    withheld = min(withheld_cents, amount)
+    amount -= withheld
     ids = [t.pk for t in tickets]
     _free_places(ids)
     Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.REFUNDED)
@@ -100,6 +106,7 @@ def refund_order(
         amount_cents=amount,
         method=method,
         reason=reason,
+        **({"withheld_cents": withheld} if withheld else {}),
     )
     publish_order_event(
         order, "ticketing.order.refunded", actor, amount_cents=amount, ticket_ids=ids

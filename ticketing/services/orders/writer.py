@@ -66,6 +66,7 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "exchanged_to",
         "checked_in_at",
         "created_at",
+        "holder_contact",
     ),
     "ticketing.payment": (
         "order",

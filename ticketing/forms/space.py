@@ -1,0 +1,140 @@
+"""Forms of the spectator space and of the checkout's additions (promo code, companions)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.models import Consent, Language
+
+from .buyers import contact_max_length
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("Your email address"),
+        max_length=contact_max_length("email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class PasswordSignInForm(forms.Form):
+    email = forms.EmailField(
+        label=gettext_lazy("Email"),
+        max_length=contact_max_length("email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=gettext_lazy("Password"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SetPasswordForm(forms.Form):
+    password1 = forms.CharField(
+        label=gettext_lazy("New password"),
+        max_length=128,
+        strip=False,
+        help_text=gettext_lazy("At least 10 characters. Optional: the emailed link always works."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=gettext_lazy("The same password again"),
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+CHANNEL_FIELDS = {
+    "email_newsletter": Consent.Channel.EMAIL_NEWSLETTER,
+    "sms": Consent.Channel.SMS,
+    "web_interest": Consent.Channel.WEB_INTEREST,
+}
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of our emails"), choices=Language.choices
+    )
+    email_newsletter = forms.BooleanField(
+        label=gettext_lazy("Receive the venue's news by email"), required=False
+    )
+    sms = forms.BooleanField(
+        label=gettext_lazy("Receive text messages (changes to a performance, reminders)"),
+        required=False,
+    )
+    web_interest = forms.BooleanField(
+        label=gettext_lazy(
+            "Note the shows I look at on this website, to suggest similar ones (never shared)"
+        ),
+        required=False,
+    )
+
+
+class CompanionForm(forms.Form):
+    first_name = forms.CharField(
+        label=gettext_lazy("First name"),
+        max_length=contact_max_length("first_name"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Email"),
+        max_length=contact_max_length("email"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("first_name")) != bool(data.get("email")) and not self.errors:
+            raise forms.ValidationError(_("Give both the first name and the email, or neither."))
+        return data
+
+
+class BaseCompanionFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            email = (form.cleaned_data.get("email") or "").strip().lower()
+            if email in seen:
+                raise forms.ValidationError(_("Each companion needs their own email address."))
+            if email:
+                seen.add(email)
+
+    def companions(self) -> list[tuple[str, str]]:
+        return [
+            (f.cleaned_data["first_name"].strip(), f.cleaned_data["email"].strip())
+            for f in self.forms
+            if f.cleaned_data.get("email")
+        ]
+
+
+def companion_formset(places: int, data=None):
+    """One optional row per ticket beyond the buyer's (at most 9 rows shown)."""
+    extra = max(0, min(places - 1, 9))
+    formset = forms.formset_factory(
+        CompanionForm, formset=BaseCompanionFormSet, extra=extra, max_num=extra, validate_max=True
+    )
+    return formset(data, prefix="companion")
+
+
+def promo_field() -> forms.CharField:
+    return forms.CharField(
+        label=gettext_lazy("Promo code"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
