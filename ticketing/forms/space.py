@@ -114,7 +114,12 @@ class BaseCompanionFormSet(forms.BaseFormSet):
             if email:
                 seen.add(email)
 
+    def is_valid(self) -> bool:
+        return not self.is_bound or super().is_valid()  # (no companion rows posted: none)
+
     def companions(self) -> list[tuple[str, str]]:
+        if not self.is_bound:
+            return []
         return [
             (f.cleaned_data["first_name"].strip(), f.cleaned_data["email"].strip())
             for f in self.forms
@@ -128,6 +133,8 @@ def companion_formset(places: int, data=None):
     formset = forms.formset_factory(
         CompanionForm, formset=BaseCompanionFormSet, extra=extra, max_num=extra, validate_max=True
     )
+    if data is not None and "companion-TOTAL_FORMS" not in data:
+        data = None  # a checkout posted without the companion rows (an older page, a script)
     return formset(data, prefix="companion")
 
 
