@@ -48,6 +48,7 @@ def buy(client, venue, performance, email: str, quantity: int = 1, extra: dict |
         f"/performances/{performance.pk}/hold/", {"category": category.pk, "quantity": quantity}
     )
     assert response.status_code == 302, response.content.decode()
+    assert client.get("/checkout/").status_code == 200
     response = client.post("/checkout/", {**buyer(email), "action": "pay", **(extra or {})})
     assert response.status_code == 302, response.content.decode()[:3000]
     with in_venue(venue):
@@ -142,7 +143,7 @@ def test_sign_in_links_are_rate_limited_per_address_and_per_client(
 def test_an_optional_password_signs_in_and_wrong_ones_are_throttled(
     venue_a, browser_for, settings, django_capture_on_commit_callbacks
 ):
-    settings.PARTERRE_LOGIN_RATE = "3/m"
+    settings.PARTERRE_LOGIN_RATE = "3/h"
     client = browser_for(venue_a)
     sign_in(client, "lea@example.fr", django_capture_on_commit_callbacks)
     response = client.post(
