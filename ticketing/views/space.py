@@ -10,6 +10,7 @@ does not exist. Sessions are the venue's: a spectator of one venue is nobody at 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,8 +18,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage
 
@@ -26,6 +30,7 @@ from crm import selectors as crm_selectors
 from crm import services as crm
 from crm import spectators
 from crm.models import Consent
+from crm.selectors import OWN_FIELDS
 from tenants.errors import ParterreError
 from ticketing.forms.space import (
     CHANNEL_FIELDS,
@@ -44,6 +49,7 @@ from ticketing.spectator_session import (
     spectator,
     spectator_required,
 )
+from ticketing.templatetags.ticketing_ui import money
 
 
 def _safe_next(request, value: str | None) -> str:
@@ -322,11 +328,64 @@ def password(request):
 
 
 # --- My data ----------------------------------------------------------------------------------
+# What the timeline's codes mean, for "my data" (the JSON export keeps the codes).
+TIMELINE_LABELS = {
+    "crm.contact.created": gettext_lazy("Record created"),
+    "crm.contact.completed": gettext_lazy("Details completed"),
+    "crm.consent.granted": gettext_lazy("Consent given"),
+    "crm.consent.withdrawn": gettext_lazy("Consent withdrawn"),
+    "crm.favourite.added": gettext_lazy("Show added to favourites"),
+    "crm.favourite.removed": gettext_lazy("Show removed from favourites"),
+    "crm.relation.added": gettext_lazy("Relation recorded"),
+    "crm.spectator.account_created": gettext_lazy("Space opened"),
+    "crm.erasure.requested": gettext_lazy("Erasure requested"),
+    "crm.erasure.confirmed": gettext_lazy("Erasure request confirmed"),
+    "ticketing.purchase": gettext_lazy("Purchase"),
+    "ticketing.attendance": gettext_lazy("Attendance"),
+    "ticketing.refund": gettext_lazy("Refund"),
+    "storefront.show.viewed": gettext_lazy("Show page viewed"),
+}
+
+
+def _shown(contact, name: str):
+    """A field of the contact as a spectator reads it."""
+    field = contact._meta.get_field(name)
+    value = getattr(contact, name)
+    if field.choices and not isinstance(value, list):
+        return getattr(contact, f"get_{name}_display")()
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if name.endswith("_cents"):
+        return money(value)  # (crm keeps amounts in the venue's one currency)
+    return value
+
+
 @spectator_required
 def my_data(request):
     account = spectator(request)
+    contact = account.contact
     data = space_selectors.spectator_data(account)
-    context = {"account": account, "data": data, "contact": account.contact}
+    fields = [
+        (capfirst(contact._meta.get_field(name).verbose_name), _shown(contact, name))
+        for name in OWN_FIELDS
+        if getattr(contact, name) not in (None, "", [])
+    ]
+    timeline = [
+        (event, TIMELINE_LABELS.get(event.code, event.code))
+        for event in crm_selectors.contact_timeline(contact.pk)[:200]
+    ]
+    context = {
+        "account": account,
+        "data": data,
+        "contact": contact,
+        "fields": fields,
+        "consents": contact.consents.order_by("-recorded_at", "-id"),
+        "timeline": timeline,
+    }
     return render(request, "ticketing/space/data.html", context)
 
 
