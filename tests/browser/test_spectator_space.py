@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
+from crm.models import Favourite
 from tests.browser.test_storefront_journey import _wipe_committed_ticketing
 from tests.helpers import committed
 from tests.ticketing.conftest import build_performance
@@ -67,9 +68,7 @@ def _link_in(message) -> str:
 
 
 @pytest.mark.browser
-def test_a_spectator_signs_in_by_link_finds_the_booking_and_hearts_the_show(
-    phone, url, venue_a
-):
+def test_a_spectator_signs_in_by_link_finds_the_booking_and_hearts_the_show(phone, url, venue_a):
     reference, slug, show_id = committed(venue_a, _guest_order)
     try:
         phone.goto(url(venue_a, "/"))
@@ -110,9 +109,9 @@ def test_a_spectator_signs_in_by_link_finds_the_booking_and_hearts_the_show(
         _shoot(phone, "08-preferences")
         phone.goto(url(venue_a, "/space/data/"))
         _shoot(phone, "09-data")
-        from crm.models import Favourite
-
-        hearts = committed(venue_a, lambda: list(Favourite.objects.values_list("show_id", flat=True)))
+        hearts = committed(
+            venue_a, lambda: list(Favourite.objects.values_list("show_id", flat=True))
+        )
         assert hearts == [show_id]
         # The link was single use: a second visit gets a plain message, not a session.
         phone.context.clear_cookies()
@@ -146,7 +145,7 @@ def other_origin(tmp_path):
 @pytest.mark.browser
 def test_the_booking_widget_works_on_another_sites_page(page, url, venue_a, other_origin):
     folder, port = other_origin
-    reference, slug, _show_id = committed(venue_a, _guest_order)
+    _reference, slug, _show_id = committed(venue_a, _guest_order)
     script = url(venue_a, f"/widget.js?show={slug}")
     (folder / "index.html").write_text(
         "<!doctype html><html lang=fr><meta charset=utf-8><title>Le site du théâtre</title>"
