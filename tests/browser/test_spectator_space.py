@@ -54,8 +54,9 @@ def _guest_order():
 
 def _wipe():
     from crm.models import Contact, SignInLink
-    from ticketing.models import AfterSaleRule, CheckoutStep
+    from ticketing.models import AfterSaleRule, CheckoutStep, PromoCode
 
+    PromoCode.objects.all().delete()
     SignInLink.objects.all().delete()
     CheckoutStep.objects.all().delete()
     AfterSaleRule.objects.all().delete()
@@ -172,5 +173,63 @@ def test_the_booking_widget_works_on_another_sites_page(page, url, venue_a, othe
         assert checkout.url.startswith(url(venue_a, "/performances/"))
         assert "Le Misanthrope" in checkout.title() or "Le Misanthrope" in checkout.content()
         checkout.close()
+    finally:
+        committed(venue_a, _wipe)
+
+
+def _promo_code():
+    from ticketing.models import PromoCode
+
+    PromoCode.objects.create(code="RELAIS", label="Relais du quartier")
+
+
+@pytest.mark.browser
+def test_a_friend_books_through_a_referral_link_with_a_companion_on_a_phone(phone, url, venue_a):
+    from crm.models import ContactRelation
+    from ticketing.models import OrderAttribution, Ticket
+
+    reference, slug, show_id = committed(venue_a, _guest_order)
+    committed(venue_a, _promo_code)
+    try:
+        # Léa (who bought) shares her personal link; a friend opens it on a phone.
+        from crm.models import Contact
+        from ticketing.selectors.space import referral_token
+
+        lea = committed(venue_a, lambda: Contact.objects.get(email_normalized="lea@example.fr"))
+        token = referral_token(contact_id=lea.pk, show_id=show_id)
+        phone.goto(url(venue_a, f"/space/friend/{token}/"))
+        phone.wait_for_url(f"**/shows/{slug}/")
+        phone.locator(".date-list a").first.tap()
+        phone.locator(".offer-form button").first.tap()  # two places, best available
+        phone.wait_for_url("**/checkout/")
+        phone.locator("input[name=email]").fill("ben@example.fr")
+        phone.locator("input[name=first_name]").fill("Ben")
+        phone.locator("input[name=last_name]").fill("Martin")
+        phone.locator("input[name=promo_code]").fill("relais")
+        phone.locator("details.companions summary").tap()
+        phone.locator("input[name='companion-0-first_name']").fill("Jules")
+        phone.locator("input[name='companion-0-email']").fill("jules@example.fr")
+        _shoot(phone, "12-checkout-companions")
+        phone.locator("button[value=pay]").tap()
+        phone.wait_for_url("**/orders/**")
+        share = phone.locator("input.share-link").input_value()
+        assert "/space/friend/" in share
+        _shoot(phone, "13-confirmation-share")
+
+        def recorded():
+            attribution = OrderAttribution.objects.select_related("order").get()
+            holders = list(
+                Ticket.objects.filter(order=attribution.order)
+                .order_by("id")
+                .values_list("holder_contact__email", flat=True)
+            )
+            relations = set(ContactRelation.objects.values_list("kind", "source"))
+            return attribution.referred_by_contact_id, attribution.promo_code, holders, relations
+
+        prescriber, promo, holders, relations = committed(venue_a, recorded)
+        assert (prescriber, promo) == (lea.pk, "RELAIS")
+        assert holders == [None, "jules@example.fr"]
+        assert relations == {("referred_by", "referral"), ("came_with", "companion")}
+        assert any(m.to == ["jules@example.fr"] for m in mail.outbox)  # asked for consent
     finally:
         committed(venue_a, _wipe)
