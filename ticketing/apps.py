@@ -9,7 +9,7 @@ class TicketingConfig(AppConfig):
     def ready(self) -> None:
         # Navigation entries are registered by each view module when its screens exist.
         from tenants.generations import bump_on_write
-        from ticketing.views import boxoffice, halls, orders, programme  # noqa: F401
+        from ticketing.views import boxoffice, halls, online, orders, programme  # noqa: F401
 
         from . import audit_labels  # noqa: F401 (the audit codes' labels)
         from .models import Layout, Performance, Price, PriceCategory, Seat, Section, Show, Tariff

@@ -2,7 +2,16 @@
 
 from django.urls import include, path
 
-from ticketing.views import boxoffice, halls, orders, programme, space, storefront, widget
+from ticketing.views import (
+    boxoffice,
+    halls,
+    online,
+    orders,
+    programme,
+    space,
+    storefront,
+    widget,
+)
 
 backoffice_patterns = (
     [
@@ -10,6 +19,7 @@ backoffice_patterns = (
         path("programme/", include(programme.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
+        path("online/", include(online.urlpatterns)),
     ],
     "ticketing",
 )

@@ -188,7 +188,7 @@ def test_a_friend_books_through_a_referral_link_with_a_companion_on_a_phone(phon
     from crm.models import ContactRelation
     from ticketing.models import OrderAttribution, Ticket
 
-    reference, slug, show_id = committed(venue_a, _guest_order)
+    _reference, slug, show_id = committed(venue_a, _guest_order)
     committed(venue_a, _promo_code)
     try:
         # Léa (who bought) shares her personal link; a friend opens it on a phone.

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from crm.models import Consent, Language
 
 from .buyers import contact_max_length
+from .fields import DateTimeLocalField, euros_to_cents
 
 
 class EmailForm(forms.Form):
@@ -145,3 +146,68 @@ def promo_field() -> forms.CharField:
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
+
+
+# --- Back office: the spectators' after-sale rules and promo codes ----------------------------
+class AfterSaleRuleForm(forms.Form):
+    performance = forms.ModelChoiceField(
+        label=gettext_lazy("For"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("Every performance (the venue's rule)"),
+    )
+    cancel_allowed = forms.BooleanField(
+        label=gettext_lazy("Spectators may cancel online (refunded)"), required=False
+    )
+    exchange_allowed = forms.BooleanField(
+        label=gettext_lazy("Spectators may exchange for another date of the show"),
+        required=False,
+    )
+    until_hours_before = forms.IntegerField(
+        label=gettext_lazy("Until how many hours before the performance"),
+        min_value=0,
+        max_value=24 * 60,
+        initial=48,
+    )
+    cancel_fee = forms.DecimalField(
+        label=gettext_lazy("Fee kept per cancelled ticket (€)"),
+        min_value=0,
+        max_value=1000,
+        max_digits=6,
+        decimal_places=2,
+        initial=0,
+    )
+
+    def __init__(self, *args, performances=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["performance"].queryset = performances
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "performance": data["performance"],
+            "cancel_allowed": data["cancel_allowed"],
+            "exchange_allowed": data["exchange_allowed"],
+            "until_hours_before": data["until_hours_before"],
+            "cancel_fee_cents": euros_to_cents(data["cancel_fee"]),
+        }
+
+
+class PromoCodeForm(forms.Form):
+    code = forms.RegexField(
+        label=gettext_lazy("Code"),
+        regex=r"^[A-Za-z0-9-]{2,40}$",
+        max_length=40,
+        error_messages={"invalid": gettext_lazy("Letters, digits and dashes only (2 to 40).")},
+    )
+    label = forms.CharField(
+        label=gettext_lazy("Partner or purpose"), max_length=120, required=False
+    )
+    valid_until = DateTimeLocalField(label=gettext_lazy("Valid until"), required=False)
+    show = forms.ModelChoiceField(
+        label=gettext_lazy("Only for this show"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, shows=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["show"].queryset = shows

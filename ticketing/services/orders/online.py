@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from crm import services as crm
 from crm import spectators
 from crm.models import Contact, RelationKind, Source
+from tenants.accounts.audit import changed_fields, record_event
+from tenants.errors import Conflict
 from tenants.events.services import publish
 from ticketing.errors import InvalidRequest
 from ticketing.models import (
@@ -22,6 +24,7 @@ from ticketing.models import (
     Payment,
     Performance,
     PerformanceZone,
+    PromoCode,
     Ticket,
 )
 from ticketing.selectors import space as space_selectors
@@ -278,8 +281,6 @@ def set_aftersale_rule(
     actor=None,
 ) -> AfterSaleRule:
     """The venue's rule (no performance) or a performance's own."""
-    from tenants.accounts.audit import changed_fields, record_event
-
     if until_hours_before < 0 or cancel_fee_cents < 0:
         raise InvalidRequest(_("Hours and fee cannot be negative."))
     values = {
@@ -297,5 +298,46 @@ def set_aftersale_rule(
     for name, value in values.items():
         setattr(rule, name, value)
     rule.save()
-    record_event(code="ticketing.aftersale_rule.updated", actor=actor, obj=rule, changes=changes)
+    record_event(
+        code="ticketing.aftersale_rule.updated",
+        actor=actor,
+        obj=rule,
+        changes=changes,
+        data={"performance": str(performance) if performance else ""},
+    )
     return rule
+
+
+@transaction.atomic
+def create_promo_code(
+    *, code: str, label: str = "", valid_until=None, show=None, actor=None
+) -> PromoCode:
+    normalized = normalize_promo_code(code)
+    if PromoCode.objects.filter(code=normalized).exists():
+        raise Conflict(_("This code exists already."), code="ticketing.promo_exists", field="code")
+    promo = PromoCode.objects.create(
+        code=normalized, label=label.strip(), valid_until=valid_until, show=show
+    )
+    record_event(
+        code="ticketing.promo_code.created",
+        actor=actor,
+        obj=promo,
+        data={"code": normalized, "label": promo.label},
+    )
+    return promo
+
+
+@transaction.atomic
+def set_promo_code_active(*, promo: PromoCode, active: bool, actor=None) -> PromoCode:
+    promo = PromoCode.objects.select_for_update().get(pk=promo.pk)
+    if promo.is_active != active:
+        promo.is_active = active
+        promo.save(update_fields=["is_active"])
+        record_event(
+            code="ticketing.promo_code.updated",
+            actor=actor,
+            obj=promo,
+            changes={"is_active": (not active, active)},
+            data={"code": promo.code},
+        )
+    return promo
