@@ -4,6 +4,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from crm.dedup import views as dedup_views
+from crm.integrity import urls as integrity_urls
+from crm.privacy import urls as privacy_urls
+from crm.privacy import views as privacy_views
+from crm.signup import urls as signup_urls
 from tenants import api as tenants_api
 from tenants.events import urls as events_urls
 from tenants.views import backoffice, storefront, system
@@ -79,6 +84,12 @@ urlpatterns = [
     path("backoffice/", backoffice.dashboard, name="home"),
     path("backoffice/", include(backoffice_patterns)),
     path("backoffice/", include(events_urls.backoffice_patterns)),
+    path("backoffice/privacy/", include(privacy_urls.backoffice_patterns)),
+    path("backoffice/integrity/", include(integrity_urls.backoffice_patterns)),
+    path("backoffice/signup-form/", include(signup_urls.backoffice_patterns)),
+    path("inscription/", include(signup_urls.public_patterns)),
+    path("donnees-personnelles/", privacy_views.privacy_notice, name="privacy_notice"),
+    path("backoffice/contacts/duplicates/", include(dedup_views.urlpatterns)),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

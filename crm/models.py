@@ -7,8 +7,8 @@ reports to it through `crm.services.record_*` and crm never reads ticketing tabl
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Now
+from django.db.models import F, Func, Q
+from django.db.models.functions import Lower, Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -117,6 +117,8 @@ class Contact(models.Model):
     # Current consent per channel (None: never asked), kept with the append-only Consent rows
     # by crm.services.set_consent so segments read one column.
     email_consent = models.BooleanField(_("email consent"), null=True, editable=False)
+    # Set when a message to the primary address bounced for good (campaigns record it).
+    email_bounced_at = models.DateTimeField(_("email bounced"), null=True, blank=True)
     sms_consent = models.BooleanField(_("text message consent"), null=True, editable=False)
     # A merged contact stays (for unmerge) and points at the one that absorbed it.
     merged_into = models.ForeignKey(
@@ -184,6 +186,19 @@ class Contact(models.Model):
                 name="crm_contact_merged_into",
                 condition=Q(merged_into__isnull=False),
             ),
+            # A counter buyer without email is recognised by phone, or by name + postcode
+            # (crm.services._match_without_email), in one indexed query.
+            models.Index(fields=["phone"], name="crm_contact_phone", condition=~Q(phone="")),
+            models.Index(
+                fields=["other_phone"], name="crm_contact_other_phone", condition=~Q(other_phone="")
+            ),
+            models.Index(
+                "postcode",
+                Lower(Func(F("last_name"), function="crm_unaccent")),
+                Lower(Func(F("first_name"), function="crm_unaccent")),
+                name="crm_contact_name_postcode",
+                condition=~Q(postcode=""),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +233,12 @@ class Consent(models.Model):
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     actor_label = models.CharField(max_length=200, blank=True)
+    # The proof: the words the person was shown, where the choice came from (the browser's
+    # address for a web form; the staff member is `actor_label`), and for a web newsletter
+    # sign-up when the person confirmed it from their mailbox (double opt-in).
+    wording = models.TextField(_("wording shown"), blank=True, default="", db_default="")
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed (double opt-in)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
@@ -466,30 +487,25 @@ class SignInLink(models.Model):
         indexes = [models.Index(fields=["expires_at"], name="crm_signinlink_expires")]
 
 
-class ErasureRequest(models.Model):
-    """A spectator's request that the venue erase what it holds on them. Confirmed by a link
-    sent to their address; the erasure itself is the CRM's (anonymisation) to carry out."""
+# Models of the crm's sub-packages, registered with the app (they import Contact from here).
+from crm.dedup.models import (  # noqa: E402
+    ContactMatchKey,
+    DedupSettings,
+    DuplicateCandidate,
+    Merge,
+)
+from crm.integrity.models import IntegritySnapshot  # noqa: E402
+from crm.privacy.models import ErasureRequest, PrivacySettings  # noqa: E402
+from crm.signup.models import PendingSignup, SignupSettings  # noqa: E402
 
-    class Status(models.TextChoices):
-        AWAITING_CONFIRMATION = "awaiting", _("Awaiting confirmation by email")
-        CONFIRMED = "confirmed", _("Confirmed, to be carried out")
-        DONE = "done", _("Carried out")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="erasure_requests")
-    status = models.CharField(
-        max_length=12, choices=Status.choices, default=Status.AWAITING_CONFIRMATION
-    )
-    token_hash = models.CharField(max_length=64, unique=True)
-    requested_at = models.DateTimeField(default=timezone.now)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-requested_at", "-id"]
-        verbose_name = _("erasure request")
-        verbose_name_plural = _("erasure requests")
-        indexes = [models.Index(fields=["status"], name="crm_erasure_status")]
-
-    def __str__(self) -> str:
-        return f"{self.contact_id} {self.status}"
+__all__ = [
+    "ContactMatchKey",
+    "DedupSettings",
+    "DuplicateCandidate",
+    "ErasureRequest",
+    "IntegritySnapshot",
+    "Merge",
+    "PendingSignup",
+    "PrivacySettings",
+    "SignupSettings",
+]

@@ -12,8 +12,8 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Greatest, Least
+from django.db.models import Case, CharField, F, Func, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least, Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from .geo import department_of
 from .models import (
     Consent,
     Contact,
+    ContactEmail,
     ContactRelation,
     Favourite,
     Language,
@@ -137,10 +138,13 @@ def find_or_create_contact(
     """The venue's contact for this email, created if needed.
 
     An existing contact only gets its blank fields filled (what the venue already knows is never
-    overwritten by what a buyer types). Without an email (a counter buyer) a new contact is
-    always created. Concurrent calls with the same email end with one contact: the unique
-    constraint decides and the loser re-reads the winner's row. `consents` holds only the
-    choices the person actually expressed, by channel.
+    overwritten by what a buyer types). The email is looked up among primary and other
+    addresses. Without an email (a counter buyer), an active contact with the same phone
+    (E.164, main or other) and a compatible name, or the same first name, last name and
+    postcode (accents and case aside), is that person; else a new contact is created (typos
+    and the rest are the duplicate queue's job, crm.dedup). Concurrent calls with the same
+    email end with one contact: the unique constraint decides and the loser re-reads the
+    winner's row. `consents` holds only the choices the person actually expressed, by channel.
     """
     typed_email, email_normalized = _clean_email(email)
     _check_choice(source, Source, field="source")
@@ -170,10 +174,7 @@ def _find_or_create(
     consents: dict[str, bool] | None,
     actor: User | None,
 ) -> Contact:
-    contact = None
-    if email_normalized:
-        contact = Contact.objects.select_for_update().filter(email_normalized=email_normalized)
-        contact = contact.first()
+    contact = _match_email(email_normalized) if email_normalized else _match_without_email(values)
     if contact is None:
         contact = Contact(
             email=typed_email,
@@ -224,6 +225,59 @@ def _find_or_create(
     return contact
 
 
+def _folded(expression):
+    """Lowercase without accents, as indexed by crm_contact_name_postcode."""
+    return Lower(Func(expression, function="crm_unaccent", output_field=CharField()))
+
+
+def _match_email(email_normalized: str) -> Contact | None:
+    """The contact holding this address as its primary or as an other email, locked; one
+    query (two index probes in sub-selects, then the primary key)."""
+    primary = Contact.objects.filter(email_normalized=email_normalized).values("pk")[:1]
+    other = ContactEmail.objects.filter(email_normalized=email_normalized).values("contact_id")
+    return (
+        Contact.objects.select_for_update()
+        .filter(pk=Coalesce(Subquery(primary), Subquery(other[:1])))
+        .first()
+    )
+
+
+def _match_without_email(values: dict) -> Contact | None:
+    """A counter buyer without email: the active contact with this phone (main or other) whose
+    names do not contradict the buyer's (a household shares a landline, not a first name), or
+    with the same first name, last name and postcode. One query, served by the partial indexes
+    crm_contact_phone, crm_contact_other_phone and crm_contact_name_postcode."""
+    phone, first, last, postcode = (
+        values["phone"],
+        values["first_name"],
+        values["last_name"],
+        values["postcode"],
+    )
+    by_name = bool(first and last and postcode)
+    if not phone and not by_name:
+        return None
+    found = Q()
+    if phone:
+        same_phone = Q(phone=phone) | Q(other_phone=phone)
+        for name, typed in (("first_name", first), ("last_name", last)):
+            if typed:
+                same_phone &= Q(**{name: ""}) | Q(**{f"{name}_folded": _folded(Value(typed))})
+        found |= same_phone
+    if by_name:
+        found |= Q(
+            postcode=postcode,
+            last_name_folded=_folded(Value(last)),
+            first_name_folded=_folded(Value(first)),
+        )
+    return (
+        Contact.objects.select_for_update(of=("self",))
+        .alias(first_name_folded=_folded(F("first_name")), last_name_folded=_folded(F("last_name")))
+        .filter(found, merged_into__isnull=True, anonymised_at__isnull=True)
+        .order_by(Case(When(phone=phone or None, then=0), default=1), "pk")
+        .first()
+    )
+
+
 def _apply_consents(
     *, contact: Contact, consents: dict[str, bool] | None, source: str, actor: User | None
 ) -> None:
@@ -240,6 +294,9 @@ def set_consent(
     source: str,
     recorded_at: datetime | None = None,
     actor: User | None = None,
+    wording: str = "",
+    ip_address: str | None = None,
+    confirmed_at: datetime | None = None,
 ) -> Consent | None:
     """Append the contact's choice for a channel. Returns the new row, or None when the choice
     is the current one already (the row that proves it stays the latest)."""
@@ -257,6 +314,9 @@ def set_consent(
         source=source,
         recorded_at=recorded_at or timezone.now(),
         actor_label=_actor_label(actor),
+        wording=wording,
+        ip_address=ip_address or None,
+        confirmed_at=confirmed_at,
     )
     current_column = CONSENT_COLUMNS.get(channel)
     if current_column:

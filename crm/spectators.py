@@ -1,7 +1,7 @@
 """The storefront's spectators, as crm sees them: sign-in by emailed link (single use,
 short-lived, stored hashed), an optional password, the "may we note the shows you look at?"
 answer and the views it allows, consent invitations sent to companions, and erasure
-requests (recorded and confirmed by email; the erasure itself is the CRM's anonymisation).
+requests confirmed by email (then recorded by crm.privacy, where staff carry them out).
 
 A spectator's identity is their contact: an account exists only for a contact that proved
 an email by following a link sent to it. Staff are tenants.accounts.User and never mix with
@@ -33,12 +33,13 @@ from .models import (
     Consent,
     Contact,
     ContactEmail,
-    ErasureRequest,
     SignInLink,
     Source,
     SpectatorAccount,
     TimelineEvent,
 )
+from .privacy import services as privacy
+from .privacy.models import ErasureRequest
 
 SIGN_IN_LINK_LIFETIME = timedelta(minutes=20)
 CONSENT_INVITATION_SALT = "crm.consent-invitation"
@@ -263,48 +264,46 @@ def answer_consent_invitation(*, token: str, granted: bool) -> Contact:
 
 
 # --- Erasure requests -------------------------------------------------------------------------
+ERASURE_SALT = "crm.erasure-confirmation"
+ERASURE_MAX_AGE = 7 * 24 * 3600  # seconds: a week to confirm
+
+
+def erasure_token(contact_id: int) -> str:
+    return signing.TimestampSigner(salt=ERASURE_SALT).sign_object({"c": contact_id})
+
+
 @transaction.atomic
-def request_erasure(*, contact: Contact, confirm_url: Callable[[str], str]) -> ErasureRequest:
-    """Record that the spectator asks to be erased, and email them a confirmation link."""
+def ask_erasure(*, contact: Contact, confirm_url: Callable[[str], str]) -> None:
+    """A spectator asks to be erased: a confirmation link goes to their address (signed,
+    valid a week); following it records the request (confirm_erasure)."""
     if not contact.email:
         raise ValidationFailed(_("This contact has no email address."), code="crm.email_missing")
-    token = secrets.token_urlsafe(32)
-    erasure = ErasureRequest.objects.create(contact=contact, token_hash=_hash(token))
-    record_event(code="crm.erasure.requested", obj=contact, data={"request": erasure.pk})
-    TimelineEvent.objects.create(
-        contact=contact, code="crm.erasure.requested", data={"request": erasure.pk}
-    )
+    TimelineEvent.objects.create(contact=contact, code="crm.erasure.confirmation_sent", data={})
     venue = _venue_name()
     body = _(
         "Hello,\n\nYou asked %(venue)s to erase the data it holds on you. To confirm, open "
-        "this link:\n\n%(url)s\n\nIf you did not ask for it, ignore this email: nothing will "
-        "be erased.\n\n%(venue)s"
-    ) % {"venue": venue, "url": confirm_url(token)}
-    _send_on_commit(
-        _("Confirm your erasure request — %(venue)s") % {"venue": venue}, body, contact.email
-    )
-    return erasure
+        "this link within a week:\n\n%(url)s\n\nIf you did not ask for it, ignore this email: "
+        "nothing will be erased.\n\n%(venue)s"
+    ) % {"venue": venue, "url": confirm_url(erasure_token(contact.pk))}
+    subject = _("Confirm your erasure request — %(venue)s") % {"venue": venue}
+    _send_on_commit(subject, body, contact.email)
 
 
 @transaction.atomic
 def confirm_erasure(*, token: str) -> ErasureRequest:
-    """Confirm an erasure request by its emailed link (once); the CRM then carries it out,
-    told by the `crm.contact.erasure_requested` event."""
-    now = timezone.now()
-    confirmed = ErasureRequest.objects.filter(
-        token_hash=_hash(token or ""), status=ErasureRequest.Status.AWAITING_CONFIRMATION
-    ).update(status=ErasureRequest.Status.CONFIRMED, confirmed_at=now)
-    if not confirmed:
-        raise LinkInvalid()
-    erasure = ErasureRequest.objects.select_related("contact").get(token_hash=_hash(token))
-    record_event(code="crm.erasure.confirmed", obj=erasure.contact, data={"request": erasure.pk})
-    TimelineEvent.objects.create(
-        contact=erasure.contact, code="crm.erasure.confirmed", data={"request": erasure.pk}
-    )
-    publish(
-        code="crm.contact.erasure_requested",
-        key=f"contact:{erasure.contact_id}",
-        data={"contact_id": erasure.contact_id, "request_id": erasure.pk},
+    """The emailed link followed: the request is recorded (crm.privacy, origin "person",
+    audited) for the venue to carry out. Following it again changes nothing."""
+    try:
+        data = signing.TimestampSigner(salt=ERASURE_SALT).unsign_object(
+            token or "", max_age=ERASURE_MAX_AGE
+        )
+        contact = Contact.objects.get(pk=int(data["c"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Contact.DoesNotExist):
+        raise LinkInvalid() from None
+    erasure, _created = privacy.request_erasure(
+        contact_id=contact.pk,
+        origin=ErasureRequest.Origin.PERSON,
+        note="Confirmed by the person through the link emailed from the spectator space.",
     )
     return erasure
 

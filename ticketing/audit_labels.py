@@ -81,6 +81,8 @@ register_labels(
         "ticketing.performance.status_changed": _("Performance status changed"),
         "ticketing.performance.cancelled": _("Performance cancelled"),
         "ticketing.performance.rescheduled": _("Performance rescheduled"),
+        "ticketing.extra.created": _("Extra added"),
+        "ticketing.extra.updated": _("Extra changed"),
         "ticketing.sales_settings.updated": _("Sales settings changed"),
         "ticketing.tariff.created": _("Tariff created"),
         "ticketing.tariff.updated": _("Tariff changed"),

@@ -19,10 +19,13 @@ The mapping (every key optional; ids and quantities as ints or strings of digits
     seat_tariffs   {seat id: tariff code}
     zone_tariffs   {performance zone id: {tariff code: number of places}}; with places (not a
                    hold), a zone's numbers add up to its places in `zones`
+    extras         {extra id: quantity}: drinks, parking, programme book… sold with the
+                   tickets (with a hold too: they are chosen with the tariffs)
 
 Error codes (`ticketing.cart.*`): bad_performance, unknown_performance, bad_seat,
 duplicate_seat, bad_category, bad_zone, bad_quantity, bad_tariff, unknown_tariff,
-tariff_not_offered, empty, too_many_places, zone_split_mismatch, hold_and_places.
+tariff_not_offered, empty, too_many_places, zone_split_mismatch, hold_and_places, bad_extra
+(and unknown_extra, from ticketing.selectors.extras).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -71,6 +74,7 @@ class CartSpec:
     tariffs: TariffChoice | None = None
     hold: uuid.UUID | None = None
     prices: dict[tuple[int, int], Price] | None = None
+    extras: dict[int, int] = field(default_factory=dict)  # extra id → quantity
 
 
 def shown(value: Any) -> str:
@@ -92,6 +96,12 @@ def parse_cart(
     it (then tariffs are looked up there, without a query). Otherwise at most one query:
     the prices of the tariffs asked for, with their performance (the hot path of an on-sale
     rush), or the performance alone when no tariff is asked, or the tariffs of a hold."""
+    extras = _extras(data)
+    spec = _parse(data, performance, prices)
+    return replace(spec, extras=extras) if extras else spec
+
+
+def _parse(data: Mapping[str, Any], performance: Performance | None, prices) -> CartSpec:
     hold = data.get("hold")
     if hold:
         return _hold_cart(data, hold, performance)
@@ -254,6 +264,18 @@ def _places(data: Mapping) -> HoldRequest:
     if request.places > MAX_PER_HOLD:
         raise _too_many("seats")
     return request
+
+
+def _extras(data: Mapping) -> dict[int, int]:
+    extras = {}
+    for key, value in _mapping(data.get("extras"), code="bad_extra", field="extras").items():
+        extra_id = _id(
+            key, code="bad_extra", field="extras", message=_("“%(value)s” is not an extra id.")
+        )
+        quantity = _count(value, field="extras", key=extra_id)
+        if quantity:
+            extras[extra_id] = quantity
+    return extras
 
 
 def _hold_cart(data: Mapping, hold: Any, performance: Performance | None) -> CartSpec:

@@ -38,11 +38,16 @@ class NotOnSale(Conflict):
     code = "ticketing.not_on_sale"
 
 
+class ExtraSoldOut(Conflict):
+    code = "ticketing.extra_sold_out"
+
+
 class InvalidRequest(ValidationFailed):
     code = "ticketing.invalid"
 
 
 __all__ = [
+    "ExtraSoldOut",
     "HoldExpired",
     "HoldNotActive",
     "InvalidRequest",

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from ticketing.views import (
     boxoffice,
+    extras,
     halls,
     online,
     orders,
@@ -17,6 +18,7 @@ backoffice_patterns = (
     [
         path("halls/", include(halls.urlpatterns)),
         path("programme/", include(programme.urlpatterns)),
+        path("programme/", include(extras.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
         path("online/", include(online.urlpatterns)),

@@ -240,6 +240,10 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "ticketing.release_expired_holds": {"task": "ticketing.release_expired_holds", "every": 60},
     # The outbox: events a crashed process left undispatched, consumer and webhook retries.
     "events.sweep": {"task": "events.sweep", "every": 60},
+    "crm.take_integrity_snapshot": {"task": "crm.take_integrity_snapshot", "every": 86400},
+    "crm.flag_inactive_contacts": {"task": "crm.flag_inactive_contacts", "every": 86400},
+    # Duplicate candidates of the whole base (new contacts are re-scored as they come).
+    "crm.refresh_duplicates": {"task": "crm.refresh_duplicates", "every": 86400},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a

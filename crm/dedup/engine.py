@@ -128,6 +128,7 @@ STREET_DIFF = _w(0.13, 0.988)
 
 CLOSE_JW = 0.88  # Jaro–Winkler similarity above which two names are one typo apart
 WEAK_JW = 0.8
+MIN_POPULATION = 1000
 COMMON = 5  # a first name seen this often in the data set is a real name, not a typo
 
 
@@ -152,7 +153,10 @@ class Frequencies:
         return f
 
     def u(self, counter: Counter, value: str, floor: float) -> float:
-        return max(counter[value] / self.n, floor)
+        # A small base (a new venue, a test) is read as a sample of a population of at least
+        # MIN_POPULATION, as in prior_log_odds: two "Martin"s among 3 contacts prove little
+        # about how rare the name is.
+        return max(counter[value] / max(self.n, MIN_POPULATION), floor)
 
 
 def _close(a: str, b: str) -> bool:
@@ -342,7 +346,7 @@ HOUSEHOLD_CAP = 0.3
 def prior_log_odds(n: int, expected_duplicate_rate: float = 0.1) -> float:
     """ln of the prior odds that two records picked at random are the same person: about
     rate × n true pairs among n²/2 pairs (floored at n = 1,000 so small sets stay sane)."""
-    n = max(n, 1000)
+    n = max(n, MIN_POPULATION)
     p = 2 * expected_duplicate_rate / n
     return math.log(p / (1 - p))
 
@@ -373,7 +377,25 @@ def find_duplicates(
 
     Records are identified by their `id` (their index in `records` when id is None)."""
     ids = [r.id if r.id is not None else i for i, r in enumerate(records)]
-    normalized = [normalize(r) for r in records]
+    return find_duplicates_normalized(
+        [normalize(r) for r in records],
+        ids,
+        auto_threshold=auto_threshold,
+        review_threshold=review_threshold,
+        expected_duplicate_rate=expected_duplicate_rate,
+    )
+
+
+def find_duplicates_normalized(
+    normalized: Sequence[Normalized],
+    ids: Sequence[object],
+    *,
+    auto_threshold: float = 0.9,
+    review_threshold: float = 0.5,
+    expected_duplicate_rate: float = 0.1,
+) -> DedupResult:
+    """`find_duplicates` over records normalised already (the caller also needs their keys)."""
+    records = normalized
     freq = Frequencies.of(normalized)
     prior = prior_log_odds(len(records), expected_duplicate_rate)
     pairs = candidate_pairs(normalized)

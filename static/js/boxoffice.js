@@ -105,6 +105,9 @@
           if (price) cents += n * (price[0] + price[1]);
         }
       }
+      for (const input of form.querySelectorAll("[data-bo-extra]")) {
+        cents += (parseInt(input.value, 10) || 0) * Number(input.dataset.price);
+      }
       return cents;
     }
 

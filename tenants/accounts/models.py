@@ -39,6 +39,7 @@ class User(SchemaScopedDeletion, AbstractBaseUser, PermissionsMixin):
         BOX_OFFICE = "box_office", _("Box office")
         COMMUNICATION = "communication", _("Audience relations / communication")
         READ_ONLY = "read_only", _("Read only")
+        DATA_STEWARD = "data_steward", _("Data steward")
 
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)

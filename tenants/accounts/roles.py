@@ -6,7 +6,9 @@ ADMIN = "admin"
 BOX_OFFICE = "box_office"
 COMMUNICATION = "communication"
 READ_ONLY = "read_only"
-ALL_ROLES = frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY})
+# Owns the quality of the contact base: the merge queue, integrity, the data-entry charter.
+DATA_STEWARD = "data_steward"
+ALL_ROLES = frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY, DATA_STEWARD})
 
 # capability -> roles that have it
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -19,8 +21,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "sales.sell": frozenset({ADMIN, BOX_OFFICE}),
     "sales.view": ALL_ROLES,
     "programme.manage": frozenset({ADMIN}),
-    "contacts.view": frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY}),
-    "contacts.manage": frozenset({ADMIN, COMMUNICATION}),
+    "contacts.view": frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY, DATA_STEWARD}),
+    "contacts.manage": frozenset({ADMIN, COMMUNICATION, DATA_STEWARD}),
+    "contacts.dedup": frozenset({ADMIN, DATA_STEWARD}),
     "campaigns.manage": frozenset({ADMIN, COMMUNICATION}),
 }
 
@@ -30,6 +33,7 @@ CAPABILITY_LABELS = {
     "staff.manage": _("Manage staff accounts"),
     "tokens.manage": _("Manage API tokens"),
     "audit.view": _("Read the audit trail"),
+    "contacts.dedup": _("Review and merge duplicate contacts"),
 }
 
 

@@ -123,10 +123,32 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         EventType(
-            "crm.contact.erasure_requested",
+            "crm.contact.anonymised",
             1,
-            _("Erasure requested and confirmed"),
-            {"contact_id": "contact id", "request_id": "erasure request id"},
+            _("Contact anonymised"),
+            {"contact_id": "contact id (the row stays, with nothing identifying left)"},
+        ),
+        EventType(
+            "crm.contact.merged",
+            1,
+            _("Contacts merged"),
+            {
+                "merge_id": "merge id (to undo it)",
+                "kept_id": "contact id that remains",
+                "absorbed_id": "contact id merged into it (kept, with merged_into set)",
+                "automatic": "true when merged by the venue's automatic threshold",
+                "score": "duplicate score of the pair, or null",
+            },
+        ),
+        EventType(
+            "crm.contact.unmerged",
+            1,
+            _("Merge undone"),
+            {
+                "merge_id": "merge id",
+                "kept_id": "contact id that had absorbed the other",
+                "absorbed_id": "contact id restored as a contact of its own",
+            },
         ),
     )
 }

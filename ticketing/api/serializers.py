@@ -12,7 +12,7 @@ from rest_framework import serializers
 from crm.models import Contact, Language
 from ticketing.carts import MAX_ID
 from ticketing.forms.buyers import PHONE_TYPED_MAX_LENGTH
-from ticketing.models import Hold, Order, Payment, Performance, Show, Ticket
+from ticketing.models import Hold, Order, OrderExtra, Payment, Performance, Show, Ticket
 from ticketing.services.orders import MAX_AMOUNT_CENTS
 from ticketing.specs import MAX_PER_HOLD
 
@@ -127,6 +127,17 @@ class SeatsValue(CartValue):
     }
 )
 class ZonesValue(CartValue):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": 1, "maximum": MAX_PER_HOLD},
+        "maxProperties": MAX_PER_HOLD,
+    }
+)
+class ExtrasValue(CartValue):
     pass
 
 
@@ -259,7 +270,7 @@ class OrderInputSerializer(TariffsInputSerializer):
     """Either `hold` (a token from POST /holds/, then no performance nor places) or the
     places themselves (hold and confirm in one call)."""
 
-    cart_fields = (*TariffsInputSerializer.cart_fields, "hold")
+    cart_fields = (*TariffsInputSerializer.cart_fields, "hold", "extras")
 
     @cached_property
     def fields(self):
@@ -276,6 +287,9 @@ class OrderInputSerializer(TariffsInputSerializer):
         return built
 
     hold = serializers.UUIDField(required=False, allow_null=True, help_text="A hold's token")
+    extras = ExtrasValue(
+        help_text="Extras sold with the tickets (drinks, parking…): extra id → quantity"
+    )
     buyer = BuyerSerializer(required=False)
     payment = PaymentInputSerializer()
 
@@ -317,8 +331,32 @@ class TicketSerializer(serializers.ModelSerializer):
 _DATETIME = serializers.DateTimeField()
 
 
+class OrderExtraSerializer(serializers.ModelSerializer):
+    extra = serializers.IntegerField(source="extra_id")
+    name = serializers.CharField(source="extra.name")
+
+    class Meta:
+        model = OrderExtra
+        fields = ["id", "extra", "name", "quantity", "unit_price_cents", "tax_rate_bp", "status"]
+
+    def to_representation(self, line):
+        return {
+            "id": line.pk,
+            "extra": line.extra_id,
+            "name": line.extra.name,
+            "quantity": line.quantity,
+            "unit_price_cents": line.unit_price_cents,
+            "tax_rate_bp": line.tax_rate_bp,
+            "status": line.status,
+        }
+
+
+_EXTRA = OrderExtraSerializer()
+
+
 class OrderSerializer(serializers.ModelSerializer):
     tickets = TicketSerializer(many=True, read_only=True)
+    extras = OrderExtraSerializer(many=True, read_only=True)
     contact = serializers.IntegerField(source="contact_id", allow_null=True)
 
     class Meta:
@@ -335,6 +373,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
             "paid_at",
             "tickets",
+            "extras",
         ]
 
     def to_representation(self, order):
@@ -352,6 +391,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at": _DATETIME.to_representation(order.created_at),
             "paid_at": _DATETIME.to_representation(order.paid_at) if order.paid_at else None,
             "tickets": [tickets.to_representation(t) for t in order.tickets_in_hand()],
+            "extras": [_EXTRA.to_representation(e) for e in order.extras_in_hand()],
         }
 
 

@@ -54,7 +54,8 @@ def _order(reference: str) -> Order:
     if len(reference) > REFERENCE_MAX_LENGTH or "\x00" in reference:
         raise Http404  # (no such reference; PostgreSQL would refuse a NUL byte)
     return get_object_or_404(
-        Order.objects.prefetch_related("tickets__seat", "tickets__tariff"), reference=reference
+        Order.objects.prefetch_related("tickets__seat", "tickets__tariff", "extras__extra"),
+        reference=reference,
     )
 
 
@@ -155,6 +156,7 @@ class OrderCreate(APIView):
             "payments": [_payment(values["payment"])],
             "channel": CHANNEL,
             "actor": request.user,
+            "extras": cart.extras,
         }
         if cart.hold:
             order = orders.confirm_order(hold_token=cart.hold, tariffs=cart.tariffs, **common)

@@ -15,6 +15,7 @@ from .halls import (
 from .programme import (
     AllocationForm,
     CancelForm,
+    ExtraForm,
     PerformanceForm,
     RescheduleForm,
     SalesSettingsForm,
@@ -28,6 +29,7 @@ __all__ = [
     "AllocationForm",
     "CancelForm",
     "DateTimeLocalField",
+    "ExtraForm",
     "HallForm",
     "IdListField",
     "LayoutForm",

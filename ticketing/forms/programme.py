@@ -9,10 +9,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ticketing import selectors
-from ticketing.models import Allocation, Layout, Performance, Tariff
+from ticketing.models import Allocation, Extra, Layout, Performance, Tariff
 from ticketing.services.programme import CategoryPlan
 
-from .fields import DateTimeLocalField, IdListField, euros_to_cents, int_list
+from .fields import (
+    DateTimeLocalField,
+    IdListField,
+    cents_to_input,
+    euros_to_cents,
+    int_list,
+    parse_money,
+)
 
 PLAN_ROWS = 3
 DEFAULT_COLORS = ("#8a1538", "#1d4f91", "#2a7f62")
@@ -297,3 +304,69 @@ class TariffForm(forms.Form):
 
 
 TariffFormSet = forms.formset_factory(TariffForm, extra=1)
+
+
+class ExtraForm(forms.Form):
+    """An extra offered with the tickets of a performance (price and stock as staff type them)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Extra.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=80)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    price = forms.CharField(label=_("Price (€)"), max_length=12)
+    vat = forms.CharField(label=_("VAT (%)"), max_length=6, initial="20")
+    stock = forms.IntegerField(
+        label=_("Stock"),
+        min_value=0,
+        max_value=1_000_000,
+        required=False,
+        help_text=_("Leave empty when not limited."),
+    )
+    public = forms.BooleanField(label=_("Sold online"), required=False, initial=True)
+    is_active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+
+    def clean_price(self) -> int:
+        return self._amount("price", _("“%(value)s” is not a price (e.g. 4,50)."))
+
+    def clean_vat(self) -> int:
+        """A rate in percent → basis points ("5,5" → 550): the same two decimals as money."""
+        return self._amount("vat", _("“%(value)s” is not a rate (e.g. 5,5)."))
+
+    def _amount(self, name: str, message) -> int:
+        typed = self.cleaned_data[name]
+        try:
+            value = parse_money(typed)
+        except ValueError:
+            value = None
+        if value is None:
+            raise forms.ValidationError(message % {"value": typed[:12]})
+        return value
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "name": data["name"].strip(),
+            "description": data["description"].strip(),
+            "price_cents": data["price"],
+            "tax_rate_bp": data["vat"],
+            "stock": data["stock"],
+            "public": data["public"],
+            "is_active": data["is_active"],
+        }
+
+    @classmethod
+    def for_extra(cls, extra: Extra, **kwargs) -> ExtraForm:
+        return cls(
+            initial={
+                "kind": extra.kind,
+                "name": extra.name,
+                "description": extra.description,
+                "price": cents_to_input(extra.price_cents),
+                "vat": cents_to_input(extra.tax_rate_bp),
+                "stock": extra.stock,
+                "public": extra.public,
+                "is_active": extra.is_active,
+            },
+            prefix=f"extra{extra.pk}",
+            **kwargs,
+        )

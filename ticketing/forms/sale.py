@@ -42,7 +42,9 @@ ERROR_PLACES = {
     "wheelchair": "best",
     "zones": "best",
     "zone_tariffs": "best",
+    "extras": "extras",
 }
+EXTRA_FIELD = "extra-%s"  # the quantity typed for an extra, by its id
 
 
 @dataclass
@@ -165,11 +167,23 @@ class SaleForm:
         self._settle()
         return buyer_ok and not self.errors
 
+    def typed_extras(self) -> dict[int, str]:
+        """The quantities typed for the performance's extras (blank when not bound)."""
+        if not self.bound:
+            return {}
+        return {e.pk: self.data.get(EXTRA_FIELD % e.pk, "").strip() for e in self.ctx.extras}
+
+    @property
+    def extra_rows(self) -> list[tuple]:
+        """(extra, quantity typed) for the screen."""
+        typed = self.typed_extras()
+        return [(extra, typed.get(extra.pk, "")) for extra in self.ctx.extras]
+
     def _parse(self) -> None:
+        data = self.places.cart_input()
+        data["extras"] = {pk: n for pk, n in self.typed_extras().items() if n}
         try:
-            self.cart = parse_cart(
-                self.places.cart_input(), performance=self.ctx.performance, prices=self.ctx.prices
-            )
+            self.cart = parse_cart(data, performance=self.ctx.performance, prices=self.ctx.prices)
         except CartError as error:
             self.add_error(ERROR_PLACES.get(error.field), error.message, code=error.code)
 
@@ -185,7 +199,8 @@ class SaleForm:
         places = places_taken(seats, zones, tariffs)
         if request.best_available:
             places.append(Place(request.category_id, tariffs.default, request.best_available))
-        quote = self.ctx.quote(places)
+        extras = [(self.ctx.extra_by_id(pk), n) for pk, n in self.cart.extras.items()]
+        quote = self.ctx.quote(places, extras)
         missing = next((line.place for line in quote.lines if line.price is None), None)
         if missing is None:
             return quote.total_cents
@@ -239,5 +254,5 @@ class SaleForm:
     @property
     def summary_errors(self) -> list[str]:
         """Errors shown at the top; places, payment and buyer fields show theirs in place."""
-        keys = ("__all__", "seats", "tariff")
+        keys = ("__all__", "seats", "tariff", "extras")
         return [m for key in keys for m in self.errors.get(key, [])]

@@ -1,3 +1,4 @@
+from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
 from .orders import Order, Payment, Ticket
@@ -9,12 +10,14 @@ __all__ = [
     "AfterSaleRule",
     "Allocation",
     "CheckoutStep",
+    "Extra",
     "Hall",
     "Hold",
     "HoldZoneItem",
     "Layout",
     "Order",
     "OrderAttribution",
+    "OrderExtra",
     "Payment",
     "Performance",
     "PerformanceSeat",

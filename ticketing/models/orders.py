@@ -74,6 +74,11 @@ class Order(models.Model):
         issued = self.__dict__.get("issued_tickets")
         return issued if issued is not None else self.tickets.all()
 
+    def extras_in_hand(self):
+        """The extras a sale just wrote (none: no query), else this order's extras."""
+        issued = self.__dict__.get("issued_extras")
+        return issued if issued is not None else self.extras.all()
+
     @property
     def paid_cents(self) -> int:
         return sum(

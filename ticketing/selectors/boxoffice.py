@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from crm.models import Contact
 from ticketing.models import (
+    Extra,
     Order,
     Performance,
     PerformanceSeat,
@@ -21,6 +22,7 @@ from ticketing.models import (
     Ticket,
 )
 from ticketing.selectors.availability import seat_map
+from ticketing.selectors.extras import extras_on_sale
 from ticketing.selectors.prices import price_table, sales_settings
 from ticketing.selectors.quotes import Place, Quote, quote
 from ticketing.selectors.seating import suggest_best_available
@@ -87,9 +89,13 @@ class SaleContext:
     default_tariff_id: int | None
     prices: dict[tuple[int, int], Price]  # price_table(): what quote() reads
     fees: SalesSettings
+    extras: list[Extra] = field(default_factory=list)  # on sale at the counter
 
-    def quote(self, places: list[Place]) -> Quote:
-        return quote(self.performance, places, prices=self.prices, fees=self.fees)
+    def quote(self, places: list[Place], extras: list[tuple[Extra, int]] | None = None) -> Quote:
+        return quote(self.performance, places, prices=self.prices, fees=self.fees, extras=extras)
+
+    def extra_by_id(self, extra_id: int) -> Extra | None:
+        return next((e for e in self.extras if e.pk == extra_id), None)
 
     def category(self, category_id) -> CategoryInfo | None:
         return next((c for c in self.categories if c.id == category_id), None)
@@ -121,7 +127,8 @@ class SaleContext:
 def sale_context(performance: Performance) -> SaleContext:
     """Everything the counter's sale screen shows and checks for a performance: categories
     with their prices (fee included), free and set-aside seats, standing zones, the seat map
-    (staff view), the tariffs and the default one. At most five queries, whatever the hall."""
+    (staff view), the tariffs and the default one, the extras. At most six queries, whatever
+    the hall."""
     fees = sales_settings()
     prices = price_table(performance.pk)
     by_category: dict[int, list[PriceOption]] = {}
@@ -173,6 +180,7 @@ def sale_context(performance: Performance) -> SaleContext:
         default_tariff_id=default[0] if default else None,
         prices=prices,
         fees=fees,
+        extras=extras_on_sale(performance.pk, public_only=False),
     )
 
 

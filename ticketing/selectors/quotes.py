@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
 from ticketing.errors import InvalidRequest
-from ticketing.models import Performance, Price, SalesSettings
+from ticketing.models import Extra, Performance, Price, SalesSettings
 from ticketing.selectors.prices import price_table, sales_settings
 from ticketing.specs import TakenPlaces, TakenSeat, TariffChoice
 
@@ -53,9 +53,22 @@ class QuoteLine:
 
 
 @dataclass(frozen=True)
+class ExtraLine:
+    """Extras sold with the tickets: no booking fee on them."""
+
+    extra: Extra
+    quantity: int
+
+    @property
+    def amount_cents(self) -> int:
+        return self.extra.price_cents * self.quantity
+
+
+@dataclass(frozen=True)
 class Quote:
     lines: list[QuoteLine]
     currency: str
+    extras: list[ExtraLine] = field(default_factory=list)
 
     @property
     def priced(self) -> bool:
@@ -71,8 +84,12 @@ class Quote:
         return sum(line.fees_cents for line in self.lines)
 
     @property
+    def extras_cents(self) -> int:
+        return sum(line.amount_cents for line in self.extras)
+
+    @property
     def total_cents(self) -> int:
-        return self.subtotal_cents + self.fee_cents
+        return self.subtotal_cents + self.fee_cents + self.extras_cents
 
 
 def quote(
@@ -81,12 +98,14 @@ def quote(
     *,
     prices: dict[tuple[int, int], Price] | None = None,
     fees: SalesSettings | None = None,
+    extras: list[tuple[Extra, int]] | None = None,
 ) -> Quote:
     """What selling these places charges, per place and in all: the one price computation.
     The counter's and the storefront's carts show it before anything is written, and a sale
     writes its tickets from it (services.orders). The Price of (category, tariff) among active
     tariffs, and `SalesSettings.fee_for` per ticket. `prices` (price_table) and `fees` when the
-    caller has them: then no query."""
+    caller has them: then no query. `extras`: (extra, quantity) sold with the tickets
+    (selectors.extras.asked_extras), at their price, without fee."""
     if prices is None:
         prices = price_table(performance.pk)
     if fees is None:
@@ -96,7 +115,8 @@ def quote(
         price = prices.get((place.category_id, place.tariff_id))
         fee = fees.fee_for(price.amount_cents) if price else 0
         lines.append(QuoteLine(place, price, fee))
-    return Quote(lines, fees.currency)
+    extra_lines = [ExtraLine(extra, quantity) for extra, quantity in extras or []]
+    return Quote(lines, fees.currency, extra_lines)
 
 
 def places_taken(

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import SpectatorAccount
-from crm.selectors import contact_data
 from ticketing.models import AfterSaleRule, Order, Performance, Show, Ticket
 
 REFERRAL_SALT = "ticketing.referral"
@@ -162,19 +161,11 @@ def is_favourite(contact_id: int, show_id: int) -> bool:
     return Favourite.objects.filter(contact_id=contact_id, show_id=show_id).exists()
 
 
-def spectator_data(account: SpectatorAccount) -> dict:
-    """Everything the venue holds on the spectator: the contact base's record (crm) and
-    their orders with tickets."""
-    data = contact_data(account.contact)
-    orders = Order.objects.filter(_own(account)).prefetch_related(
+def _orders_export(orders) -> list[dict]:
+    orders = orders.prefetch_related(
         "tickets__performance__show", "tickets__seat", "tickets__tariff"
-    )
-    data["account"] = {
-        "email": account.email_normalized,
-        "created_at": account.created_at.isoformat(),
-        "has_password": bool(account.password),
-    }
-    data["orders"] = [
+    ).order_by("created_at", "id")
+    return [
         {
             "reference": order.reference,
             "status": order.status,
@@ -196,7 +187,16 @@ def spectator_data(account: SpectatorAccount) -> dict:
         }
         for order in orders
     ]
-    return data
+
+
+def orders_of_contact(contact_id: int) -> list[dict]:
+    """A contact's orders for their data export (crm.privacy.registry's "orders" section)."""
+    return _orders_export(Order.objects.filter(contact_id=contact_id))
+
+
+def spectator_orders_export(account: SpectatorAccount) -> list[dict]:
+    """Every order the spectator sees in their space, for their JSON export."""
+    return _orders_export(Order.objects.filter(_own(account)))
 
 
 def checkout_funnel(*, show_id: int | None = None, since=None, until=None) -> dict[int, int]:

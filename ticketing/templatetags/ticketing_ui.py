@@ -35,6 +35,16 @@ def money(cents, currency: str = "EUR") -> str:
 
 
 @register.filter
+def percent_bp(basis_points) -> str:
+    """550 → "5,5 %" (a VAT rate in basis points, localised)."""
+    if basis_points in (None, ""):
+        return ""
+    value = Decimal(int(basis_points)) / 100
+    places = 0 if value == value.to_integral_value() else (1 if value * 10 % 1 == 0 else 2)
+    return f"{number_format(value, places, use_l10n=True)} %"
+
+
+@register.filter
 def percent_of(part, whole) -> int:
     try:
         return round(100 * int(part) / int(whole)) if int(whole) else 0

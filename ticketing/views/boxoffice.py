@@ -64,6 +64,7 @@ def sale(request, pk: int):
             channel="box_office",
             actor=request.user,
             prices=form.ctx.prices,
+            extras=form.cart.extras,
         )
     except ParterreError as error:
         # Nothing was written (one transaction); show the places as they are now.

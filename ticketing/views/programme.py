@@ -20,6 +20,7 @@ from ticketing import selectors
 from ticketing.forms import (
     AllocationForm,
     CancelForm,
+    ExtraForm,
     PerformanceForm,
     RescheduleForm,
     SalesSettingsForm,
@@ -142,6 +143,11 @@ def performance_detail(request, pk: int):
             initial={"starts_at": timezone.localtime(performance.starts_at)}
         ),
         "allocation_form": AllocationForm(),
+        "extras": [
+            (extra, ExtraForm.for_extra(extra))
+            for extra in performance.extras.order_by("order", "id")
+        ],
+        "extra_form": ExtraForm(prefix="new"),
     }
     return render(request, "ticketing/programme/performance_detail.html", context)
 

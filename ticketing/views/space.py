@@ -30,6 +30,7 @@ from crm import selectors as crm_selectors
 from crm import services as crm
 from crm import spectators
 from crm.models import Consent
+from crm.privacy import services as privacy
 from crm.selectors import OWN_FIELDS
 from tenants.errors import ParterreError
 from ticketing.forms.space import (
@@ -339,7 +340,8 @@ TIMELINE_LABELS = {
     "crm.relation.added": gettext_lazy("Relation recorded"),
     "crm.spectator.account_created": gettext_lazy("Space opened"),
     "crm.erasure.requested": gettext_lazy("Erasure requested"),
-    "crm.erasure.confirmed": gettext_lazy("Erasure request confirmed"),
+    "crm.erasure.confirmation_sent": gettext_lazy("Erasure asked, confirmation emailed"),
+    "crm.contact.anonymised": gettext_lazy("Data erased"),
     "ticketing.purchase": gettext_lazy("Purchase"),
     "ticketing.attendance": gettext_lazy("Attendance"),
     "ticketing.refund": gettext_lazy("Refund"),
@@ -368,7 +370,6 @@ def _shown(contact, name: str):
 def my_data(request):
     account = spectator(request)
     contact = account.contact
-    data = space_selectors.spectator_data(account)
     fields = [
         (capfirst(contact._meta.get_field(name).verbose_name), _shown(contact, name))
         for name in OWN_FIELDS
@@ -380,7 +381,7 @@ def my_data(request):
     ]
     context = {
         "account": account,
-        "data": data,
+        "orders": space_selectors.spectator_orders(account),
         "contact": contact,
         "fields": fields,
         "consents": contact.consents.order_by("-recorded_at", "-id"),
@@ -391,7 +392,15 @@ def my_data(request):
 
 @spectator_required
 def my_data_export(request):
-    data = space_selectors.spectator_data(spectator(request))
+    """Everything, as crm.privacy exports it (audited), with the orders of the space."""
+    account = spectator(request)
+    data = privacy.export_contact_data(contact_id=account.contact_id)
+    data["orders"] = space_selectors.spectator_orders_export(account)
+    data["account"] = {
+        "email": account.email_normalized,
+        "created_at": account.created_at,
+        "has_password": bool(account.password),
+    }
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2, default=str),
         content_type="application/json; charset=utf-8",
@@ -409,7 +418,7 @@ def erasure_request(request):
     if _limited(request, ("space-erasure", _by_email, "3/h")):
         messages.error(request, _("A confirmation was already sent: check your inbox."))
         return redirect("space:data")
-    spectators.request_erasure(
+    spectators.ask_erasure(
         contact=account.contact,
         confirm_url=lambda token: request.build_absolute_uri(
             reverse("space:erasure_confirm", args=[token])

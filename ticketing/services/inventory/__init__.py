@@ -7,14 +7,17 @@ conditional UPDATE, checked by its row count.
 - `zones`: the same for general-admission places (counters under a CHECK constraint).
 - `holds`: carts (create, release, expire, lock for confirmation) and what may be sold when.
 - `allocations`: seats set aside from public sale.
+- `extras`: the stock of extras sold with the tickets (drinks, parking, programme book).
 
 Lock order when several kinds of rows are touched in one transaction: hold → performance
-seats (by id) → performance zones (by id). Nothing here reads a row and writes it back later.
+seats (by id) → performance zones (by id) → extras (by id). Nothing here reads a row and
+writes it back later.
 """
 
 from ticketing.specs import MAX_PER_HOLD, HoldRequest, TakenPlaces, TakenSeat
 
 from .allocations import allocate_seats, release_allocation
+from .extras import release_extras, take_extras
 from .holds import (
     check_on_sale,
     claim_hold,
@@ -45,9 +48,11 @@ __all__ = [
     "lock_active_hold",
     "release_allocation",
     "release_expired_holds",
+    "release_extras",
     "release_hold",
     "sell_places",
     "take_best_available",
+    "take_extras",
     "take_places",
     "take_seats",
     "validate_request",

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from crm import services as crm
 from ticketing.errors import InvalidRequest
-from ticketing.models import Order, Payment, Performance, Ticket
+from ticketing.models import Order, OrderExtra, Payment, Performance, Ticket
 from ticketing.selectors.prices import sales_settings
 from ticketing.services import inventory
 from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
@@ -48,6 +48,7 @@ def cancel_order(*, order: Order, actor=None, reason: str = "") -> Order:
     ids = list(order.tickets.filter(status=Ticket.Status.VALID).values_list("id", flat=True))
     _free_places(ids)
     Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.CANCELLED)
+    inventory.release_extras(order.pk, status=OrderExtra.Status.CANCELLED)
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status"])
     order_event(order, "ticketing.order.cancelled", actor, tickets=len(ids), reason=reason)
@@ -66,7 +67,9 @@ def refund_order(
     actor=None,
     reason: str = "",
 ) -> Order:
-    """Refund all or some tickets of a paid order; their seats go back on sale.
+    """Refund all or some tickets of a paid order; their seats go back on sale. The order's
+    extras are refunded with its last tickets (a partial refund keeps them: the drink of the
+    spectators who still come).
     `withheld_cents`: kept by the venue (a cancellation fee), never more than the refund."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
@@ -89,6 +92,9 @@ def refund_order(
     ids = [t.pk for t in tickets]
     _free_places(ids)
     Ticket.objects.filter(id__in=ids).update(status=Ticket.Status.REFUNDED)
+    if not order.tickets.filter(status=Ticket.Status.VALID).exists():
+        released = inventory.release_extras(order.pk, status=OrderExtra.Status.REFUNDED)
+        amount += sum(line.amount_cents for line in released)
     if amount:
         Payment.objects.create(
             order=order, method=method, amount_cents=-amount, created_by=staff(actor)

@@ -22,7 +22,18 @@ from crm import services as crm
 from crm.models import Contact
 from tenants.events.services import after_publish
 from ticketing.errors import InvalidRequest
-from ticketing.models import Hold, Order, Performance, Price, SalesSettings, Seat, Ticket
+from ticketing.models import (
+    Extra,
+    Hold,
+    Order,
+    OrderExtra,
+    Performance,
+    Price,
+    SalesSettings,
+    Seat,
+    Ticket,
+)
+from ticketing.selectors.extras import asked_extras
 from ticketing.selectors.prices import price_table, sales_settings, zone_categories
 from ticketing.selectors.quotes import Quote, places_taken, quote
 from ticketing.services import inventory
@@ -66,13 +77,18 @@ def confirm_order(
     allow_pending: bool = False,
     pay_total_with: str = "",
     payment_reference: str = "",
+    extras: dict[int, int] | None = None,
 ) -> Order:
-    """Turn a live cart into an order with one ticket per place.
+    """Turn a live cart into an order with one ticket per place (and the `extras` asked,
+    {extra id: quantity}).
 
     With payments covering the total the order is paid; otherwise it is refused, unless
     `allow_pending` (an online payment still to come), and then the order waits as pending.
     """
     hold = inventory.lock_active_hold(hold_token)
+    extra_lines = asked_extras(
+        hold.performance_id, extras or {}, public_only=channel != "box_office"
+    )
     contact = _contact_for(buyer, channel)
     seats, zones = inventory.claim_hold(hold)
     if not payments and pay_total_with:
@@ -90,6 +106,7 @@ def confirm_order(
         channel=channel,
         actor=actor,
         allow_pending=allow_pending,
+        extras=extra_lines,
     )
 
 
@@ -105,6 +122,7 @@ def sell(
     allow_pending: bool = False,
     pay_total_with: str = "",
     prices: dict[tuple[int, int], Price] | None = None,
+    extras: dict[int, int] | None = None,
 ) -> Order:
     """Take places straight into an order and pay it, in one transaction: the counter sale,
     an API order. Seats and standing places alike go from free to sold with one conditional
@@ -113,13 +131,15 @@ def sell(
     `prices`: the performance's prices for these tariffs when the caller has read them
     already (selectors.prices.sale_prices); read here otherwise, before any seat is locked.
     `pay_total_with`: a method paying exactly the total (the offline test provider, a card
-    already authorised), when `payments` is empty.
+    already authorised), when `payments` is empty. `extras`: {extra id: quantity} sold with
+    the tickets.
     """
     box_office = channel == "box_office"
     inventory.validate_request(request)
     inventory.check_on_sale(performance, box_office=box_office)
     if prices is None:
         prices = price_table(performance.pk, tariffs.tariff_ids())
+    extra_lines = asked_extras(performance.pk, extras or {}, public_only=not box_office)
     fees = sales_settings()
     hold = Hold(
         performance=performance,
@@ -164,6 +184,7 @@ def sell(
             channel=channel,
             actor=actor,
             allow_pending=allow_pending,
+            extras=extra_lines,
         )
 
 
@@ -180,11 +201,13 @@ def price_sale(
     tariffs: TariffChoice,
     fees: SalesSettings,
     prices: dict[tuple[int, int], Price] | None = None,
+    extras: list[tuple[Extra, int]] | None = None,
 ) -> Quote:
-    """The quote of places just taken; every place must have a price."""
+    """The quote of places just taken (and extras); every place must have a price."""
     if prices is None:
         prices = price_table(performance.pk, tariffs.tariff_ids())
-    priced = quote(performance, places_taken(seats, zones, tariffs), prices=prices, fees=fees)
+    places = places_taken(seats, zones, tariffs)
+    priced = quote(performance, places, prices=prices, fees=fees, extras=extras)
     if not priced.priced:
         raise InvalidRequest(_("This tariff is not offered for these seats."), field="tariff")
     return priced
@@ -211,6 +234,20 @@ def new_tickets(
     return tickets
 
 
+def new_order_extras(priced: Quote, *, order: Order) -> list[OrderExtra]:
+    """One unsaved line per extra of the quote, at its price and VAT rate."""
+    lines = []
+    for line in priced.extras:
+        order_extra = OrderExtra(
+            quantity=line.quantity,
+            unit_price_cents=line.extra.price_cents,
+            tax_rate_bp=line.extra.tax_rate_bp,
+        )
+        attach(order_extra, order=order, extra=line.extra)
+        lines.append(order_extra)
+    return lines
+
+
 def _write_order(
     *,
     hold: Hold,
@@ -226,15 +263,23 @@ def _write_order(
     actor,
     allow_pending: bool,
     take_zones: bool = False,
+    extras: list[tuple[Extra, int]] | None = None,
 ) -> Order:
     """The order for places just taken: the buyer's CRM record, then the order with its
     tickets, payments, audit entry and (when paid) `ticketing.order.confirmed` in one
     statement (with the cart too when `hold` is new). Paid when the payments cover the
     total; otherwise refused, unless `allow_pending`. `take_zones`: sell the standing places
     of `zones` now, just before the INSERT: a zone's counter row is shared by every standing
-    buyer, so its lock is held for two statements and the commit."""
+    buyer, so its lock is held for two statements and the commit. `extras` are taken last
+    (their stock rows come after the zones in the lock order)."""
     priced = price_sale(
-        performance=performance, seats=seats, zones=zones, tariffs=tariffs, fees=fees, prices=prices
+        performance=performance,
+        seats=seats,
+        zones=zones,
+        tariffs=tariffs,
+        fees=fees,
+        prices=prices,
+        extras=extras,
     )
     settlement = settle_payments(
         due_cents=priced.total_cents, payments=payments, allow_short=allow_pending
@@ -253,6 +298,7 @@ def _write_order(
     )
     attach(order, contact=contact)
     tickets = new_tickets(priced, order=order, performance=performance)
+    order_extras = new_order_extras(priced, order=order)
     event = new_order_event(
         order,
         "ticketing.order.created",
@@ -286,11 +332,14 @@ def _write_order(
     if take_zones:
         for zone in zones:
             inventory.sell_places(performance.pk, zone.zone_id, zone.quantity)
+    if order_extras:
+        inventory.take_extras([(line.extra, line.quantity) for line in priced.extras])
     new_hold = hold.pk is None
     insert_together(
         *([Rows("h", [hold])] if new_hold else []),
         Rows("o", [order], refs={"hold": "h"} if new_hold else {}),
         Rows("t", tickets, refs={"order": "o"}),
+        Rows("x", order_extras, refs={"order": "o"}),
         Rows("p", new_payments(order, settlement, actor), refs={"order": "o"}),
         Rows("a", [event], refs={"object_id": "o"}),
         Rows("e", confirmed, json_refs={"data": {"order_id": "o"}}),
@@ -298,4 +347,5 @@ def _write_order(
     if confirmed:
         after_publish()
     order.issued_tickets = tickets  # (Order.tickets_in_hand: showing it costs no query)
+    order.issued_extras = order_extras
     return order

@@ -68,6 +68,15 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "created_at",
         "holder_contact",
     ),
+    "ticketing.orderextra": (
+        "order",
+        "extra",
+        "quantity",
+        "unit_price_cents",
+        "tax_rate_bp",
+        "status",
+        "created_at",
+    ),
     "ticketing.payment": (
         "order",
         "method",
