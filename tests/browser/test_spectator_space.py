@@ -233,3 +233,42 @@ def test_a_friend_books_through_a_referral_link_with_a_companion_on_a_phone(phon
         assert any(m.to == ["jules@example.fr"] for m in mail.outbox)  # asked for consent
     finally:
         committed(venue_a, _wipe)
+
+
+@pytest.mark.browser
+def test_an_admin_opens_cancellation_online_and_creates_a_promo_code(page, url, venue_a):
+    from tenants.accounts.models import User
+    from tests.helpers import PASSWORD
+    from ticketing.models import AfterSaleRule, PromoCode
+
+    email = "browser-rules@alpha.test"
+    committed(
+        venue_a,
+        lambda: User.objects.create_user(email, PASSWORD, role=User.Role.ADMIN, full_name="Rui"),
+    )
+    try:
+        page.goto(url(venue_a, "/backoffice/online/"))
+        page.get_by_label("E-mail", exact=True).fill(email)
+        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_role("button", name="Connexion").click()
+        page.wait_for_url("**/backoffice/online/")
+        page.locator("input[name=cancel_allowed]").check()
+        page.locator("input[name=until_hours_before]").fill("24")
+        page.locator("form:has(input[name=cancel_allowed]) button[type=submit]").click()
+        page.wait_for_selector(".alert-success")
+        page.locator("input[name=code]").fill("relais-mjc")
+        page.locator("input[name=label]").fill("MJC du quartier")
+        page.locator("form:has(input[name=code]) button[type=submit]").click()
+        page.wait_for_selector("text=RELAIS-MJC")
+        _shoot(page, "14-backoffice-online")
+        rule, codes = committed(
+            venue_a,
+            lambda: (
+                AfterSaleRule.objects.get(performance__isnull=True),
+                list(PromoCode.objects.values_list("code", flat=True)),
+            ),
+        )
+        assert rule.cancel_allowed and rule.until_hours_before == 24 and codes == ["RELAIS-MJC"]
+    finally:
+        committed(venue_a, _wipe)
+        committed(venue_a, lambda: User.objects.filter(email=email).delete())
