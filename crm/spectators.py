@@ -65,6 +65,12 @@ def _venue_name() -> str:
     return getattr(connection.tenant, "name", "") or "Parterre"
 
 
+def _venue_salt(salt: str) -> str:
+    """A signing salt of this venue: a link signed for one venue means nothing at another
+    (contact ids repeat from one schema to the next)."""
+    return f"{salt}:{connection.schema_name}"
+
+
 def _send_on_commit(subject: str, body: str, to: str) -> None:
     transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
 
@@ -224,13 +230,15 @@ def record_show_view(
 
 # --- Consent invitations (companions) ---------------------------------------------------------
 def consent_invitation_token(contact_id: int) -> str:
-    return signing.dumps({"c": contact_id}, salt=CONSENT_INVITATION_SALT, compress=True)
+    return signing.dumps(
+        {"c": contact_id}, salt=_venue_salt(CONSENT_INVITATION_SALT), compress=True
+    )
 
 
 def contact_of_invitation(token: str) -> Contact:
     try:
         data = signing.loads(
-            token, salt=CONSENT_INVITATION_SALT, max_age=CONSENT_INVITATION_MAX_AGE
+            token, salt=_venue_salt(CONSENT_INVITATION_SALT), max_age=CONSENT_INVITATION_MAX_AGE
         )
         return Contact.objects.get(pk=int(data["c"]), anonymised_at__isnull=True)
     except (signing.BadSignature, KeyError, TypeError, ValueError, Contact.DoesNotExist):
@@ -269,7 +277,7 @@ ERASURE_MAX_AGE = 7 * 24 * 3600  # seconds: a week to confirm
 
 
 def erasure_token(contact_id: int) -> str:
-    return signing.TimestampSigner(salt=ERASURE_SALT).sign_object({"c": contact_id})
+    return signing.TimestampSigner(salt=_venue_salt(ERASURE_SALT)).sign_object({"c": contact_id})
 
 
 @transaction.atomic
@@ -294,7 +302,7 @@ def confirm_erasure(*, token: str) -> ErasureRequest:
     """The emailed link followed: the request is recorded (crm.privacy, origin "person",
     audited) for the venue to carry out. Following it again changes nothing."""
     try:
-        data = signing.TimestampSigner(salt=ERASURE_SALT).unsign_object(
+        data = signing.TimestampSigner(salt=_venue_salt(ERASURE_SALT)).unsign_object(
             token or "", max_age=ERASURE_MAX_AGE
         )
         contact = Contact.objects.get(pk=int(data["c"]))

@@ -477,3 +477,55 @@ def test_performance_status_other_dates_ignore_cancelled(venue_a, performance):
         assert [p.pk for p in other_dates(performance)] == [later.pk]
         Performance.objects.filter(pk=later.pk).update(status=Performance.Status.CANCELLED)
         assert other_dates(performance) == []
+
+
+def test_links_signed_for_one_venue_mean_nothing_at_another(venue_a, venue_b, browser_for):
+    from crm import spectators
+    from ticketing.selectors.space import read_referral_token, referral_token
+
+    with in_venue(venue_a):
+        alpha = Contact.objects.create(email="a@example.fr", email_normalized="a@example.fr")
+        consent = spectators.consent_invitation_token(alpha.pk)
+        erasure = spectators.erasure_token(alpha.pk)
+        referral = referral_token(contact_id=alpha.pk, show_id=1)
+        assert read_referral_token(referral) == (alpha.pk, 1)
+    with in_venue(venue_b):
+        # The same id exists at venue B: still, venue A's links name nobody there.
+        Contact.objects.create(pk=alpha.pk, email="b@example.fr", email_normalized="b@example.fr")
+        assert read_referral_token(referral) is None
+    beta = browser_for(venue_b)
+    assert beta.get(f"/space/consent/{consent}/").status_code == 410
+    assert beta.post(f"/space/erasure/{erasure}/").status_code == 410
+    with in_venue(venue_b):
+        assert not ErasureRequest.objects.exists() and not Consent.objects.exists()
+
+
+def test_a_link_clicked_twice_at_once_signs_in_once(venue_a):
+    from crm import spectators
+    from tests.helpers import committed, run_together
+
+    def ask():
+        sent = []
+        spectators.request_sign_in_link(email="race@example.fr", link_url=sent.append)
+        return sent[0]
+
+    token = committed(venue_a, ask)
+
+    def redeem(_i):
+        try:
+            return spectators.redeem_sign_in_link(token=token)[0].pk
+        except spectators.LinkInvalid:
+            return None
+
+    try:
+        results = run_together(venue_a, redeem, threads=6)
+        assert len([r for r in results if r is not None]) == 1
+    finally:
+        committed(
+            venue_a,
+            lambda: (
+                SignInLink.objects.all().delete(),
+                SpectatorAccount.objects.all().delete(),
+                Contact.objects.filter(email_normalized="race@example.fr").delete(),
+            ),
+        )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core import signing
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,16 +26,21 @@ PUBLIC_STATUSES = (
 
 
 # --- Referral links ---------------------------------------------------------------------------
+def _signer() -> signing.Signer:
+    # The venue's schema in the salt: a link of one venue names nobody at another.
+    return signing.Signer(salt=f"{REFERRAL_SALT}:{connection.schema_name}")
+
+
 def referral_token(*, contact_id: int, show_id: int) -> str:
     """A personal "bring a friend" token for a show: signed with the secret key, so nobody
     can make one naming someone else, and stable (the same link each time it is shown)."""
-    return signing.Signer(salt=REFERRAL_SALT).sign_object({"c": contact_id, "s": show_id})
+    return _signer().sign_object({"c": contact_id, "s": show_id})
 
 
 def read_referral_token(token: str) -> tuple[int, int] | None:
     """(prescriber contact id, show id), or None for a token that is not ours."""
     try:
-        data = signing.Signer(salt=REFERRAL_SALT).unsign_object(token or "")
+        data = _signer().unsign_object(token or "")
         return int(data["c"]), int(data["s"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
