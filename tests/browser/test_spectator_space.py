@@ -196,7 +196,8 @@ def test_a_friend_books_through_a_referral_link_with_a_companion_on_a_phone(phon
         from ticketing.selectors.space import referral_token
 
         lea = committed(venue_a, lambda: Contact.objects.get(email_normalized="lea@example.fr"))
-        token = referral_token(contact_id=lea.pk, show_id=show_id)
+        # (Signed for the venue: made in its schema.)
+        token = committed(venue_a, lambda: referral_token(contact_id=lea.pk, show_id=show_id))
         phone.goto(url(venue_a, f"/space/friend/{token}/"))
         phone.wait_for_url(f"**/shows/{slug}/")
         phone.locator(".date-list a").first.tap()

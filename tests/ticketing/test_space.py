@@ -529,3 +529,27 @@ def test_a_link_clicked_twice_at_once_signs_in_once(venue_a):
                 Contact.objects.filter(email_normalized="race@example.fr").delete(),
             ),
         )
+
+
+def test_an_exchange_only_goes_to_a_public_date_of_the_same_show(
+    venue_a, browser_for, performance, django_capture_on_commit_callbacks
+):
+    order = buy(browser_for(venue_a), venue_a, performance, "me@example.fr")
+    with in_venue(venue_a):
+        other_show = build_performance(name="Salle Vilar")
+        draft = programme.schedule_performance(
+            show=performance.show,
+            layout=performance.layout,
+            starts_at=performance.starts_at + timedelta(days=3),
+            plan=[programme.CategoryPlan(name="Cat. 1", prices={"plein": 2500})],
+            status="draft",
+        )
+        set_aftersale_rule(
+            cancel_allowed=False, exchange_allowed=True, until_hours_before=1, cancel_fee_cents=0
+        )
+    client = browser_for(venue_a)
+    sign_in(client, "me@example.fr", django_capture_on_commit_callbacks)
+    for target in (other_show.pk, draft.pk, "99999999999999999999"):
+        client.post(f"/space/orders/{order.reference}/exchange/", {"performance": target})
+    with in_venue(venue_a):
+        assert set(Ticket.objects.filter(order=order).values_list("status", flat=True)) == {"valid"}

@@ -74,6 +74,7 @@ def _by_email(group, request) -> str:
 
 # --- Sign-in ----------------------------------------------------------------------------------
 def sign_in_page(request):
+    """Ask for a link (the usual way) or, for those who set one, give a password."""
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if spectator(request) is not None:
         return redirect(next_url or "space:home")
@@ -82,56 +83,59 @@ def sign_in_page(request):
     password_form = PasswordSignInForm(request.POST if action == "password" else None, prefix="pw")
     status = 200
     if action == "link" and link_form.is_valid():
-        email = link_form.cleaned_data["email"]
-        request.space_email = crm.normalize_email(email)
-        if _limited(
-            request,
-            ("space-link-email", _by_email, settings.PARTERRE_SIGNIN_LINK_RATE),
-            ("space-link-ip", "ip", settings.PARTERRE_SIGNIN_LINK_IP_RATE),
-        ):
-            link_form.add_error(None, _("Too many links asked for: try again in a while."))
-            status = 429
-        else:
-            spectators.request_sign_in_link(
-                email=email,
-                next_url=next_url,
-                link_url=lambda token: request.build_absolute_uri(
-                    reverse("space:redeem", args=[token])
-                ),
-            )
+        status = _send_link(request, link_form, next_url)
+        if status == 200:
+            email = link_form.cleaned_data["email"]
             return render(request, "ticketing/space/link_sent.html", {"email": email})
     elif action == "password" and password_form.is_valid():
-        email = password_form.cleaned_data["email"]
-        request.space_email = crm.normalize_email(email)
-        limits = (
-            ("space-password-email", _by_email, settings.PARTERRE_LOGIN_RATE),
-            ("space-password-ip", "ip", settings.PARTERRE_LOGIN_IP_RATE),
-        )
-        blocked = any(
-            (u := get_usage(request, group=g, key=k, rate=r, method="POST")) and u["should_limit"]
-            for g, k, r in limits
-        )
-        account = (
-            None
-            if blocked
-            else spectators.check_spectator_password(
-                email=email, password=password_form.cleaned_data["password"]
-            )
-        )
-        if account is not None:
-            sign_in(request, account)
+        status = _check_password(request, password_form)
+        if status == 302:
             return redirect(next_url or "space:home")
-        if not blocked:
-            _limited(request, *limits)
-        password_form.add_error(
-            None,
-            _("Too many attempts: try again in a while, or ask for a link.")
-            if blocked
-            else _("Wrong email or password (or no password set: ask for a link)."),
-        )
-        status = 429 if blocked else 400
     context = {"link_form": link_form, "password_form": password_form, "next": next_url}
     return render(request, "ticketing/space/sign_in.html", context, status=status)
+
+
+def _send_link(request, form: EmailForm, next_url: str) -> int:
+    """Email a sign-in link unless this address or client asked too often: 200 or 429."""
+    email = form.cleaned_data["email"]
+    request.space_email = crm.normalize_email(email)
+    if _limited(
+        request,
+        ("space-link-email", _by_email, settings.PARTERRE_SIGNIN_LINK_RATE),
+        ("space-link-ip", "ip", settings.PARTERRE_SIGNIN_LINK_IP_RATE),
+    ):
+        form.add_error(None, _("Too many links asked for: try again in a while."))
+        return 429
+    spectators.request_sign_in_link(
+        email=email,
+        next_url=next_url,
+        link_url=lambda token: request.build_absolute_uri(reverse("space:redeem", args=[token])),
+    )
+    return 200
+
+
+def _check_password(request, form: PasswordSignInForm) -> int:
+    """Sign in with a password: 302 (signed in), 400 (wrong) or 429 (too many wrong ones for
+    this address or from this client: meanwhile even the right one waits; the link works)."""
+    request.space_email = crm.normalize_email(form.cleaned_data["email"])
+    limits = (
+        ("space-password-email", _by_email, settings.PARTERRE_LOGIN_RATE),
+        ("space-password-ip", "ip", settings.PARTERRE_LOGIN_IP_RATE),
+    )
+    for group, key, rate in limits:
+        usage = get_usage(request, group=group, key=key, rate=rate, method="POST")
+        if usage and usage["should_limit"]:
+            form.add_error(None, _("Too many attempts: try again in a while, or ask for a link."))
+            return 429
+    account = spectators.check_spectator_password(
+        email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+    )
+    if account is not None:
+        sign_in(request, account)
+        return 302
+    _limited(request, *limits)
+    form.add_error(None, _("Wrong email or password (or no password set: ask for a link)."))
+    return 400
 
 
 def redeem(request, token: str):
@@ -216,7 +220,8 @@ def order_cancel(request, reference: str):
 def order_exchange(request, reference: str):
     order = _own_order(request, reference)
     raw = request.POST.get("performance", "")
-    target = Performance.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    valid = raw.isascii() and raw.isdigit() and len(raw) < 10
+    target = Performance.objects.filter(pk=int(raw)).first() if valid else None
     if target is None:
         messages.error(request, _("Choose a date."))
         return redirect("space:order", reference)

@@ -140,11 +140,13 @@ def exchange_tickets(
     payment: PaymentSpec | None = None,
     refund_method: str = Payment.Method.VOUCHER,
     actor=None,
+    box_office: bool = True,
 ) -> list[Ticket]:
     """Move tickets to another performance. A higher price is paid with `payment` (cash
     above it is change); a lower one is credited (a negative payment with `refund_method`, a
     voucher by default). The booking fee is not charged again: it stays on the old ticket,
-    and a later refund with fees gives it back (`_fees_paid`)."""
+    and a later refund with fees gives it back (`_fees_paid`). `box_office=False` (a
+    spectator's own exchange): only places on public sale, as online."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
         raise InvalidRequest(_("Only a paid order can be exchanged."))
@@ -160,8 +162,8 @@ def exchange_tickets(
         request=request,
         channel=order.channel,
         actor=actor,
-        allow_allocated=True,
-        box_office=True,
+        allow_allocated=box_office,
+        box_office=box_office,
     )
     hold = inventory.lock_active_hold(hold.token)
     seats, zones = inventory.claim_hold(hold)

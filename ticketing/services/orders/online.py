@@ -242,7 +242,7 @@ def exchange_own_booking(*, order: Order, to_performance: Performance) -> list[T
             options.reason or _("This booking cannot be exchanged online."),
             code="ticketing.aftersale_closed",
         )
-    if to_performance.show_id != performance.show_id or to_performance.pk == performance.pk:
+    if to_performance.pk not in {p.pk for p in space_selectors.other_dates(performance)}:
         raise InvalidRequest(_("Choose another date of the same show."), field="performance")
     tickets = list(order.tickets.filter(status=Ticket.Status.VALID, performance=performance))
     seated = [t for t in tickets if t.seat_id]
@@ -267,6 +267,7 @@ def exchange_own_booking(*, order: Order, to_performance: Performance) -> list[T
         tariffs=TariffChoice(default=tickets[0].tariff_id),
         payment=None,
         refund_method=Payment.Method.VOUCHER,
+        box_office=False,
     )
 
 
