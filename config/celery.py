@@ -16,7 +16,16 @@ app = CeleryApp("parterre")
 app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
-    ["tenants", "tenants.accounts", "tenants.events", "crm", "ticketing", "campaigns", "analytics"]
+    [
+        "tenants",
+        "tenants.accounts",
+        "tenants.events",
+        "crm",
+        "crm.imports",
+        "ticketing",
+        "campaigns",
+        "analytics",
+    ]
 )
 
 app.conf.beat_schedule = {

@@ -4,7 +4,10 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from crm import api as crm_api
+from crm import urls as crm_urls
 from crm.dedup import views as dedup_views
+from crm.imports import views as crm_imports_views
 from crm.integrity import urls as integrity_urls
 from crm.privacy import urls as privacy_urls
 from crm.privacy import views as privacy_views
@@ -65,6 +68,8 @@ api_v1_endpoints = [
         name="exchange",
     ),
     *events_urls.api_patterns,
+    *crm_urls.api_patterns,
+    *crm_api.api_patterns,
 ]
 api_v1_patterns = (
     [
@@ -90,6 +95,8 @@ urlpatterns = [
     path("inscription/", include(signup_urls.public_patterns)),
     path("donnees-personnelles/", privacy_views.privacy_notice, name="privacy_notice"),
     path("backoffice/contacts/duplicates/", include(dedup_views.urlpatterns)),
+    path("backoffice/", include(crm_urls.backoffice_patterns)),
+    path("backoffice/contacts/", include(crm_imports_views.backoffice_patterns)),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

@@ -8,12 +8,17 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from tenants.events.registry import register_consumer
+        from tenants.navigation import NavItem, register
 
-        from . import audit_labels  # noqa: F401 (the audit codes' labels)
-        from .dedup import tasks, views  # noqa: F401 (Celery task, navigation entry)
+        # Each sub-package's audit labels, Celery tasks and navigation entries register on import.
+        from . import audit_labels  # noqa: F401
+        from .dedup import tasks, views  # noqa: F401
         from .dedup.services import on_contact_event
-        from .integrity import views as integrity_views  # noqa: F401 (navigation entries)
+        from .imports import audit_labels as import_labels  # noqa: F401
+        from .imports import views as import_views  # noqa: F401
+        from .integrity import views as integrity_views  # noqa: F401
         from .privacy import views as privacy_views  # noqa: F401
+        from .segments import audit_labels as segment_labels  # noqa: F401
         from .signup import views as signup_views  # noqa: F401
 
         # A contact created, changed, merged or separated is re-scored against the base.
@@ -26,4 +31,14 @@ class CrmConfig(AppConfig):
                 "crm.contact.unmerged",
             ],
             handler=on_contact_event,
+        )
+        register(
+            NavItem(
+                "segments",
+                _("Segments"),
+                "crm:segment_list",
+                "contacts.view",
+                order=320,
+                group=_("Contacts"),
+            )
         )

@@ -4,6 +4,7 @@ crm keeps its own behaviour columns (purchases, attendance, refunds) and timelin
 reports to it through `crm.services.record_*` and crm never reads ticketing tables.
 """
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
@@ -199,6 +200,26 @@ class Contact(models.Model):
                 name="crm_contact_name_postcode",
                 condition=~Q(postcode=""),
             ),
+            # Segments (crm.segments): where a contact lives and may be written to, read from
+            # the index alone; the credit holders ("forty days later") are few.
+            models.Index(
+                fields=["department", "email_consent"],
+                include=["contact_types", "sms_consent"],
+                name="crm_contact_seg_department",
+                condition=Q(merged_into__isnull=True, anonymised_at__isnull=True),
+            ),
+            models.Index(
+                fields=["id"],
+                name="crm_contact_seg_active",
+                condition=Q(merged_into__isnull=True, anonymised_at__isnull=True),
+            ),
+            models.Index(
+                fields=["last_attended_at"],
+                name="crm_contact_seg_credit",
+                condition=Q(
+                    unused_credit_cents__gt=0, merged_into__isnull=True, anonymised_at__isnull=True
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -301,6 +322,26 @@ class TimelineEvent(models.Model):
             ),
             models.Index(
                 fields=["order_id"], name="crm_timeline_order", condition=Q(order_id__isnull=False)
+            ),
+            # Segments: events of a kind in a period (clicks of the last 30 days), per genre
+            # (dance attendances in 24 months), and a contact's purchases (clicked but did not
+            # buy, viewed but did not buy), each readable from the index alone.
+            models.Index(
+                fields=["code", "occurred_at"],
+                include=["contact_id"],
+                name="crm_timeline_seg_code_time",
+            ),
+            models.Index(
+                fields=["code", "genre", "occurred_at"],
+                include=["contact_id"],
+                name="crm_timeline_seg_genre",
+                condition=~Q(genre=""),
+            ),
+            models.Index(
+                fields=["contact", "occurred_at"],
+                include=["show_id", "performance_id"],
+                name="crm_timeline_seg_purchases",
+                condition=Q(code="ticketing.purchase"),
             ),
         ]
 
@@ -422,6 +463,15 @@ class QuarterStats(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact", "quarter"], name="crm_quarter_stats_unique")
         ]
+        indexes = [
+            # Segments: the lapsed pattern reads the regular quarters (two visits or more).
+            models.Index(
+                fields=["quarter"],
+                include=["contact_id"],
+                name="crm_quarter_seg_regular",
+                condition=Q(attendances__gte=2),
+            )
+        ]
 
 
 class Affinity(models.Model):
@@ -487,6 +537,34 @@ class SignInLink(models.Model):
         indexes = [models.Index(fields=["expires_at"], name="crm_signinlink_expires")]
 
 
+class Segment(models.Model):
+    """A saved selection of contacts: a definition (crm.segments.definition, a versioned JSON
+    tree) evaluated each time it is used, never a frozen list."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.CharField(_("description"), max_length=500, blank=True, default="")
+    definition = models.JSONField(_("definition"))
+    version = models.PositiveSmallIntegerField(_("definition version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # Models of the crm's sub-packages, registered with the app (they import Contact from here).
 from crm.dedup.models import (  # noqa: E402
     ContactMatchKey,
@@ -494,15 +572,18 @@ from crm.dedup.models import (  # noqa: E402
     DuplicateCandidate,
     Merge,
 )
+from crm.imports.models import ContactImport, ImportRow  # noqa: E402
 from crm.integrity.models import IntegritySnapshot  # noqa: E402
 from crm.privacy.models import ErasureRequest, PrivacySettings  # noqa: E402
 from crm.signup.models import PendingSignup, SignupSettings  # noqa: E402
 
 __all__ = [
+    "ContactImport",
     "ContactMatchKey",
     "DedupSettings",
     "DuplicateCandidate",
     "ErasureRequest",
+    "ImportRow",
     "IntegritySnapshot",
     "Merge",
     "PendingSignup",

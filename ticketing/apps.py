@@ -10,7 +10,7 @@ class TicketingConfig(AppConfig):
         # Navigation entries are registered by each view module when its screens exist.
         from crm.privacy.registry import register_export
         from tenants.generations import bump_on_write
-        from ticketing.views import boxoffice, halls, online, orders, programme  # noqa: F401
+        from ticketing.views import boxoffice, halls, online_bookings, orders, programme  # noqa: F401
 
         from . import audit_labels  # noqa: F401 (the audit codes' labels)
         from .selectors.space import orders_of_contact

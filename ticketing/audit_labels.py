@@ -66,6 +66,19 @@ register_labels(
         "ticketing.hold.created": _("Cart created"),
         "ticketing.hold.released": _("Cart released"),
         "ticketing.hold.expired": _("Cart expired"),
+        "ticketing.hold.extended": _("Cart kept while its buyer pays"),
+        # Online payments (ticketing/services/orders/online.py)
+        "ticketing.payment.started": _("Online payment started"),
+        "ticketing.payment.failed": _("Online payment declined"),
+        "ticketing.payment.canceled": _("Online payment cancelled"),
+        "ticketing.payment.succeeded": _("Online payment received"),
+        "ticketing.payment.late_honoured": _("Late payment honoured: the places were still free"),
+        "ticketing.payment.refunded_unfulfilled": _(
+            "Payment refunded automatically: the places were no longer available"
+        ),
+        "ticketing.payment.refunded_at_provider": _("Refund made at the payment provider"),
+        "ticketing.order.disputed": _("Payment disputed by the card holder"),
+        "ticketing.payment_settings.updated": _("Online payment settings changed"),
         "ticketing.allocation.created": _("Seats set aside"),
         "ticketing.allocation.released": _("Set-aside seats back on sale"),
         # Halls and seat maps (ticketing/services/halls.py)
@@ -87,7 +100,7 @@ register_labels(
         "ticketing.tariff.created": _("Tariff created"),
         "ticketing.tariff.updated": _("Tariff changed"),
         "ticketing.tariffs.updated": _("Tariffs changed"),  # (events before 2026-12)
-        # Online sale (ticketing/services/orders/online.py)
+        # Online sale (ticketing/services/orders/spectators.py)
         "ticketing.order.attributed": _("Referral or promo code recorded"),
         "ticketing.order.companions_added": _("Companions named"),
         "ticketing.aftersale_rule.updated": _("Spectators' cancel and exchange rule changed"),
@@ -102,6 +115,11 @@ register_labels(
                 "ticketing.order.cancelled",
                 "ticketing.order.refunded",
                 "ticketing.order.exchanged",
+                "ticketing.order.disputed",
+                "ticketing.payment.started",
+                "ticketing.payment.succeeded",
+                "ticketing.payment.refunded_unfulfilled",
+                "ticketing.payment.refunded_at_provider",
             ],
             _order,
         ),

@@ -149,6 +149,19 @@ PASSWORD_RESET_TIMEOUT = 7 * 24 * 3600  # invitation links stay valid a week
 # Payments. The offline test provider (an order paid at once, no money moves) serves the demo,
 # the tests and the benchmarks; production keeps it off unless an instance is a demo.
 PARTERRE_OFFLINE_TEST_PAYMENTS = env.bool("PARTERRE_OFFLINE_TEST_PAYMENTS", default=False)
+# Stripe (ticketing/payments): each venue enters its own keys in its settings (the money goes
+# to the venue). Instance-wide *test* keys (sk_test_…) let a demo use Stripe's test mode.
+PARTERRE_STRIPE_SECRET_KEY = env.str("PARTERRE_STRIPE_SECRET_KEY", default="")
+PARTERRE_STRIPE_PUBLISHABLE_KEY = env.str("PARTERRE_STRIPE_PUBLISHABLE_KEY", default="")
+PARTERRE_STRIPE_WEBHOOK_SECRET = env.str("PARTERRE_STRIPE_WEBHOOK_SECRET", default="")
+# Where the stripe library sends API calls ("" = api.stripe.com; tests: localstripe) and the one
+# script a storefront page loads from outside (Stripe requires it to collect card details).
+PARTERRE_STRIPE_API_BASE = env.str("PARTERRE_STRIPE_API_BASE", default="")
+PARTERRE_STRIPE_JS_URL = env.str("PARTERRE_STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+# Minutes a cart is kept, from the moment the buyer goes to pay (card entry, 3-D Secure).
+PARTERRE_PAYMENT_MINUTES = env.int("PARTERRE_PAYMENT_MINUTES", default=15)
+# Encrypts secrets stored at rest (tenants/crypto.py); comma-separated keys rotate.
+PARTERRE_FIELD_KEY = env.str("PARTERRE_FIELD_KEY", default="")
 # The public storefront sells online; off, its pages still show the programme.
 PARTERRE_STOREFRONT_ENABLED = env.bool("PARTERRE_STOREFRONT_ENABLED", default=True)
 # Login attempts allowed per minute, per email and per client address.
@@ -223,6 +236,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ConsentChannelEnum": "crm.models.Consent.Channel",
+        "ContactSourceEnum": "crm.models.Source",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -238,6 +255,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 PARTERRE_VENUE_PERIODIC_TASKS = {
     "accounts.clear_expired_sessions": {"task": "accounts.clear_expired_sessions", "every": 3600},
     "ticketing.release_expired_holds": {"task": "ticketing.release_expired_holds", "every": 60},
+    "ticketing.cancel_abandoned_payments": {
+        "task": "ticketing.cancel_abandoned_payments",
+        "every": 60,
+    },
     # The outbox: events a crashed process left undispatched, consumer and webhook retries.
     "events.sweep": {"task": "events.sweep", "every": 60},
     "crm.take_integrity_snapshot": {"task": "crm.take_integrity_snapshot", "every": 86400},

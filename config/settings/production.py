@@ -14,11 +14,14 @@ if _missing:
 from .base import *  # noqa: E402
 
 DEBUG = False
-# A storefront must have a way to take payment. Until Stripe is configured, an instance either
-# keeps its storefront closed to sales or is a demo that says so.
-if PARTERRE_STOREFRONT_ENABLED and not PARTERRE_OFFLINE_TEST_PAYMENTS:
+# A storefront must have a way to take payment: each venue's Stripe keys, stored encrypted under
+# PARTERRE_FIELD_KEY (tenants/crypto.py). Without that key an instance either keeps its
+# storefront closed to sales or is a demo that says so.
+if PARTERRE_STOREFRONT_ENABLED and not PARTERRE_OFFLINE_TEST_PAYMENTS and not PARTERRE_FIELD_KEY:
     raise ImproperlyConfigured(
         "Parterre refuses to start: the storefront has no payment provider. Set "
+        "PARTERRE_FIELD_KEY (it encrypts each venue's Stripe keys; generate one with "
+        'python -c "import secrets; print(secrets.token_urlsafe(32))"), or '
         "PARTERRE_STOREFRONT_ENABLED=false until online payment is set up, or "
         "PARTERRE_OFFLINE_TEST_PAYMENTS=true for a demo instance (no money moves)."
     )

@@ -8,6 +8,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0005_dedup_merge'),
+        ('crm', '0005_segments_saved_and_indexes'),
+        ('crm', '0005_contact_imports'),
     ]
 
     operations = [

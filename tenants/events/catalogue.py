@@ -66,6 +66,32 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         EventType(
+            "ticketing.order.disputed",
+            1,
+            _("Payment disputed"),
+            {
+                "order_id": "order id",
+                "reference": "order reference",
+                "amount_cents": "amount disputed, in cents",
+                "reason": "the card holder's reason, as the provider gives it",
+            },
+        ),
+        EventType(
+            "ticketing.payment.refunded_unfulfilled",
+            1,
+            _("Late payment refunded (places no longer available)"),
+            {
+                "payment_id": "online payment id",
+                "performance_id": "performance the places were for",
+                "email": "buyer's email, to tell them",
+                "first_name": "buyer's first name",
+                "language": "buyer's language",
+                "amount_cents": "amount refunded, in cents",
+                "currency": "ISO 4217 code",
+                "reason": "refunded (places taken) or refunded_price (price changed)",
+            },
+        ),
+        EventType(
             "ticketing.order.cancelled",
             1,
             _("Order cancelled"),

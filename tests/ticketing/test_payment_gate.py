@@ -1,5 +1,6 @@
 """The offline test payment is a switch: on for the demo, the tests and the benchmarks, off in
-production, where a storefront without any payment provider refuses to start."""
+production, where a storefront refuses to start without the key that encrypts the venues'
+Stripe keys (PARTERRE_FIELD_KEY)."""
 
 import pytest
 from django.test import override_settings
@@ -24,6 +25,8 @@ def test_production_starts_with_the_storefront_closed_or_a_demo_payment():
     assert _import_production(closed).returncode == 0
     demo = {**closed, "PARTERRE_STOREFRONT_ENABLED": "true", "PARTERRE_OFFLINE_TEST_PAYMENTS": "1"}
     assert _import_production(demo).returncode == 0
+    stripe = {**closed, "PARTERRE_STOREFRONT_ENABLED": "true", "PARTERRE_FIELD_KEY": "k" * 43}
+    assert _import_production(stripe).returncode == 0
 
 
 @pytest.mark.django_db

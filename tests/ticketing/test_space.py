@@ -18,9 +18,9 @@ from crm.models import Consent, Contact, ErasureRequest, SignInLink, SpectatorAc
 from tenants.accounts.models import AuditEvent, User
 from tests.helpers import in_venue
 from tests.ticketing.conftest import build_performance
-from ticketing.models import AfterSaleRule, Order, Payment, Performance, Ticket
+from ticketing.models import AfterSaleRule, OnlinePayment, Order, Payment, Performance, Ticket
 from ticketing.services import programme
-from ticketing.services.orders.online import set_aftersale_rule
+from ticketing.services.orders.spectators import set_aftersale_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -285,7 +285,9 @@ def test_cancelling_within_the_rule_refunds_minus_the_fee(
         assert order.status == Order.Status.REFUNDED
         assert order.refunded_cents == 2 * 2500 - 200
         refund = Payment.objects.get(order=order, amount_cents__lt=0)
-        assert refund.amount_cents == -(2 * 2500 - 200) and refund.method == "offline_test"
+        # Back the way it was paid: the online payment, through the provider.
+        assert refund.amount_cents == -(2 * 2500 - 200) and refund.method == "online"
+        assert OnlinePayment.objects.get(order=order).refunded_cents == 2 * 2500 - 200
         event = AuditEvent.objects.get(code="ticketing.order.refunded", object_id=order.pk)
         assert event.actor_kind == "spectator" and event.data["withheld_cents"] == 200
 

@@ -108,3 +108,17 @@ class OnlineBuyerForm(forms.Form):
 
     def buyer(self, language: str) -> Buyer:
         return Buyer(language=language, **self.cleaned_data)
+
+
+class OnlineCheckoutForm(OnlineBuyerForm):
+    """The buyer, and whether their card is kept (by the provider) for next time."""
+
+    save_card = forms.BooleanField(
+        label=gettext_lazy("Remember my card on this device to pay in one tap next time"),
+        help_text=gettext_lazy("Your card is kept by Stripe, our payment provider, never by us."),
+        required=False,
+    )
+
+    def buyer(self, language: str) -> Buyer:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "save_card"}
+        return Buyer(language=language, **data)

@@ -72,6 +72,12 @@ class RefundForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.order = order
         self.fields["tickets"].queryset = selectors.valid_tickets(order)
+        if selectors.paid_online(order):  # back to the card, through the payment provider
+            self.fields["method"].choices = [
+                (Payment.Method.ONLINE, gettext_lazy("Back to the card (online payment)")),
+                *self.fields["method"].choices,
+            ]
+            self.fields["method"].initial = Payment.Method.ONLINE
 
     def chosen(self) -> list[Ticket]:
         return list(self.cleaned_data["tickets"]) or list(self.fields["tickets"].queryset)

@@ -139,15 +139,6 @@ def companion_formset(places: int, data=None):
     return formset(data, prefix="companion")
 
 
-def promo_field() -> forms.CharField:
-    return forms.CharField(
-        label=gettext_lazy("Promo code"),
-        max_length=40,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
-    )
-
-
 # --- Back office: the spectators' after-sale rules and promo codes ----------------------------
 class AfterSaleRuleForm(forms.Form):
     performance = forms.ModelChoiceField(
@@ -211,3 +202,14 @@ class PromoCodeForm(forms.Form):
     def __init__(self, *args, shows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["show"].queryset = shows
+
+
+class PromoForm(forms.Form):
+    """The checkout's promo code (checked by selectors.promotions.validate_promo_code)."""
+
+    promo_code = forms.CharField(
+        label=gettext_lazy("Promo code"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )

@@ -2,6 +2,7 @@ from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
 from .orders import Order, Payment, Ticket
+from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
 from .space import AfterSaleRule, CheckoutStep, OrderAttribution, PromoCode
@@ -15,10 +16,13 @@ __all__ = [
     "Hold",
     "HoldZoneItem",
     "Layout",
+    "OnlinePayment",
     "Order",
     "OrderAttribution",
     "OrderExtra",
     "Payment",
+    "PaymentCustomer",
+    "PaymentSettings",
     "Performance",
     "PerformanceSeat",
     "PerformanceZone",
@@ -26,6 +30,7 @@ __all__ = [
     "PriceCategory",
     "ProgrammeChange",
     "PromoCode",
+    "ProviderEvent",
     "SalesSettings",
     "Seat",
     "Section",

@@ -40,6 +40,7 @@ from ticketing.selectors.orders import (
     orders_affected_by,
     valid_tickets,
 )
+from ticketing.selectors.payments import paid_online
 from ticketing.selectors.prices import price_table, sale_prices, sales_settings
 from ticketing.selectors.quotes import Place, Quote, QuoteLine, quote
 from ticketing.selectors.storefront import (
@@ -79,6 +80,7 @@ __all__ = [
     "order_payments",
     "order_tickets",
     "orders_affected_by",
+    "paid_online",
     "performance_figures",
     "performances_newest_first",
     "price_table",

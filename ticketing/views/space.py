@@ -42,7 +42,7 @@ from ticketing.forms.space import (
 )
 from ticketing.models import Performance, Show
 from ticketing.selectors import space as space_selectors
-from ticketing.services.orders import online
+from ticketing.services.orders import spectators as space_services
 from ticketing.spectator_session import (
     refresh,
     sign_in,
@@ -207,7 +207,7 @@ def order_detail(request, reference: str):
 def order_cancel(request, reference: str):
     order = _own_order(request, reference)
     try:
-        online.cancel_own_booking(order=order)
+        space_services.cancel_own_booking(order=order)
     except ParterreError as error:
         messages.error(request, error.message)
     else:
@@ -226,7 +226,7 @@ def order_exchange(request, reference: str):
         messages.error(request, _("Choose a date."))
         return redirect("space:order", reference)
     try:
-        online.exchange_own_booking(order=order, to_performance=target)
+        space_services.exchange_own_booking(order=order, to_performance=target)
     except ParterreError as error:
         messages.error(request, error.message)
     else:

@@ -24,8 +24,8 @@ from tenants.errors import ParterreError
 from ticketing import selectors
 from ticketing.carts import CartError, parse_cart
 from ticketing.errors import HoldExpired, HoldNotActive
-from ticketing.forms.buyers import OnlineBuyerForm
-from ticketing.forms.space import companion_formset, promo_field
+from ticketing.forms.buyers import OnlineCheckoutForm
+from ticketing.forms.space import PromoForm, companion_formset
 from ticketing.forms.storefront import checkout_tariffs, hold_input
 from ticketing.models import (
     Hold,
@@ -33,18 +33,18 @@ from ticketing.models import (
     Performance,
     Show,
 )
+from ticketing.payments import provider_for_venue
 from ticketing.selectors import space as space_selectors
 from ticketing.selectors.promotions import validate_promo_code
 from ticketing.services import inventory, orders
 from ticketing.services.funnel import Step, record_checkout_step
-from ticketing.services.orders.online import (
+from ticketing.services.orders.referrals import (
     CheckoutExtras,
     Companion,
-    confirm_web_order,
     promo_error_message,
 )
-from ticketing.specs import PaymentSpec
 from ticketing.spectator_session import keep_visit, spectator, visit_id
+from ticketing.views import payments as payment_views
 
 HOLD_KEY = "store.hold"
 ORDERS_KEY = "store.orders"
@@ -159,8 +159,9 @@ def _release_cart(request) -> Hold | None:
 
 
 def _online_sale_closed() -> str:
-    """Why the storefront sells nothing (an instance without online payment), or ""."""
-    if settings.PARTERRE_STOREFRONT_ENABLED:
+    """Why the storefront sells nothing (an instance or venue without online payment), or
+    ""."""
+    if settings.PARTERRE_STOREFRONT_ENABLED and provider_for_venue() is not None:
         return ""
     return _("Tickets are not sold online yet: please contact the box office.")
 
@@ -214,61 +215,57 @@ def checkout(request):
         tariffs = None
         cart.show_error(error)
     # "update" (recompute the total without JavaScript) keeps what was typed, without errors.
-    typed = request.POST.dict() if action == "update" else None
-    form = _buyer_form(request, action, typed)
+    paying = action in ("pay", "pay_saved")
+    typed = request.POST.dict() if action == "update" else _known_buyer(request)
+    form = OnlineCheckoutForm(request.POST if paying else None, initial=typed)
+    promo = PromoForm(request.POST if paying else None, initial=typed)
     places = sum(line.quantity for line in cart.lines)
-    companions = companion_formset(places, request.POST if action == "pay" else None)
+    companions = companion_formset(places, request.POST if paying else None)
     if request.htmx and action == "update":
         return render(request, "ticketing/storefront/_cart.html", {"cart": cart})
-    visit, show_id = visit_id(request), hold.performance.show_id
-    record_checkout_step(
-        visit=visit, step=Step.PAYMENT if action == "pay" else Step.CART, show_id=show_id
-    )
-    if action == "pay" and form.is_valid() & companions.is_valid():
-        promo = form.cleaned_data.get("promo_code", "")
-        promo_error = validate_promo_code(promo, cart) if promo else None
+    show_id = hold.performance.show_id
+    step = Step.PAYMENT if paying else Step.CART
+    record_checkout_step(visit=visit_id(request), step=step, show_id=show_id)
+    if paying and form.is_valid() & promo.is_valid() & companions.is_valid():
+        code = promo.cleaned_data["promo_code"]
+        promo_error = validate_promo_code(code, cart) if code else None
         if cart.errors:
             for error in cart.errors:
                 form.add_error(None, error)
         elif not cart.priced or tariffs is None:
             form.add_error(None, _("These places cannot be sold online: please call the venue."))
         elif promo_error:
-            form.add_error("promo_code", promo_error_message(promo_error))
+            promo.add_error("promo_code", promo_error_message(promo_error))
+        elif form.cleaned_data["email"].lower() in {e.lower() for _n, e in companions.companions()}:
+            companions._non_form_errors = companions.error_class(
+                [_("A companion needs their own email address, not yours.")]
+            )
         else:
             extras = CheckoutExtras(
                 referral=_referral_for(request, show_id),
-                promo_code=promo,
+                promo_code=code,
                 companions=[Companion(n, e) for n, e in companions.companions()],
-                consent_url=lambda token: request.build_absolute_uri(
-                    reverse("space:consent", args=[token])
-                ),
+                consent_url=request.build_absolute_uri(reverse("space:consent", args=["-"]))[:-2],
             )
-            return _pay(request, hold, cart, tariffs, form, extras)
-    context = {
-        "hold": hold,
-        "performance": hold.performance,
-        "cart": cart,
-        "form": form,
-        "companions": companions,
-    }
-    return keep_visit(request, render(request, "ticketing/storefront/checkout.html", context))
+            return _pay(request, hold, cart, tariffs, form, extras, promo, companions)
+    return keep_visit(request, _checkout_page(request, hold, cart, form, promo, companions))
 
 
-def _buyer_form(request, action, typed) -> OnlineBuyerForm:
-    """The buyer's details (prefilled for a signed-in spectator) and the promo code."""
+def _known_buyer(request) -> dict | None:
+    """What the checkout's buyer fields start with: the device's remembered buyer, else the
+    signed-in spectator's contact."""
+    known = payment_views.known_buyer(request)
     account = spectator(request)
-    if typed is None and account is not None:
-        contact = account.contact
-        typed = {
-            "email": contact.email,
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "phone": contact.phone,
-            "postcode": contact.postcode,
-        }
-    form = OnlineBuyerForm(request.POST if action == "pay" else None, initial=typed)
-    form.fields["promo_code"] = promo_field()
-    return form
+    if known or account is None:
+        return known
+    contact = account.contact
+    return {
+        "email": contact.email,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "phone": contact.phone,
+        "postcode": contact.postcode,
+    }
 
 
 def _referral_for(request, show_id: int) -> tuple[int, int] | None:
@@ -279,17 +276,40 @@ def _referral_for(request, show_id: int) -> tuple[int, int] | None:
     return None
 
 
-def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineBuyerForm, extras):
-    # Test payment only: the Stripe flow (payment intent, webhook, pending order) comes later.
-    buyer_data = {k: v for k, v in form.cleaned_data.items() if k != "promo_code"}
+def _pay(
+    request,
+    hold: Hold,
+    cart: selectors.Cart,
+    tariffs,
+    form: OnlineCheckoutForm,
+    extras: CheckoutExtras,
+    promo: PromoForm,
+    companions,
+):
+    """Start the payment of this cart with the venue's provider (ticketing.payments): the
+    offline test provider pays at once; Stripe continues on the payment page, or in one tap
+    with the card this device remembers (`pay_saved`)."""
+    provider = provider_for_venue()
+    if provider is None:
+        form.add_error(None, _("Tickets are not sold online yet: please contact the box office."))
+        return _checkout_page(request, hold, cart, form, promo, companions)
+    wallet = payment_views.wallet(request, provider)
+    card = wallet.card if request.POST.get("action") == "pay_saved" else None
     try:
-        order = confirm_web_order(
+        payment = orders.start_online_payment(
             hold_token=hold.token,
             tariffs=tariffs,
-            buyer=orders.Buyer(language=request.LANGUAGE_CODE or "fr", **buyer_data),
-            payments=[PaymentSpec("offline_test", cart.quote.total_cents)],
-            extras=extras,
+            buyer=form.buyer(request.LANGUAGE_CODE or "fr"),
+            shown_total_cents=_shown_total(request, cart),
+            provider=provider,
+            save_card=bool(form.cleaned_data.get("save_card")) and provider.name == "stripe",
+            customer_id=wallet.customer_id if card else "",
+            saved_card_id=card.id if card else "",
+            extras=extras.as_json(),
         )
+        payment_views.remember_payment(request, payment)
+        if card is not None:
+            payment = orders.confirm_saved_card(payment=payment, provider=provider)
     except HoldExpired as error:
         _release_cart(request)
         messages.error(request, error.message)
@@ -299,21 +319,34 @@ def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineBuyerFo
             form.add_error(error.field, error.message)
         else:
             form.add_error(None, error.message)
-        context = {
-            "hold": hold,
-            "performance": hold.performance,
-            "cart": cart,
-            "form": form,
-            "companions": companion_formset(
-                sum(line.quantity for line in cart.lines), request.POST
-            ),
-        }
-        return render(request, "ticketing/storefront/checkout.html", context)
-    request.session.pop(HOLD_KEY, None)
-    if extras.referral:
-        request.session.pop(REFERRAL_KEY, None)
-    request.session[ORDERS_KEY] = [*request.session.get(ORDERS_KEY, []), order.reference][-20:]
-    return redirect("store:order", order.reference)
+        return _checkout_page(request, hold, cart, form, promo, companions)
+    return payment_views.after_payment(request, payment)
+
+
+def _shown_total(request, cart: selectors.Cart) -> int:
+    """The total the buyer was shown (posted with the form); without it, the total of the
+    tariffs posted (what the page showed for them)."""
+    try:
+        return int(request.POST["shown_total"])
+    except (KeyError, ValueError):
+        return cart.quote.total_cents
+
+
+def _checkout_page(request, hold: Hold, cart: selectors.Cart, form, promo=None, companions=None):
+    provider = provider_for_venue()
+    context = {
+        "hold": hold,
+        "performance": hold.performance,
+        "cart": cart,
+        "form": form,
+        "promo": promo or PromoForm(),
+        "companions": companions
+        if companions is not None
+        else companion_formset(sum(line.quantity for line in cart.lines)),
+        "provider": provider.name if provider else "",
+        "wallet": payment_views.wallet(request, provider) if provider else None,
+    }
+    return render(request, "ticketing/storefront/checkout.html", context)
 
 
 def order_detail(request, reference: str):
@@ -358,4 +391,5 @@ urlpatterns = [
     path("performances/<int:pk>/hold/", performance_hold, name="hold"),
     path("checkout/", checkout, name="checkout"),
     path("orders/<str:reference>/", order_detail, name="order"),
+    *payment_views.storefront_urlpatterns,
 ]

@@ -154,6 +154,25 @@ def claim_hold(hold: Hold) -> tuple[list[TakenSeat], list[TakenPlaces]]:
     return taken, places
 
 
+@transaction.atomic
+def extend_hold(*, hold: Hold, until) -> Hold:
+    """Keep a live cart's places until `until` while its buyer pays (card entry, 3-D Secure).
+    Only ever later; a cart whose time is up, released or confirmed is refused (409)."""
+    now = timezone.now()
+    live = Hold.objects.filter(pk=hold.pk, status=Hold.Status.ACTIVE, expires_at__gt=now)
+    if not live.exists():
+        raise HoldExpired()
+    if live.filter(expires_at__lt=until).update(expires_at=until):
+        seats.extend_held_seats(hold.pk, until)
+        hold.expires_at = until
+        record_event(
+            code="ticketing.hold.extended",
+            obj=hold,
+            data={"until": until.isoformat()},
+        )
+    return hold
+
+
 def _free_holds(hold_ids: list[int]) -> None:
     seats.free_held_seats(hold_ids)
     zones.free_held_places(hold_ids)

@@ -139,6 +139,13 @@ def claim_held_seats(hold_id: int, now) -> list[TakenSeat]:
         return _taken(cursor.fetchall())
 
 
+def extend_held_seats(hold_id: int, until) -> None:
+    """A cart's seats stay held until `until` (its buyer is paying)."""
+    PerformanceSeat.objects.filter(hold_id=hold_id, status=Status.HELD).update(
+        hold_expires_at=until
+    )
+
+
 def free_held_seats(hold_ids: list[int]) -> None:
     """These carts' seats back on sale (released or expired carts)."""
     PerformanceSeat.objects.filter(hold_id__in=hold_ids, status=Status.HELD).update(

@@ -6,6 +6,15 @@ crm's services; crm never reads these tables."""
 from ticketing.specs import Buyer, PaymentSpec, TariffChoice
 
 from .aftersale import cancel_order, exchange_tickets, refund_order
+from .online import (
+    PriceChanged,
+    cancel_abandoned_payments,
+    confirm_saved_card,
+    handle_provider_event,
+    refresh_online_payment,
+    settle_online_payment,
+    start_online_payment,
+)
 from .payments import MAX_AMOUNT_CENTS, Settlement, record_payment, settle_payments
 from .sale import confirm_order, sell
 
@@ -13,13 +22,20 @@ __all__ = [
     "MAX_AMOUNT_CENTS",
     "Buyer",
     "PaymentSpec",
+    "PriceChanged",
     "Settlement",
     "TariffChoice",
+    "cancel_abandoned_payments",
     "cancel_order",
     "confirm_order",
+    "confirm_saved_card",
     "exchange_tickets",
+    "handle_provider_event",
     "record_payment",
+    "refresh_online_payment",
     "refund_order",
     "sell",
+    "settle_online_payment",
     "settle_payments",
+    "start_online_payment",
 ]

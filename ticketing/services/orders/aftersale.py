@@ -15,6 +15,7 @@ from ticketing.services import inventory
 from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
 
 from .history import order_event, order_history, publish_order_event
+from .online import refund_through_provider
 from .payments import new_payments, settle_payments, staff
 from .sale import new_tickets, price_sale
 
@@ -95,15 +96,24 @@ def refund_order(
     if not order.tickets.filter(status=Ticket.Status.VALID).exists():
         released = inventory.release_extras(order.pk, status=OrderExtra.Status.REFUNDED)
         amount += sum(line.amount_cents for line in released)
+    refund_number = order_history(order).filter(code="ticketing.order.refunded").count() + 1
+    reference = ""
+    if amount and method == Payment.Method.ONLINE:  # back to the card, through the provider
+        reference = refund_through_provider(
+            order=order, amount_cents=amount, key=f"{order.reference}-R{refund_number}"
+        )
     if amount:
         Payment.objects.create(
-            order=order, method=method, amount_cents=-amount, created_by=staff(actor)
+            order=order,
+            method=method,
+            amount_cents=-amount,
+            provider_reference=reference,
+            created_by=staff(actor),
         )
     order.refunded_cents += amount
     remaining = order.tickets.filter(status=Ticket.Status.VALID).exists()
     order.status = Order.Status.PARTIALLY_REFUNDED if remaining else Order.Status.REFUNDED
     order.save(update_fields=["refunded_cents", "status"])
-    refund_number = order_history(order).filter(code="ticketing.order.refunded").count() + 1
     order_event(
         order,
         "ticketing.order.refunded",

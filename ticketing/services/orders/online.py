@@ -1,344 +1,521 @@
-"""The online sale's additions around an order: the referral link or promo code it came
-through, the companions the buyer named at checkout, and what a spectator may do with their
-own order from their space (cancel or exchange within the venue's rules)."""
+"""Online payment of a storefront cart, with the venue's provider (ticketing.payments).
+
+The design: the cart (a Hold) keeps the places while the buyer pays; it is extended once,
+when the payment starts, by PARTERRE_PAYMENT_MINUTES (card entry, 3-D Secure). The payment
+attempt (`OnlinePayment`) records exactly the amount quoted, the tariffs and the buyer. The
+order is written only when the provider itself says the money is there (a server-side
+`retrieve` or a signed webhook): `confirm_order` claims the cart and writes the order paid,
+with its `ticketing.order.confirmed` event, as a counter sale does. So there is never an
+unpaid or half-paid web order, and the cart's clock stays the one thing that decides when
+places go back on sale (`inventory.claim_hold`, `release_expired_holds`).
+
+A declined card leaves the cart as it is: the buyer may try another card until its time is
+up; then the places go back on sale and the intent is cancelled (`cancel_abandoned_payments`).
+A payment that succeeds after its cart expired is honoured if the same places are still
+free (`sell`), otherwise refunded at once through the provider and the buyer told
+(`ticketing.payment.refunded_unfulfilled`, for the email consumer).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import logging
+from dataclasses import asdict
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm import services as crm
-from crm import spectators
-from crm.models import Contact, RelationKind, Source
-from tenants.accounts.audit import changed_fields, record_event
-from tenants.errors import Conflict
+from tenants.accounts.audit import record_event
+from tenants.errors import Conflict, ParterreError
 from tenants.events.services import publish
-from ticketing.errors import InvalidRequest
+from ticketing.errors import HoldExpired, HoldNotActive, InvalidRequest
 from ticketing.models import (
-    AfterSaleRule,
+    Hold,
+    OnlinePayment,
     Order,
-    OrderAttribution,
     Payment,
+    PaymentCustomer,
     Performance,
-    PerformanceZone,
-    PromoCode,
-    Ticket,
+    ProviderEvent,
 )
-from ticketing.selectors import space as space_selectors
-from ticketing.selectors.promotions import PROMO_ERRORS, normalize_promo_code
+from ticketing.payments import IntentState, PaymentProvider, WebhookEvent, provider_by_name
+from ticketing.payments.base import CANCELED
+from ticketing.selectors.payments import held_places
+from ticketing.selectors.prices import sales_settings
+from ticketing.services import inventory
 from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TariffChoice
 
-from .aftersale import exchange_tickets, refund_order
-from .history import order_event
-from .sale import confirm_order
+from .history import order_event, publish_order_event
+from .referrals import CheckoutExtras, record_checkout_extras
+from .sale import confirm_order, price_sale, sell
+
+logger = logging.getLogger(__name__)
+OBJECT_TYPE = "ticketing.payment"
 
 
-@dataclass
-class Companion:
-    first_name: str
-    email: str
+class PriceChanged(Conflict):
+    code = "ticketing.price_changed"
 
 
-@dataclass
-class CheckoutExtras:
-    """What the storefront's checkout adds to an order. `referral`: (prescriber contact id,
-    show id) read from a signed link; `promo_code`: validated already
-    (selectors.promotions.validate_promo_code); `consent_url(token)`: the absolute URL of a
-    companion's consent page."""
-
-    referral: tuple[int, int] | None = None
-    promo_code: str = ""
-    companions: list[Companion] = field(default_factory=list)
-    consent_url: Callable[[str], str] = lambda token: token
-
-    def __bool__(self) -> bool:
-        return bool(self.referral or self.promo_code or self.companions)
+def _money(cents: int, currency: str) -> str:
+    return f"{cents / 100:.2f} {currency}"
 
 
+def _event(payment: OnlinePayment, code: str, **data) -> None:
+    record_event(code=code, obj=payment, object_type=OBJECT_TYPE, data=data)
+
+
+# --- Specs kept on the payment row (JSON) ------------------------------------------------
+def _tariffs_json(tariffs: TariffChoice) -> dict:
+    return {
+        "default": tariffs.default,
+        "seats": {str(k): v for k, v in tariffs.seats.items()},
+        "zones": {
+            str(zone): {str(t): n for t, n in split.items()}
+            for zone, split in tariffs.zones.items()
+        },
+    }
+
+
+def _tariffs_of(data: dict) -> TariffChoice:
+    return TariffChoice(
+        default=data["default"],
+        seats={int(k): v for k, v in data.get("seats", {}).items()},
+        zones={
+            int(z): {int(t): n for t, n in split.items()}
+            for z, split in data.get("zones", {}).items()
+        },
+    )
+
+
+def _request_of(places: dict) -> HoldRequest:
+    return HoldRequest(
+        seat_ids=list(places.get("seat_ids", [])),
+        zones={int(z): q for z, q in places.get("zones", {}).items()},
+    )
+
+
+# --- Starting a payment --------------------------------------------------------------------
 @transaction.atomic
-def confirm_web_order(
+def start_online_payment(
     *,
     hold_token,
     tariffs: TariffChoice,
     buyer: Buyer,
-    payments: list[PaymentSpec],
-    extras: CheckoutExtras,
-) -> Order:
-    """The storefront's order: the cart confirmed, then what came with it, in one
-    transaction. An order without extras costs nothing more than `confirm_order`."""
-    order = confirm_order(
-        hold_token=hold_token, tariffs=tariffs, buyer=buyer, payments=payments, channel="web"
+    shown_total_cents: int,
+    provider: PaymentProvider,
+    save_card: bool = False,
+    customer_id: str = "",
+    saved_card_id: str = "",
+    extras: dict | None = None,
+) -> OnlinePayment:
+    """A payment for exactly what this cart costs now, which must be what the buyer was
+    shown (`shown_total_cents`; otherwise PriceChanged: nothing is charged). The cart is
+    kept for the payment's time. With the offline test provider the payment has succeeded
+    already and the order is written here (`payment.order`). `extras`: what the checkout
+    added (spectators.CheckoutExtras.as_json()), recorded with the order."""
+    hold = inventory.lock_active_hold(hold_token)
+    if inventory.hold_status(hold) != Hold.Status.ACTIVE:
+        raise HoldExpired()
+    performance = hold.performance
+    seats, zones = held_places(hold)
+    fees = sales_settings()
+    priced = price_sale(
+        performance=performance, seats=seats, zones=zones, tariffs=tariffs, fees=fees
     )
-    if extras:
-        record_checkout_extras(order=order, extras=extras)
-    return order
+    if priced.total_cents != shown_total_cents:
+        raise PriceChanged(
+            _(
+                "The price changed since it was shown to you: the total is now %(now)s "
+                "(it was %(was)s). Nothing was charged; check the new total and pay again."
+            )
+            % {
+                "now": _money(priced.total_cents, fees.currency),
+                "was": _money(shown_total_cents, fees.currency),
+            }
+        )
+    # An earlier attempt for this cart (a second click, a return to the checkout): its intent
+    # is reused when nothing changed, cancelled otherwise.
+    earlier = list(
+        OnlinePayment.objects.select_for_update()
+        .filter(hold=hold, status__in=[OnlinePayment.Status.PENDING, OnlinePayment.Status.FAILED])
+        .order_by("pk")
+    )
+    for attempt in earlier:
+        reusable = (
+            attempt.provider == provider.name
+            and attempt.amount_cents == priced.total_cents
+            and not saved_card_id
+            and attempt.save_card == save_card
+        )
+        if reusable:
+            attempt.tariffs, attempt.buyer = _tariffs_json(tariffs), asdict(buyer)
+            attempt.extras = extras or {}
+            attempt.save(update_fields=["tariffs", "buyer", "extras", "updated_at"])
+            return attempt
+        _cancel_at_provider(attempt)
+    if save_card or saved_card_id:
+        customer_id = provider.ensure_customer(
+            customer_id=customer_id,
+            email=buyer.email,
+            name=f"{buyer.first_name} {buyer.last_name}".strip(),
+        )
+    when = timezone.localtime(performance.starts_at)
+    attempts = OnlinePayment.objects.filter(hold=hold).count()
+    state = provider.create_intent(
+        amount_cents=priced.total_cents,
+        currency=fees.currency,
+        description=f"{performance.show.title} — {when:%d/%m/%Y %H:%M}",
+        metadata={"venue": connection.schema_name, "cart": str(hold.token)},
+        customer_id=customer_id,
+        save_card=save_card,
+        payment_method_id=saved_card_id,
+        # One key per attempt of this cart: a retried request never makes a second intent.
+        idempotency_key=f"{connection.schema_name}:{hold.token}:{attempts}",
+    )
+    payment = OnlinePayment.objects.create(
+        provider=provider.name,
+        intent_id=state.id,
+        hold=hold,
+        amount_cents=priced.total_cents,
+        currency=fees.currency,
+        performance_id=performance.pk,
+        places={
+            "seat_ids": [s.seat_id for s in seats],
+            "zones": {str(z.zone_id): z.quantity for z in zones},
+        },
+        tariffs=_tariffs_json(tariffs),
+        buyer=asdict(buyer),
+        extras=extras or {},
+        customer_id=customer_id,
+        save_card=save_card or bool(saved_card_id),
+    )
+    # Kept for the payment, once: a buyer starting again (another tariff, another card)
+    # does not keep the places for ever.
+    paying = timedelta(minutes=settings.PARTERRE_PAYMENT_MINUTES)
+    inventory.extend_hold(
+        hold=hold,
+        until=min(
+            timezone.now() + paying, hold.created_at + timedelta(minutes=fees.hold_minutes) + paying
+        ),
+    )
+    _event(
+        payment,
+        "ticketing.payment.started",
+        provider=provider.name,
+        amount_cents=payment.amount_cents,
+        saved_card=bool(saved_card_id),
+    )
+    if state.succeeded:  # the offline test provider
+        payment = settle_online_payment(payment=payment, state=state)
+    return payment
 
 
-def record_checkout_extras(*, order: Order, extras: CheckoutExtras) -> None:
-    tickets = list(order.tickets_in_hand())
-    show_id = tickets[0].performance.show_id if tickets else None
-    prescriber = None
-    if extras.referral is not None:
-        prescriber_id, referral_show_id = extras.referral
-        # A link for this show, from someone else who still exists: credited.
-        if referral_show_id == show_id and prescriber_id != order.contact_id:
-            prescriber = Contact.objects.filter(pk=prescriber_id, anonymised_at__isnull=True)
-            prescriber = prescriber.values_list("pk", flat=True).first()
-    promo = normalize_promo_code(extras.promo_code) if extras.promo_code else ""
-    if prescriber or promo:
-        OrderAttribution.objects.create(
-            order=order,
-            referred_by_contact_id=prescriber,
-            referral_show_id=show_id if prescriber else None,
-            promo_code=promo,
-        )
-        order_event(
-            order, "ticketing.order.attributed", None, referred_by=prescriber, promo_code=promo
-        )
-        if prescriber and order.contact_id:
-            crm.relate_contacts(
+def confirm_saved_card(*, payment: OnlinePayment, provider: PaymentProvider) -> OnlinePayment:
+    """Confirm a saved-card payment (started by `start_online_payment`, committed first so
+    the money is never taken for a payment we have no row of), then settle what the provider
+    answers (3-D Secure, when asked, goes on in the browser)."""
+    state = provider.confirm(payment.intent_id)
+    return settle_online_payment(payment=payment, state=state)
+
+
+def refresh_online_payment(*, payment: OnlinePayment) -> OnlinePayment:
+    """Settle a payment from the provider's own word (the buyer is back from the payment
+    page or 3-D Secure: their browser's word is not enough)."""
+    if payment.outcome:
+        return payment
+    provider = provider_by_name(payment.provider)
+    if provider is None:
+        return payment
+    return settle_online_payment(payment=payment, state=provider.retrieve(payment.intent_id))
+
+
+# --- Settling -------------------------------------------------------------------------------
+@transaction.atomic
+def settle_online_payment(*, payment: OnlinePayment, state: IntentState) -> OnlinePayment:
+    """Bring our payment in line with the provider's verified `state`. Idempotent and
+    order-proof: once settled (an order written, or refunded) nothing changes it, and a late
+    "declined" or "cancelled" never undoes a success."""
+    payment = OnlinePayment.objects.select_for_update().get(pk=payment.pk)
+    if state.id != payment.intent_id:
+        raise InvalidRequest(_("This payment does not belong to this order."))
+    if payment.outcome:
+        return payment
+    if state.succeeded:
+        _settle_success(payment, state)
+    elif state.status == CANCELED:
+        if payment.status != OnlinePayment.Status.CANCELED:
+            payment.status = OnlinePayment.Status.CANCELED
+            payment.save(update_fields=["status", "updated_at"])
+            _event(payment, "ticketing.payment.canceled")
+            _release_cart(payment)
+    elif state.failed and payment.status == OnlinePayment.Status.PENDING:
+        payment.status, payment.last_error = OnlinePayment.Status.FAILED, state.error[:300]
+        payment.save(update_fields=["status", "last_error", "updated_at"])
+        _event(payment, "ticketing.payment.failed", error=payment.last_error)
+    elif state.failed and payment.last_error != state.error[:300]:
+        payment.last_error = state.error[:300]
+        payment.save(update_fields=["last_error", "updated_at"])
+    elif not state.failed and payment.status == OnlinePayment.Status.FAILED:
+        # Tried again (3-D Secure or processing): pending again.
+        payment.status = OnlinePayment.Status.PENDING
+        payment.save(update_fields=["status", "updated_at"])
+    return payment
+
+
+def _settle_success(payment: OnlinePayment, state: IntentState) -> None:
+    payment.status = OnlinePayment.Status.SUCCEEDED
+    _event(payment, "ticketing.payment.succeeded", amount_cents=state.amount_cents)
+    order, why = None, OnlinePayment.Outcome.REFUNDED_PRICE
+    if state.amount_cents == payment.amount_cents and state.currency == payment.currency:
+        order, why = _fulfil(payment)
+    if order is not None:
+        payment.order, payment.outcome = order, OnlinePayment.Outcome.ORDER
+        payment.save(update_fields=["status", "order", "outcome", "updated_at"])
+        if payment.customer_id and order.contact_id and payment.save_card:
+            PaymentCustomer.objects.update_or_create(
                 contact_id=order.contact_id,
-                other_id=prescriber,
-                kind=RelationKind.REFERRED_BY,
-                source=Source.REFERRAL,
-                data={"order": order.reference, "show": show_id},
+                defaults={"provider": payment.provider, "customer_id": payment.customer_id},
             )
-    if extras.companions:
-        add_companions(
-            order=order,
-            tickets=tickets,
-            companions=extras.companions,
-            consent_url=extras.consent_url,
-        )
+        return
+    _refund_unfulfilled(payment, state.amount_cents, why)
 
 
-def add_companions(
-    *,
-    order: Order,
-    tickets: list[Ticket],
-    companions: list[Companion],
-    consent_url: Callable[[str], str],
-) -> list[Contact]:
-    """Each companion becomes a contact (source companion) who "came with" the buyer, holds
-    one of the order's tickets (the buyer keeps the first), and is asked by email whether
-    they want the venue's news (only if never asked). `ticketing.companion.added` lets the
-    ticket mail send them their own ticket."""
-    if order.contact_id is None:
-        raise InvalidRequest(_("Companions need a buyer."), field="companions")
-    if len(companions) > len(tickets) - 1:
-        raise InvalidRequest(
-            _("At most one companion per extra ticket."), code="ticketing.too_many_companions"
-        )
-    buyer = order.contact
-    added, assigned = [], []
-    for ticket, companion in zip(tickets[1:], companions, strict=False):
-        contact = crm.find_or_create_contact(
-            email=companion.email, first_name=companion.first_name, source=Source.COMPANION
-        )
-        if contact.pk == buyer.pk:
-            raise InvalidRequest(
-                _("A companion's email cannot be your own."),
-                field="companions",
-                code="ticketing.companion_is_buyer",
+def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
+    """The paid order for this payment's places: from its cart if still live, else the same
+    places sold again if still free (a late payment); else None and why (to refund)."""
+    tariffs, buyer = _tariffs_of(payment.tariffs), Buyer(**payment.buyer)
+    spec = [PaymentSpec(Payment.Method.ONLINE, payment.amount_cents, payment.intent_id)]
+    hold = payment.hold
+    if hold is not None and hold.status == Hold.Status.ACTIVE:
+        try:
+            with transaction.atomic():
+                order = confirm_order(
+                    hold_token=hold.token, tariffs=tariffs, buyer=buyer, payments=spec
+                )
+                _record_extras(payment, order)
+            return order, ""
+        except HoldExpired:
+            pass  # its time ran out: sold again below if its places are still free
+        except ParterreError as error:  # the price changed since: refund, places back
+            logger.info("payment %s not fulfilled: %s", payment.pk, error.code)
+            _release_cart(payment)
+            return None, OnlinePayment.Outcome.REFUNDED_PRICE
+    try:
+        with transaction.atomic():
+            order = sell(
+                performance=Performance.objects.select_related("show").get(
+                    pk=payment.performance_id
+                ),
+                request=_request_of(payment.places),
+                tariffs=tariffs,
+                buyer=buyer,
+                payments=spec,
+                channel="web",
             )
-        crm.relate_contacts(
-            contact_id=contact.pk,
-            other_id=buyer.pk,
-            kind=RelationKind.CAME_WITH,
-            source=Source.COMPANION,
-            data={"order": order.reference},
+            _record_extras(payment, order)
+    except ParterreError as error:
+        logger.info("late payment %s not fulfilled: %s", payment.pk, error.code)
+        return None, OnlinePayment.Outcome.REFUNDED
+    _event(payment, "ticketing.payment.late_honoured", order=order.reference)
+    return order, ""
+
+
+def _record_extras(payment: OnlinePayment, order: Order) -> None:
+    """The referral, promo code and companions of the checkout, with the order."""
+    if payment.extras:
+        record_checkout_extras(order=order, extras=CheckoutExtras.from_json(payment.extras))
+
+
+def _refund_unfulfilled(payment: OnlinePayment, amount_cents: int, why: str) -> None:
+    """The money came but the places are gone (or no longer at this price): give it all back
+    at once and tell the buyer (the event carries what an email needs)."""
+    provider = provider_by_name(payment.provider)
+    refund_id = ""
+    if provider is not None and amount_cents:
+        refund_id = provider.refund(
+            intent_id=payment.intent_id,
+            amount_cents=amount_cents,
+            idempotency_key=f"{connection.schema_name}:unfulfilled:{payment.pk}",
         )
-        ticket.holder_contact = contact
-        assigned.append(ticket)
-        added.append(contact)
-        if contact.email_consent is None:
-            spectators.send_consent_invitation(
-                contact=contact,
-                inviter_name=buyer.first_name or buyer.display_name,
-                url=consent_url(spectators.consent_invitation_token(contact.pk)),
+    payment.outcome, payment.refunded_cents = why, amount_cents
+    payment.save(update_fields=["status", "outcome", "refunded_cents", "updated_at"])
+    _event(
+        payment,
+        "ticketing.payment.refunded_unfulfilled",
+        amount_cents=amount_cents,
+        refund=refund_id,
+        reason=why,
+    )
+    publish(
+        code="ticketing.payment.refunded_unfulfilled",
+        key=f"payment:{payment.pk}",
+        data={
+            "payment_id": payment.pk,
+            "performance_id": payment.performance_id,
+            "email": payment.buyer.get("email", ""),
+            "first_name": payment.buyer.get("first_name", ""),
+            "language": payment.buyer.get("language", "fr"),
+            "amount_cents": amount_cents,
+            "currency": payment.currency,
+            "reason": why,
+        },
+    )
+
+
+def _release_cart(payment: OnlinePayment) -> None:
+    """The payment's cart back on sale, unless another attempt is still paying for it."""
+    hold = payment.hold
+    if hold is None or hold.status != Hold.Status.ACTIVE:
+        return
+    others = OnlinePayment.objects.filter(
+        hold=hold, status__in=[OnlinePayment.Status.PENDING, OnlinePayment.Status.FAILED]
+    ).exclude(pk=payment.pk)
+    if others.exists():
+        return
+    try:
+        with transaction.atomic():
+            inventory.release_hold(hold=hold)
+    except HoldNotActive:
+        pass
+
+
+def _cancel_at_provider(payment: OnlinePayment) -> None:
+    """Cancel an attempt replaced by another (its intent can no longer be paid)."""
+    provider = provider_by_name(payment.provider)
+    state = provider.cancel(payment.intent_id) if provider is not None else None
+    if state is not None and state.succeeded:  # paid in the meantime: settle it instead
+        settle_online_payment(payment=payment, state=state)
+        raise Conflict(_("This basket was just paid: see your confirmation."))
+    payment.status = OnlinePayment.Status.CANCELED
+    payment.save(update_fields=["status", "updated_at"])
+    _event(payment, "ticketing.payment.canceled")
+
+
+def cancel_abandoned_payments(*, limit: int = 100) -> int:
+    """Cancel at the provider the attempts whose cart is over (expired, released): their
+    places are back on sale, so the buyer must not be able to pay for them any more. An
+    attempt paid in the meantime is settled instead (late success). Periodic, idempotent."""
+    now = timezone.now()
+    stale = list(
+        OnlinePayment.objects.filter(
+            status__in=[OnlinePayment.Status.PENDING, OnlinePayment.Status.FAILED],
+            outcome="",
+        )
+        .exclude(hold__status=Hold.Status.ACTIVE, hold__expires_at__gt=now)
+        .order_by("pk")[:limit]
+    )
+    for payment in stale:
+        provider = provider_by_name(payment.provider)
+        if provider is None:
+            continue
+        state = provider.retrieve(payment.intent_id)
+        if state.status not in (CANCELED, "succeeded", "processing"):
+            state = provider.cancel(payment.intent_id)
+        settle_online_payment(payment=payment, state=state)
+    return len(stale)
+
+
+# --- Webhooks -------------------------------------------------------------------------------
+@transaction.atomic
+def handle_provider_event(*, provider: PaymentProvider, event: WebhookEvent) -> str:
+    """Apply one verified webhook event, once: its id is recorded in the same transaction,
+    so a second delivery (or a retry after a crash, rolled back) changes nothing. Returns
+    what was done, for the log."""
+    try:
+        with transaction.atomic():
+            ProviderEvent.objects.create(
+                provider=provider.name,
+                event_id=event.id,
+                type=event.type[:80],
+                object_id=str(event.object.get("id", ""))[:120],
             )
-        publish(
-            code="ticketing.companion.added",
-            key=f"order:{order.reference}",
-            data={
-                "order_id": order.pk,
-                "reference": order.reference,
-                "contact_id": contact.pk,
-                "buyer_contact_id": buyer.pk,
-                "ticket_id": ticket.pk,
-            },
+    except IntegrityError:
+        return "duplicate"
+    obj = event.object
+    if event.type.startswith("payment_intent."):
+        payment = OnlinePayment.objects.filter(intent_id=obj.get("id")).first()
+        if payment is None:
+            return "unknown"
+        settle_online_payment(payment=payment, state=provider.intent_state(obj))
+        return "settled"
+    intent_id = obj.get("payment_intent") or ""
+    payment = OnlinePayment.objects.select_for_update().filter(intent_id=intent_id).first()
+    if payment is None:
+        return "unknown"
+    if event.type == "charge.refunded":
+        return _refunded_at_provider(payment, int(obj.get("amount_refunded") or 0))
+    if event.type == "charge.dispute.created":
+        return _disputed(payment, int(obj.get("amount") or 0), str(obj.get("reason") or ""))
+    return "ignored"
+
+
+def _refunded_at_provider(payment: OnlinePayment, refunded: int) -> str:
+    """A refund we did not make ourselves (the provider's dashboard): recorded and shown to
+    staff, who decide which tickets it cancels. Ours are counted already."""
+    if refunded <= payment.refunded_cents:
+        return "known"
+    difference = refunded - payment.refunded_cents
+    payment.refunded_cents = refunded
+    payment.save(update_fields=["refunded_cents", "updated_at"])
+    _event(payment, "ticketing.payment.refunded_at_provider", amount_cents=difference)
+    if payment.order_id:
+        order_event(
+            payment.order, "ticketing.payment.refunded_at_provider", None, amount_cents=difference
         )
-    Ticket.objects.bulk_update(assigned, ["holder_contact"])
-    order_event(
-        order,
-        "ticketing.order.companions_added",
-        None,
-        companions=[c.pk for c in added],
-        tickets=[t.pk for t in assigned],
-    )
-    return added
+    return "recorded"
 
 
-def promo_error_message(code: str) -> str:
-    return str(PROMO_ERRORS.get(code, code))
-
-
-# --- The spectator's own changes --------------------------------------------------------------
-def _order_performance(order: Order) -> Performance:
-    ticket = order.tickets.filter(status=Ticket.Status.VALID).select_related("performance")
-    ticket = ticket.order_by("id").first()
-    if ticket is None:
-        raise InvalidRequest(
-            _("This booking has no valid ticket left."), code="ticketing.nothing_to_change"
+def _disputed(payment: OnlinePayment, amount: int, reason: str) -> str:
+    if payment.disputed:
+        return "known"
+    payment.disputed = True
+    payment.save(update_fields=["disputed", "updated_at"])
+    if payment.order_id:
+        order = payment.order
+        order_event(order, "ticketing.order.disputed", None, amount_cents=amount, reason=reason)
+        publish_order_event(
+            order, "ticketing.order.disputed", None, amount_cents=amount, reason=reason
         )
-    return ticket.performance
-
-
-def _refund_method(order: Order) -> str:
-    """Money goes back the way it came: the order's first payment's method."""
-    paid = order.payments.filter(amount_cents__gt=0, status=Payment.Status.SUCCEEDED)
-    return paid.values_list("method", flat=True).first() or Payment.Method.VOUCHER
-
-
-@transaction.atomic
-def cancel_own_booking(*, order: Order) -> Order:
-    """A spectator cancels their booking from their space, if the venue's rule for the
-    performance allows it now: every valid ticket refunded, minus the rule's fee per
-    ticket."""
-    performance = _order_performance(order)
-    options = space_selectors.aftersale_options(
-        performance, space_selectors.aftersale_rule(performance)
-    )
-    if not options.can_cancel:
-        raise InvalidRequest(
-            options.reason or _("This booking cannot be cancelled online."),
-            code="ticketing.aftersale_closed",
-        )
-    ids = list(order.tickets.filter(status=Ticket.Status.VALID).values_list("id", flat=True))
-    return refund_order(
-        order=order,
-        ticket_ids=ids,
-        method=_refund_method(order),
-        withheld_cents=options.fee_cents * len(ids),
-        reason="spectator space",
-    )
-
-
-@transaction.atomic
-def exchange_own_booking(*, order: Order, to_performance: Performance) -> list[Ticket]:
-    """A spectator moves their booking to another date of the same show, if the rule allows
-    it now: the best seats available at the same tariff (standing places in the same zone).
-    A cheaper date is credited as a voucher; a dearer one is refused (the box office takes
-    the difference)."""
-    performance = _order_performance(order)
-    options = space_selectors.aftersale_options(
-        performance, space_selectors.aftersale_rule(performance)
-    )
-    if not options.can_exchange:
-        raise InvalidRequest(
-            options.reason or _("This booking cannot be exchanged online."),
-            code="ticketing.aftersale_closed",
-        )
-    if to_performance.pk not in {p.pk for p in space_selectors.other_dates(performance)}:
-        raise InvalidRequest(_("Choose another date of the same show."), field="performance")
-    tickets = list(order.tickets.filter(status=Ticket.Status.VALID, performance=performance))
-    seated = [t for t in tickets if t.seat_id]
-    zones: dict[int, int] = {}
-    if len(seated) != len(tickets):
-        by_zone = dict(
-            PerformanceZone.objects.filter(performance=to_performance).values_list("zone_id", "pk")
-        )
-        for ticket in tickets:
-            if not ticket.seat_id:
-                old_zone = PerformanceZone.objects.get(pk=ticket.performance_zone_id).zone_id
-                if old_zone not in by_zone:
-                    raise InvalidRequest(
-                        _("This date has no such standing area."), field="performance"
-                    )
-                zones[by_zone[old_zone]] = zones.get(by_zone[old_zone], 0) + 1
-    return exchange_tickets(
-        order=order,
-        ticket_ids=[t.pk for t in tickets],
-        to_performance=to_performance,
-        request=HoldRequest(best_available=len(seated), zones=zones),
-        tariffs=TariffChoice(default=tickets[0].tariff_id),
-        payment=None,
-        refund_method=Payment.Method.VOUCHER,
-        box_office=False,
-    )
-
-
-@transaction.atomic
-def set_aftersale_rule(
-    *,
-    performance: Performance | None = None,
-    cancel_allowed: bool,
-    exchange_allowed: bool,
-    until_hours_before: int,
-    cancel_fee_cents: int,
-    actor=None,
-) -> AfterSaleRule:
-    """The venue's rule (no performance) or a performance's own."""
-    if until_hours_before < 0 or cancel_fee_cents < 0:
-        raise InvalidRequest(_("Hours and fee cannot be negative."))
-    values = {
-        "cancel_allowed": cancel_allowed,
-        "exchange_allowed": exchange_allowed,
-        "until_hours_before": until_hours_before,
-        "cancel_fee_cents": cancel_fee_cents,
-    }
-    rule = AfterSaleRule.objects.select_for_update().filter(performance=performance).first()
-    if rule is None:
-        rule = AfterSaleRule(performance=performance)
-        changes = {name: (None, value) for name, value in values.items()}
     else:
-        changes = changed_fields(rule, values)
-    for name, value in values.items():
-        setattr(rule, name, value)
-    rule.save()
-    record_event(
-        code="ticketing.aftersale_rule.updated",
-        actor=actor,
-        obj=rule,
-        changes=changes,
-        data={"performance": str(performance) if performance else ""},
+        _event(payment, "ticketing.order.disputed", amount_cents=amount, reason=reason)
+    return "disputed"
+
+
+# --- Refunds of orders paid online ------------------------------------------------------------
+def refund_through_provider(*, order: Order, amount_cents: int, key: str) -> str:
+    """Give `amount_cents` of an order paid online back to the card (aftersale.refund_order);
+    returns the provider's refund id ("" for an online payment recorded by hand). Called
+    last in the refund's transaction: if the provider refuses, nothing of it is written."""
+    payment = (
+        OnlinePayment.objects.select_for_update()
+        .filter(order=order, status=OnlinePayment.Status.SUCCEEDED)
+        .first()
     )
-    return rule
-
-
-@transaction.atomic
-def create_promo_code(
-    *, code: str, label: str = "", valid_until=None, show=None, actor=None
-) -> PromoCode:
-    normalized = normalize_promo_code(code)
-    if PromoCode.objects.filter(code=normalized).exists():
-        raise Conflict(_("This code exists already."), code="ticketing.promo_exists", field="code")
-    promo = PromoCode.objects.create(
-        code=normalized, label=label.strip(), valid_until=valid_until, show=show
-    )
-    record_event(
-        code="ticketing.promo_code.created",
-        actor=actor,
-        obj=promo,
-        data={"code": normalized, "label": promo.label},
-    )
-    return promo
-
-
-@transaction.atomic
-def set_promo_code_active(*, promo: PromoCode, active: bool, actor=None) -> PromoCode:
-    promo = PromoCode.objects.select_for_update().get(pk=promo.pk)
-    if promo.is_active != active:
-        promo.is_active = active
-        promo.save(update_fields=["is_active"])
-        record_event(
-            code="ticketing.promo_code.updated",
-            actor=actor,
-            obj=promo,
-            changes={"is_active": (not active, active)},
-            data={"code": promo.code},
+    if payment is None:
+        # An online payment recorded by hand (an import, the demo's history): its refund is
+        # made where it was taken, and recorded here as before.
+        if order.payments.filter(method=Payment.Method.ONLINE, amount_cents__gt=0).exists():
+            return ""
+        raise InvalidRequest(
+            _("This order was not paid online: refund it another way."), field="method"
         )
-    return promo
+    if amount_cents > payment.amount_cents - payment.refunded_cents:
+        raise InvalidRequest(
+            _("More than what is left of the online payment (%(left)s).")
+            % {"left": _money(payment.amount_cents - payment.refunded_cents, payment.currency)},
+            field="method",
+        )
+    provider = provider_by_name(payment.provider)
+    if provider is None:
+        raise InvalidRequest(_("Online payment is not set up any more: refund it another way."))
+    refund_id = provider.refund(
+        intent_id=payment.intent_id,
+        amount_cents=amount_cents,
+        idempotency_key=f"{connection.schema_name}:{key}",
+    )
+    payment.refunded_cents += amount_cents
+    payment.save(update_fields=["refunded_cents", "updated_at"])
+    return refund_id

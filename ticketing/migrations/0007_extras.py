@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ticketing', '0005_orderevent_retired'),
+        ('ticketing', '0006_stripe_payments'),
     ]
 
     operations = [

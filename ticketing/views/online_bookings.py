@@ -16,7 +16,7 @@ from tenants.errors import ParterreError
 from tenants.navigation import NavItem, register
 from ticketing.forms.space import AfterSaleRuleForm, PromoCodeForm
 from ticketing.models import AfterSaleRule, Performance, PromoCode, Show
-from ticketing.services.orders import online
+from ticketing.services.orders import spectators as space_services
 
 register(
     NavItem(
@@ -55,12 +55,12 @@ def online_rules(request):
         request.POST if which == "promo" else None, shows=Show.objects.order_by("title")
     )
     if which == "rule" and rule_form.is_valid():
-        online.set_aftersale_rule(actor=request.user, **rule_form.values())
+        space_services.set_aftersale_rule(actor=request.user, **rule_form.values())
         messages.success(request, _("Rule saved."))
         return redirect("ticketing:online_rules")
     if which == "promo" and promo_form.is_valid():
         try:
-            online.create_promo_code(actor=request.user, **promo_form.cleaned_data)
+            space_services.create_promo_code(actor=request.user, **promo_form.cleaned_data)
         except ParterreError as error:
             promo_form.add_error(error.field, error.message)
         else:
@@ -81,7 +81,9 @@ def online_rules(request):
 @capability_required(MANAGE)
 def promo_toggle(request, pk: int):
     promo = get_object_or_404(PromoCode, pk=pk)
-    online.set_promo_code_active(promo=promo, active=not promo.is_active, actor=request.user)
+    space_services.set_promo_code_active(
+        promo=promo, active=not promo.is_active, actor=request.user
+    )
     messages.success(request, _("Promo code changed."))
     return redirect("ticketing:online_rules")
 

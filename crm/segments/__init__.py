@@ -1,0 +1,1 @@
+"""Segments: saved, dynamic selections of contacts (definition tree, services, selectors)."""
