@@ -90,6 +90,7 @@ register_labels(
         "ticketing.zone.added": _("General-admission zone added"),
         # Programme and prices (ticketing/services/programme.py)
         "ticketing.show.created": _("Show created"),
+        "ticketing.show.updated": _("Show changed"),
         "ticketing.performance.scheduled": _("Performance scheduled"),
         "ticketing.performance.status_changed": _("Performance status changed"),
         "ticketing.performance.cancelled": _("Performance cancelled"),
@@ -130,6 +131,7 @@ register_labels(
         "ticketing.layout.imported": _seats,
         "ticketing.zone.added": _zone,
         "ticketing.show.created": "%(show)s",
+        "ticketing.show.updated": "%(show)s",
         "ticketing.performance.scheduled": "%(show)s",
         "ticketing.performance.status_changed": "%(show)s",
         "ticketing.performance.cancelled": _show_and_reason,

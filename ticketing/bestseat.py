@@ -20,6 +20,12 @@ out unless `wheelchair` > 0, in which case that many wheelchair spaces are chose
 the rest of the party is seated on companion seats or the nearest free seats of the same row.
 When no row has N adjacent seats, the N best single seats are returned, grouped as closely as
 possible (same row first), and the caller says so to the buyer.
+
+Seats that fit the person: a spectator may declare needs (NEEDS: the codes a contact's
+`accessibility_needs` holds). `fit()` says how well one seat meets them and `for_needs()`
+orders seats by it; best available with needs (`choose(..., needs=...)`) looks among the
+fitting seats first. The storefront, the counter and the API all rank through these two
+functions, nowhere else.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ class Candidate(NamedTuple):
     rank: int
     wheelchair: bool = False
     companion: bool = False
+    hearing_loop: bool = False
+    step_free: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class Choice:
 
 # Field positions: choose() reads candidates by index, so that plain tuples in Candidate's
 # order serve as well as Candidates (best-available builds thousands per request).
-ID, SECTION, ROW, NUMBER, X, Y, RANK, WHEELCHAIR, COMPANION = range(9)
+ID, SECTION, ROW, NUMBER, X, Y, RANK, WHEELCHAIR, COMPANION, HEARING_LOOP, STEP_FREE = range(11)
 # Two seats of a row side by side are at most this many times the row's usual spacing apart;
 # a wider gap is an aisle.
 AISLE_FACTOR = 1.6
@@ -137,23 +145,121 @@ def _starts(run: list, quantity: int, centre: float, uniform: bool) -> range:
     return range(max(0, crossing - 3), min(last, crossing + 2) + 1)
 
 
+# --- Seats that fit the person ---------------------------------------------------------------
+WHEELCHAIR_NEED = "wheelchair"
+COMPANION_NEED = "companion_seat"
+HEARING_LOOP_NEED = "hearing_loop"
+REDUCED_MOBILITY_NEED = "reduced_mobility"
+NEEDS = (WHEELCHAIR_NEED, COMPANION_NEED, HEARING_LOOP_NEED, REDUCED_MOBILITY_NEED)
+
+
+def clean_needs(values: Iterable[str] | None) -> tuple[str, ...]:
+    """The known need codes among `values`, in NEEDS order (unknown ones are ignored: a
+    contact's list may hold codes a later version added)."""
+    given = {str(v) for v in (values or ())}
+    return tuple(code for code in NEEDS if code in given)
+
+
+def needs_of(person) -> tuple[str, ...]:
+    """A contact's declared needs (the CRM's `accessibility_needs`, when it has them)."""
+    return clean_needs(getattr(person, "accessibility_needs", None) or ())
+
+
+def fit(seat, needs: tuple[str, ...]) -> int:
+    """How well one seat (a Candidate, or a tuple in its order) meets these needs: the number
+    of needs it answers, 0 when none. A wheelchair user needs a wheelchair space, whoever
+    comes with them a companion seat; reduced mobility is met by a step-free seat (or a
+    companion seat, which is beside the step-free spaces); hearing loop by its zone."""
+    score = 0
+    if WHEELCHAIR_NEED in needs and seat[WHEELCHAIR]:
+        score += 1
+    if COMPANION_NEED in needs and seat[COMPANION]:
+        score += 1
+    if HEARING_LOOP_NEED in needs and len(seat) > HEARING_LOOP and seat[HEARING_LOOP]:
+        score += 1
+    if REDUCED_MOBILITY_NEED in needs and (
+        (len(seat) > STEP_FREE and seat[STEP_FREE]) or seat[COMPANION]
+    ):
+        score += 1
+    return score
+
+
+def for_needs(seats: Iterable, needs: tuple[str, ...], *, stage_y: float = 0.0) -> list:
+    """These seats, the ones that fit the needs best first (then best rank, nearest the
+    stage). Wheelchair spaces and companion seats are kept for those who need them: without
+    such a need they are left out."""
+    keep_spaces = WHEELCHAIR_NEED in needs or COMPANION_NEED in needs
+    pool = [
+        s
+        for s in seats
+        if keep_spaces or REDUCED_MOBILITY_NEED in needs or not (s[WHEELCHAIR] or s[COMPANION])
+    ]
+    if not keep_spaces:
+        pool = [s for s in pool if not s[WHEELCHAIR]]
+    return sorted(
+        pool, key=lambda s: (-fit(s, needs), s[RANK], round(abs(s[Y] - stage_y), 3), s[X])
+    )
+
+
+def _choose_for_needs(
+    candidates: list, quantity: int, needs: tuple[str, ...], stage_y: float, right
+) -> Choice | None:
+    """Side by side among the seats that fit, else the fitting seats first and the nearest
+    others of the same rows; None when no seat fits (the caller chooses as usual)."""
+    ranked = for_needs(candidates, needs, stage_y=stage_y)
+    fitting = [s for s in ranked if fit(s, needs)]
+    if not fitting:
+        return None
+    if len(fitting) >= quantity:
+        choice = choose_in_rows(by_row(fitting).items(), quantity, stage_y=stage_y, right=right)
+        if choice is not None:
+            return choice
+        return Choice(ids=[s[ID] for s in fitting[:quantity]], contiguous=False)
+    anchor = fitting[0]
+    chosen = {s[ID] for s in fitting}
+    others = sorted(
+        (s for s in ranked if s[ID] not in chosen),
+        key=lambda s: (
+            (s[SECTION], s[ROW]) != (anchor[SECTION], anchor[ROW]),
+            abs(s[X] - anchor[X]) + abs(s[Y] - anchor[Y]),
+        ),
+    )
+    picked = fitting + others[: quantity - len(fitting)]
+    if len(picked) < quantity:
+        return None
+    return Choice(ids=[s[ID] for s in picked], contiguous=False)
+
+
 def choose(
     candidates: list[Candidate],
     quantity: int,
     *,
     stage_y: float = 0.0,
     wheelchair: int = 0,
+    needs: tuple[str, ...] = (),
     row_centres: dict[tuple[int, str], float] | None = None,
     right: dict[int, int] | None = None,
 ) -> Choice | None:
     """The best `quantity` seats among these free ones. `right`: which seat is beside which
     (neighbours() over the whole layout); without it, worked out from the candidates' numbers
-    (_neighbours_by_number)."""
+    (_neighbours_by_number). `needs`: the spectator's declared needs (NEEDS), fitting seats
+    first."""
     if quantity <= 0:
         return None
+    if needs and not wheelchair:
+        # Declared needs are a preference: seats that fit first, else the usual choice.
+        if WHEELCHAIR_NEED in needs:
+            choice = _choose_accessible([Candidate(*c) for c in candidates], quantity, 1, stage_y)
+            if choice is not None:
+                return choice
+        if right is None:
+            right = _neighbours_by_number(candidates)
+        choice = _choose_for_needs(candidates, quantity, needs, stage_y, right)
+        if choice is not None:
+            return choice
     if wheelchair:
         return _choose_accessible(
-            [Candidate._make(c) for c in candidates], quantity, wheelchair, stage_y
+            [Candidate(*c) for c in candidates], quantity, wheelchair, stage_y
         )
     usual = [c for c in candidates if not (c[WHEELCHAIR] or c[COMPANION])]
     if len(usual) < quantity:
@@ -165,7 +271,7 @@ def choose(
     )
     if choice is not None:
         return choice
-    return _fallback([Candidate._make(c) for c in usual], quantity, stage_y)
+    return _fallback([Candidate(*c) for c in usual], quantity, stage_y)
 
 
 def choose_in_rows(

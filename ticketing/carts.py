@@ -14,6 +14,8 @@ The mapping (every key optional; ids and quantities as ints or strings of digits
     seats          [seat id, …]
     best_available number of seats to choose, in `category` (a price category id) if given
     wheelchair     how many of those are wheelchair spaces
+    needs          [need code, …] (ticketing.bestseat.NEEDS): best available looks among the
+                   seats that fit them first
     zones          {performance zone id: number of standing places}
     tariff         tariff code of every place without its own
     seat_tariffs   {seat id: tariff code}
@@ -23,7 +25,7 @@ The mapping (every key optional; ids and quantities as ints or strings of digits
                    tickets (with a hold too: they are chosen with the tariffs)
 
 Error codes (`ticketing.cart.*`): bad_performance, unknown_performance, bad_seat,
-duplicate_seat, bad_category, bad_zone, bad_quantity, bad_tariff, unknown_tariff,
+duplicate_seat, bad_category, bad_needs, bad_zone, bad_quantity, bad_tariff, unknown_tariff,
 tariff_not_offered, empty, too_many_places, zone_split_mismatch, hold_and_places, bad_extra
 (and unknown_extra, from ticketing.selectors.extras).
 """
@@ -38,6 +40,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from ticketing import bestseat
 from ticketing.errors import InvalidRequest
 from ticketing.models import Performance, PerformanceZone, Price, Tariff
 from ticketing.selectors.prices import sale_prices
@@ -46,7 +49,7 @@ from ticketing.specs import MAX_PER_HOLD, HoldRequest, TariffChoice
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
 CODE_MAX_LENGTH = Tariff._meta.get_field("code").max_length
 ECHO = 40  # characters of the input an error message may repeat
-PLACE_KEYS = ("seats", "best_available", "category", "wheelchair", "zones")
+PLACE_KEYS = ("seats", "best_available", "category", "wheelchair", "zones", "needs")
 TARIFF_KEYS = ("tariff", "seat_tariffs", "zone_tariffs")
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
@@ -258,6 +261,7 @@ def _places(data: Mapping) -> HoldRequest:
             )
         ),
         wheelchair=_count(data.get("wheelchair"), field="wheelchair"),
+        needs=_needs(data.get("needs")),
     )
     if not request.places:
         raise CartError("empty", _("Choose at least one seat or place."), field="seats")
@@ -276,6 +280,21 @@ def _extras(data: Mapping) -> dict[int, int]:
         if quantity:
             extras[extra_id] = quantity
     return extras
+
+
+def _needs(value: Any) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if not isinstance(value, list | tuple) or len(value) > len(bestseat.NEEDS):
+        raise CartError("bad_needs", _("Needs are a list of codes."), field="needs")
+    known = bestseat.clean_needs(value)
+    if len(known) != len(set(map(str, value))):
+        raise CartError(
+            "bad_needs",
+            _("Unknown need: choose among %(codes)s.") % {"codes": ", ".join(bestseat.NEEDS)},
+            field="needs",
+        )
+    return known
 
 
 def _hold_cart(data: Mapping, hold: Any, performance: Performance | None) -> CartSpec:

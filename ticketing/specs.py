@@ -20,6 +20,9 @@ class HoldRequest:
     best_available: int = 0  # number of seats chosen by best available
     category_id: int | None = None  # restrict best available to a price category
     wheelchair: int = 0
+    # The spectator's declared needs (ticketing.bestseat.NEEDS): best available looks among
+    # the seats that fit them first.
+    needs: tuple[str, ...] = ()
 
     @property
     def places(self) -> int:

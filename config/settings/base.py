@@ -164,6 +164,9 @@ PARTERRE_PAYMENT_MINUTES = env.int("PARTERRE_PAYMENT_MINUTES", default=15)
 PARTERRE_FIELD_KEY = env.str("PARTERRE_FIELD_KEY", default="")
 # The public storefront sells online; off, its pages still show the programme.
 PARTERRE_STOREFRONT_ENABLED = env.bool("PARTERRE_STOREFRONT_ENABLED", default=True)
+# Seconds a public storefront page (programme, show, performance) is shared by every visitor
+# with nothing of their own on it (ticketing/views/storefront.py); 0 renders each one.
+PARTERRE_STOREFRONT_PAGE_TTL_S = env.int("PARTERRE_STOREFRONT_PAGE_TTL_S", default=2)
 # Login attempts allowed per minute, per email and per client address.
 PARTERRE_LOGIN_RATE = env.str("PARTERRE_LOGIN_RATE", default="5/m")
 PARTERRE_LOGIN_IP_RATE = env.str("PARTERRE_LOGIN_IP_RATE", default="30/m")

@@ -24,3 +24,6 @@ LOGGING["root"]["level"] = "WARNING"
 # Lets two suites run side by side on one server (e.g. two checkouts): PARTERRE_TEST_DB=name.
 DATABASES["default"]["TEST"] = {"NAME": env.str("PARTERRE_TEST_DB", default="test_parterre")}
 PARTERRE_OFFLINE_TEST_PAYMENTS = True
+# Pages rendered for each request: tests see their writes at once (the tests of the shared
+# pages turn it on).
+PARTERRE_STOREFRONT_PAGE_TTL_S = 0

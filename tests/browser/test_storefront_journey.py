@@ -42,7 +42,7 @@ def test_a_spectator_picks_seats_on_a_phone_and_pays(phone, url, venue_a):
         assert phone.locator("#store-map g.seat[aria-pressed='true']").count() == 2
         assert phone.locator("[data-seatmap-inputs] input[name='seats']").count() == 2
         assert "2" in phone.locator("[data-seatmap-live]").inner_text()
-        phone.locator(".sticky-submit button").click()
+        phone.locator("[data-seat-submit]").click()  # in the bar kept at the bottom
         phone.wait_for_url("**/checkout/")
         assert phone.locator("[data-countdown]").inner_text()  # the countdown runs
         phone.locator("input[name=email]").fill("lea.dupont@example.fr")

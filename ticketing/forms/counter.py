@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from ticketing import selectors
+from ticketing import bestseat, selectors
 from ticketing.carts import whole_number
 from ticketing.selectors import CategoryInfo, SaleContext
 from ticketing.specs import MAX_PER_HOLD
@@ -21,6 +21,15 @@ def whole(value, default: int = 0) -> int | None:
     if value is None or not str(value).strip():
         return default
     return whole_number(str(value))
+
+
+def need_labels() -> dict[str, str]:
+    return {
+        bestseat.WHEELCHAIR_NEED: _("wheelchair space"),
+        bestseat.COMPANION_NEED: _("companion seat"),
+        bestseat.HEARING_LOOP_NEED: _("hearing loop"),
+        bestseat.REDUCED_MOBILITY_NEED: _("reduced mobility"),
+    }
 
 
 @dataclass
@@ -181,11 +190,13 @@ class CounterPlaces:
             self.best[category_id] = str(quantity)
             self.add_error("best", _("At most %(n)s places per sale.") % {"n": MAX_PER_HOLD})
             return
+        needs = self.buyer_needs()
         found, together = selectors.suggested_seats(
             self.ctx.performance,
             category_id=category_id,
             quantity=quantity,
             exclude=[line.seat["id"] for line in self.lines],
+            needs=needs,
         )
         if not found:
             self.best[category_id] = str(quantity)
@@ -197,11 +208,22 @@ class CounterPlaces:
             return
         for seat_id in found:
             self._add_line(seat_id, is_new=True)
-        if not together:
+        if not together and not needs:
             self.notices.append(
                 _("No %(n)s seats side by side: these are the best single seats.") % {"n": quantity}
             )
+        if needs:
+            self.notices.append(
+                _("Seats chosen for the buyer's declared needs first: %(needs)s.")
+                % {"needs": ", ".join(str(need_labels().get(n, n)) for n in needs)}
+            )
         self.focus = found[0]
+
+    def buyer_needs(self) -> tuple[str, ...]:
+        """The declared needs of the buyer picked at the counter, when known (the contact's
+        `accessibility_needs`; none for an anonymous buyer)."""
+        pk = whole(self.data.get("contact")) if self.data is not None else 0
+        return bestseat.needs_of(selectors.buyer_contact(pk)) if pk else ()
 
     def add_labels(self, text: str) -> None:
         for label in re.split(r"[\s,;]+", text.strip()):

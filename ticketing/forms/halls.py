@@ -95,6 +95,7 @@ class SeatAttributesForm(forms.Form):
         ("companion", _("Companion seat")),
         ("restricted_view", _("Restricted view")),
         ("hearing_loop", _("Hearing loop")),
+        ("step_free", _("Step-free access")),
         ("is_blocked", _("Unavailable (out of sale)")),
     ]
 
@@ -105,6 +106,7 @@ class SeatAttributesForm(forms.Form):
         label=_("Restricted view"), choices=TRI_STATE, required=False
     )
     hearing_loop = forms.ChoiceField(label=_("Hearing loop"), choices=TRI_STATE, required=False)
+    step_free = forms.ChoiceField(label=_("Step-free access"), choices=TRI_STATE, required=False)
     is_blocked = forms.ChoiceField(
         label=_("Unavailable (out of sale)"), choices=TRI_STATE, required=False
     )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ticketing import selectors
 from ticketing.models import Allocation, Extra, Layout, Performance, Tariff
-from ticketing.services.programme import CategoryPlan
+from ticketing.services.programme import SHOW_FIELDS, CategoryPlan
 
 from .fields import (
     DateTimeLocalField,
@@ -22,6 +22,7 @@ from .fields import (
 )
 
 PLAN_ROWS = 3
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_COLORS = ("#8a1538", "#1d4f91", "#2a7f62")
 
 
@@ -54,11 +55,53 @@ class ShowForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Surtitles, audio description, relaxed performance, wheelchair access…"),
     )
-    image = forms.ImageField(label=_("Image"), required=False)
+    image = forms.ImageField(
+        label=_("Image"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 10 MB; smaller copies are made for phones."),
+    )
+    image_alt = forms.CharField(
+        label=_("Image description"),
+        max_length=200,
+        required=False,
+        help_text=_("What the picture shows, for people who cannot see it."),
+    )
+    video_url = forms.URLField(
+        label=_("Video"),
+        max_length=300,
+        required=False,
+        assume_scheme="https",
+        help_text=_("A YouTube or Vimeo address; loaded only when the spectator clicks."),
+    )
 
     def clean_genres(self) -> list[str]:
         parts = [g.strip()[:40] for g in self.cleaned_data["genres"].split(",")]
         return list(dict.fromkeys(p for p in parts if p))
+
+    def clean_image(self):
+        image = self.cleaned_data.get("image")
+        if image and getattr(image, "size", 0) > IMAGE_MAX_BYTES:
+            raise forms.ValidationError(_("This picture is too large (10 MB at most)."))
+        return image
+
+
+class ShowEditForm(ShowForm):
+    remove_image = forms.BooleanField(label=_("Remove the image"), required=False)
+
+    @classmethod
+    def for_show(cls, show, data=None, files=None) -> ShowEditForm:
+        initial = {name: getattr(show, name) for name in SHOW_FIELDS}
+        initial["genres"] = ", ".join(show.genres)
+        return cls(data, files, initial=initial)
+
+    def changes(self) -> dict:
+        """The service's arguments (an image only when a new one was uploaded)."""
+        data = self.cleaned_data
+        fields = {name: data[name] for name in SHOW_FIELDS if name in data}
+        if data.get("image"):
+            fields["image"] = data["image"]
+        fields["remove_image"] = bool(data.get("remove_image"))
+        return fields
 
 
 class PerformanceForm(forms.Form):

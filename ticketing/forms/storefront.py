@@ -15,7 +15,12 @@ def hold_input(data) -> dict:
         return {"seats": data.getlist("seats")}
     if data.get("zone"):
         return {"zones": {data["zone"]: data["quantity"]}}
-    return {"best_available": data["quantity"], "category": data.get("category")}
+    # `needs`: what the spectator declared on the page; fitting seats are chosen first.
+    return {
+        "best_available": data["quantity"],
+        "category": data.get("category"),
+        "needs": data.getlist("needs")[:8],
+    }
 
 
 def checkout_tariffs(cart: Cart, performance: Performance) -> CartSpec:

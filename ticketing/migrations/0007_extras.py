@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ticketing', '0006_stripe_payments'),
+        ('ticketing', '0006_storefront_media'),
     ]
 
     operations = [

@@ -67,6 +67,9 @@ class Seat(models.Model):
     companion = models.BooleanField(_("companion seat"), default=False)
     restricted_view = models.BooleanField(_("restricted view"), default=False)
     hearing_loop = models.BooleanField(_("near the stage for hard-of-hearing"), default=False)
+    # Reached without steps from the entrance (reduced mobility).
+    # db_default: code not yet deployed may insert seats while this column exists.
+    step_free = models.BooleanField(_("step-free access"), default=False, db_default=False)
     # Permanently out of sale in this layout (broken seat, technical position...).
     is_blocked = models.BooleanField(_("unavailable"), default=False)
 

@@ -1,5 +1,6 @@
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import JSONField, Value
 from django.utils.translation import gettext_lazy as _
 
 from .halls import Layout
@@ -13,6 +14,12 @@ class Show(models.Model):
     artists = models.TextField(_("artists"), blank=True)
     genres = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     image = models.ImageField(_("image"), upload_to="shows/", blank=True)
+    # db_default on the new columns: code not yet deployed may insert shows meanwhile.
+    image_alt = models.CharField(_("image description"), max_length=200, blank=True, db_default="")
+    # Smaller copies made at upload (services/images.py): {"480": {"name", "w", "h"}, …}.
+    image_renditions = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
+    # Shown only after a click: no third party sees the visitor before they choose.
+    video_url = models.URLField(_("video"), max_length=300, blank=True, db_default="")
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), null=True, blank=True
     )

@@ -185,12 +185,18 @@ def sale_context(performance: Performance) -> SaleContext:
 
 
 def suggested_seats(
-    performance: Performance, *, category_id: int, quantity: int, exclude: list[int]
+    performance: Performance,
+    *,
+    category_id: int,
+    quantity: int,
+    exclude: list[int],
+    needs: tuple[str, ...] = (),
 ) -> tuple[list[int], bool]:
     """The best `quantity` free seats of a category (Seat ids) and whether they sit together,
-    chosen as the sale would, without taking them: the counter shows them to the buyer."""
+    chosen as the sale would, without taking them: the counter shows them to the buyer (the
+    seats that fit the buyer's declared `needs` first)."""
     choice = suggest_best_available(
-        performance, quantity=quantity, category_id=category_id, exclude=exclude
+        performance, quantity=quantity, category_id=category_id, exclude=exclude, needs=needs
     )
     if choice is None:
         return [], False

@@ -59,6 +59,7 @@ def layout_seat_map(layout: Layout) -> list[dict]:
             "companion": s.companion,
             "restricted_view": s.restricted_view,
             "hearing_loop": s.hearing_loop,
+            "step_free": s.step_free,
             "allocation": None,
         }
         for s in Seat.objects.filter(section__layout=layout).select_related("section")

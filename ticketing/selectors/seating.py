@@ -56,7 +56,7 @@ class LayoutSeats:
         rows have side-by-side seats all of the best rank, the best window of the hall is
         among them (tests/ticketing/test_best_available_rows.py)."""
         quantity = request.best_available
-        if not request.wheelchair:
+        if not request.wheelchair and not request.needs:
             for rank, ids in self.usual_by_rank:
                 best = ids & free
                 if best:
@@ -77,6 +77,7 @@ class LayoutSeats:
             quantity,
             stage_y=stage_y,
             wheelchair=request.wheelchair,
+            needs=request.needs,
             right=self.right,
         )
 
@@ -99,8 +100,8 @@ def layout_seats(layout_id: int, seat_ids: set[int]) -> LayoutSeats:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT s.id, s.section_id, s.row, s.number, s.x, s.y, s.rank, s.wheelchair, "
-                "s.companion FROM ticketing_seat s JOIN ticketing_section c "
-                "ON c.id = s.section_id WHERE c.layout_id = %s",
+                "s.companion, s.hearing_loop, s.step_free FROM ticketing_seat s "
+                "JOIN ticketing_section c ON c.id = s.section_id WHERE c.layout_id = %s",
                 [layout_id],
             )
             found = LayoutSeats.build(cursor.fetchall())
@@ -133,12 +134,36 @@ def free_seats(
 
 
 def suggest_best_available(
-    performance: Performance, *, quantity: int, category_id: int | None, exclude=()
+    performance: Performance,
+    *,
+    quantity: int,
+    category_id: int | None,
+    exclude=(),
+    needs: tuple[str, ...] = (),
 ) -> bestseat.Choice | None:
     """The seats best-available would take now (Seat ids), leaving out `exclude`, without
-    taking them: the counter shows them to the buyer first."""
+    taking them: the counter shows them to the buyer first (the seats that fit the buyer's
+    `needs` first)."""
     free, layout = free_seats(performance, category_id=category_id)
     free -= set(exclude)
     if not free:
         return None
-    return layout.choose(free, HoldRequest(best_available=quantity), performance.layout.stage_y)
+    request = HoldRequest(best_available=quantity, needs=bestseat.clean_needs(needs))
+    return layout.choose(free, request, performance.layout.stage_y)
+
+
+def seats_for_needs(
+    performance: Performance, needs: tuple[str, ...], *, limit: int = 8
+) -> list[tuple]:
+    """The free public seats that fit these needs, best first (bestseat.for_needs), at most
+    `limit`: offered first to a spectator who declared them. Two queries at most."""
+    needs = bestseat.clean_needs(needs)
+    if not needs:
+        return []
+    free, layout = free_seats(performance)
+    if not free:
+        return []
+    ranked = bestseat.for_needs(
+        (layout.seats[i] for i in free), needs, stage_y=performance.layout.stage_y
+    )
+    return [s for s in ranked if bestseat.fit(s, needs)][:limit]

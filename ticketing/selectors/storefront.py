@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
-from django.db.models import Min
+from django.db.models import Min, Prefetch
 
 from ticketing.models import (
     Hold,
@@ -235,3 +235,58 @@ def session_cart(token: str | None) -> Hold | None:
         return None
     holds = Hold.objects.select_related("performance__show", "performance__layout__hall")
     return holds.filter(token=token).first()
+
+
+def performance_offer(performance: Performance, availability: dict) -> tuple[list[dict], list]:
+    """What the performance page offers: its price categories with their public prices and
+    free seats, and its standing zones with places left, the counts taken from the shared
+    `availability` (seatmaps.public_availability). Two queries, whatever the hall's size."""
+    categories = PriceCategory.objects.filter(performance=performance).prefetch_related(
+        Prefetch(
+            "prices",
+            queryset=Price.objects.select_related("tariff")
+            .filter(tariff__is_active=True)
+            .order_by("tariff__order", "tariff__name"),
+        )
+    )
+    zones = {z["category"]: 0 for z in availability["zones"].values()}
+    for zone in availability["zones"].values():
+        zones[zone["category"]] += zone["free"]
+    offer = []
+    for category in categories:
+        prices = [
+            {
+                "tariff": p.tariff.code,
+                "tariff_id": p.tariff_id,
+                "name": p.tariff.name,
+                "amount_cents": p.amount_cents,
+                "public": p.tariff.public,
+            }
+            for p in category.prices.all()
+        ]
+        free_seats = availability["counts"].get(str(category.pk), 0)
+        offer.append(
+            {
+                "id": category.pk,
+                "name": category.name,
+                "color": category.color,
+                "free_seats": free_seats,
+                "available": free_seats + zones.get(category.pk, 0),
+                "prices": prices,
+                "public_prices": [p for p in prices if p["public"]],
+                "quantities": range(1, min(10, free_seats) + 1),
+            }
+        )
+    by_id = {c["id"]: c for c in offer}
+    standing = []
+    for zone in PerformanceZone.objects.filter(performance=performance).select_related("zone"):
+        left = availability["zones"].get(str(zone.pk), {}).get("free", 0)
+        if left <= 0:
+            continue
+        category = by_id.get(zone.category_id, {})
+        zone.left = left
+        zone.color = category.get("color", "")
+        zone.quantities = range(1, min(10, left) + 1)
+        zone.public_prices = category.get("public_prices", [])
+        standing.append(zone)
+    return offer, standing

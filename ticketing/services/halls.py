@@ -26,7 +26,7 @@ from ticketing.errors import InvalidRequest
 from ticketing.models import Hall, Layout, Seat, Section, Zone
 
 LAYOUT_FORMAT = "parterre.layout/1"
-SEAT_FLAGS = ("wheelchair", "companion", "restricted_view", "hearing_loop")
+SEAT_FLAGS = ("wheelchair", "companion", "restricted_view", "hearing_loop", "step_free")
 
 
 def row_labels(count: int, first: str = "A") -> list[str]:

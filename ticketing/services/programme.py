@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -26,6 +27,7 @@ from ticketing.models import (
     Show,
     Tariff,
 )
+from ticketing.services import images
 
 # What a reschedule may move (and save).
 RESCHEDULED_FIELDS = ("starts_at", "doors_open_at", "sale_closes_at", "status")
@@ -50,7 +52,64 @@ def create_show(*, title: str, actor=None, **fields) -> Show:
         n += 1
         slug = f"{base}-{n}"
     show = Show.objects.create(title=title.strip(), slug=slug, **fields)
+    if show.image:
+        show.image_renditions = images.make_renditions(show.image)
+        show.save(update_fields=["image_renditions"])
     record_event(code="ticketing.show.created", actor=actor, obj=show, data={"show": show.title})
+    return show
+
+
+SHOW_FIELDS = (
+    "title",
+    "subtitle",
+    "description",
+    "artists",
+    "genres",
+    "duration_minutes",
+    "age_guidance",
+    "accessibility_notes",
+    "image_alt",
+    "video_url",
+)
+
+
+@transaction.atomic
+def update_show(
+    *, show: Show, actor=None, image=None, remove_image: bool = False, **fields
+) -> Show:
+    """Change a show's text and picture (a new `image` replaces the old one and its copies;
+    `remove_image` drops it). The slug, hence the show's address, stays."""
+    unknown = set(fields) - set(SHOW_FIELDS)
+    if unknown:
+        raise InvalidRequest(_("Unknown field."), field=sorted(unknown)[0])
+    if "title" in fields and not str(fields["title"]).strip():
+        raise InvalidRequest(_("Give the show a title."), field="title")
+    changes = changed_fields(show, fields)
+    for name, value in fields.items():
+        setattr(show, name, value.strip() if name == "title" else value)
+    old_image, old_renditions = show.image.name if show.image else "", show.image_renditions
+    if image is not None or (remove_image and old_image):
+        show.image = image or ""
+        show.image_renditions = {}
+        show.save()
+        if show.image:
+            show.image_renditions = images.make_renditions(show.image)
+        changes["image"] = {"from": old_image, "to": show.image.name if show.image else ""}
+        old = old_image
+
+        def forget() -> None:
+            images.delete_renditions(old_renditions)
+            if old:
+                default_storage.delete(old)
+
+        transaction.on_commit(forget)
+    show.save()
+    record_event(
+        code="ticketing.show.updated",
+        actor=actor,
+        obj=show,
+        data={"show": show.title, "changes": sorted(changes)},
+    )
     return show
 
 

@@ -9,18 +9,24 @@ See templates/ticketing/_seatmap.html for what the seat map expects and emits.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+
+from ticketing.seatmaps import frame
 
 register = template.Library()
 
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF"}
 # Colours by rank when no price category is known (the layout editor).
 RANK_COLORS = ("#1d4f91", "#2a7f62", "#b7791f", "#8a1538", "#6b4fa0", "#4a5a6a")
-PAD = 1.2  # map units around the drawing
 
 
 @register.filter
@@ -123,8 +129,9 @@ def seatmap(
     """Prepare the drawing: geometry in map units (1 = one seat pitch), colours, labels."""
     categories = {c["id"]: c for c in (categories or [])}
     selected = {int(s) for s in (selected or [])}
-    with_section = len({s["section"] for s in seats}) > 1
-    drawn, rows, sections, ranks_used = [], {}, {}, set()
+    drawing = frame(seats, layout)
+    with_section = drawing["with_section"]
+    drawn, ranks_used = [], set()
     for seat in seats:
         category = categories.get(seat.get("category"))
         if category:
@@ -157,35 +164,8 @@ def seatmap(
                 "category_name": category["name"] if category else "",
             }
         )
-        box = sections.setdefault(seat["section"], [seat["x"], seat["x"], seat["y"]])
-        box[0], box[1], box[2] = (
-            min(box[0], seat["x"]),
-            max(box[1], seat["x"]),
-            min(box[2], seat["y"]),
-        )
-        key = (seat["section"], seat["row"])
-        if key not in rows or seat["x"] < rows[key]["x"]:
-            rows[key] = {"x": seat["x"], "y": seat["y"], "row": seat["row"]}
-
-    stage_x, stage_y = (layout.stage_x, layout.stage_y) if layout else (0.0, 0.0)
-    xs = [s["x"] for s in seats] or [stage_x - 3, stage_x + 3]
-    ys = [s["y"] for s in seats] or [stage_y + 3]
-    span = max(xs) - min(xs)
-    stage_w = max(4.0, 0.6 * span)
-    stage = {
-        "x": stage_x - stage_w / 2,
-        "y": stage_y - 0.6,
-        "w": stage_w,
-        "h": 1.2,
-        "cx": stage_x,
-        "cy": stage_y,
-        "label": layout.stage_label if layout else _("Stage"),
-    }
-    min_x = min(min(xs) - 1.2, stage["x"]) - PAD  # room for the row letters on the left
-    max_x = max(max(xs), stage["x"] + stage_w) + PAD
-    min_y = min(min(ys), stage["y"]) - PAD
-    max_y = max(max(ys), stage["y"] + stage["h"]) + PAD
-    width, height = max_x - min_x, max_y - min_y
+    stage = drawing["stage"]
+    min_x, min_y, width, height = drawing["view_box"]
     first_focus = next((s["id"] for s in drawn if s["selectable"]), drawn[0]["id"] if drawn else 0)
     if mode == "edit":
         legend_colors = [
@@ -205,15 +185,8 @@ def seatmap(
     return {
         "map_id": map_id,
         "seats": drawn,
-        "row_labels": [{"x": r["x"] - 1.1, "y": r["y"], "text": r["row"]} for r in rows.values()],
-        "section_labels": [
-            {"x": (x0 + x1) / 2, "y": y0 - 0.95, "text": name}
-            for name, (x0, x1, y0) in sections.items()
-            # No room for a name between the stage and the front rows: leave it out.
-            if not (stage["y"] - 0.4 < y0 - 0.95 < stage["y"] + stage["h"] + 0.4)
-        ]
-        if with_section
-        else [],
+        "row_labels": drawing["row_labels"],
+        "section_labels": drawing["section_labels"],
         "stage": stage,
         "view_box": f"{min_x:.2f} {min_y:.2f} {width:.2f} {height:.2f}",
         "units": f"{width:.1f}",  # CSS sizes the map from it (finger-sized seats on phones)
@@ -235,3 +208,94 @@ def seatmap(
         "has_restricted": any(s.get("restricted_view") for s in seats),
         "seat_count": len(seats),
     }
+
+
+# --- Show pictures and videos ----------------------------------------------------------------
+@register.simple_tag
+def show_picture(show, sizes: str = "100vw", css: str = "", loading: str = "lazy"):
+    """The show's picture with its smaller copies in `srcset` (ticketing.services.images);
+    the browser downloads only the one that fits. Empty without a picture."""
+    if not show.image:
+        return ""
+    renditions = sorted((show.image_renditions or {}).values(), key=lambda r: r["w"])
+    if not renditions:
+        return format_html(
+            '<img class="{}" src="{}" alt="{}" loading="{}">',
+            css,
+            show.image.url,
+            show.image_alt,
+            loading,
+        )
+    default = next((r for r in renditions if r["w"] >= 960), renditions[-1])
+    srcset = ", ".join(f"{default_storage.url(r['name'])} {r['w']}w" for r in renditions)
+    return format_html(
+        '<img class="{}" src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" '
+        'loading="{}" decoding="async">',
+        css,
+        default_storage.url(default["name"]),
+        srcset,
+        sizes,
+        default["w"],
+        default["h"],
+        show.image_alt,
+        loading,
+    )
+
+
+_YOUTUBE = re.compile(
+    r"^https?://(?:www\.|m\.)?(?:youtube\.com/(?:watch\?(?:.*&)?v=|embed/|shorts/)|youtu\.be/)"
+    r"([A-Za-z0-9_-]{6,20})"
+)
+_VIMEO = re.compile(r"^https?://(?:www\.)?(?:player\.)?vimeo\.com/(?:video/)?([0-9]{4,12})")
+
+
+@register.filter
+def video_embed(url: str) -> str:
+    """The address to put in an iframe for a YouTube or Vimeo link (YouTube's cookie-less
+    host, Vimeo without tracking), or "" for any other link (then the link itself is shown,
+    and opens in the spectator's browser when they follow it)."""
+    if match := _YOUTUBE.match(url or ""):
+        return f"https://www.youtube-nocookie.com/embed/{match.group(1)}?autoplay=1"
+    if match := _VIMEO.match(url or ""):
+        return f"https://player.vimeo.com/video/{match.group(1)}?autoplay=1&dnt=1"
+    return ""
+
+
+@register.inclusion_tag("ticketing/storefront/_meta.html", takes_context=True)
+def show_meta(context, show, *, title: str = "", when=None):
+    """Open Graph and Twitter tags for a show (or one of its performances: `when`)."""
+    request = context["request"]
+    parts = [show.subtitle or "", show.description or ""]
+    text = " — ".join(p.strip() for p in parts if p.strip())
+    if when is not None:
+        text = f"{date_format(timezone.localtime(when), 'l j F Y · H:i')}. {text}".strip()
+    image_url, image_w, image_h = "", None, None
+    if show.image:
+        renditions = sorted((show.image_renditions or {}).values(), key=lambda r: r["w"])
+        chosen = next(
+            (r for r in renditions if r["w"] >= 960), renditions[-1] if renditions else None
+        )
+        if chosen:
+            image_url = request.build_absolute_uri(default_storage.url(chosen["name"]))
+            image_w, image_h = chosen["w"], chosen["h"]
+        else:
+            image_url = request.build_absolute_uri(show.image.url)
+    return {
+        "request": request,
+        "venue": context.get("venue"),
+        "LANGUAGE_CODE": context.get("LANGUAGE_CODE"),
+        "show": show,
+        "title": title or show.title,
+        "description": Truncator(text).chars(200),
+        "image_url": image_url,
+        "image_w": image_w,
+        "image_h": image_h,
+    }
+
+
+@register.filter
+def video_host(url: str) -> str:
+    """The host name of a video link (what the spectator is told it will contact)."""
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url or "").hostname or "").removeprefix("www.")

@@ -24,6 +24,7 @@ from ticketing.forms import (
     PerformanceForm,
     RescheduleForm,
     SalesSettingsForm,
+    ShowEditForm,
     ShowForm,
     StatusForm,
     TariffFormSet,
@@ -89,6 +90,21 @@ def show_create(request):
             messages.success(request, _("Show “%(title)s” created.") % {"title": show.title})
             return redirect("ticketing:performance_create", show.pk)
     return render(request, "ticketing/programme/show_form.html", {"form": form})
+
+
+@capability_required(MANAGE)
+def show_update(request, show_pk: int):
+    show = get_object_or_404(Show, pk=show_pk)
+    form = ShowEditForm.for_show(show, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme.update_show(show=show, actor=request.user, **form.changes())
+        except ParterreError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Show “%(title)s” saved.") % {"title": show.title})
+            return redirect("ticketing:show_list")
+    return render(request, "ticketing/programme/show_form.html", {"form": form, "show": show})
 
 
 @capability_required(MANAGE)
@@ -288,6 +304,7 @@ def sales_settings(request):
 urlpatterns = [
     path("", show_list, name="show_list"),
     path("shows/new/", show_create, name="show_create"),
+    path("shows/<int:show_pk>/edit/", show_update, name="show_update"),
     path("shows/<int:show_pk>/schedule/", performance_create, name="performance_create"),
     path("performances/<int:pk>/", performance_detail, name="performance_detail"),
     path("performances/<int:pk>/status/", performance_status, name="performance_status"),

@@ -1,18 +1,24 @@
 """The public storefront: programme, show and performance pages, cart, checkout, confirmation.
 
 No login. The cart (a Hold) is remembered by its token in the session; sessions live in the
-venue's schema, so a cart never crosses venues. Pages work without JavaScript: the seat map
-falls back to a list, quantities are plain selects, the total is recomputed by a button.
+venue's schema, so a cart never crosses venues. Pages work without JavaScript: best
+available and standing places are plain forms, the seats can be chosen on a page drawn by
+the server (`seat_list`), the total is recomputed by a button. With JavaScript the
+performance page draws its seat map from two files (`seatmap_geometry`,
+`performance_availability`; see ticketing/selectors/seatmaps.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -21,7 +27,7 @@ from django.views.decorators.http import require_POST
 from crm import selectors as crm_selectors
 from crm import spectators
 from tenants.errors import ParterreError
-from ticketing import selectors
+from ticketing import bestseat, selectors
 from ticketing.carts import CartError, parse_cart
 from ticketing.errors import HoldExpired, HoldNotActive
 from ticketing.forms.buyers import OnlineCheckoutForm
@@ -34,7 +40,9 @@ from ticketing.models import (
     Show,
 )
 from ticketing.payments import provider_for_venue
+from ticketing.selectors import seating, seatmaps
 from ticketing.selectors import space as space_selectors
+from ticketing.selectors import storefront as store_reads
 from ticketing.selectors.promotions import validate_promo_code
 from ticketing.services import inventory, orders
 from ticketing.services.funnel import Step, record_checkout_step
@@ -43,6 +51,7 @@ from ticketing.services.orders.referrals import (
     Companion,
     promo_error_message,
 )
+from ticketing.spectator_session import ACCOUNT_KEY as SPECTATOR_KEY
 from ticketing.spectator_session import keep_visit, spectator, visit_id
 from ticketing.views import payments as payment_views
 
@@ -57,25 +66,83 @@ PUBLIC_STATUSES = (
 )
 
 
+# --- Pages shared by every visitor for a moment -----------------------------------------------
+# In an on-sale rush thousands of people load the same few pages. For a couple of seconds
+# (settings.PARTERRE_STOREFRONT_PAGE_TTL_S; 0: off) a page is rendered once per venue, page,
+# language and host, and served to every visitor who has nothing of their own on it (no
+# message waiting, no query string), with the visitor's own CSRF token put in place of a
+# marker. What may change meanwhile (free seats, "few left") is at most that old; the seat
+# map's availability file is fresher still (dropped on each sale).
+CSRF_MARKER = "csrf-0000000000000000000000000000000000000000000000000000000000000"
+
+
+def _personal(request) -> bool:
+    """Whether this visitor may see something of their own on a storefront page."""
+    if request.method != "GET" or request.GET or request.COOKIES.get("messages"):
+        return True
+    session_cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    return bool(
+        session_cookie and (request.session.get("_messages") or request.session.get(SPECTATOR_KEY))
+    )
+
+
+def _shared_page(request, name: str, build):
+    """build(csrf_token) → a rendered response; shared a moment when nobody's own."""
+    ttl = settings.PARTERRE_STOREFRONT_PAGE_TTL_S
+    if ttl <= 0 or _personal(request):
+        return build(None)
+    key = f"store:page:{name}:{request.LANGUAGE_CODE}:{request.get_host()}"
+    try:
+        found = cache.get(key)
+    except Exception:  # without the cache, every page is rendered
+        found = None
+    if found is None:
+        response = build(CSRF_MARKER)
+        if response.status_code != 200:
+            return response
+        found = (response.content, response["Content-Type"])
+        with contextlib.suppress(Exception):
+            cache.set(key, found, ttl)
+    content, content_type = found
+    token = get_token(request).encode()
+    return HttpResponse(content.replace(CSRF_MARKER.encode(), token), content_type=content_type)
+
+
+def _render(request, template: str, context: dict, csrf_token, status: int = 200):
+    if csrf_token is not None:
+        context = {**context, "csrf_token": csrf_token}
+    return render(request, template, context, status=status)
+
+
 # --- Pages --------------------------------------------------------------------------------
 def home(request):
-    performances = selectors.with_sale_hints(list(selectors.upcoming_performances(public=True)))
-    shows: OrderedDict[int, dict] = OrderedDict()
-    for performance in performances:
-        entry = shows.setdefault(performance.show_id, {"show": performance.show, "dates": []})
-        entry["dates"].append(performance)
-    return render(request, "ticketing/storefront/home.html", {"shows": list(shows.values())})
+    def build(csrf_token):
+        performances = selectors.with_sale_hints(list(selectors.upcoming_performances(public=True)))
+        shows: OrderedDict[int, dict] = OrderedDict()
+        for performance in performances:
+            entry = shows.setdefault(performance.show_id, {"show": performance.show, "dates": []})
+            entry["dates"].append(performance)
+        context = {"shows": list(shows.values())}
+        return _render(request, "ticketing/storefront/home.html", context, csrf_token)
+
+    return _shared_page(request, "home", build)
 
 
 def show_detail(request, slug: str):
-    show = get_object_or_404(Show, slug=slug)
-    performances = [p for p in selectors.upcoming_performances(public=True) if p.show_id == show.pk]
-    if not performances and not show.performances.filter(status__in=PUBLIC_STATUSES).exists():
-        raise Http404  # a show still in preparation is not public
-    context = {"show": show, "performances": selectors.with_sale_hints(performances)}
-    context |= _spectator_show_context(request, show)
-    record_checkout_step(visit=visit_id(request), step=Step.SHOW, show_id=show.pk)
-    return keep_visit(request, render(request, "ticketing/storefront/show.html", context))
+    def build(csrf_token):
+        show = get_object_or_404(Show, slug=slug)
+        _SHOW_IDS[("show", slug)] = show.pk
+        performances = list(selectors.upcoming_performances(public=True).filter(show=show))
+        if not performances and not show.performances.filter(status__in=PUBLIC_STATUSES).exists():
+            raise Http404  # a show still in preparation is not public
+        context = {"show": show, "performances": selectors.with_sale_hints(performances)}
+        # (A signed-in spectator's page is their own, never shared: see _personal.)
+        context |= _spectator_show_context(request, show)
+        return _render(request, "ticketing/storefront/show.html", context, csrf_token)
+
+    response = _shared_page(request, f"show:{slug}", build)
+    _record_step(request, Step.SHOW, ("show", slug))
+    return keep_visit(request, response)
 
 
 def _spectator_show_context(request, show: Show) -> dict:
@@ -96,6 +163,29 @@ def _spectator_show_context(request, show: Show) -> dict:
     return context
 
 
+# Show id of a show slug or a performance id, for the checkout funnel of pages served shared
+# (never changes for a performance; a renamed show keeps its id). Per process.
+_SHOW_IDS: dict[tuple[str, object], int | None] = {}
+
+
+def _record_step(request, step: int, key: tuple[str, object]) -> None:
+    """The funnel's step for the show of this page (one INSERT; the show id from memory)."""
+    show_id = _SHOW_IDS.get(key)
+    if show_id is None:
+        kind, value = key
+        if kind == "show":
+            show_id = Show.objects.filter(slug=value).values_list("pk", flat=True).first()
+        else:
+            found = Performance.objects.filter(pk=value).values_list("show_id", flat=True)
+            show_id = found.first()
+        if show_id is None:
+            return
+        if len(_SHOW_IDS) > 10_000:
+            _SHOW_IDS.clear()
+        _SHOW_IDS[key] = show_id
+    record_checkout_step(visit=visit_id(request), step=step, show_id=show_id)
+
+
 def _public_performance(pk: int) -> Performance:
     return get_object_or_404(
         Performance.objects.select_related("show", "layout__hall"),
@@ -104,49 +194,172 @@ def _public_performance(pk: int) -> Performance:
     )
 
 
-def _performance_page(
-    request, performance: Performance, *, status: int = 200, cart_error: CartError | None = None
-):
+def _needs(request) -> tuple[str, ...]:
+    """The needs a spectator declared on the performance page (`needs`, repeated)."""
+    source = request.POST if request.method == "POST" else request.GET
+    return bestseat.clean_needs(source.getlist("needs")[: len(bestseat.NEEDS)])
+
+
+def _closed_reason(performance: Performance) -> str:
     closed_reason = _online_sale_closed()
     if not closed_reason:
         try:
             inventory.check_on_sale(performance)
         except ParterreError as error:
             closed_reason = error.message
-    categories = selectors.category_availability(performance)
-    seats = selectors.seat_map(performance) if not closed_reason else []
-    free_by_category: dict[int, int] = {}
-    for seat in seats:
-        if seat["status"] == "available":
-            free_by_category[seat["category"]] = free_by_category.get(seat["category"], 0) + 1
-    for category in categories:
-        category["free_seats"] = free_by_category.get(category["id"], 0)
-        category["public_prices"] = [p for p in category["prices"] if p["public"]]
-        category["quantities"] = range(1, min(10, category["free_seats"]) + 1)
-    zones = selectors.standing_zones(performance)
-    prices = {c["id"]: c["public_prices"] for c in categories}
-    for zone in zones:
-        zone.quantities = range(1, min(10, zone.available) + 1)
-        zone.public_prices = prices.get(zone.category_id, [])
+    return closed_reason
+
+
+def _performance_page(
+    request,
+    performance: Performance,
+    *,
+    status: int = 200,
+    cart_error: CartError | None = None,
+    csrf_token=None,
+):
+    """The page draws no seat: the seat map's geometry is a cached file per layout and the
+    free seats a small cached payload, both read by static/js/seatmap-remote.js. Without
+    JavaScript, best available and standing places work here, and the seats can be chosen
+    from a list (seat_list)."""
+    closed_reason = _closed_reason(performance)
+    availability = seatmaps.public_availability(performance.pk)
+    categories, zones = store_reads.performance_offer(performance, availability)
+    needs = _needs(request)
+    has_free_seats = any(c["free_seats"] for c in categories) and not closed_reason
+    geometry = seatmaps.layout_geometry(performance.layout_id) if has_free_seats else None
     context = {
         "performance": performance,
         "show": performance.show,
         "closed_reason": closed_reason,
         "categories": categories,
-        "seats": seats,
-        "has_free_seats": bool(free_by_category),
-        "has_wheelchair": any(s["wheelchair"] and s["status"] == "available" for s in seats),
-        "zones": [z for z in zones if z.available > 0] if not closed_reason else [],
+        "map_categories": [
+            {"id": c["id"], "name": c["name"], "color": c["color"], "price": _first_price(c)}
+            for c in categories
+        ],
+        "geometry": geometry,
+        "has_free_seats": has_free_seats,
+        "zones": zones if not closed_reason else [],
         "max_places": inventory.MAX_PER_HOLD,
         "cart_error": cart_error,  # what was wrong with the places just asked for
+        "needs": needs,
+        "need_choices": _need_choices(),
+        "fitting_seats": (
+            _fitting_rows(seating.seats_for_needs(performance, needs))
+            if needs and has_free_seats
+            else []
+        ),
     }
-    return render(request, "ticketing/storefront/performance.html", context, status=status)
+    return _render(
+        request, "ticketing/storefront/performance.html", context, csrf_token, status=status
+    )
+
+
+def _first_price(category: dict) -> int | None:
+    prices = category["public_prices"]
+    return prices[0]["amount_cents"] if prices else None
+
+
+def _need_choices() -> list[tuple[str, str]]:
+    return [
+        (bestseat.WHEELCHAIR_NEED, _("A wheelchair space")),
+        (bestseat.COMPANION_NEED, _("A seat for the person with me, beside it")),
+        (bestseat.HEARING_LOOP_NEED, _("The hearing loop zone")),
+        (bestseat.REDUCED_MOBILITY_NEED, _("A seat reached without steps")),
+    ]
+
+
+def _fitting_rows(seats: list[tuple]) -> list[dict]:
+    words = {
+        bestseat.WHEELCHAIR: _("wheelchair space"),
+        bestseat.COMPANION: _("companion seat"),
+        bestseat.HEARING_LOOP: _("hearing loop"),
+        bestseat.STEP_FREE: _("step-free"),
+    }
+    return [
+        {
+            "id": s[bestseat.ID],
+            "label": _("Row %(row)s, seat %(number)s")
+            % {"row": s[bestseat.ROW], "number": s[bestseat.NUMBER]},
+            "features": [word for index, word in words.items() if s[index]],
+        }
+        for s in seats
+    ]
 
 
 def performance_detail(request, pk: int):
+    def build(csrf_token):
+        return _performance_page(request, _public_performance(pk), csrf_token=csrf_token)
+
+    response = _shared_page(request, f"performance:{pk}", build)
+    if response.status_code == 200:
+        _record_step(request, Step.SEATS, ("performance", pk))
+    return keep_visit(request, response)
+
+
+def seat_list(request, pk: int):
+    """Choosing seats without JavaScript: the seat map drawn on the server, with a list of
+    the free seats beside it (the performance page links here from <noscript>)."""
     performance = _public_performance(pk)
-    record_checkout_step(visit=visit_id(request), step=Step.SEATS, show_id=performance.show_id)
-    return keep_visit(request, _performance_page(request, performance))
+    closed_reason = _closed_reason(performance)
+    if closed_reason:
+        return redirect("store:performance", pk)
+    categories = selectors.category_availability(performance)
+    context = {
+        "performance": performance,
+        "show": performance.show,
+        "categories": categories,
+        "seats": selectors.seat_map(performance),
+        "max_places": inventory.MAX_PER_HOLD,
+    }
+    return render(request, "ticketing/storefront/seat_list.html", context)
+
+
+def seatmap_geometry(request, layout_pk: int, version: str):
+    """A layout's seat map geometry (selectors.seatmaps): one address per version, so
+    browsers and proxies keep it for good; If-None-Match answers 304."""
+    geometry = seatmaps.layout_geometry(layout_pk)
+    if geometry is None:
+        raise Http404
+    if version != geometry.version:  # an older drawing: send the browser to the current one
+        response = redirect("store:seatmap", layout_pk, geometry.version)
+        response["Cache-Control"] = "no-cache"
+        return response
+    compressed = "gzip" in request.headers.get("Accept-Encoding", "")
+    etag = geometry.etag("gzip" if compressed else "")
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        body = geometry.gzipped if compressed else geometry.body
+        response = HttpResponse(body, content_type="application/json")
+        if compressed:
+            response["Content-Encoding"] = "gzip"
+    response["ETag"] = etag
+    response["Vary"] = "Accept-Encoding"
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+def performance_availability(request, pk: int):
+    """Which seats are free now, per price category (id ranges), and standing places left:
+    the same payload for every visitor, kept a second or two (selectors.seatmaps)."""
+    key = seatmaps.availability_file_key(pk)
+    try:
+        body = cache.get(key)
+    except Exception:  # without the cache, read the database
+        body = None
+    if body is None:
+        performance = _public_performance(pk)
+        if _closed_reason(performance):
+            payload = {"performance": performance.pk, "free": {}, "counts": {}, "zones": {}}
+        else:
+            payload = seatmaps.public_availability(performance.pk)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        with contextlib.suppress(Exception):
+            cache.set(key, body, seatmaps.AVAILABILITY_TTL_S)
+    response = HttpResponse(body, content_type="application/json")
+    response["Cache-Control"] = f"public, max-age={seatmaps.AVAILABILITY_TTL_S - 1}"
+    return response
 
 
 def _release_cart(request) -> Hold | None:
@@ -389,6 +602,13 @@ urlpatterns = [
     path("shows/<slug:slug>/", show_detail, name="show"),
     path("performances/<int:pk>/", performance_detail, name="performance"),
     path("performances/<int:pk>/hold/", performance_hold, name="hold"),
+    path("performances/<int:pk>/seats/", seat_list, name="seat_list"),
+    path(
+        "performances/<int:pk>/availability.json",
+        performance_availability,
+        name="availability",
+    ),
+    path("seatmaps/<int:layout_pk>-<str:version>.json", seatmap_geometry, name="seatmap"),
     path("checkout/", checkout, name="checkout"),
     path("orders/<str:reference>/", order_detail, name="order"),
     *payment_views.storefront_urlpatterns,

@@ -10,6 +10,8 @@ from tenants.accounts.audit import record_event
 from ticketing.errors import SeatsUnavailable
 from ticketing.models import Allocation, Performance, PerformanceSeat
 
+from .published import availability_changed
+
 
 @transaction.atomic
 def allocate_seats(
@@ -24,6 +26,7 @@ def allocate_seats(
     ).update(allocation=allocation)
     if updated != len(set(seat_ids)):
         raise SeatsUnavailable(_("Some of these seats are not free to set aside."))
+    availability_changed([performance.pk])
     record_event(
         code="ticketing.allocation.created",
         actor=actor,
@@ -37,6 +40,7 @@ def allocate_seats(
 def release_allocation(*, allocation: Allocation, actor=None) -> int:
     """Put every unsold seat of an allocation back on public sale, in one statement."""
     freed = PerformanceSeat.objects.filter(allocation=allocation).update(allocation=None)
+    availability_changed([allocation.performance_id])
     allocation.released_at = timezone.now()
     allocation.save(update_fields=["released_at"])
     record_event(

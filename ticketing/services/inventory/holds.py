@@ -20,6 +20,7 @@ from ticketing.selectors.prices import sales_settings
 from ticketing.specs import MAX_PER_HOLD, HoldRequest, TakenPlaces, TakenSeat
 
 from . import seats, zones
+from .published import availability_changed
 
 
 def check_on_sale(performance: Performance, *, box_office: bool = False) -> None:
@@ -173,9 +174,10 @@ def extend_hold(*, hold: Hold, until) -> Hold:
     return hold
 
 
-def _free_holds(hold_ids: list[int]) -> None:
+def _free_holds(hold_ids: list[int], performance_ids) -> None:
     seats.free_held_seats(hold_ids)
     zones.free_held_places(hold_ids)
+    availability_changed(performance_ids)
 
 
 @transaction.atomic
@@ -189,7 +191,7 @@ def release_hold(*, hold: Hold, actor=None) -> None:
         raise HoldNotActive(
             _("This reservation is no longer active (confirmed, released or expired).")
         )
-    _free_holds([hold.pk])
+    _free_holds([hold.pk], [hold.performance_id])
     record_event(
         code="ticketing.hold.released",
         actor=actor if getattr(actor, "pk", None) else None,
@@ -222,7 +224,7 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
         return 0
     ids = [hold_id for hold_id, _performance_id, _seats in rows]
     Hold.objects.filter(id__in=ids).update(status=Hold.Status.EXPIRED)
-    _free_holds(ids)
+    _free_holds(ids, [performance_id for _id, performance_id, _seats in rows])
     standing = dict(
         HoldZoneItem.objects.filter(hold_id__in=ids)
         .values("hold_id")

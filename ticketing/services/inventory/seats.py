@@ -14,6 +14,8 @@ from ticketing.models import Hold, Performance, PerformanceSeat
 from ticketing.selectors.seating import free_seats
 from ticketing.specs import HoldRequest, TakenSeat
 
+from .published import availability_changed
+
 Status = PerformanceSeat.Status
 # Best-available choices tried per request before answering "selling fast, try again".
 BEST_AVAILABLE_ATTEMPTS = 8
@@ -48,6 +50,8 @@ def take_seats(
             [*into_params, performance_id, list(seat_ids), timezone.now()],
         )
         taken = cursor.fetchall()
+    if taken:
+        availability_changed([performance_id])
     if len(taken) != len(seat_ids):
         missing = set(seat_ids) - {row[0] for row in taken}
         known = set(
@@ -119,6 +123,7 @@ def take_best_available(
             )
             taken = cursor.fetchall()
         if len(taken) == len(choice.ids):
+            availability_changed([performance.pk])
             return _taken(taken)
         # Someone was faster for some of these seats: choose again without them.
         refused.update(choice.ids)
@@ -147,7 +152,8 @@ def extend_held_seats(hold_id: int, until) -> None:
 
 
 def free_held_seats(hold_ids: list[int]) -> None:
-    """These carts' seats back on sale (released or expired carts)."""
+    """These carts' seats back on sale (released or expired carts); the callers say which
+    performances changed (they know them)."""
     PerformanceSeat.objects.filter(hold_id__in=hold_ids, status=Status.HELD).update(
         status=Status.AVAILABLE, hold=None, hold_expires_at=None
     )
@@ -160,6 +166,7 @@ def free_sold_seats(ticket_ids: list[int]) -> None:
             "UPDATE ticketing_performanceseat ps SET status = %s "
             "FROM ticketing_ticket t WHERE t.id = ANY(%s) AND t.seat_id IS NOT NULL "
             "AND ps.performance_id = t.performance_id AND ps.seat_id = t.seat_id "
-            "AND ps.status = %s",
+            "AND ps.status = %s RETURNING ps.performance_id",
             [Status.AVAILABLE, ticket_ids, Status.SOLD],
         )
+        availability_changed(row[0] for row in cursor.fetchall())

@@ -15,6 +15,8 @@ from ticketing.errors import InvalidRequest, NotEnoughPlaces
 from ticketing.models import Hold, HoldZoneItem, PerformanceZone
 from ticketing.specs import TakenPlaces
 
+from .published import availability_changed
+
 _TAKE = (
     "UPDATE ticketing_performancezone SET {counter} = {counter} + %s WHERE id = %s "
     "AND performance_id = %s AND held + sold + %s <= capacity RETURNING category_id"
@@ -29,7 +31,10 @@ def try_take(counter: str, performance_id: int, zone_id: int, quantity: int) -> 
     with connection.cursor() as cursor:
         cursor.execute(_TAKE.format(counter=counter), [quantity, zone_id, performance_id, quantity])
         row = cursor.fetchone()
-    return None if row is None else TakenPlaces(zone_id, row[0], quantity)
+    if row is None:
+        return None
+    availability_changed([performance_id])
+    return TakenPlaces(zone_id, row[0], quantity)
 
 
 def refuse(performance_id: int, zone_id: int) -> None:
@@ -79,6 +84,7 @@ def free_sold_places(ticket_ids: list[int]) -> None:
             "UPDATE ticketing_performancezone z SET sold = z.sold - x.n FROM ("
             "SELECT performance_zone_id, count(*) AS n FROM ticketing_ticket "
             "WHERE id = ANY(%s) AND performance_zone_id IS NOT NULL GROUP BY 1) x "
-            "WHERE z.id = x.performance_zone_id",
+            "WHERE z.id = x.performance_zone_id RETURNING z.performance_id",
             [ticket_ids],
         )
+        availability_changed(row[0] for row in cursor.fetchall())

@@ -495,9 +495,10 @@ def refund_through_provider(*, order: Order, amount_cents: int, key: str) -> str
         .first()
     )
     if payment is None:
-        # An online payment recorded by hand (an import, the demo's history): its refund is
-        # made where it was taken, and recorded here as before.
-        if order.payments.filter(method=Payment.Method.ONLINE, amount_cents__gt=0).exists():
+        # An online payment recorded by hand (an import, the demo's history) or taken by the
+        # offline test provider: its refund is made where it was taken, and recorded here.
+        taken_elsewhere = [Payment.Method.ONLINE, Payment.Method.OFFLINE_TEST]
+        if order.payments.filter(method__in=taken_elsewhere, amount_cents__gt=0).exists():
             return ""
         raise InvalidRequest(
             _("This order was not paid online: refund it another way."), field="method"
