@@ -289,7 +289,9 @@ def _fitting_rows(seats: list[tuple]) -> list[dict]:
 
 def performance_detail(request, pk: int):
     def build(csrf_token):
-        return _performance_page(request, _public_performance(pk), csrf_token=csrf_token)
+        performance = _public_performance(pk)
+        _SHOW_IDS[("performance", pk)] = performance.show_id
+        return _performance_page(request, performance, csrf_token=csrf_token)
 
     response = _shared_page(request, f"performance:{pk}", build)
     if response.status_code == 200:
