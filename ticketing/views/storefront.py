@@ -47,7 +47,7 @@ from ticketing.selectors.promotions import validate_promo_code
 from ticketing.services import inventory, orders
 from ticketing.services.funnel import Step, record_checkout_step
 from ticketing.services.orders.referrals import (
-    CheckoutExtras,
+    CheckoutAdditions,
     Companion,
     promo_error_message,
 )
@@ -456,13 +456,13 @@ def checkout(request):
                 [_("A companion needs their own email address, not yours.")]
             )
         else:
-            extras = CheckoutExtras(
+            additions = CheckoutAdditions(
                 referral=_referral_for(request, show_id),
                 promo_code=code,
                 companions=[Companion(n, e) for n, e in companions.companions()],
                 consent_url=request.build_absolute_uri(reverse("space:consent", args=["-"]))[:-2],
             )
-            return _pay(request, hold, cart, tariffs, form, extras, promo, companions)
+            return _pay(request, hold, cart, tariffs, form, additions, promo, companions)
     return keep_visit(request, _checkout_page(request, hold, cart, form, promo, companions))
 
 
@@ -497,7 +497,7 @@ def _pay(
     cart: selectors.Cart,
     tariffs,
     form: OnlineCheckoutForm,
-    extras: CheckoutExtras,
+    additions: CheckoutAdditions,
     promo: PromoForm,
     companions,
 ):
@@ -520,7 +520,7 @@ def _pay(
             save_card=bool(form.cleaned_data.get("save_card")) and provider.name == "stripe",
             customer_id=wallet.customer_id if card else "",
             saved_card_id=card.id if card else "",
-            extras=extras.as_json(),
+            additions=additions.as_json(),
         )
         payment_views.remember_payment(request, payment)
         if card is not None:

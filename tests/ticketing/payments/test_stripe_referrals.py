@@ -44,7 +44,7 @@ def test_the_checkouts_additions_are_recorded_when_the_webhook_writes_the_order(
     )
     with in_venue(stripe_alpha):
         assert not Order.objects.exists() and not OrderAttribution.objects.exists()
-        assert OnlinePayment.objects.get(pk=payment.pk).extras["promo_code"] == "relais"
+        assert OnlinePayment.objects.get(pk=payment.pk).additions["promo_code"] == "relais"
     fake.pay(secret)
     with django_capture_on_commit_callbacks(execute=True):
         response = deliver(

@@ -24,7 +24,7 @@ class Companion:
 
 
 @dataclass
-class CheckoutExtras:
+class CheckoutAdditions:
     """What the storefront's checkout adds to an order, kept with the payment until the order
     is written (a webhook may write it: plain JSON). `referral`: (prescriber contact id, show
     id) read from a signed link; `promo_code`: validated already
@@ -50,7 +50,7 @@ class CheckoutExtras:
         }
 
     @classmethod
-    def from_json(cls, data: dict | None) -> CheckoutExtras:
+    def from_json(cls, data: dict | None) -> CheckoutAdditions:
         data = data or {}
         referral = data.get("referral")
         return cls(
@@ -61,19 +61,19 @@ class CheckoutExtras:
         )
 
 
-def record_checkout_extras(*, order: Order, extras: CheckoutExtras) -> None:
+def record_checkout_additions(*, order: Order, additions: CheckoutAdditions) -> None:
     """Called in the transaction that writes a web order (ticketing.services.orders.online),
     only when the checkout had a referral, a promo code or companions."""
     tickets = list(order.tickets_in_hand())
     show_id = tickets[0].performance.show_id if tickets else None
     prescriber = None
-    if extras.referral is not None:
-        prescriber_id, referral_show_id = extras.referral
+    if additions.referral is not None:
+        prescriber_id, referral_show_id = additions.referral
         # A link for this show, from someone else who still exists: credited.
         if referral_show_id == show_id and prescriber_id != order.contact_id:
             prescriber = Contact.objects.filter(pk=prescriber_id, anonymised_at__isnull=True)
             prescriber = prescriber.values_list("pk", flat=True).first()
-    promo = normalize_promo_code(extras.promo_code) if extras.promo_code else ""
+    promo = normalize_promo_code(additions.promo_code) if additions.promo_code else ""
     if prescriber or promo:
         OrderAttribution.objects.create(
             order=order,
@@ -92,12 +92,12 @@ def record_checkout_extras(*, order: Order, extras: CheckoutExtras) -> None:
                 source=Source.REFERRAL,
                 data={"order": order.reference, "show": show_id},
             )
-    if extras.companions:
+    if additions.companions:
         add_companions(
             order=order,
             tickets=tickets,
-            companions=extras.companions,
-            consent_url=extras.consent_url,
+            companions=additions.companions,
+            consent_url=additions.consent_url,
         )
 
 
