@@ -96,6 +96,8 @@ api_v1_patterns = (
 
 urlpatterns = [
     path("", include(ticketing_urls.storefront_patterns)),
+    path("space/", include(ticketing_urls.space_patterns)),
+    path("", include(ticketing_urls.widget_patterns)),
     path("", storefront.home, name="storefront_home"),
     path("backoffice/", include(ticketing_urls.backoffice_patterns)),
     path("backoffice/", backoffice.dashboard, name="home"),

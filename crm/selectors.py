@@ -150,3 +150,52 @@ def contact_behaviour(contact_id: int) -> dict:
             ]
         ),
     }
+
+
+def tracks_interest(contact_id: int) -> bool:
+    """Whether the contact said yes to having the shows they look at noted (their latest
+    answer on the web_interest channel); one indexed query."""
+    latest = (
+        Consent.objects.filter(contact_id=contact_id, channel=Consent.Channel.WEB_INTEREST)
+        .order_by("-recorded_at", "-id")
+        .values_list("granted", flat=True)
+        .first()
+    )
+    return bool(latest)
+
+
+# The contact's own columns a spectator sees in "my data" (everything but internal markers).
+OWN_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "other_phone",
+    "address_line1",
+    "address_line2",
+    "postcode",
+    "city",
+    "country",
+    "department",
+    "language",
+    "contact_types",
+    "accessibility_needs",
+    "tags",
+    "criteria",
+    "first_source",
+    "first_seen_at",
+    "email_consent",
+    "sms_consent",
+    "created_at",
+    "updated_at",
+    "first_purchase_at",
+    "last_purchase_at",
+    "purchase_count",
+    "tickets_bought",
+    "amount_spent_cents",
+    "attendance_count",
+    "last_attended_at",
+    "refund_count",
+    "genres_seen",
+    "referred_buyers",
+)

@@ -10,7 +10,14 @@ class TicketingConfig(AppConfig):
         # Navigation entries are registered by each view module when its screens exist.
         from crm.privacy.registry import register_export
         from tenants.generations import bump_on_write
-        from ticketing.views import boxoffice, halls, orders, programme, tickets  # noqa: F401
+        from ticketing.views import (  # noqa: F401
+            boxoffice,
+            halls,
+            online_bookings,
+            orders,
+            programme,
+            tickets,
+        )
 
         from . import (
             audit_labels,  # noqa: F401 (the audit codes' labels)
@@ -27,10 +34,11 @@ class TicketingConfig(AppConfig):
             Show,
             Tariff,
         )
-        from .privacy import orders_of
+        from .selectors.space import orders_of_contact
 
         # What selectors.prices.sale_prices and selectors.seating.layout_seats keep in each process
         # (tenants/generations.py). Bulk writes bump in the services that make them.
         bump_on_write(Show, Performance, Layout, PriceCategory, Price, Tariff, Section, Seat)
         bump_on_write(PaymentSettings)
-        register_export("orders", orders_of)
+        # A person's data export (crm.privacy) lists their orders and tickets.
+        register_export("orders", orders_of_contact)

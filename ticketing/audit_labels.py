@@ -106,6 +106,12 @@ register_labels(
         "ticketing.tariff.created": _("Tariff created"),
         "ticketing.tariff.updated": _("Tariff changed"),
         "ticketing.tariffs.updated": _("Tariffs changed"),  # (events before 2026-12)
+        # Online sale (ticketing/services/orders/spectators.py)
+        "ticketing.order.attributed": _("Referral or promo code recorded"),
+        "ticketing.order.companions_added": _("Companions named"),
+        "ticketing.aftersale_rule.updated": _("Spectators' cancel and exchange rule changed"),
+        "ticketing.promo_code.created": _("Promo code created"),
+        "ticketing.promo_code.updated": _("Promo code changed"),
     },
     details={
         **dict.fromkeys(
@@ -142,6 +148,9 @@ register_labels(
         "ticketing.allocation.created": _seats,
         "ticketing.allocation.released": _seats,
         "ticketing.tariff.created": "%(tariff)s",
+        "ticketing.promo_code.created": "%(code)s",
+        "ticketing.promo_code.updated": "%(code)s",
+        "ticketing.aftersale_rule.updated": "%(performance)s",
         "ticketing.tariff.updated": "%(tariff)s",
     },
     changed_models={"ticketing.layout.seats_updated": "ticketing.seat"},

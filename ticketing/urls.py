@@ -6,11 +6,14 @@ from ticketing.views import (
     boxoffice,
     extras,
     halls,
+    online_bookings,
     orders,
     payments,
     programme,
+    space,
     storefront,
     tickets,
+    widget,
 )
 
 backoffice_patterns = (
@@ -20,6 +23,7 @@ backoffice_patterns = (
         path("programme/", include(extras.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
+        path("online/", include(online_bookings.urlpatterns)),
         path("payments/", include(payments.backoffice_urlpatterns)),
         path("tickets/", include(tickets.backoffice_urlpatterns)),
     ],
@@ -27,3 +31,6 @@ backoffice_patterns = (
 )
 
 storefront_patterns = (storefront.urlpatterns + tickets.store_urlpatterns, "store")
+
+space_patterns = (space.urlpatterns, "space")
+widget_patterns = (widget.urlpatterns, "widget")

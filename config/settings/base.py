@@ -171,6 +171,9 @@ PARTERRE_STOREFRONT_PAGE_TTL_S = env.int("PARTERRE_STOREFRONT_PAGE_TTL_S", defau
 # Login attempts allowed per minute, per email and per client address.
 PARTERRE_LOGIN_RATE = env.str("PARTERRE_LOGIN_RATE", default="5/m")
 PARTERRE_LOGIN_IP_RATE = env.str("PARTERRE_LOGIN_IP_RATE", default="30/m")
+# Storefront sign-in links asked for, per address and per client address (spectator space).
+PARTERRE_SIGNIN_LINK_RATE = env.str("PARTERRE_SIGNIN_LINK_RATE", default="5/h")
+PARTERRE_SIGNIN_LINK_IP_RATE = env.str("PARTERRE_SIGNIN_LINK_IP_RATE", default="30/h")
 RATELIMIT_USE_CACHE = "default"
 # Where the client address is read for the per-address login limit (production reads the
 # proxy's X-Forwarded-For, see tenants.accounts.network.client_ip).

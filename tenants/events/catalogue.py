@@ -121,6 +121,18 @@ EVENT_TYPES: dict[str, EventType] = {
             {"hold_id": "hold id", "performance_id": "performance id", "places": "places freed"},
         ),
         EventType(
+            "ticketing.companion.added",
+            1,
+            _("Companion added to an order"),
+            {
+                "order_id": "order id",
+                "reference": "order reference",
+                "contact_id": "the companion's contact id",
+                "buyer_contact_id": "the buyer's contact id",
+                "ticket_id": "the ticket assigned to the companion, or null",
+            },
+        ),
+        EventType(
             "crm.contact.created",
             1,
             _("Contact created"),

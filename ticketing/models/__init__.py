@@ -5,10 +5,13 @@ from .orders import Order, Payment, Ticket
 from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
+from .space import AfterSaleRule, CheckoutStep, OrderAttribution, PromoCode
 from .tickets import OrderEmail, TicketPromotion, TicketSigningKey
 
 __all__ = [
+    "AfterSaleRule",
     "Allocation",
+    "CheckoutStep",
     "Extra",
     "Hall",
     "Hold",
@@ -16,6 +19,7 @@ __all__ = [
     "Layout",
     "OnlinePayment",
     "Order",
+    "OrderAttribution",
     "OrderEmail",
     "OrderExtra",
     "Payment",
@@ -27,6 +31,7 @@ __all__ = [
     "Price",
     "PriceCategory",
     "ProgrammeChange",
+    "PromoCode",
     "ProviderEvent",
     "SalesSettings",
     "Seat",

@@ -116,6 +116,15 @@ class Ticket(models.Model):
     # When it stopped being valid (cancelled, refunded, exchanged): door devices fetch the
     # tickets revoked since their last sync (ticketing.selectors.tickets.revoked_ticket_ids).
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Who the ticket is for when not the buyer (a companion named at checkout); NULL: the buyer.
+    holder_contact = models.ForeignKey(
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held_tickets",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["id"]
@@ -134,7 +143,14 @@ class Ticket(models.Model):
                 name="ticket_seat_xor_zone",
             ),
         ]
-        indexes = [models.Index(fields=["performance", "status"], name="ticket_perf_status")]
+        indexes = [
+            models.Index(fields=["performance", "status"], name="ticket_perf_status"),
+            models.Index(
+                fields=["holder_contact"],
+                name="ticket_holder",
+                condition=Q(holder_contact__isnull=False),
+            ),
+        ]
 
 
 class Payment(models.Model):

@@ -68,6 +68,9 @@ class OnlinePayment(models.Model):
     tariffs = models.JSONField(default=dict)  # specs.TariffChoice as JSON
     buyer = models.JSONField(default=dict)  # specs.Buyer as JSON
     extras = models.JSONField(default=dict, blank=True)  # {extra id: quantity} sold with it
+    # What the checkout added (referral, promo code, companions: services.orders.spectators.
+    # CheckoutAdditions as JSON), recorded with the order when it is written.
+    additions = models.JSONField(default=dict, blank=True)
     customer_id = models.CharField(max_length=120, blank=True)
     save_card = models.BooleanField(default=False)
     refunded_cents = models.PositiveIntegerField(default=0)

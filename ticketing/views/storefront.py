@@ -20,15 +20,18 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm import selectors as crm_selectors
+from crm import spectators
 from tenants.errors import ParterreError
 from ticketing import bestseat, selectors
 from ticketing.carts import CartError, parse_cart
 from ticketing.errors import HoldExpired, HoldNotActive
 from ticketing.forms.buyers import OnlineCheckoutForm
+from ticketing.forms.space import PromoForm, companion_formset
 from ticketing.forms.storefront import checkout_tariffs, hold_input
 from ticketing.models import (
     Hold,
@@ -38,12 +41,23 @@ from ticketing.models import (
 )
 from ticketing.payments import provider_for_venue
 from ticketing.selectors import seating, seatmaps
+from ticketing.selectors import space as space_selectors
 from ticketing.selectors import storefront as store_reads
+from ticketing.selectors.promotions import validate_promo_code
 from ticketing.services import inventory, orders
+from ticketing.services.funnel import Step, record_checkout_step
+from ticketing.services.orders.referrals import (
+    CheckoutAdditions,
+    Companion,
+    promo_error_message,
+)
+from ticketing.spectator_session import ACCOUNT_KEY as SPECTATOR_KEY
+from ticketing.spectator_session import keep_visit, spectator, visit_id
 from ticketing.views import payments as payment_views
 
 HOLD_KEY = "store.hold"
 ORDERS_KEY = "store.orders"
+REFERRAL_KEY = "store.referral"  # [prescriber contact id, show id] from a friend's link
 PUBLIC_STATUSES = (
     Performance.Status.ON_SALE,
     Performance.Status.SOLD_OUT,
@@ -67,7 +81,9 @@ def _personal(request) -> bool:
     if request.method != "GET" or request.GET or request.COOKIES.get("messages"):
         return True
     session_cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    return bool(session_cookie and request.session.get("_messages"))
+    return bool(
+        session_cookie and (request.session.get("_messages") or request.session.get(SPECTATOR_KEY))
+    )
 
 
 def _shared_page(request, name: str, build):
@@ -115,13 +131,59 @@ def home(request):
 def show_detail(request, slug: str):
     def build(csrf_token):
         show = get_object_or_404(Show, slug=slug)
+        _SHOW_IDS[("show", slug)] = show.pk
         performances = list(selectors.upcoming_performances(public=True).filter(show=show))
         if not performances and not show.performances.filter(status__in=PUBLIC_STATUSES).exists():
             raise Http404  # a show still in preparation is not public
         context = {"show": show, "performances": selectors.with_sale_hints(performances)}
+        # (A signed-in spectator's page is their own, never shared: see _personal.)
+        context |= _spectator_show_context(request, show)
         return _render(request, "ticketing/storefront/show.html", context, csrf_token)
 
-    return _shared_page(request, f"show:{slug}", build)
+    response = _shared_page(request, f"show:{slug}", build)
+    _record_step(request, Step.SHOW, ("show", slug))
+    return keep_visit(request, response)
+
+
+def _spectator_show_context(request, show: Show) -> dict:
+    """For a signed-in spectator: the heart, the plain interest question (asked once), and
+    the view noted on their timeline if they said yes (once a day per show). Nothing, and
+    no query, for anyone else."""
+    account = spectator(request)
+    if account is None:
+        return {}
+    context = {
+        "account": account,
+        "is_favourite": space_selectors.is_favourite(account.contact_id, show.pk),
+        "ask_interest": account.interest_asked_at is None,
+    }
+    if account.interest_asked_at is not None and crm_selectors.tracks_interest(account.contact_id):
+        genre = show.genres[0] if show.genres else ""
+        spectators.record_show_view(contact_id=account.contact_id, show_id=show.pk, genre=genre)
+    return context
+
+
+# Show id of a show slug or a performance id, for the checkout funnel of pages served shared
+# (never changes for a performance; a renamed show keeps its id). Per process.
+_SHOW_IDS: dict[tuple[str, object], int | None] = {}
+
+
+def _record_step(request, step: int, key: tuple[str, object]) -> None:
+    """The funnel's step for the show of this page (one INSERT; the show id from memory)."""
+    show_id = _SHOW_IDS.get(key)
+    if show_id is None:
+        kind, value = key
+        if kind == "show":
+            show_id = Show.objects.filter(slug=value).values_list("pk", flat=True).first()
+        else:
+            found = Performance.objects.filter(pk=value).values_list("show_id", flat=True)
+            show_id = found.first()
+        if show_id is None:
+            return
+        if len(_SHOW_IDS) > 10_000:
+            _SHOW_IDS.clear()
+        _SHOW_IDS[key] = show_id
+    record_checkout_step(visit=visit_id(request), step=step, show_id=show_id)
 
 
 def _public_performance(pk: int) -> Performance:
@@ -227,9 +289,14 @@ def _fitting_rows(seats: list[tuple]) -> list[dict]:
 
 def performance_detail(request, pk: int):
     def build(csrf_token):
-        return _performance_page(request, _public_performance(pk), csrf_token=csrf_token)
+        performance = _public_performance(pk)
+        _SHOW_IDS[("performance", pk)] = performance.show_id
+        return _performance_page(request, performance, csrf_token=csrf_token)
 
-    return _shared_page(request, f"performance:{pk}", build)
+    response = _shared_page(request, f"performance:{pk}", build)
+    if response.status_code == 200:
+        _record_step(request, Step.SEATS, ("performance", pk))
+    return keep_visit(request, response)
 
 
 def seat_list(request, pk: int):
@@ -364,29 +431,83 @@ def checkout(request):
         cart.show_error(error)
     # "update" (recompute the total without JavaScript) keeps what was typed, without errors.
     paying = action in ("pay", "pay_saved")
-    typed = request.POST.dict() if action == "update" else payment_views.known_buyer(request)
+    typed = request.POST.dict() if action == "update" else _known_buyer(request)
     form = OnlineCheckoutForm(request.POST if paying else None, initial=typed)
+    promo = PromoForm(request.POST if paying else None, initial=typed)
+    places = sum(line.quantity for line in cart.lines)
+    companions = companion_formset(places, request.POST if paying else None)
     if request.htmx and action == "update":
         return render(request, "ticketing/storefront/_cart.html", {"cart": cart})
-    if paying and form.is_valid():
+    show_id = hold.performance.show_id
+    step = Step.PAYMENT if paying else Step.CART
+    record_checkout_step(visit=visit_id(request), step=step, show_id=show_id)
+    if paying and form.is_valid() & promo.is_valid() & companions.is_valid():
+        code = promo.cleaned_data["promo_code"]
+        promo_error = validate_promo_code(code, cart) if code else None
         if cart.errors:
             for error in cart.errors:
                 form.add_error(None, error)
         elif not cart.priced or tariffs is None:
             form.add_error(None, _("These places cannot be sold online: please call the venue."))
+        elif promo_error:
+            promo.add_error("promo_code", promo_error_message(promo_error))
+        elif form.cleaned_data["email"].lower() in {e.lower() for _n, e in companions.companions()}:
+            companions._non_form_errors = companions.error_class(
+                [_("A companion needs their own email address, not yours.")]
+            )
         else:
-            return _pay(request, hold, cart, tariffs, form)
-    return _checkout_page(request, hold, cart, form)
+            additions = CheckoutAdditions(
+                referral=_referral_for(request, show_id),
+                promo_code=code,
+                companions=[Companion(n, e) for n, e in companions.companions()],
+                consent_url=request.build_absolute_uri(reverse("space:consent", args=["-"]))[:-2],
+            )
+            return _pay(request, hold, cart, tariffs, form, additions, promo, companions)
+    return keep_visit(request, _checkout_page(request, hold, cart, form, promo, companions))
 
 
-def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineCheckoutForm):
+def _known_buyer(request) -> dict | None:
+    """What the checkout's buyer fields start with: the device's remembered buyer, else the
+    signed-in spectator's contact."""
+    known = payment_views.known_buyer(request)
+    account = spectator(request)
+    if known or account is None:
+        return known
+    contact = account.contact
+    return {
+        "email": contact.email,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "phone": contact.phone,
+        "postcode": contact.postcode,
+    }
+
+
+def _referral_for(request, show_id: int) -> tuple[int, int] | None:
+    """The friend's link followed in this visit, if it was for this show."""
+    found = request.session.get(REFERRAL_KEY)
+    if isinstance(found, list) and len(found) == 2 and found[1] == show_id:
+        return int(found[0]), int(found[1])
+    return None
+
+
+def _pay(
+    request,
+    hold: Hold,
+    cart: selectors.Cart,
+    tariffs,
+    form: OnlineCheckoutForm,
+    additions: CheckoutAdditions,
+    promo: PromoForm,
+    companions,
+):
     """Start the payment of this cart with the venue's provider (ticketing.payments): the
     offline test provider pays at once; Stripe continues on the payment page, or in one tap
     with the card this device remembers (`pay_saved`)."""
     provider = provider_for_venue()
     if provider is None:
         form.add_error(None, _("Tickets are not sold online yet: please contact the box office."))
-        return _checkout_page(request, hold, cart, form)
+        return _checkout_page(request, hold, cart, form, promo, companions)
     wallet = payment_views.wallet(request, provider)
     card = wallet.card if request.POST.get("action") == "pay_saved" else None
     try:
@@ -400,6 +521,7 @@ def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineCheckou
             save_card=bool(form.cleaned_data.get("save_card")) and provider.name == "stripe",
             customer_id=wallet.customer_id if card else "",
             saved_card_id=card.id if card else "",
+            additions=additions.as_json(),
         )
         payment_views.remember_payment(request, payment)
         if card is not None:
@@ -413,7 +535,7 @@ def _pay(request, hold: Hold, cart: selectors.Cart, tariffs, form: OnlineCheckou
             form.add_error(error.field, error.message)
         else:
             form.add_error(None, error.message)
-        return _checkout_page(request, hold, cart, form)
+        return _checkout_page(request, hold, cart, form, promo, companions)
     return payment_views.after_payment(request, payment)
 
 
@@ -426,13 +548,17 @@ def _shown_total(request, cart: selectors.Cart) -> int:
         return cart.quote.total_cents
 
 
-def _checkout_page(request, hold: Hold, cart: selectors.Cart, form):
+def _checkout_page(request, hold: Hold, cart: selectors.Cart, form, promo=None, companions=None):
     provider = provider_for_venue()
     context = {
         "hold": hold,
         "performance": hold.performance,
         "cart": cart,
         "form": form,
+        "promo": promo or PromoForm(),
+        "companions": companions
+        if companions is not None
+        else companion_formset(sum(line.quantity for line in cart.lines)),
         "provider": provider.name if provider else "",
         "wallet": payment_views.wallet(request, provider) if provider else None,
     }
@@ -443,7 +569,7 @@ def order_detail(request, reference: str):
     if reference not in request.session.get(ORDERS_KEY, []):
         raise Http404  # only the browser that bought it sees an order here
     order = get_object_or_404(
-        Order.objects.select_related("hold__performance__show"), reference=reference
+        Order.objects.select_related("hold__performance__show", "contact"), reference=reference
     )
     tickets = order.tickets.select_related(
         "seat__section",
@@ -458,8 +584,20 @@ def order_detail(request, reference: str):
         "tickets": tickets,
         "performance": performance,
         "subtotal_cents": order.total_cents - order.fee_cents,
+        "referral_url": _referral_url(request, order.contact_id, performance.show_id)
+        if order.contact_id
+        else "",
     }
-    return render(request, "ticketing/storefront/order.html", context)
+    record_checkout_step(
+        visit=visit_id(request), step=Step.CONFIRMATION, show_id=performance.show_id
+    )
+    return keep_visit(request, render(request, "ticketing/storefront/order.html", context))
+
+
+def _referral_url(request, contact_id: int, show_id: int) -> str:
+    """The buyer's personal "bring a friend" link for the show."""
+    token = space_selectors.referral_token(contact_id=contact_id, show_id=show_id)
+    return request.build_absolute_uri(reverse("space:referral", args=[token]))
 
 
 urlpatterns = [

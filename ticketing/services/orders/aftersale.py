@@ -72,12 +72,14 @@ def refund_order(
     ticket_ids: list[int] | None = None,
     method: str = Payment.Method.CASH,
     include_fees: bool = True,
+    withheld_cents: int = 0,
     actor=None,
     reason: str = "",
 ) -> Order:
     """Refund all or some tickets of a paid order; their seats go back on sale. The order's
     extras are refunded with its last tickets (a partial refund keeps them: the drink of the
-    spectators who still come)."""
+    spectators who still come).
+    `withheld_cents`: kept by the venue (a cancellation fee), never more than the refund."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
         raise InvalidRequest(_("Only a paid order can be refunded."))
@@ -92,6 +94,10 @@ def refund_order(
             _("These tickets cannot be refunded (unknown or already refunded)."), field="tickets"
         )
     amount = sum(t.price_cents for t in tickets) + (_fees_paid(tickets) if include_fees else 0)
+    if withheld_cents < 0:
+        raise InvalidRequest(_("A fee kept cannot be negative."), field="withheld_cents")
+    withheld = min(withheld_cents, amount)
+    amount -= withheld
     ids = [t.pk for t in tickets]
     _free_places(ids)
     Ticket.objects.filter(id__in=ids).update(
@@ -126,6 +132,7 @@ def refund_order(
         amount_cents=amount,
         method=method,
         reason=reason,
+        **({"withheld_cents": withheld} if withheld else {}),
     )
     publish_order_event(
         order, "ticketing.order.refunded", actor, amount_cents=amount, ticket_ids=ids
@@ -156,11 +163,13 @@ def exchange_tickets(
     payment: PaymentSpec | None = None,
     refund_method: str = Payment.Method.VOUCHER,
     actor=None,
+    box_office: bool = True,
 ) -> list[Ticket]:
     """Move tickets to another performance. A higher price is paid with `payment` (cash
     above it is change); a lower one is credited (a negative payment with `refund_method`, a
     voucher by default). The booking fee is not charged again: it stays on the old ticket,
-    and a later refund with fees gives it back (`_fees_paid`)."""
+    and a later refund with fees gives it back (`_fees_paid`). `box_office=False` (a
+    spectator's own exchange): only places on public sale, as online."""
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
         raise InvalidRequest(_("Only a paid order can be exchanged."))
@@ -176,8 +185,8 @@ def exchange_tickets(
         request=request,
         channel=order.channel,
         actor=actor,
-        allow_allocated=True,
-        box_office=True,
+        allow_allocated=box_office,
+        box_office=box_office,
     )
     hold = inventory.lock_active_hold(hold.token)
     seats, zones = inventory.claim_hold(hold)

@@ -49,6 +49,7 @@ from ticketing.services import inventory
 from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TariffChoice
 
 from .history import order_event, publish_order_event
+from .referrals import CheckoutAdditions, record_checkout_additions
 from .sale import confirm_order, price_sale, sell
 
 logger = logging.getLogger(__name__)
@@ -110,11 +111,13 @@ def start_online_payment(
     customer_id: str = "",
     saved_card_id: str = "",
     extras: dict[int, int] | None = None,
+    additions: dict | None = None,
 ) -> OnlinePayment:
     """A payment for exactly what this cart costs now, which must be what the buyer was
     shown (`shown_total_cents`; otherwise PriceChanged: nothing is charged). The cart is
     kept for the payment's time. With the offline test provider the payment has succeeded
-    already and the order is written here (`payment.order`)."""
+    already and the order is written here (`payment.order`). `additions`: what the checkout
+    added (spectators.CheckoutAdditions.as_json()), recorded with the order."""
     hold = inventory.lock_active_hold(hold_token)
     if inventory.hold_status(hold) != Hold.Status.ACTIVE:
         raise HoldExpired()
@@ -159,7 +162,8 @@ def start_online_payment(
         if reusable:
             attempt.tariffs, attempt.buyer = _tariffs_json(tariffs), asdict(buyer)
             attempt.extras = extras_json
-            attempt.save(update_fields=["tariffs", "buyer", "extras", "updated_at"])
+            attempt.additions = additions or {}
+            attempt.save(update_fields=["tariffs", "buyer", "extras", "additions", "updated_at"])
             return attempt
         _cancel_at_provider(attempt)
     if save_card or saved_card_id:
@@ -195,6 +199,7 @@ def start_online_payment(
         tariffs=_tariffs_json(tariffs),
         extras=extras_json,
         buyer=asdict(buyer),
+        additions=additions or {},
         customer_id=customer_id,
         save_card=save_card or bool(saved_card_id),
     )
@@ -306,6 +311,7 @@ def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
                     payments=spec,
                     extras=extras,
                 )
+                _record_additions(payment, order)
             return order, ""
         except HoldExpired:
             pass  # its time ran out: sold again below if its places are still free
@@ -326,11 +332,20 @@ def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
                 channel="web",
                 extras=extras,
             )
+            _record_additions(payment, order)
     except ParterreError as error:
         logger.info("late payment %s not fulfilled: %s", payment.pk, error.code)
         return None, OnlinePayment.Outcome.REFUNDED
     _event(payment, "ticketing.payment.late_honoured", order=order.reference)
     return order, ""
+
+
+def _record_additions(payment: OnlinePayment, order: Order) -> None:
+    """The referral, promo code and companions of the checkout, with the order."""
+    if payment.additions:
+        record_checkout_additions(
+            order=order, additions=CheckoutAdditions.from_json(payment.additions)
+        )
 
 
 def _refund_unfulfilled(payment: OnlinePayment, amount_cents: int, why: str) -> None:

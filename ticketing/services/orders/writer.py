@@ -67,6 +67,7 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "checked_in_at",
         "created_at",
         "revoked_at",
+        "holder_contact",
     ),
     "ticketing.orderextra": (
         "order",
