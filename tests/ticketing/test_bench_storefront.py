@@ -54,6 +54,8 @@ def test_a_short_rush_on_the_storefront_reports_its_figures():
     result = dict(pair.split("=") for pair in last.removeprefix("RESULT ").split())
     assert list(result)[:4] == ["pages_per_s", "p50_ms", "p95_ms", "show_p95_ms"]
     assert float(result["pages_per_s"]) > 0 and result["errors"] == "0"
-    assert 0 < int(result["queries_per_page_max"]) <= 6
+    # The checkout page is the one that reads most: the cart's hold, seats and standing
+    # places, the extras offered, the session's saved card, and its funnel step (an INSERT).
+    assert 0 < int(result["queries_per_page_max"]) <= 10
     assert re.search(r"availability +\d+ ×", text) and re.search(r"geometry +\d+ ×", text)
     assert "Queries per page (warm caches): programme" in text
