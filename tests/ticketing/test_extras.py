@@ -389,3 +389,27 @@ def test_an_extra_that_went_up_is_refused_before_paying(venue_a, performance, cl
     assert "The price changed" in response.content.decode()
     with in_venue(venue_a):
         assert not Order.objects.exists()
+
+
+def test_the_confirmation_email_and_the_tickets_list_the_extras(venue_a, performance, plein):
+    from ticketing.models import OrderEmail
+    from ticketing.specs import Buyer
+    from ticketing.tickets.emails import build_order_email
+    from ticketing.tickets.pdf import render_tickets_html
+
+    with in_venue(venue_a):
+        drink, _book, _parking = _extras(performance)
+        order = orders.sell(
+            performance=performance,
+            request=HoldRequest(best_available=1),
+            tariffs=TariffChoice(plein.pk),
+            payments=[PaymentSpec("cash", None)],
+            buyer=Buyer(email="ada@example.org"),
+            extras={drink.pk: 2},
+        )
+        html = render_tickets_html(order, list(order.tickets.all()), [])
+        assert "2 × Verre de vin" in html
+        email = OrderEmail(order=order, kind=OrderEmail.Kind.CONFIRMATION, language="en")
+        message = build_order_email(email)
+        assert "2 × Verre de vin" in message.body
+        assert "2 × Verre de vin" in message.alternatives[0][0]

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from ticketing.models import Order, OrderEmail, Ticket, TicketPromotion
+from ticketing.models import Order, OrderEmail, OrderExtra, Ticket, TicketPromotion
 from ticketing.tickets import keys
 
 # A ticket in one of these states must be refused at the door.
@@ -77,6 +77,15 @@ def order_documents(order: Order, *, ticket_ids: list[int] | None = None) -> lis
     if ticket_ids is not None:
         qs = qs.filter(id__in=ticket_ids)
     return list(qs.order_by("performance__starts_at", "id"))
+
+
+def order_extras(order: Order) -> list[OrderExtra]:
+    """The extras the order still holds (a drink, the programme book…), printed on the tickets
+    and listed in the email; none while the order is not paid. One query."""
+    if order.status not in ISSUED_ORDER_STATUSES:
+        return []
+    lines = order.extras.filter(status=OrderExtra.Status.VALID).select_related("extra")
+    return list(lines.order_by("id"))
 
 
 def active_promotions(*, at: datetime | None = None) -> list[TicketPromotion]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from tenants.selectors import venue_url
 from ticketing.models import Order, OrderEmail, Ticket
-from ticketing.selectors.tickets import active_promotions, order_documents
+from ticketing.selectors.tickets import active_promotions, order_documents, order_extras
 
 from .calendar import order_calendar
 from .pdf import current_venue, pdf_filename, render_tickets_pdf
@@ -85,6 +85,7 @@ def build_order_email(email: OrderEmail) -> EmailMultiAlternatives:
             "venue": venue,
             "order": order,
             "performances": performances,
+            "extras": order_extras(order),
             "share_url": share_url(order),
             "resend": email.kind == OrderEmail.Kind.RESEND,
             "venue_url": venue_url(venue),

@@ -22,7 +22,7 @@ from weasyprint.urls import URLFetcher, URLFetchingError
 
 from tenants.models import Venue
 from ticketing.models import Order, Ticket, TicketPromotion
-from ticketing.selectors.tickets import promotion_for
+from ticketing.selectors.tickets import order_extras, promotion_for
 
 from . import keys
 from .qr import place_label, qr_svg, ticket_payload
@@ -131,6 +131,7 @@ def render_tickets_html(
                 "logo": logo_data_url(venue),
                 "order": order,
                 "pages": ticket_views(tickets, promotions),
+                "extras": order_extras(order),
                 "layout": layout,
                 "fonts": font_urls(),
                 "LANGUAGE_CODE": translation.get_language(),
