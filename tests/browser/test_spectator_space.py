@@ -15,6 +15,7 @@ from django.core import mail
 
 from crm.models import Favourite
 from tests.browser.test_storefront_journey import _wipe_committed_ticketing
+from tests.browser.test_storefront_seatmap import _axe
 from tests.helpers import committed
 from tests.ticketing.conftest import build_performance
 
@@ -76,6 +77,7 @@ def test_a_spectator_signs_in_by_link_finds_the_booking_and_hearts_the_show(phon
         phone.get_by_role("link", name=re.compile("espace|space", re.I)).first.tap()
         phone.wait_for_url("**/space/sign-in/**")
         _shoot(phone, "01-sign-in")
+        violations = {"sign-in": _axe(phone)}
         email = phone.get_by_label(re.compile("adresse e-mail|email address", re.I))
         assert email.evaluate("el => el === document.activeElement")  # focus is on the field
         email.fill("lea@example.fr")
@@ -90,11 +92,13 @@ def test_a_spectator_signs_in_by_link_finds_the_booking_and_hearts_the_show(phon
         phone.get_by_role("button").filter(has_text=re.compile("espace|space", re.I)).tap()
         phone.wait_for_url(url(venue_a, "/space/"))
         _shoot(phone, "04-bookings")
+        violations["bookings"] = _axe(phone)
         phone.get_by_role("link", name="Le Misanthrope").tap()
         phone.wait_for_url(f"**/space/orders/{reference}/")
         assert reference in phone.locator(".reference").inner_text()
         assert phone.locator("table.cart-table tbody tr").count() == 2
         _shoot(phone, "05-booking")
+        violations["booking"] = _axe(phone)
         phone.goto(url(venue_a, f"/shows/{slug}/"))
         _shoot(phone, "06-show-question")
         heart = phone.locator("button.heart")
@@ -106,10 +110,15 @@ def test_a_spectator_signs_in_by_link_finds_the_booking_and_hearts_the_show(phon
         phone.goto(url(venue_a, "/space/favourites/"))
         assert "Le Misanthrope" in phone.locator("main").inner_text()
         _shoot(phone, "07-favourites")
+        violations["favourites"] = _axe(phone)
         phone.goto(url(venue_a, "/space/preferences/"))
         _shoot(phone, "08-preferences")
+        violations["preferences"] = _axe(phone)
         phone.goto(url(venue_a, "/space/data/"))
         _shoot(phone, "09-data")
+        violations["my data"] = _axe(phone)
+        # axe-core: no serious or critical violation on any page of the space.
+        assert violations == {name: [] for name in violations}
         hearts = committed(
             venue_a, lambda: list(Favourite.objects.values_list("show_id", flat=True))
         )
