@@ -164,8 +164,10 @@ def tracks_interest(contact_id: int) -> bool:
     return bool(latest)
 
 
-# The contact's own columns a spectator sees in "my data" (everything but internal markers).
-OWN_FIELDS = (
+# Every column of a contact that says something about the person: their data export
+# (crm.privacy) writes them all.
+PERSONAL_FIELDS = (
+    "id",
     "first_name",
     "last_name",
     "email",
@@ -182,6 +184,7 @@ OWN_FIELDS = (
     "accessibility_needs",
     "tags",
     "criteria",
+    "notes",
     "first_source",
     "first_seen_at",
     "email_consent",
@@ -194,8 +197,31 @@ OWN_FIELDS = (
     "tickets_bought",
     "amount_spent_cents",
     "attendance_count",
+    "first_attended_at",
     "last_attended_at",
     "refund_count",
     "genres_seen",
     "referred_buyers",
+    "unused_credit_cents",
+    "rfm_recency",
+    "rfm_frequency",
+    "rfm_monetary",
+    "integrity_score",
+)
+# What "my data" shows a spectator in words: the same but the venue's own scores, ids and staff
+# notes (their JSON export holds those too).
+OWN_FIELDS = tuple(
+    name
+    for name in PERSONAL_FIELDS
+    if name
+    not in {
+        "id",
+        "notes",
+        "first_attended_at",
+        "unused_credit_cents",
+        "rfm_recency",
+        "rfm_frequency",
+        "rfm_monetary",
+        "integrity_score",
+    }
 )

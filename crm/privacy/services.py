@@ -27,6 +27,7 @@ from crm.models import (
     SeasonStats,
     TimelineEvent,
 )
+from crm.selectors import PERSONAL_FIELDS
 from tenants.accounts.audit import record_event
 from tenants.accounts.models import User
 from tenants.errors import ValidationFailed
@@ -70,56 +71,12 @@ def _row(obj, fields: list[str]) -> dict:
     return values
 
 
-CONTACT_EXPORT_FIELDS = [
-    "id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "other_phone",
-    "address_line1",
-    "address_line2",
-    "postcode",
-    "city",
-    "country",
-    "department",
-    "language",
-    "contact_types",
-    "accessibility_needs",
-    "tags",
-    "criteria",
-    "notes",
-    "first_source",
-    "first_seen_at",
-    "email_consent",
-    "sms_consent",
-    "created_at",
-    "updated_at",
-    "first_purchase_at",
-    "last_purchase_at",
-    "purchase_count",
-    "tickets_bought",
-    "amount_spent_cents",
-    "attendance_count",
-    "first_attended_at",
-    "last_attended_at",
-    "refund_count",
-    "genres_seen",
-    "referred_buyers",
-    "unused_credit_cents",
-    "rfm_recency",
-    "rfm_frequency",
-    "rfm_monetary",
-    "integrity_score",
-]
-
-
 def export_contact_data(*, contact_id: int, actor: User | None = None) -> dict:
     """Everything the venue holds on one person, as JSON-ready data (GDPR art. 15 and 20).
     Other apps add their part through crm.privacy.registry. The export is audited."""
     contact = Contact.objects.get(pk=contact_id)
     data = {
-        "contact": _row(contact, CONTACT_EXPORT_FIELDS),
+        "contact": _row(contact, PERSONAL_FIELDS),
         "other_emails": [
             _row(e, ["email", "source", "added_at"]) for e in contact.other_emails.all()
         ],
