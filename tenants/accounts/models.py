@@ -40,6 +40,7 @@ class User(SchemaScopedDeletion, AbstractBaseUser, PermissionsMixin):
         COMMUNICATION = "communication", _("Audience relations / communication")
         READ_ONLY = "read_only", _("Read only")
         DATA_STEWARD = "data_steward", _("Data steward")
+        DOOR = "door", _("Door (ticket scanning)")
 
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)

@@ -8,7 +8,9 @@ COMMUNICATION = "communication"
 READ_ONLY = "read_only"
 # Owns the quality of the contact base: the merge queue, integrity, the data-entry charter.
 DATA_STEWARD = "data_steward"
-ALL_ROLES = frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY, DATA_STEWARD})
+# Scans tickets at the door and sees the live count; nothing else.
+DOOR = "door"
+ALL_ROLES = frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY, DATA_STEWARD, DOOR})
 
 # capability -> roles that have it
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -19,6 +21,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "webhooks.manage": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN}),
     "sales.sell": frozenset({ADMIN, BOX_OFFICE}),
+    "door.scan": frozenset({ADMIN, BOX_OFFICE, DOOR}),
     "sales.view": ALL_ROLES,
     "programme.manage": frozenset({ADMIN}),
     "contacts.view": frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY, DATA_STEWARD}),
@@ -34,6 +37,7 @@ CAPABILITY_LABELS = {
     "tokens.manage": _("Manage API tokens"),
     "audit.view": _("Read the audit trail"),
     "contacts.dedup": _("Review and merge duplicate contacts"),
+    "door.scan": _("Scan tickets at the door"),
 }
 
 

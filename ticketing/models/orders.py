@@ -26,7 +26,17 @@ def new_ticket_code() -> str:
 class Channel(models.TextChoices):
     BOX_OFFICE = "box_office", _("Box office")
     WEB = "web", _("Online")
+    PHONE = "phone", _("Phone")
     API = "api", _("API")
+
+
+class InvitationReason(models.TextChoices):
+    PRESS = "press", _("Press")
+    ARTIST = "artist", _("Artist")
+    PARTNER = "partner", _("Partner")
+    PROFESSIONAL = "professional", _("Professional")
+    STAFF = "staff", _("Staff")
+    OTHER = "other", _("Other")
 
 
 class Order(models.Model):
@@ -61,6 +71,20 @@ class Order(models.Model):
     refunded_cents = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # A reservation (status PENDING, seats taken) is paid by this time or released.
+    pay_by = models.DateTimeField(null=True, blank=True)
+    # An invitation: free tickets, counted apart in every report. Who invites (an artist,
+    # a partner) is a contact; the staff member who issued it is `sold_by`.
+    invitation_reason = models.CharField(
+        max_length=20, choices=InvitationReason.choices, blank=True, default="", db_default=""
+    )
+    invited_by = models.ForeignKey(
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invitations_given",
+    )
 
     class Meta:
         ordering = ["-created_at"]

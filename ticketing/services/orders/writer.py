@@ -51,6 +51,9 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "refunded_cents",
         "created_at",
         "paid_at",
+        "pay_by",
+        "invitation_reason",
+        "invited_by",
     ),
     "ticketing.ticket": (
         "order",
