@@ -84,6 +84,7 @@ register_labels(
         "ticketing.payment.refunded_at_provider": _("Refund made at the payment provider"),
         "ticketing.order.disputed": _("Payment disputed by the card holder"),
         "ticketing.payment_settings.updated": _("Online payment settings changed"),
+        "ticketing.counter_methods.updated": _("Counter payment methods changed"),
         "ticketing.allocation.created": _("Seats set aside"),
         "ticketing.allocation.released": _("Set-aside seats back on sale"),
         # Halls and seat maps (ticketing/services/halls.py)

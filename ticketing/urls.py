@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from ticketing.views import (
     boxoffice,
+    counter_settings,
     extras,
     halls,
     online_bookings,
@@ -25,6 +26,7 @@ backoffice_patterns = (
         path("orders/", include(orders.urlpatterns)),
         path("online/", include(online_bookings.urlpatterns)),
         path("payments/", include(payments.backoffice_urlpatterns)),
+        path("counter/", include(counter_settings.urlpatterns)),
         path("tickets/", include(tickets.backoffice_urlpatterns)),
     ],
     "ticketing",

@@ -4,21 +4,10 @@
 (function () {
   "use strict";
 
-  const isTyping = (el) =>
-    !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   const fold = (text) =>
     (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
-  // "/" focuses the search field of the page (performance filter, buyer search).
-  document.addEventListener("keydown", (event) => {
-    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (isTyping(document.activeElement)) return;
-    const search = document.querySelector("[data-bo-filter], [data-bo-search]");
-    if (!search) return;
-    event.preventDefault();
-    search.focus();
-    search.select();
-  });
+  // "/", Alt+/ and F2 (focus a search field) live in counter-keys.js.
 
   // --- Performance board ------------------------------------------------------------------
   function initBoard() {
@@ -284,12 +273,7 @@
     const print = document.querySelector("[data-bo-print]");
     if (!print) return;
     print.addEventListener("click", () => window.print());
-    document.addEventListener("keydown", (event) => {
-      if ((event.key === "p" || event.key === "P") && !isTyping(document.activeElement) && !event.ctrlKey && !event.metaKey && !event.altKey) {
-        event.preventDefault();
-        window.print();
-      }
-    });
+    // Its key (R) and the tickets' (P, A, E) are in counter-keys.js.
     document.querySelector("[data-bo-autofocus]")?.focus();
   }
 

@@ -13,9 +13,11 @@ from ticketing import selectors
 from ticketing.carts import CartError, CartSpec, parse_cart
 from ticketing.errors import InvalidRequest
 from ticketing.models import Payment
+from ticketing.models.payments import COUNTER_METHODS
 from ticketing.selectors import Place, SaleContext
 from ticketing.selectors.quotes import places_taken
 from ticketing.services.orders import Settlement, settle_payments
+from ticketing.services.orders.payments import check_counter_methods
 from ticketing.specs import PaymentSpec, TakenPlaces, TakenSeat
 from ticketing.templatetags.ticketing_ui import money
 
@@ -23,13 +25,7 @@ from .buyers import CounterBuyerForm
 from .counter import CounterPlaces, Problems, whole
 from .fields import parse_money
 
-# The counter's payment methods, in the order of their shortcuts (Alt+1 … Alt+4).
-COUNTER_METHODS = [
-    Payment.Method.CASH,
-    Payment.Method.CARD_COUNTER,
-    Payment.Method.CHEQUE,
-    Payment.Method.VOUCHER,
-]
+# Every method the counter knows (refunds, top-ups); a sale offers the venue's (ctx.methods).
 COUNTER_METHOD_CHOICES = [(m.value, m.label) for m in COUNTER_METHODS]
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("provider_reference").max_length
 # Where the form shows an error of the cart parser, by the parser's field.
@@ -49,7 +45,7 @@ EXTRA_FIELD = "extra-%s"  # the quantity typed for an extra, by its id
 
 @dataclass
 class PaymentLine:
-    method: str = Payment.Method.CASH
+    method: str = ""  # blank: the first method the venue takes
     amount: str = ""
     reference: str = ""
     cents: int | None = None
@@ -72,7 +68,7 @@ class SaleForm:
         self.problems = Problems()
         self.places = CounterPlaces(data, ctx=ctx, problems=self.problems)
         self.buyer_form = CounterBuyerForm(data)
-        self.payment_lines = [PaymentLine()]
+        self.payment_lines = [PaymentLine(method=self.first_method)]
         self.cart: CartSpec | None = None
         self.total_cents: int | None = 0
         self.settlement: Settlement | None = None
@@ -103,6 +99,11 @@ class SaleForm:
             )
             if method not in dict(COUNTER_METHOD_CHOICES):
                 self.add_error("payments", _("Unknown payment method."))
+            elif method not in dict(self.ctx.methods):
+                try:  # the sale's rule says why
+                    check_counter_methods([PaymentSpec(method, None)])
+                except InvalidRequest as error:
+                    self.add_error("payments", error.message, code=error.code)
             if len(line.reference) > REFERENCE_MAX_LENGTH or "\x00" in line.reference:
                 self.add_error(
                     "payments",
@@ -118,7 +119,11 @@ class SaleForm:
                     _("“%(amount)s” is not an amount (e.g. 12,50).") % {"amount": line.amount[:20]},
                 )
             lines.append(line)
-        self.payment_lines = lines or [PaymentLine()]
+        self.payment_lines = lines or [PaymentLine(method=self.first_method)]
+
+    @property
+    def first_method(self) -> str:
+        return self.ctx.methods[0][0] if self.ctx.methods else Payment.Method.CASH
 
     # What the places part does, as the templates and views name it
     def apply_action(self, data) -> None:

@@ -85,6 +85,9 @@ class Order(models.Model):
         on_delete=models.PROTECT,
         related_name="invitations_given",
     )
+    # An anonymous counter buyer's postcode, when that is all they gave: where the audience
+    # comes from, without a contact record made of a postcode alone.
+    buyer_postcode = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,6 +3,7 @@ provider intent), the provider's customers (saved cards) and the provider events
 
 import uuid
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from tenants.crypto import EncryptedTextField
 
 from .inventory import Hold
-from .orders import Order
+from .orders import Order, Payment
+
+# What the counter can take, in the order of its shortcuts (Alt+1 … Alt+4).
+COUNTER_METHODS = (
+    Payment.Method.CASH,
+    Payment.Method.CARD_COUNTER,
+    Payment.Method.CHEQUE,
+    Payment.Method.VOUCHER,
+)
+
+
+def all_counter_methods() -> list[str]:
+    return [m.value for m in COUNTER_METHODS]
 
 
 class PaymentSettings(models.Model):
@@ -21,6 +34,12 @@ class PaymentSettings(models.Model):
     stripe_publishable_key = models.CharField(max_length=200, blank=True)
     stripe_secret_key = EncryptedTextField(blank=True)
     stripe_webhook_secret = EncryptedTextField(blank=True)
+    # The methods the counter offers (a venue without a card terminal switches card off).
+    counter_methods = ArrayField(
+        models.CharField(max_length=20, choices=[(m.value, m.label) for m in COUNTER_METHODS]),
+        default=all_counter_methods,
+        size=len(COUNTER_METHODS),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

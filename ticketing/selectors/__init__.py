@@ -33,6 +33,7 @@ from ticketing.selectors.halls import (
     zone_names,
 )
 from ticketing.selectors.orders import (
+    identified_buyers,
     order_events,
     order_list,
     order_payments,
@@ -70,6 +71,7 @@ __all__ = [
     "category_availability",
     "checkout_cart",
     "halls_with_layouts",
+    "identified_buyers",
     "layout_seat_map",
     "layouts_with_capacity",
     "layouts_with_hall",

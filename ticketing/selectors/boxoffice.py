@@ -23,6 +23,7 @@ from ticketing.models import (
 )
 from ticketing.selectors.availability import seat_map
 from ticketing.selectors.extras import extras_on_sale
+from ticketing.selectors.payments import counter_payment_methods
 from ticketing.selectors.prices import price_table, sales_settings
 from ticketing.selectors.quotes import Place, Quote, quote
 from ticketing.selectors.seating import suggest_best_available
@@ -35,6 +36,12 @@ class PriceOption:
     amount_cents: int
     fee_cents: int
     public: bool
+
+    @property
+    def total_cents(self) -> int:
+        """What one place at this tariff costs the buyer, fee included: the counter shows
+        this one (two places cost twice the price shown)."""
+        return self.amount_cents + self.fee_cents
 
 
 @dataclass
@@ -90,6 +97,8 @@ class SaleContext:
     prices: dict[tuple[int, int], Price]  # price_table(): what quote() reads
     fees: SalesSettings
     extras: list[Extra] = field(default_factory=list)  # on sale at the counter
+    # The payment methods the venue takes at the counter, in the order of their shortcuts.
+    methods: list[tuple[str, str]] = field(default_factory=list)
 
     def quote(self, places: list[Place], extras: list[tuple[Extra, int]] | None = None) -> Quote:
         return quote(self.performance, places, prices=self.prices, fees=self.fees, extras=extras)
@@ -132,14 +141,19 @@ def sale_context(performance: Performance) -> SaleContext:
     fees = sales_settings()
     prices = price_table(performance.pk)
     by_category: dict[int, list[PriceOption]] = {}
-    for (category_id, tariff_id), p in prices.items():
-        by_category.setdefault(category_id, []).append(
+    # One place of each (category, tariff), priced by the one price rule (quote): the fee
+    # shown is the fee the sale charges.
+    each = quote(
+        performance,
+        [Place(category_id, tariff_id) for category_id, tariff_id in prices],
+        prices=prices,
+        fees=fees,
+    )
+    for line in each.lines:
+        p = line.price
+        by_category.setdefault(line.place.category_id, []).append(
             PriceOption(
-                tariff_id,
-                p.tariff.name,
-                p.amount_cents,
-                fees.fee_for(p.amount_cents),
-                p.tariff.public,
+                line.place.tariff_id, p.tariff.name, p.amount_cents, line.fee_cents, p.tariff.public
             )
         )
     infos = {
@@ -181,6 +195,7 @@ def sale_context(performance: Performance) -> SaleContext:
         prices=prices,
         fees=fees,
         extras=extras_on_sale(performance.pk, public_only=False),
+        methods=counter_payment_methods(),
     )
 
 

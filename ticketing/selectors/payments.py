@@ -8,8 +8,10 @@ from ticketing.models import (
     HoldZoneItem,
     OnlinePayment,
     PaymentCustomer,
+    PaymentSettings,
     PerformanceSeat,
 )
+from ticketing.models.payments import COUNTER_METHODS
 from ticketing.specs import TakenPlaces, TakenSeat
 
 
@@ -54,3 +56,10 @@ def payment_customer(contact_id: int | None, provider: str) -> str:
 def paid_online(order) -> bool:
     """Whether this order was paid through an online provider (refundable to the card)."""
     return OnlinePayment.objects.filter(order=order, status=OnlinePayment.Status.SUCCEEDED).exists()
+
+
+def counter_payment_methods() -> list[tuple[str, str]]:
+    """The methods the venue takes at the counter (value, label), in the order of the
+    counter's shortcuts; every one when the venue has not chosen."""
+    enabled = set(PaymentSettings.current().counter_methods)
+    return [(m.value, m.label) for m in COUNTER_METHODS if m.value in enabled]

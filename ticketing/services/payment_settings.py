@@ -11,6 +11,7 @@ from tenants.accounts.audit import record_event
 from tenants.crypto import mask_secret
 from ticketing.errors import InvalidRequest
 from ticketing.models import PaymentSettings
+from ticketing.models.payments import COUNTER_METHODS
 
 KEEP = None  # a secret left blank in the form: keep the stored one
 
@@ -72,4 +73,32 @@ def update_payment_settings(
         obj=row,
         changes=changes,
     )
+    return row
+
+
+@transaction.atomic
+def update_counter_methods(*, methods: list[str], actor=None) -> PaymentSettings:
+    """Switch the counter's payment methods on or off (at least one stays on); the counter
+    offers the ones on, in the order of its shortcuts."""
+    known = [m.value for m in COUNTER_METHODS]
+    unknown = set(methods) - set(known)
+    if unknown:
+        raise InvalidRequest(_("Unknown payment method."), field="methods")
+    if not methods:
+        raise InvalidRequest(
+            _("Keep at least one payment method for the counter."),
+            field="methods",
+            code="ticketing.no_counter_method",
+        )
+    row, _created = PaymentSettings.objects.select_for_update().get_or_create(singleton=True)
+    before = list(row.counter_methods)
+    row.counter_methods = [m for m in known if m in methods]
+    row.save(update_fields=["counter_methods", "updated_at"])
+    if before != row.counter_methods:
+        record_event(
+            code="ticketing.counter_methods.updated",
+            actor=actor if getattr(actor, "pk", None) else None,
+            obj=row,
+            changes={"counter_methods": (before, row.counter_methods)},
+        )
     return row

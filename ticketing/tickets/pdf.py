@@ -1,4 +1,5 @@
-"""The tickets of an order as a PDF (WeasyPrint), one ticket per page, A4 or a phone-sized page.
+"""The tickets of an order as a PDF (WeasyPrint), one ticket per page: A4, a phone-sized page,
+or a strip of 80 mm thermal paper (the counter's ticket printer: black only, 72 mm printed).
 
 Nothing is fetched from the network while rendering: fonts come from static/vendor/fonts, the
 venue's logo is inlined as a data: URL, and the URL fetcher refuses every scheme but `data:`
@@ -27,7 +28,7 @@ from ticketing.selectors.tickets import order_extras, promotion_for
 from . import keys
 from .qr import place_label, qr_svg, ticket_payload
 
-LAYOUTS = ("a4", "phone")
+LAYOUTS = ("a4", "phone", "thermal")
 FONT_FILES = (
     "atkinson-hyperlegible-latin-400-normal.woff",
     "atkinson-hyperlegible-latin-700-normal.woff",
@@ -151,5 +152,5 @@ def render_tickets_pdf(
 
 
 def pdf_filename(order: Order, layout: str = "a4") -> str:
-    suffix = "" if layout == "a4" else "-phone"
+    suffix = "" if layout == "a4" else f"-{layout}"
     return f"tickets-{order.reference}{suffix}.pdf"

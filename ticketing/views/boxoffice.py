@@ -1,6 +1,7 @@
 """Box office: the counter sells a performance in one screen (places, buyer, payment), then
 prints a receipt. Keyboard first; HTMX refreshes the places and the buyer search."""
 
+from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +11,12 @@ from crm.search import search_contacts
 from tenants.accounts.permissions import capability_required
 from tenants.navigation import NavItem, register
 from ticketing import selectors
-from ticketing.errors import ParterreError, SeatsUnavailable
-from ticketing.forms.sale import COUNTER_METHOD_CHOICES, ERROR_PLACES, SaleForm
+from ticketing.errors import InvalidRequest, ParterreError, SeatsUnavailable
+from ticketing.forms.sale import ERROR_PLACES, SaleForm
+from ticketing.forms.tickets import ResendForm
 from ticketing.models import Order, Payment, Performance
 from ticketing.services import orders
+from ticketing.services.tickets import resend_tickets
 
 register(
     NavItem(
@@ -36,7 +39,7 @@ def _render_sale(request, form: SaleForm, *, status: int = 200, template="sale.h
         "performance": form.ctx.performance,
         "ctx": form.ctx,
         "form": form,
-        "methods": COUNTER_METHOD_CHOICES,
+        "methods": form.ctx.methods,
     }
     return render(request, f"ticketing/boxoffice/{template}", context, status=status)
 
@@ -104,6 +107,23 @@ def buyers(request):
     )
 
 
+@require_POST
+@capability_required("sales.sell")
+def email_tickets(request, pk: int):
+    """Email the tickets from the receipt (to the buyer, or to the address typed)."""
+    order = get_object_or_404(Order, pk=pk)
+    form = ResendForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise InvalidRequest(form.errors["to"][0], field="to")
+        resend_tickets(order=order, to=form.cleaned_data["to"], actor=request.user)
+    except ParterreError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The tickets will be emailed in a moment."))
+    return redirect("ticketing:boxoffice_receipt", pk=order.pk)
+
+
 @capability_required("sales.sell")
 def receipt(request, pk: int):
     order = get_object_or_404(Order.objects.select_related("contact", "sold_by"), pk=pk)
@@ -133,4 +153,5 @@ urlpatterns = [
     path("<int:pk>/places/", places, name="boxoffice_places"),
     path("buyers/", buyers, name="boxoffice_buyers"),
     path("receipt/<int:pk>/", receipt, name="boxoffice_receipt"),
+    path("receipt/<int:pk>/email/", email_tickets, name="boxoffice_email_tickets"),
 ]

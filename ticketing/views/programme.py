@@ -149,6 +149,7 @@ def performance_detail(request, pk: int):
         "categories": selectors.category_availability(performance),
         "seats": selectors.seat_map(performance, for_staff=True),
         "counts": selectors.sold_counts(performance),
+        "identified": selectors.identified_buyers(performance),
         "allocations": selectors.allocations_with_counts(performance),
         "history": object_history("ticketing.performance", performance.pk),
         "can_manage": user_can(request.user, MANAGE),

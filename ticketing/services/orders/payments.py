@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from crm import services as crm
 from ticketing.errors import InvalidRequest
 from ticketing.models import Order, Payment
+from ticketing.selectors.payments import counter_payment_methods
 from ticketing.specs import PaymentSpec
 
 from .history import crm_references, order_event, order_performance, publish_confirmed
@@ -36,6 +37,18 @@ class Settlement:
 
     def covers(self, due_cents: int) -> bool:
         return self.paid_cents >= due_cents
+
+
+def check_counter_methods(payments: list[PaymentSpec]) -> None:
+    """The counter takes only the methods the venue switched on (payment settings)."""
+    enabled = dict(counter_payment_methods())
+    for spec in payments:
+        if spec.method not in enabled:
+            raise InvalidRequest(
+                _("This payment method is not taken at the counter."),
+                field="payments",
+                code="ticketing.payment_method_disabled",
+            )
 
 
 def _money(cents: int) -> str:

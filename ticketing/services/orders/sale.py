@@ -40,7 +40,7 @@ from ticketing.services import inventory
 from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TakenPlaces, TakenSeat, TariffChoice
 
 from .history import crm_references, new_confirmed_event, new_order_event
-from .payments import new_payments, settle_payments, staff
+from .payments import check_counter_methods, new_payments, settle_payments, staff
 from .writer import Rows, attach, insert_together
 
 
@@ -63,6 +63,13 @@ def _contact_for(buyer: Buyer | None, channel: str) -> Contact | None:
         source="box_office" if channel == "box_office" else "web",
         consents=consents,
     )
+
+
+def _postcode_only(buyer: Buyer | None, contact: Contact | None) -> str:
+    """The postcode of a buyer who gave nothing else (no contact is made of it)."""
+    if contact is not None or buyer is None:
+        return ""
+    return " ".join(buyer.postcode.split()).upper()[:20]
 
 
 @transaction.atomic
@@ -151,6 +158,8 @@ def sell(
     )
     if not payments and pay_total_with:
         payments = [PaymentSpec(pay_total_with, None)]
+    if box_office:
+        check_counter_methods(payments or [])
     # Standing places are priced before they are taken (their zone's category is known),
     # so that the zone's counter row is taken last.
     categories = zone_categories(performance.pk, request.zones)
@@ -175,6 +184,7 @@ def sell(
             hold=hold,
             performance=performance,
             contact=contact,
+            buyer_postcode=_postcode_only(buyer, contact),
             seats=seats,
             zones=zones,
             tariffs=tariffs,
@@ -264,6 +274,7 @@ def _write_order(
     allow_pending: bool,
     take_zones: bool = False,
     extras: list[tuple[Extra, int]] | None = None,
+    buyer_postcode: str = "",
 ) -> Order:
     """The order for places just taken: the buyer's CRM record, then the order with its
     tickets, payments, audit entry and (when paid) `ticketing.order.confirmed` in one
@@ -288,6 +299,7 @@ def _write_order(
     now = timezone.now()
     order = Order(
         channel=channel,
+        buyer_postcode=buyer_postcode,
         hold=hold if hold.pk else None,
         currency=fees.currency,
         sold_by=staff(actor),

@@ -54,6 +54,7 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "pay_by",
         "invitation_reason",
         "invited_by",
+        "buyer_postcode",
     ),
     "ticketing.ticket": (
         "order",
