@@ -1,9 +1,10 @@
 // Parterre counter: the shortcuts that must work from anywhere on the sale screen and the
 // receipt. Kept apart from boxoffice.js (the screen's own behaviour) so that each stays small.
-//   "/"        search (performances, buyers) when the cursor is not in a text field
+//   "/"        search (performances, buyers) when the cursor is not in a text field; a
+//              letter typed in a quantity field starts the buyer search with it
 //   Alt+/, F2  the same, from anywhere, even while typing in a field
 //   Enter      in a menu (tariff, payment method): confirms the sale, as in any field
-//   Alt+T      next tariff for best-available and standing places
+//   Alt+T      next tariff for best-available and standing places (the focus stays)
 //   Alt+N      a new buyer: straight to their fields
 //   receipt:   P tickets on the counter's printer (80 mm), A tickets on A4, E email them,
 //              R print the receipt
@@ -51,10 +52,10 @@
       hint.hidden = !anonymous || typed;
     }
 
+    // The focus stays where it is (a quantity field, usually): the menu shows the change.
     function nextTariff() {
       const select = form.querySelector("[data-bo-default-tariff]");
       if (!select || !select.options.length) return;
-      select.focus();
       select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
       select.dispatchEvent(new Event("change", { bubbles: true }));
     }
@@ -72,6 +73,20 @@
       if (event.key === "Enter" && noModifier(event) && event.target.tagName === "SELECT") {
         event.preventDefault();
         form.requestSubmit();
+      }
+      // A letter typed in a quantity field (which takes none) starts the buyer search.
+      const search = form.querySelector("[data-bo-search]");
+      if (
+        search &&
+        noModifier(event) &&
+        event.target.type === "number" &&
+        event.key.length === 1 &&
+        /\p{L}/u.test(event.key)
+      ) {
+        event.preventDefault();
+        search.focus();
+        search.value = event.key;
+        search.dispatchEvent(new Event("input", { bubbles: true }));
       }
     });
     document.addEventListener("keydown", (event) => {
