@@ -171,3 +171,32 @@ def test_a_new_buyer_is_typed_in_and_pays_cash_with_change(counter, venue_a):
     order = committed(venue_a, lambda: Order.objects.select_related("contact").get())
     assert order.contact.email == "lea.martin@free.fr" and order.contact.first_name == "Léa"
     assert elapsed < MAX_SECONDS, f"{elapsed:.1f} s"
+
+
+def test_the_shortcuts_work_from_anywhere_on_the_sale_screen(counter, venue_a):
+    page, performance = counter
+    keyboard = Keyboard(page)
+    _find_performance(keyboard, page, performance)
+    search = "document.activeElement?.id === 'bo-q'"
+    keyboard.press("/")  # from the quantity field (a number: "/" is no character there)
+    page.wait_for_function(search)
+    keyboard.press("Alt+n")
+    keyboard.type("Jean")  # in a text field "/" is a character...
+    keyboard.press("/")
+    assert page.evaluate("document.activeElement.value") == "Jean/"
+    keyboard.press("F2")  # ...F2 and Alt+/ reach the search from there too
+    page.wait_for_function(search)
+    page.locator("#id_email").focus()
+    keyboard.press("Alt+/")
+    page.wait_for_function(search)
+    # Enter in a tariff menu confirms the sale, as in any other field.
+    page.locator("#id_first_name").fill("")
+    page.locator("#best_" + str(_first_category(venue_a, performance))).fill("1")
+    page.locator("#bo-tariff").focus()
+    keyboard.press("Enter")
+    page.wait_for_url("**/box-office/receipt/*/")
+    assert committed(venue_a, lambda: Order.objects.count()) == 1
+
+
+def _first_category(venue, performance) -> int:
+    return committed(venue, lambda: performance.categories.order_by("pk").first().pk)
