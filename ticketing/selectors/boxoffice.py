@@ -82,7 +82,8 @@ class CategoryInfo:
             "name": self.name,
             "color": self.color,
             "available": self.free + self.set_aside + sum(z.available for z in self.zones),
-            "prices": [{"amount_cents": p.amount_cents, "public": p.public} for p in self.prices],
+            # What a place costs, fee included, as the price list says.
+            "prices": [{"amount_cents": p.total_cents, "public": p.public} for p in self.prices],
         }
 
 

@@ -20,7 +20,10 @@ class CounterMethodsForm(forms.Form):
         label=gettext_lazy("Payment methods taken at the counter"),
         choices=[(m.value, m.label) for m in COUNTER_METHODS],
         widget=forms.CheckboxSelectMultiple,
-        required=False,
+        # The service says the same (at least one stays on); the form says it in place.
+        error_messages={
+            "required": gettext_lazy("Keep at least one payment method for the counter.")
+        },
         help_text=gettext_lazy(
             "The sale screen offers only these, with their shortcuts Alt+1, Alt+2… in this order."
         ),
