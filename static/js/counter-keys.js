@@ -6,6 +6,7 @@
 //   Enter      in a menu (tariff, payment method): confirms the sale, as in any field
 //   Alt+T      next tariff for best-available and standing places (the focus stays)
 //   Alt+N      a new buyer: straight to their fields
+//   card       the amount to key in on the terminal, then Enter (accepted) or Esc (declined)
 //   receipt:   P tickets on the counter's printer (80 mm), A tickets on A4, E email them,
 //              R print the receipt
 (function () {
@@ -96,6 +97,49 @@
       event.preventDefault();
       action();
     });
+    // Card on the counter's own terminal: before selling, the screen shows the amount to key
+    // in and waits for staff to say the terminal accepted it (Enter) or declined it (Esc).
+    const card = form.querySelector("[data-bo-card-confirm]");
+    let cardAccepted = false;
+    function cardAmount() {
+      const lines = Array.from(form.querySelectorAll("[data-bo-payline]")).filter(
+        (row) => row.querySelector("[data-bo-method]").value === "card_counter",
+      );
+      if (!lines.length) return "";
+      return lines
+        .map((row) => {
+          const input = row.querySelector("[data-bo-amount]");
+          return input.value.trim() || input.placeholder;
+        })
+        .join(" + ");
+    }
+    function closeCard() {
+      card.hidden = true;
+      form.querySelector("[data-bo-amount]")?.focus();
+    }
+    if (card) {
+      form.addEventListener("submit", (event) => {
+        if (cardAccepted || event.submitter?.hasAttribute("formaction")) return;
+        const amount = cardAmount();
+        if (!amount) return;
+        event.preventDefault();
+        card.querySelector("[data-bo-card-amount]").textContent = amount;
+        card.hidden = false;
+        card.querySelector("[data-bo-card-ok]").focus();
+      });
+      card.querySelector("[data-bo-card-ok]").addEventListener("click", () => {
+        cardAccepted = true;
+        form.requestSubmit();
+      });
+      card.querySelector("[data-bo-card-cancel]").addEventListener("click", closeCard);
+      card.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") {
+          event.preventDefault();
+          closeCard();
+        }
+      });
+    }
+
     form.addEventListener("input", syncHint);
     form.addEventListener("change", syncHint);
     document.body.addEventListener("htmx:afterSwap", syncHint);

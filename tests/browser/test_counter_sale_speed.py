@@ -189,13 +189,25 @@ def test_the_shortcuts_work_from_anywhere_on_the_sale_screen(counter, venue_a):
     page.locator("#id_email").focus()
     keyboard.press("Alt+/")
     page.wait_for_function(search)
-    # Enter in a tariff menu confirms the sale, as in any other field.
+    # Enter in a tariff menu confirms the sale, as in any other field; paid by card, the
+    # screen first shows the amount to key in on the terminal and waits for staff.
     page.locator("#id_first_name").fill("")
     page.locator("#best_" + str(_first_category(venue_a, performance))).fill("1")
+    keyboard.press("Alt+2")  # card (counter terminal)
     page.locator("#bo-tariff").focus()
     keyboard.press("Enter")
+    card = page.locator("[data-bo-card-confirm]")
+    card.wait_for()
+    assert "25,50" in card.locator("[data-bo-card-amount]").inner_text()
+    keyboard.press("Escape")  # declined: nothing sold, back to the amount
+    assert card.is_hidden() and "/receipt/" not in page.url
+    page.locator("#bo-tariff").focus()
+    keyboard.press("Enter")
+    card.wait_for()
+    keyboard.press("Enter")  # the terminal accepted it
     page.wait_for_url("**/box-office/receipt/*/")
-    assert committed(venue_a, lambda: Order.objects.count()) == 1
+    order = committed(venue_a, lambda: Order.objects.prefetch_related("payments").get())
+    assert [p.method for p in order.payments.all()] == ["card_counter"]
 
 
 def _first_category(venue, performance) -> int:
