@@ -4,14 +4,18 @@ no period, show or channel narrows them, else from the typed timeline), seasons 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from ...models import GenreStats, QuarterStats, SeasonStats
+from ... import windows
+from ...models import BehaviourSettings, GenreStats, QuarterStats, SeasonStats, TimelineEvent
 from .base import CompilerBase
 from .schema import ATTENDANCE, EVERYONE, PURCHASE
+
+EVER = datetime.min.replace(tzinfo=UTC)
 
 
 class ActivityConditions(CompilerBase):
@@ -53,7 +57,56 @@ class ActivityConditions(CompilerBase):
         counters = self._from_counters(c, "attendance_count", "attendances")
         if counters is not None:
             return counters
+        recent = self._from_recent_window(c)
+        if recent is not None:
+            return recent
         return self._counted(self._events(ATTENDANCE, c), c)
+
+    def _from_recent_window(self, c: dict) -> Q | None:
+        """ "≥ N attendances of a genre within RECENT_DAYS days" from the per-genre window
+        counters (crm/windows.py), exactly: a contact with an attendance between the
+        counters' start and the condition's (either way round) is counted on the timeline
+        instead. None when the counters cannot answer."""
+        if not c.get("genre") or c.get("within_days") != windows.RECENT_DAYS:
+            return None
+        if c.get("show_id") is not None or c.get("performance_id") is not None:
+            return None
+        low, high = c.get("min_count", 1), c.get("max_count")
+        edge = self.ago(windows.RECENT_DAYS)
+        since = windows.recent_since()
+        if low < 1 or (since is not None and since > edge):
+            return None
+        # The same start as the counters in the same snapshot (the task may move it).
+        start = Coalesce(
+            Subquery(BehaviourSettings.objects.filter(singleton=True).values("recent_since")[:1]),
+            Value(EVER),
+        )
+        touched = (
+            TimelineEvent.objects.filter(code=ATTENDANCE, genre=c["genre"])
+            .alias(start=start)
+            .filter(
+                occurred_at__gte=Least(F("start"), Value(edge)),
+                occurred_at__lt=Greatest(F("start"), Value(edge)),
+            )
+            .values("contact_id")
+        )
+        exact = (
+            self._events(ATTENDANCE, c)
+            .filter(contact_id__in=touched)
+            .values("contact_id")
+            .annotate(n=Count("*"))
+            .filter(n__gte=low)
+        )
+        plain = ~Q(contact_id__in=touched)
+        if high is not None:
+            exact = exact.filter(n__lte=high)
+            plain &= Q(recent_attendances__lte=high)
+        # A counter is never below the exact count (start ≤ edge): the index range holds
+        # every member.
+        rows = GenreStats.objects.filter(genre=c["genre"], recent_attendances__gte=low).filter(
+            plain | Q(contact_id__in=exact.values("contact_id"))
+        )
+        return Q(pk__in=rows.values("contact_id"))
 
     def c_season(self, c):
         stats = SeasonStats.objects.filter(season=c["season"])
@@ -90,6 +143,12 @@ class ActivityConditions(CompilerBase):
             .annotate(n=Sum("attendances"))
             .filter(n__gt=c["max_recent"])
         )
+        if c["min_per_quarter"] == windows.BUSY_QUARTER_MIN:
+            # The same quarters, from the contact's array (crm/windows.py) through its GIN
+            # index; "not empty" lets PostgreSQL use that partial index.
+            back = range(3 + quarters, 3, -1)
+            wanted = [quarter_start(self.now, back=b) for b in back]
+            return Q(busy_quarters__contains=wanted) & ~Q(busy_quarters=[]) & ~Q(Exists(busy))
         return Q(pk__in=regular.values("contact_id")) & ~Q(Exists(busy))
 
 

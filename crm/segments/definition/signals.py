@@ -24,6 +24,10 @@ class SignalConditions(CompilerBase):
             code=PURCHASE,
             occurred_at__gte=OuterRef("occurred_at"),
             occurred_at__lt=OuterRef("occurred_at") + timedelta(days=c["buy_within_days"]),
+        ).filter(
+            # Implied by the above (a click is at most within_days old); lets PostgreSQL hash
+            # the recent purchases once instead of probing the index per click.
+            occurred_at__gte=self.ago(c["within_days"])
         )
         clicks = self._events(EMAIL_EVENTS["clicked"], c).filter(~Exists(bought))
         return Q(pk__in=clicks.values("contact_id"))
