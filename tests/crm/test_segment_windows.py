@@ -3,18 +3,21 @@ record_attendance, moved by the periodic task, carried by merges and unmerges â€
 segments reading them select exactly what the timeline and the quarters say, before and after
 the window moves."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
+from crm import windows
 from crm.criteria import refresh_time_based
 from crm.dedup.merging import merge_contacts, unmerge_contacts
 from crm.models import BehaviourSettings, Contact, GenreStats, QuarterStats, TimelineEvent
 from crm.segments.definition import quarter_start, segment_queryset
 from crm.services import find_or_create_contact, record_attendance
 from crm.windows import RECENT_DAYS, advance_windows, window_start
-from tests.helpers import in_venue
+from tests.helpers import committed, in_venue, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +195,67 @@ def test_a_contact_copied_without_the_new_columns_gets_their_defaults(venue_a):
         )
         assert Contact.objects.get(pk=contact_id).busy_quarters == []
         assert GenreStats.objects.get(contact_id=contact_id).recent_attendances == 0
+
+
+# --- A report and the window moving at once (real concurrent connections) ------------------
+@pytest.fixture
+def committed_venue(venue_a):
+    """venue_a, with what these tests commit removed after them: their contacts (and with them
+    their rows) and the window's start as it was."""
+    before = committed(
+        venue_a, lambda: list(BehaviourSettings.objects.values("pk", "recent_since"))
+    )
+    yield venue_a
+
+    def restore() -> None:
+        Contact.objects.filter(email_normalized__startswith="crm-window-").delete()
+        if not before:
+            BehaviourSettings.objects.all().delete()
+        else:
+            BehaviourSettings.objects.filter(pk=before[0]["pk"]).update(
+                recent_since=before[0]["recent_since"]
+            )
+
+    committed(venue_a, restore)
+
+
+def _race(venue) -> int:
+    """An attendance just inside today's window is reported in a transaction that stays open
+    while the task moves the window past it; the counter after both committed."""
+    contact = committed(
+        venue, lambda: find_or_create_contact(email="crm-window-ada@example.fr", source="web")
+    )
+    committed(venue, lambda: advance_windows(now=NOW))
+    at = NOW - timedelta(days=RECENT_DAYS) + timedelta(hours=1)  # out of the window tomorrow
+    reported = threading.Event()
+
+    def work(i: int) -> None:
+        if i == 0:
+            with transaction.atomic():
+                _come(contact, "T-RACE", at)
+                reported.set()
+                time.sleep(1.0)  # the task starts meanwhile
+        else:
+            assert reported.wait(10)
+            advance_windows(now=NOW + timedelta(days=1))
+
+    run_together(venue, work, threads=2)
+    return committed(venue, lambda: _recent(contact))
+
+
+def test_a_report_and_the_moving_window_agree(committed_venue):
+    # The task waits for the report (FOR UPDATE against its FOR KEY SHARE), then takes the
+    # attendance off: it is out of the window.
+    assert _race(committed_venue) == 0
+
+
+def test_without_the_read_lock_the_report_is_counted_out_of_the_window(
+    committed_venue, monkeypatch
+):
+    """Control: the same race without the report's lock leaves the attendance counted."""
+    monkeypatch.setattr(
+        windows,
+        "WINDOW_CTE",
+        ("w", "SELECT recent_since FROM crm_behavioursettings WHERE singleton"),
+    )
+    assert _race(committed_venue) == 1
