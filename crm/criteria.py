@@ -26,7 +26,7 @@ from django.utils import timezone
 from tenants.events.models import Event
 from tenants.events.services import after_publish, build_event
 
-from . import statements
+from . import statements, windows
 from .behaviour import (
     BIG_SPENDER,
     FACT_COLUMNS,
@@ -189,12 +189,22 @@ def refresh_all_criteria(*, now: datetime | None = None) -> int:
     return _refresh(Contact.objects.all(), now=now, settings=BehaviourSettings.current())
 
 
-@transaction.atomic
 def refresh_time_based(*, now: datetime | None = None) -> dict[str, int]:
-    """What the calendar alone changes (see the module). Idempotent: a second run at the
-    same time finds nothing to change."""
+    """What the calendar alone changes (see the module), and the segments' recent window
+    moved on (crm/windows.py, its own short transaction: it read-locks out attendance
+    reports). Idempotent: a second run at the same time finds nothing to change."""
     now = now or timezone.now()
-    settings = BehaviourSettings.objects.select_for_update().get_or_create(singleton=True)[0]
+    result = _refresh_calendar(now=now)
+    result["windows"] = windows.advance_windows(now=now)
+    return result
+
+
+@transaction.atomic
+def _refresh_calendar(*, now: datetime) -> dict[str, int]:
+    # FOR NO KEY UPDATE: attendance reports read-lock the row FOR KEY SHARE (crm/windows.py)
+    # and must not wait for this long transaction.
+    BehaviourSettings.objects.get_or_create(singleton=True)
+    settings = BehaviourSettings.objects.select_for_update(no_key=True).get(singleton=True)
     with connection.cursor() as cursor:
         recency = recency_sql("p.now")
         cursor.execute(

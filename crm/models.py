@@ -161,6 +161,12 @@ class Contact(models.Model):
     rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    # Calendar quarters (first days) with BUSY_QUARTER_MIN attendances or more: crm_quarterstats
+    # rows with attendances >= 2, kept by record_attendance and merges (crm/windows.py), read by
+    # the "lapsed" segment through a GIN index instead of grouping every regular quarter.
+    busy_quarters = ArrayField(
+        models.DateField(), default=list, db_default=[], blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -221,6 +227,12 @@ class Contact(models.Model):
                 condition=Q(
                     unused_credit_cents__gt=0, merged_into__isnull=True, anonymised_at__isnull=True
                 ),
+            ),
+            GinIndex(
+                fields=["busy_quarters"],
+                name="crm_contact_seg_busy",
+                condition=Q(merged_into__isnull=True, anonymised_at__isnull=True)
+                & ~Q(busy_quarters=[]),
             ),
         ]
 
@@ -458,12 +470,24 @@ class GenreStats(models.Model):
     attendances = models.PositiveIntegerField(default=0)
     last_purchased_at = models.DateTimeField(null=True, blank=True)
     last_attended_at = models.DateTimeField(null=True, blank=True)
+    # Attendances (timeline events of this genre) at or after BehaviourSettings.recent_since,
+    # i.e. over the last RECENT_DAYS days give or take the hour the periodic task moves the
+    # window by (crm/windows.py): "≥ 3 dance shows in 24 months" reads one index.
+    recent_attendances = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["contact", "genre"], name="crm_genre_stats_unique")
         ]
-        indexes = [models.Index(fields=["genre", "last_attended_at"], name="crm_genre_recent")]
+        indexes = [
+            models.Index(fields=["genre", "last_attended_at"], name="crm_genre_recent"),
+            models.Index(
+                fields=["genre", "recent_attendances"],
+                include=["contact_id"],
+                name="crm_genre_seg_recent",
+                condition=Q(recent_attendances__gte=1),
+            ),
+        ]
 
 
 class QuarterStats(models.Model):
@@ -618,6 +642,8 @@ class BehaviourSettings(models.Model):
     # The season the periodic task last re-decided season-based criteria for (a new season
     # takes "first-timer", "regular"… off those who have not come yet).
     swept_season = models.CharField(max_length=9, blank=True, default="", editable=False)
+    # Where GenreStats.recent_attendances starts counting (crm/windows.py; NULL: since ever).
+    recent_since = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -7,7 +7,7 @@ only move in the same transaction as a newly inserted event.
 """
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -22,7 +22,7 @@ from tenants.accounts.models import User
 from tenants.errors import ValidationFailed
 from tenants.events.services import after_publish, build_event, publish
 
-from . import criteria, statements
+from . import criteria, statements, windows
 from .behaviour import (
     ATTENDANCE_WEIGHT,
     PURCHASE_WEIGHT,
@@ -372,6 +372,7 @@ def _report_once(
     counts: dict,
     before: list = (),
     pieces: list = (),
+    busy_quarter: date | None = None,
     **event,
 ) -> bool:
     """Record a ticketing fact on the contact's timeline once (by its dedupe key) and update
@@ -394,6 +395,8 @@ def _report_once(
             TimelineEvent.objects.filter(pk=row.pk).delete()
         else:
             criteria.apply_report(contact_id, reported, now=now, settings=settings)
+            if busy_quarter and reported.quarter_attendances == windows.BUSY_QUARTER_MIN:
+                windows.mark_busy_quarter(contact_id, busy_quarter)
     if not reported.known:
         raise ValidationFailed(
             _("This contact does not exist (any more)."), code="crm.contact_unknown"
@@ -534,10 +537,19 @@ def record_attendance(
             "last_attended_at": Greatest(F("last_attended_at"), occurred_at),
             **({"genres_seen": statements.genres_seen_with(genres)} if genres else {}),
         },
-        before=[statements.first_at_performance(contact_id, performance_id)],
+        before=[
+            statements.first_at_performance(contact_id, performance_id),
+            statements.Piece(*windows.WINDOW_CTE),
+        ],
         pieces=[
             statements.season_upsert(contact_id, season, attendances=first),
-            statements.genre_upsert(contact_id, genres, attendances=first, attended_at=occurred_at),
+            statements.genre_upsert(
+                contact_id,
+                genres,
+                attendances=first,
+                attended_at=occurred_at,
+                recent_genre=typed["genre"],
+            ),
             statements.affinity_add(
                 contact_id,
                 Affinity.Kind.GENRE,
@@ -548,6 +560,7 @@ def record_attendance(
             ),
             statements.quarter_upsert(contact_id, quarter_of(occurred_at), attendances=first),
         ],
+        busy_quarter=quarter_of(occurred_at),
     )
 
 

@@ -26,6 +26,7 @@ from django.db.models.expressions import RawSQL
 
 from tenants.events.models import Event
 
+from . import windows
 from .models import Contact, TimelineEvent
 
 _CONTACT_CONFLICT = "(email_normalized) WHERE NOT (email_normalized = '')"
@@ -123,6 +124,7 @@ class Reported:
     contact: dict | None = None
     season: dict | None = None
     current: dict | None = None
+    quarter_attendances: int | None = None  # the quarter's count after the report (piece q)
 
 
 CONTACT_RETURNING = (
@@ -173,8 +175,10 @@ def report_once(
     has_season = any(p.name == "s" for p in pieces)
     season_cols = ", ".join(f"s.{c}" for c in SEASON_COLUMNS) if has_season else "NULL"
     current_cols = ", ".join(f"cur.{c}" for c in SEASON_COLUMNS)
+    has_quarter = any(p.name == "q" for p in pieces)
+    quarter = "(SELECT attendances FROM q)" if has_quarter else "NULL"
     select = (
-        f"SELECT (SELECT id FROM t), (SELECT count(*) FROM u), {', '.join(f'u.{c}' for c in CONTACT_RETURNING)}, "  # noqa: E501, S608
+        f"SELECT (SELECT id FROM t), (SELECT count(*) FROM u), {quarter}, {', '.join(f'u.{c}' for c in CONTACT_RETURNING)}, "  # noqa: E501, S608
         f"{season_cols}, {current_cols} FROM (SELECT 1) AS one LEFT JOIN u ON true "
         + ("LEFT JOIN s ON true " if has_season else "")
         + "LEFT JOIN crm_seasonstats cur ON cur.contact_id = %s AND cur.season = %s"
@@ -189,7 +193,7 @@ def report_once(
     _saved(event, inserted_id)
     if not updated:
         return Reported(True, False)
-    values = row[2:]
+    values = row[3:]
     contact = dict(zip(CONTACT_RETURNING, values[: len(CONTACT_RETURNING)], strict=True))
     values = values[len(CONTACT_RETURNING) :]
     season_values = values[: len(SEASON_COLUMNS)] if has_season else (None,)
@@ -204,7 +208,9 @@ def report_once(
         if current_values[0] is not None
         else None
     )
-    return Reported(True, True, contact=contact, season=season, current=current)
+    return Reported(
+        True, True, contact=contact, season=season, current=current, quarter_attendances=row[2]
+    )
 
 
 def set_criteria(
@@ -312,21 +318,33 @@ def genre_upsert(
     attendances: str = "0",
     purchased_at=None,
     attended_at=None,
+    recent_genre: str = "",
 ) -> Piece:
-    """CTE `g`: one row per genre of the show, counts added, last dates kept the latest."""
+    """CTE `g`: one row per genre of the show, counts added, last dates kept the latest.
+    `recent_genre`: an attendance event of that genre (its timeline `genre`) counted in the
+    recent window when it is not older than its start (crm/windows.py; needs the CTE
+    `windows.WINDOW_CTE` among the report's `before`)."""
+    recent = (
+        f"CASE WHEN genre = %s AND %s::timestamptz >= {windows.WINDOW_START} THEN 1 ELSE 0 END"
+        if recent_genre
+        else "0"
+    )
+    recent_params = [recent_genre, attended_at] if recent_genre else []
     return Piece(
         "g",
         "INSERT INTO crm_genrestats (contact_id, genre, purchases, attendances, "  # noqa: S608
-        f"last_purchased_at, last_attended_at) SELECT %s, genre, %s, {attendances}, "
-        "%s::timestamptz, %s::timestamptz FROM u, unnest(%s::varchar(40)[]) AS genre "
+        "last_purchased_at, last_attended_at, recent_attendances) "
+        f"SELECT %s, genre, %s, {attendances}, %s::timestamptz, %s::timestamptz, {recent} "
+        "FROM u, unnest(%s::varchar(40)[]) AS genre "
         "ON CONFLICT (contact_id, genre) DO UPDATE SET "
         "purchases = crm_genrestats.purchases + EXCLUDED.purchases, "
         "attendances = crm_genrestats.attendances + EXCLUDED.attendances, "
+        "recent_attendances = crm_genrestats.recent_attendances + EXCLUDED.recent_attendances, "
         "last_purchased_at = GREATEST(crm_genrestats.last_purchased_at, "
         "EXCLUDED.last_purchased_at), "
         "last_attended_at = GREATEST(crm_genrestats.last_attended_at, EXCLUDED.last_attended_at) "
         "RETURNING 1",
-        [contact_id, purchases, purchased_at, attended_at, list(genres)],
+        [contact_id, purchases, purchased_at, attended_at, *recent_params, list(genres)],
     )
 
 
@@ -348,13 +366,13 @@ def affinity_add(
 
 
 def quarter_upsert(contact_id: int, quarter, *, attendances: str = "1") -> Piece:
-    """CTE `q`: count an attendance in its calendar quarter."""
+    """CTE `q`: count an attendance in its calendar quarter (RETURNING its count after)."""
     return Piece(
         "q",
         "INSERT INTO crm_quarterstats (contact_id, quarter, attendances) "  # noqa: S608
         f"SELECT %s, %s, {attendances} FROM u ON CONFLICT (contact_id, quarter) "
         "DO UPDATE SET attendances = crm_quarterstats.attendances + EXCLUDED.attendances "
-        "RETURNING 1",
+        "RETURNING attendances",
         [contact_id, quarter],
     )
 

@@ -69,6 +69,7 @@ from ..models import (
     Source,
     TimelineEvent,
 )
+from ..windows import recount_recent, refresh_busy_quarters
 
 SNAPSHOT_VERSION = 1
 COUNTERS = (
@@ -98,7 +99,7 @@ SIDE_TABLES: tuple[tuple[type[models.Model], tuple[str, ...], tuple[str, ...], t
     (
         GenreStats,
         ("genre",),
-        ("purchases", "attendances"),
+        ("purchases", "attendances", "recent_attendances"),
         ("last_purchased_at", "last_attended_at"),
     ),
     (QuarterStats, ("quarter",), ("attendances",), ()),
@@ -455,6 +456,7 @@ def merge_contacts(
     emails_moved, emails_created = _move_emails(kept, absorbed, merge_label)
     relations = _move_relations(kept, absorbed)
     side = _sum_side_tables(kept, absorbed)
+    refresh_busy_quarters([kept.pk])
     earlier = sorted(Contact.objects.filter(merged_into=absorbed).values_list("pk", flat=True))
     Contact.objects.filter(pk__in=earlier).update(merged_into=kept)
     # Pending pairs naming the absorbed contact leave the queue (the kept one is re-scored).
@@ -570,6 +572,9 @@ def unmerge_contacts(*, merge_id: int, actor: User | None) -> Merge:
                     _undo_changes(model, row.pk, changes, counters)
             else:
                 _undo_changes(model, entry["id"], entry["changes"], counters)
+    # Counted again from the split timelines and quarters (the window may have moved since).
+    refresh_busy_quarters([kept.pk, absorbed.pk])
+    recount_recent([kept.pk, absorbed.pk])
     Contact.objects.filter(pk__in=s["merged_contacts"], merged_into=kept).update(
         merged_into=absorbed
     )

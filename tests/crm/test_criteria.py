@@ -135,10 +135,10 @@ def test_lapsed_comes_with_time_through_the_periodic_task(venue_a, venue_b):
     later = NOW + timedelta(days=90)  # 390 days since her visit: over 12 months
     with time_machine.travel(later, tick=False):
         with in_venue(venue_a):
-            assert refresh_time_based() == {"recency": 1, "criteria": 1}
+            assert refresh_time_based() == {"recency": 1, "criteria": 1, "windows": 0}
             ada.refresh_from_db()
             assert ada.criteria == ["lapsed"] and ada.rfm_recency == 2
-            assert refresh_time_based() == {"recency": 0, "criteria": 0}  # idempotent
+            assert refresh_time_based() == {"recency": 0, "criteria": 0, "windows": 0}  # idempotent
             # She comes back: the event takes "lapsed" off at once.
             _come(ada, 2, later - timedelta(days=1))
             assert _criteria(ada) == []

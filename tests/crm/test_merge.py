@@ -114,6 +114,8 @@ def _rich_pair():
         last_attended_at=datetime(2027, 1, 1, tzinfo=UTC),
     )
     QuarterStats.objects.create(contact=absorbed, quarter=date(2025, 1, 1), attendances=2)
+    # What record_attendance keeps with it (crm/windows.py): a quarter with two visits.
+    Contact.objects.filter(pk=absorbed.pk).update(busy_quarters=[date(2025, 1, 1)])
     Affinity.objects.create(contact=kept, kind="genre", key="danse", weight=1.5)
     Affinity.objects.create(contact=absorbed, kind="genre", key="danse", weight=2.0)
     Affinity.objects.create(contact=absorbed, kind="theme", key="exil", weight=1.0)

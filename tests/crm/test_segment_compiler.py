@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from crm.models import (
     Affinity,
+    BehaviourSettings,
     Contact,
     GenreStats,
     QuarterStats,
@@ -19,6 +20,7 @@ from crm.models import (
     TimelineEvent,
 )
 from crm.segments.definition import quarter_start, segment_queryset, validate_definition
+from crm.windows import BUSY_QUARTER_MIN, window_start
 from tests.helpers import in_venue
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +193,7 @@ def build_base(seed: int = 7, size: int = 90) -> dict:
     SeasonStats.objects.bulk_create(season_stats)
     QuarterStats.objects.bulk_create(quarter_stats)
     Affinity.objects.bulk_create(affinities)
+    genre_stats += _window_counters(contacts, quarter_stats)
     return {
         "contacts": list(Contact.objects.all()),
         "events": list(TimelineEvent.objects.all()),
@@ -199,6 +202,41 @@ def build_base(seed: int = 7, size: int = 90) -> dict:
         "quarter_stats": quarter_stats,
         "affinities": affinities,
     }
+
+
+# The recent window's start as the periodic task left it 45 days ago: contacts with an
+# attendance in those 45 days are counted on the timeline, the others from their counters.
+RECENT_SINCE = window_start(NOW - timedelta(days=45))
+
+
+def _window_counters(contacts, quarter_stats) -> list[GenreStats]:
+    """The counters crm/windows.py keeps, as record_attendance would have kept them for this
+    base's events and quarters: busy quarters on the contact, recent attendances per genre
+    (a row for every genre attended). Returns the genre rows it had to add."""
+    BehaviourSettings.objects.update_or_create(
+        singleton=True, defaults={"recent_since": RECENT_SINCE}
+    )
+    busy: dict[int, list] = {}
+    for q in quarter_stats:
+        if q.attendances >= BUSY_QUARTER_MIN:
+            busy.setdefault(q.contact_id, []).append(q.quarter)
+    for contact in contacts:
+        contact.busy_quarters = sorted(busy.get(contact.pk, []))
+    Contact.objects.bulk_update(contacts, ["busy_quarters"])
+    recent: dict[tuple[int, str], int] = {}
+    for e in TimelineEvent.objects.filter(code="ticketing.attendance").exclude(genre=""):
+        key = (e.contact_id, e.genre)
+        recent[key] = recent.get(key, 0) + (e.occurred_at >= RECENT_SINCE)
+    rows = {(g.contact_id, g.genre): g for g in GenreStats.objects.all()}
+    added = []
+    for key, n in recent.items():
+        row = rows.get(key)
+        if row is None:
+            added.append(GenreStats(contact_id=key[0], genre=key[1], recent_attendances=n))
+        else:
+            row.recent_attendances = n
+    GenreStats.objects.bulk_update(list(rows.values()), ["recent_attendances"])
+    return GenreStats.objects.bulk_create(added)
 
 
 # --- The naive reading of each condition --------------------------------------------------
