@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from ticketing.ledger.closings import close_due_periods
 from ticketing.services.inventory import release_expired_holds
 from ticketing.services.orders import cancel_abandoned_payments
 from ticketing.services.tickets import deliver_order_email, retry_order_emails
@@ -33,3 +34,10 @@ def send_order_email_task(email_id: int) -> str:
 def retry_order_emails_task() -> int:
     """Per venue, every minute: emails whose task was lost or whose worker died."""
     return retry_order_emails()
+
+
+@shared_task(name="ticketing.close_ledger_periods", ignore_result=True)
+def close_ledger_periods_task() -> int:
+    """Per venue (sent by the fan-out every hour): closes and signs the days, month and year
+    of the sales ledger that are over. Idempotent: one closing row per period (unique)."""
+    return len(close_due_periods())
