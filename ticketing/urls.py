@@ -6,6 +6,7 @@ from ticketing.views import (
     boxoffice,
     extras,
     halls,
+    ledger,
     online_bookings,
     orders,
     payments,
@@ -26,6 +27,7 @@ backoffice_patterns = (
         path("online/", include(online_bookings.urlpatterns)),
         path("payments/", include(payments.backoffice_urlpatterns)),
         path("tickets/", include(tickets.backoffice_urlpatterns)),
+        path("ledger/", include(ledger.urlpatterns)),
     ],
     "ticketing",
 )

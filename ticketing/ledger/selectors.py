@@ -121,8 +121,8 @@ def _verify_closings(result: Verification) -> Verification:
             return _broken(
                 result,
                 closing.entry_number,
-                _("the %(period)s closing of %(start)s has a wrong signature")
-                % {"period": closing.period, "start": closing.start},
+                _("the closing (%(period)s) of %(start)s has a wrong signature")
+                % {"period": closing.get_period_display(), "start": closing.start},
             )
         signed = json.loads(closing.payload)
         if (signed.get("chain_number"), signed.get("chain_hash"), signed.get("totals")) != (
@@ -133,15 +133,15 @@ def _verify_closings(result: Verification) -> Verification:
             return _broken(
                 result,
                 closing.entry_number,
-                _("the %(period)s closing of %(start)s differs from what was signed")
-                % {"period": closing.period, "start": closing.start},
+                _("the closing (%(period)s) of %(start)s differs from what was signed")
+                % {"period": closing.get_period_display(), "start": closing.start},
             )
         if closing.chain_number and hashes.get(closing.chain_number) != closing.chain_hash:
             return _broken(
                 result,
                 closing.chain_number,
-                _("it is not the entry the %(period)s closing of %(start)s signed")
-                % {"period": closing.period, "start": closing.start},
+                _("it is not the entry the closing (%(period)s) of %(start)s signed")
+                % {"period": closing.get_period_display(), "start": closing.start},
             )
     return result
 
