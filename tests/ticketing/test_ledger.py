@@ -22,6 +22,7 @@ from ticketing.ledger import closings
 from ticketing.ledger.archive import build_archive
 from ticketing.ledger.chain import entry_hash
 from ticketing.ledger.selectors import venue_zone, verify_chain
+from ticketing.ledger.services import chain_pending
 from ticketing.ledger.signing import ledger_key, verify
 from ticketing.models import LedgerClosing, LedgerEntry, LedgerHead, Order
 from ticketing.services import orders
@@ -34,6 +35,9 @@ pytestmark = pytest.mark.django_db
 
 
 def entries_of(order: Order) -> list[LedgerEntry]:
+    """The order's entries, once what the journal holds is chained (after the commit in real
+    life; the test's transaction never commits)."""
+    chain_pending()
     return list(LedgerEntry.objects.filter(order_id=order.pk).order_by("number"))
 
 
@@ -54,6 +58,7 @@ def sell(performance, plein, *labels, **options) -> Order:
 def test_a_counter_sale_writes_the_sale_and_its_payments(venue_a, performance, plein, make_staff):
     clerk = make_staff(venue_a, "box_office")
     with in_venue(venue_a):
+        chain_pending()
         head = LedgerHead.objects.filter(singleton=True).values_list("number", flat=True).first()
         order = sell(
             performance,
@@ -146,10 +151,11 @@ def test_an_exchange(venue_a, performance, plein):
 def test_a_failed_sale_leaves_no_entry_and_no_number(venue_a, performance, plein):
     with in_venue(venue_a):
         sell(performance, plein, "A1")
+        chain_pending()
         before = LedgerHead.objects.get().number
         with pytest.raises(Exception):  # noqa: B017 (any refusal)
             sell(performance, plein, "A1")  # sold already
-        assert LedgerHead.objects.get().number == before
+        assert chain_pending() == 0 and LedgerHead.objects.get().number == before
         assert LedgerEntry.objects.filter(number__gt=before).count() == 0
 
 
@@ -174,6 +180,28 @@ def test_the_database_refuses_to_change_an_entry(venue_a, performance, plein, st
         ):
             cursor.execute(statement, [number] if "%s" in statement else None)
         assert entries_of(order)[0].total_cents == 2500
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ticketing_ledgerpending SET total_cents = 1",
+        "DELETE FROM ticketing_ledgerpending",
+        "TRUNCATE ticketing_ledgerpending",
+    ],
+)
+def test_the_journal_is_left_only_through_the_chaining(venue_a, performance, plein, statement):
+    with in_venue(venue_a):
+        chain_pending()
+        order = sell(performance, plein, "A1")  # recorded in the journal, not chained
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
+        assert [e.kind for e in entries_of(order)] == ["sale", "payment"]
+        assert [e.total_cents for e in entries_of(order)] == [2500, 2500]
 
 
 def test_the_database_refuses_to_change_a_closing(venue_a):

@@ -16,11 +16,12 @@ from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
 from tenants.accounts.audit import record_event
-from ticketing.models import LedgerClosing, LedgerEntry
+from ticketing.models import LedgerClosing, LedgerEntry, LedgerHead
+from ticketing.models.ledger import GENESIS_HASH
 
 from .chain import canonical
 from .selectors import moment, period_bounds, period_entries, venue_zone
-from .services import append_entries, new_entry
+from .services import append_entries, chain_pending, lock_chaining, new_entry
 from .signing import sign
 
 Kind = LedgerEntry.Kind
@@ -84,11 +85,14 @@ def close_period(*, period: str, day: date, actor=None) -> LedgerClosing:
         return existing
     if timezone.now() < moment(end):
         raise PeriodNotOver(f"the {period} of {start} is not over")
+    # Everything recorded so far chained, and no other chaining until this commits.
+    lock_chaining()
+    chain_pending()
     entries = period_entries(start, end).exclude(kind=Kind.CLOSING)
     span = entries.aggregate(first=Min("number"), last=Max("number"))
-    head = LedgerEntry.objects.order_by("-number").values("number", "hash").first()
+    head = LedgerHead.objects.filter(singleton=True).first()
     figures = {**totals(entries), "perpetual": _perpetual(moment(end))}
-    chain_number, chain_hash = (head["number"], head["hash"]) if head else (0, "0" * 64)
+    chain_number, chain_hash = (head.number, head.hash) if head else (0, GENESIS_HASH)
     payload = canonical(
         {
             "venue": connection.schema_name,
@@ -106,7 +110,7 @@ def close_period(*, period: str, day: date, actor=None) -> LedgerClosing:
     now = timezone.now()
     try:
         with transaction.atomic():
-            number = append_entries(
+            append_entries(
                 [
                     new_entry(
                         Kind.CLOSING,
@@ -127,6 +131,8 @@ def close_period(*, period: str, day: date, actor=None) -> LedgerClosing:
                     )
                 ]
             )
+            chain_pending()  # the closing entry, the last one: the lock is ours
+            number = LedgerHead.objects.get().number
             closing = LedgerClosing.objects.create(
                 period=period,
                 start=start,

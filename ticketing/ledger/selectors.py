@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from ticketing.models import LedgerClosing, LedgerEntry, LedgerHead, LedgerKey
+from ticketing.models import LedgerClosing, LedgerEntry, LedgerHead, LedgerKey, LedgerPending
 from ticketing.models.ledger import GENESIS_HASH
 
 from .chain import hash_of
@@ -23,6 +23,7 @@ class Verification:
     entries: int  # entries read
     closings: int  # closings whose signature was checked
     head_number: int
+    pending: int = 0  # recorded, not chained yet
     broken_number: int | None = None  # the first entry (or closing's entry) found wrong
     reason: str = ""
 
@@ -62,7 +63,9 @@ def verify_chain(*, chunk_size: int = 5000) -> Verification:
     at the first broken entry and says why."""
     head = LedgerHead.objects.filter(singleton=True).first()
     head_number, head_hash = (head.number, head.hash) if head else (0, GENESIS_HASH)
-    result = Verification(entries=0, closings=0, head_number=head_number)
+    result = Verification(
+        entries=0, closings=0, head_number=head_number, pending=LedgerPending.objects.count()
+    )
     expected, previous_hash = 1, GENESIS_HASH
     for entry in LedgerEntry.objects.order_by("number").iterator(chunk_size=chunk_size):
         result.entries += 1

@@ -1,23 +1,30 @@
 """Appending to the ledger: one `append_…` per kind of business write, each called once by the
 service that owns that write, inside its transaction. Each builds its entries (no query) and
-appends them with one call of the migration's SQL function `ticketing_ledger_append`, which
-numbers and chains them under the chain head's row lock.
+records them with one INSERT into the journal (`LedgerPending`): no row shared by other
+sales, so a venue's sales never wait for each other there.
 
-Why the head's lock does not serialise the sale: the callers append as their LAST statement
-before the commit, so the lock is held for one round trip and the commit, not for the seat
-locks, the order's INSERT or the CRM; sales of the venue queue there only for that moment
-(measured: README, "Sales ledger"). Numbers are gap-free because a number is given under the
-lock and the transaction that took it either commits it or rolls it back with the head.
+Numbering and chaining follow right after the commit (`chain_pending`, on_commit): the
+migration's SQL function `ticketing_ledger_chain` moves the journal's rows, oldest first, into
+the ledger, numbered and hashed, in one transaction, one chaining at a time per venue (a
+second caller returns at once; whoever holds it takes the others' rows too, so in a rush one
+commit chains many sales). Gap-free because numbers are only given there, under the chain
+head's lock, in a transaction that inserts the entries and removes them from the journal
+together. Why not number inside the sale's transaction: the chain head's lock would then be
+held through every sale's commit (its WAL flush), one venue's sales committing one at a time
+(`python manage.py bench_ledger`: README, "Sales ledger"). A row the on-commit chaining left
+(it ran while another chaining held the lock) is chained by the next sale, by the per-minute
+task `ticketing.chain_ledger`, and before any closing or check.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from tenants.accounts.audit import new_event
@@ -26,6 +33,7 @@ from ticketing.models import LedgerEntry, Order, OrderExtra, Payment, Ticket
 from .chain import BODY_FIELDS, body, timestamp
 
 Kind = LedgerEntry.Kind
+logger = logging.getLogger(__name__)
 
 
 class LedgerOutsideTransaction(RuntimeError):
@@ -71,23 +79,85 @@ def new_entry(
 
 
 def append_entries(entries: list[dict]) -> int:
-    """Number, chain and insert `entries` (new_entry dicts) in one round trip; returns the
-    last number. Must run inside the business write's transaction, as its last statement."""
+    """Record `entries` (new_entry dicts) in the journal with one INSERT; they are numbered
+    and chained after the commit. Must run inside the business write's transaction."""
     if not entries:
         return 0
     if not connection.in_atomic_block:
         raise LedgerOutsideTransaction(
             "ledger entries are appended inside their write's transaction"
         )
+    with connection.cursor() as cursor:
+        cursor.execute(RECORD, [record_payload(entries)])
+    transaction.on_commit(chain_after_commit)
+    return len(entries)
+
+
+_COLUMNS = (
+    ("kind", "text"),
+    ("order_id", "bigint"),
+    ("order_reference", "text"),
+    ("payment_id", "bigint"),
+    ("method", "text"),
+    ("currency", "text"),
+    ("total_cents", "bigint"),
+    ("vat_cents", "jsonb"),
+    ("fee_cents", "bigint"),
+    ("actor_id", "bigint"),
+    ("actor_label", "text"),
+    ("data", "jsonb"),
+    ("created_at", "timestamptz"),
+    ("body", "text"),
+)
+RECORD = (
+    f"INSERT INTO ticketing_ledgerpending ({', '.join(c for c, _t in _COLUMNS)}) "  # noqa: S608
+    f"SELECT {', '.join(c for c, _t in _COLUMNS)} FROM jsonb_to_recordset(%s::jsonb) "
+    f"AS x({', '.join(f'{c} {t}' for c, t in _COLUMNS)})"
+)
+CHAIN = "SELECT ticketing_ledger_chain(%s)"
+CHAIN_BATCH = 2000
+
+
+def record_payload(entries: list[dict]) -> str:
+    """The JSON the journal's INSERT takes: each entry's columns and its canonical body."""
     payload = []
     for entry in entries:
         row = {name: entry[name] for name in BODY_FIELDS}
         row["body"] = body(entry)
         row["created_at"] = timestamp(entry["created_at"])
         payload.append(row)
+    return json.dumps(payload)
+
+
+def chain_pending() -> int:
+    """Number and chain what the journal holds (all of it, in batches); returns how many
+    entries were chained, or -1 when another chaining of this venue holds the lock."""
+    chained = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(CHAIN, [CHAIN_BATCH])
+            moved = cursor.fetchone()[0]
+        if moved <= 0:
+            return chained if moved == 0 or chained else moved
+        chained += moved
+
+
+def lock_chaining() -> None:
+    """Wait for this venue's chaining lock, held to the end of the transaction (a closing)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT ticketing_ledger_append(%s::jsonb)", [json.dumps(payload)])
-        return cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('ticketing_ledger_chain'), "
+            "hashtext(current_schema()))"
+        )
+
+
+def chain_after_commit() -> None:
+    """After a sale's commit: chain its entries now unless a chaining is running (which, or
+    the next one, takes them). Never fails the sale: it is committed already."""
+    try:
+        chain_pending()
+    except DatabaseError:
+        logger.exception("sales ledger: chaining failed (retried by ticketing.chain_ledger)")
 
 
 def _by_rate(pairs: Iterable[tuple[int, int]], sign: int = 1) -> dict[int, int]:

@@ -1,7 +1,7 @@
 from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
-from .ledger import LedgerClosing, LedgerEntry, LedgerHead, LedgerKey
+from .ledger import LedgerClosing, LedgerEntry, LedgerHead, LedgerKey, LedgerPending
 from .orders import Order, Payment, Ticket
 from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
@@ -22,6 +22,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerHead",
     "LedgerKey",
+    "LedgerPending",
     "OnlinePayment",
     "Order",
     "OrderAttribution",

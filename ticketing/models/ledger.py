@@ -31,6 +31,39 @@ class LedgerHead(models.Model):
         ]
 
 
+class LedgerEntryFields(models.Model):
+    """What an entry records (everything but its number and hashes)."""
+
+    kind = models.CharField(max_length=20)
+    order_id = models.BigIntegerField(null=True, blank=True)
+    order_reference = models.CharField(max_length=12, blank=True)
+    payment_id = models.BigIntegerField(null=True, blank=True)
+    method = models.CharField(max_length=20, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    # Signed: what the entry adds to the venue's takings (a refund is negative).
+    total_cents = models.BigIntegerField(default=0)
+    # Amounts including VAT by VAT rate in basis points ({"550": 2800}); fees apart.
+    vat_cents = models.JSONField(default=dict, blank=True)
+    fee_cents = models.BigIntegerField(default=0)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class LedgerPending(LedgerEntryFields):
+    """The journal a business write appends to in its own transaction (an INSERT, no shared
+    row): entries recorded, not yet numbered. The chaining (`ticketing_ledger_chain`, the
+    migration's SQL function) moves them, oldest first, into the numbered, chained ledger in
+    one transaction: a row leaves this table only as an entry of the ledger. UPDATE and
+    TRUNCATE are refused, DELETE is allowed only to that function."""
+
+    body = models.TextField()  # the canonical text the entry's hash will cover
+
+
 class LedgerEntry(models.Model):
     class Kind(models.TextChoices):
         SALE = "sale", _("Sale")

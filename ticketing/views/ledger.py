@@ -15,6 +15,7 @@ from tenants.accounts.permissions import capability_required
 from tenants.navigation import NavItem, register
 from ticketing.ledger.archive import archive_name, build_archive
 from ticketing.ledger.selectors import closings, verify_chain
+from ticketing.ledger.services import chain_pending
 from ticketing.models import LedgerClosing, LedgerEntry, LedgerHead, LedgerKey, Payment
 
 CAPABILITY = "audit.view"
@@ -44,6 +45,7 @@ def ledger_home(request):
 @require_POST
 @capability_required(CAPABILITY)
 def ledger_verify(request):
+    chain_pending()
     result = verify_chain()
     if result.ok:
         messages.success(

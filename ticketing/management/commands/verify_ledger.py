@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ticketing.ledger.commands import add_venue_argument, venues
 from ticketing.ledger.selectors import verify_chain
+from ticketing.ledger.services import chain_pending
 
 
 class Command(BaseCommand):
@@ -19,11 +20,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         broken = []
         for venue in venues(options):
+            chain_pending()  # what was recorded and not chained yet
             result = verify_chain()
             if result.ok:
                 self.stdout.write(
                     f"{venue.schema_name}: OK — {result.entries} entries, chain head "
-                    f"{result.head_number}, {result.closings} signed closings"
+                    f"{result.head_number}, {result.closings} signed closings, "
+                    f"{result.pending} waiting to be chained"
                 )
             else:
                 line = (
