@@ -40,9 +40,13 @@ class LedgerOutsideTransaction(RuntimeError):
     """An append outside the business write's transaction could be lost or stand alone."""
 
 
+# Only asks the audit trail's rule who acts: no such event is ever recorded.
+WHO_PROBE = "ledger"
+
+
 def _who(actor) -> tuple[int | None, str]:
     """The staff member, API token or system acting (the audit trail's rule, no query)."""
-    event = new_event(code="ticketing.ledger.appended", actor=actor, object_type="ledger")
+    event = new_event(code=WHO_PROBE, actor=actor, object_type="ledger")
     return event.actor_id, event.actor_label
 
 
