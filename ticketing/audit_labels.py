@@ -62,6 +62,8 @@ register_labels(
         "ticketing.order.cancelled": _("Order cancelled"),
         "ticketing.order.refunded": _("Refund"),
         "ticketing.order.exchanged": _("Exchange"),
+        # The sales ledger (ticketing/ledger/closings.py)
+        "ticketing.ledger.closed": _("Sales ledger period closed and signed"),
         # Tickets and their emails (ticketing/services/tickets.py)
         "ticketing.order.tickets_emailed": _("Tickets emailed"),
         "ticketing.order.tickets_resent": _("Tickets sent again"),

@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from ticketing.ledger.closings import close_due_periods
+from ticketing.ledger.services import chain_pending
 from ticketing.services.inventory import release_expired_holds
 from ticketing.services.orders import cancel_abandoned_payments
 from ticketing.services.tickets import deliver_order_email, retry_order_emails
@@ -33,3 +35,18 @@ def send_order_email_task(email_id: int) -> str:
 def retry_order_emails_task() -> int:
     """Per venue, every minute: emails whose task was lost or whose worker died."""
     return retry_order_emails()
+
+
+@shared_task(name="ticketing.close_ledger_periods", ignore_result=True)
+def close_ledger_periods_task() -> int:
+    """Per venue (sent by the fan-out every hour): closes and signs the days, month and year
+    of the sales ledger that are over. Idempotent: one closing row per period (unique)."""
+    return len(close_due_periods())
+
+
+@shared_task(name="ticketing.chain_ledger", ignore_result=True)
+def chain_ledger_task() -> int:
+    """Per venue, every minute: number and chain the sales-ledger entries the sales' own
+    on-commit chaining left (it found another chaining running). Idempotent: a journal row
+    is chained once (it leaves the journal in the transaction that chains it)."""
+    return chain_pending()

@@ -7,6 +7,7 @@ from ticketing.views import (
     counter_settings,
     extras,
     halls,
+    ledger,
     online_bookings,
     orders,
     payments,
@@ -28,6 +29,7 @@ backoffice_patterns = (
         path("payments/", include(payments.backoffice_urlpatterns)),
         path("counter/", include(counter_settings.urlpatterns)),
         path("tickets/", include(tickets.backoffice_urlpatterns)),
+        path("ledger/", include(ledger.urlpatterns)),
     ],
     "ticketing",
 )

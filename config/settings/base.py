@@ -275,6 +275,10 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "ticketing.retry_order_emails": {"task": "ticketing.retry_order_emails", "every": 60},
     # Recency scores, "lapsed" and a new season's criteria (crm/criteria.py).
     "crm.refresh_time_based": {"task": "crm.refresh_time_based", "every": 3600},
+    # The sales ledger's day, month and year closings, signed (ticketing/ledger/closings.py).
+    "ticketing.close_ledger_periods": {"task": "ticketing.close_ledger_periods", "every": 3600},
+    # Sales-ledger entries recorded and not chained yet (ticketing/ledger/services.py).
+    "ticketing.chain_ledger": {"task": "ticketing.chain_ledger", "every": 60},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a

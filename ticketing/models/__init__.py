@@ -1,6 +1,7 @@
 from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
+from .ledger import LedgerClosing, LedgerEntry, LedgerHead, LedgerKey, LedgerPending
 from .orders import Order, Payment, Ticket
 from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
@@ -17,6 +18,11 @@ __all__ = [
     "Hold",
     "HoldZoneItem",
     "Layout",
+    "LedgerClosing",
+    "LedgerEntry",
+    "LedgerHead",
+    "LedgerKey",
+    "LedgerPending",
     "OnlinePayment",
     "Order",
     "OrderAttribution",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from crm import services as crm
 from ticketing.errors import InvalidRequest
+from ticketing.ledger import services as ledger
 from ticketing.models import Order, OrderExtra, Payment, Performance, Ticket
 from ticketing.selectors.prices import sales_settings
 from ticketing.services import inventory
@@ -52,16 +53,18 @@ def cancel_order(*, order: Order, actor=None, reason: str = "") -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.PENDING:
         raise InvalidRequest(_("Only an unpaid order can be cancelled; refund a paid one."))
-    ids = list(order.tickets.filter(status=Ticket.Status.VALID).values_list("id", flat=True))
+    tickets = list(order.tickets.filter(status=Ticket.Status.VALID))
+    ids = [t.pk for t in tickets]
     _free_places(ids)
     Ticket.objects.filter(id__in=ids).update(
         status=Ticket.Status.CANCELLED, revoked_at=timezone.now()
     )
-    inventory.release_extras(order.pk, status=OrderExtra.Status.CANCELLED)
+    released = inventory.release_extras(order.pk, status=OrderExtra.Status.CANCELLED)
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status"])
     order_event(order, "ticketing.order.cancelled", actor, tickets=len(ids), reason=reason)
     publish_order_event(order, "ticketing.order.cancelled", actor)
+    ledger.append_cancellation(order=order, tickets=tickets, extras=released, actor=actor)
     return order
 
 
@@ -93,7 +96,8 @@ def refund_order(
         raise InvalidRequest(
             _("These tickets cannot be refunded (unknown or already refunded)."), field="tickets"
         )
-    amount = sum(t.price_cents for t in tickets) + (_fees_paid(tickets) if include_fees else 0)
+    fees = _fees_paid(tickets) if include_fees else 0
+    amount = sum(t.price_cents for t in tickets) + fees
     if withheld_cents < 0:
         raise InvalidRequest(_("A fee kept cannot be negative."), field="withheld_cents")
     withheld = min(withheld_cents, amount)
@@ -103,6 +107,7 @@ def refund_order(
     Ticket.objects.filter(id__in=ids).update(
         status=Ticket.Status.REFUNDED, revoked_at=timezone.now()
     )
+    released = []
     if not order.tickets.filter(status=Ticket.Status.VALID).exists():
         released = inventory.release_extras(order.pk, status=OrderExtra.Status.REFUNDED)
         amount += sum(line.amount_cents for line in released)
@@ -112,8 +117,9 @@ def refund_order(
         reference = refund_through_provider(
             order=order, amount_cents=amount, key=f"{order.reference}-R{refund_number}"
         )
+    payment = None
     if amount:
-        Payment.objects.create(
+        payment = Payment.objects.create(
             order=order,
             method=method,
             amount_cents=-amount,
@@ -149,6 +155,17 @@ def refund_order(
             whole_order=not remaining,
             **(crm_references(performance, order_id=order.pk) if performance else {}),
         )
+    ledger.append_refund(
+        order=order,
+        tickets=tickets,
+        extras=released,
+        fee_cents=fees,
+        withheld_cents=withheld,
+        amount_cents=amount,
+        payment=payment,
+        actor=actor,
+        reason=reason,
+    )
     return order
 
 
@@ -206,7 +223,7 @@ def exchange_tickets(
     Ticket.objects.bulk_update(old, ["status", "exchanged_to", "revoked_at"])
     _free_places([t.pk for t in old])
     difference = sum(t.price_cents for t in new) - sum(t.price_cents for t in old)
-    change = 0
+    change, payments = 0, []
     if difference > 0:
         if payment is None:
             raise InvalidRequest(
@@ -215,12 +232,14 @@ def exchange_tickets(
                 field="payment",
             )
         settlement = settle_payments(due_cents=difference, payments=[payment])
-        Payment.objects.bulk_create(new_payments(order, settlement, actor))
+        payments = Payment.objects.bulk_create(new_payments(order, settlement, actor))
         change = settlement.change_cents
     elif difference < 0:
-        Payment.objects.create(
-            order=order, method=refund_method, amount_cents=difference, created_by=staff(actor)
-        )
+        payments = [
+            Payment.objects.create(
+                order=order, method=refund_method, amount_cents=difference, created_by=staff(actor)
+            )
+        ]
     order.total_cents += difference
     order.save(update_fields=["total_cents"])
     old_ids, new_ids = [t.pk for t in old], [t.pk for t in new]
@@ -256,4 +275,5 @@ def exchange_tickets(
             performance_label=str(to_performance),
             **crm_references(to_performance, order_id=order.pk),
         )
+    ledger.append_exchange(order=order, old=old, new=new, payments=payments, actor=actor)
     return new

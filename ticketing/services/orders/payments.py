@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from crm import services as crm
 from ticketing.errors import InvalidRequest
+from ticketing.ledger import services as ledger
 from ticketing.models import Order, Payment
 from ticketing.selectors.payments import counter_payment_methods
 from ticketing.specs import PaymentSpec
@@ -146,7 +147,7 @@ def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
     settlement = settle_payments(
         due_cents=order.total_cents - paid, payments=[payment], allow_short=True
     )
-    Payment.objects.bulk_create(new_payments(order, settlement, actor))
+    payments = Payment.objects.bulk_create(new_payments(order, settlement, actor))
     paid += settlement.paid_cents
     order_event(
         order,
@@ -173,4 +174,5 @@ def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
                 performance_label=str(performance or ""),
                 **(crm_references(performance, order_id=order.pk) if performance else {}),
             )
+    ledger.append_payments(order=order, payments=payments, actor=actor)
     return order

@@ -22,6 +22,7 @@ from crm import services as crm
 from crm.models import Contact
 from tenants.events.services import after_publish
 from ticketing.errors import InvalidRequest
+from ticketing.ledger import services as ledger
 from ticketing.models import (
     Extra,
     Hold,
@@ -278,11 +279,12 @@ def _write_order(
 ) -> Order:
     """The order for places just taken: the buyer's CRM record, then the order with its
     tickets, payments, audit entry and (when paid) `ticketing.order.confirmed` in one
-    statement (with the cart too when `hold` is new). Paid when the payments cover the
-    total; otherwise refused, unless `allow_pending`. `take_zones`: sell the standing places
-    of `zones` now, just before the INSERT: a zone's counter row is shared by every standing
-    buyer, so its lock is held for two statements and the commit. `extras` are taken last
-    (their stock rows come after the zones in the lock order)."""
+    statement (with the cart too when `hold` is new); last, its sales-ledger entries. Paid
+    when the payments cover the total; otherwise refused, unless `allow_pending`.
+    `take_zones`: sell the standing places of `zones` now, just before the INSERT: a zone's
+    counter row is shared by every standing buyer, so its lock is held for two statements and
+    the commit. `extras` are taken last (their stock rows come after the zones in the lock
+    order)."""
     priced = price_sale(
         performance=performance,
         seats=seats,
@@ -337,12 +339,13 @@ def _write_order(
     if order_extras:
         inventory.take_extras([(line.extra, line.quantity) for line in priced.extras])
     new_hold = hold.pk is None
+    payment_rows = new_payments(order, settlement, actor)
     insert_together(
         *([Rows("h", [hold])] if new_hold else []),
         Rows("o", [order], refs={"hold": "h"} if new_hold else {}),
         Rows("t", tickets, refs={"order": "o"}),
         Rows("x", order_extras, refs={"order": "o"}),
-        Rows("p", new_payments(order, settlement, actor), refs={"order": "o"}),
+        Rows("p", payment_rows, refs={"order": "o"}),
         Rows("a", [event], refs={"object_id": "o"}),
         Rows("e", confirmed, json_refs={"data": {"order_id": "o"}}),
     )
@@ -359,6 +362,10 @@ def _write_order(
         )
     if confirmed:
         after_publish()
+    # Last: the ledger's chain head is locked from here to the commit.
+    ledger.append_sale(
+        order=order, tickets=tickets, extras=order_extras, payments=payment_rows, actor=actor
+    )
     order.issued_tickets = tickets  # (Order.tickets_in_hand: showing it costs no query)
     order.issued_extras = order_extras
     return order
