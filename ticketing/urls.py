@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from ticketing.views import (
     boxoffice,
+    cash,
     extras,
     halls,
     online_bookings,
@@ -11,6 +12,7 @@ from ticketing.views import (
     payments,
     programme,
     space,
+    statements,
     storefront,
     tickets,
     widget,
@@ -21,6 +23,8 @@ backoffice_patterns = (
         path("halls/", include(halls.urlpatterns)),
         path("programme/", include(programme.urlpatterns)),
         path("programme/", include(extras.urlpatterns)),
+        path("box-office/cash/", include(cash.urlpatterns)),
+        path("box-office/statements/", include(statements.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
         path("online/", include(online_bookings.urlpatterns)),

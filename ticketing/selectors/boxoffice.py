@@ -90,9 +90,17 @@ class SaleContext:
     prices: dict[tuple[int, int], Price]  # price_table(): what quote() reads
     fees: SalesSettings
     extras: list[Extra] = field(default_factory=list)  # on sale at the counter
+    channel: str = "box_office"  # who bears the booking fee may depend on it
 
     def quote(self, places: list[Place], extras: list[tuple[Extra, int]] | None = None) -> Quote:
-        return quote(self.performance, places, prices=self.prices, fees=self.fees, extras=extras)
+        return quote(
+            self.performance,
+            places,
+            prices=self.prices,
+            fees=self.fees,
+            extras=extras,
+            channel=self.channel,
+        )
 
     def extra_by_id(self, extra_id: int) -> Extra | None:
         return next((e for e in self.extras if e.pk == extra_id), None)
@@ -138,7 +146,7 @@ def sale_context(performance: Performance) -> SaleContext:
                 tariff_id,
                 p.tariff.name,
                 p.amount_cents,
-                fees.fee_for(p.amount_cents),
+                fees.fee_split(p.amount_cents, "box_office", p.tariff)[0],
                 p.tariff.public,
             )
         )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from crm import services as crm
 from ticketing.errors import InvalidRequest
 from ticketing.models import Order, Payment
+from ticketing.services.cash.sessions import hold_session_open
 from ticketing.specs import PaymentSpec
 
 from .history import crm_references, order_event, order_performance, publish_confirmed
@@ -105,7 +106,11 @@ def staff(actor):
     return actor if getattr(actor, "pk", None) else None
 
 
-def new_payments(order: Order, settlement: Settlement, actor) -> list[Payment]:
+def new_payments(
+    order: Order, settlement: Settlement, actor, cash_session_id: int | None = None
+) -> list[Payment]:
+    """Unsaved payments of a settlement; at the counter, in the desk's open cash session
+    (the caller checked it open: services.cash.hold_session_open)."""
     rows = [
         Payment(
             order=order,
@@ -113,6 +118,7 @@ def new_payments(order: Order, settlement: Settlement, actor) -> list[Payment]:
             amount_cents=spec.amount_cents,
             provider_reference=spec.reference,
             created_by=staff(actor),
+            cash_session_id=cash_session_id,
         )
         for spec in settlement.payments
     ]
@@ -123,9 +129,14 @@ def new_payments(order: Order, settlement: Settlement, actor) -> list[Payment]:
 
 
 @transaction.atomic
-def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
+def record_payment(
+    *, order: Order, payment: PaymentSpec, actor=None, cash_session_id: int | None = None
+) -> Order:
     """A payment towards a pending order (at most what is still due; cash above it is
-    change); the order is paid once covered."""
+    change); the order is paid once covered. `cash_session_id`: at the counter, the desk's
+    open cash session, which the payment joins."""
+    if cash_session_id is not None:
+        hold_session_open(cash_session_id)
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.PENDING:
         raise InvalidRequest(_("Only a pending order can take a payment."))
@@ -133,7 +144,7 @@ def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
     settlement = settle_payments(
         due_cents=order.total_cents - paid, payments=[payment], allow_short=True
     )
-    Payment.objects.bulk_create(new_payments(order, settlement, actor))
+    Payment.objects.bulk_create(new_payments(order, settlement, actor, cash_session_id))
     paid += settlement.paid_cents
     order_event(
         order,

@@ -63,6 +63,7 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "tariff",
         "price_cents",
         "fee_cents",
+        "venue_fee_cents",
         "tax_rate_bp",
         "status",
         "code",
@@ -90,6 +91,7 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "provider_reference",
         "created_by",
         "created_at",
+        "cash_session",
     ),
     "accounts.auditevent": (
         "code",
