@@ -29,8 +29,8 @@ class CashSession(models.Model):
     `comment` when not zero. A manager may reopen a closed session (audited)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", _("Session in progress")
+        CLOSED = "closed", _("Session closed")
 
     desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="sessions")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
