@@ -83,7 +83,7 @@ class ShowForm(forms.Form):
         decimal_places=2,
         required=False,
         help_text=_(
-            "The tax on ticket revenue excluding VAT (3.5 % for variety shows, and for "
+            "The tax on ticket revenue excluding VAT (3.5 per cent for variety shows, and for "
             "theatre through the ASTP); 0 or empty: not subject. Shown on receipts statements."
         ),
     )
