@@ -89,8 +89,8 @@ def day(request, day: str):
 @capability_required("sales.view")
 def performance(request, pk: int):
     found = get_object_or_404(Performance.objects.select_related("show"), pk=pk)
-    _tz, currency = _venue(request)
-    statement = performance_statement(found, currency=currency)
+    tz, currency = _venue(request)
+    statement = performance_statement(found, tz=tz, currency=currency)
     key = f"{found.pk}-{timezone.localtime(found.starts_at):%Y%m%d}"
     return _respond(request, statement, key, {"performance": found})
 
