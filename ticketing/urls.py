@@ -24,7 +24,7 @@ backoffice_patterns = (
         path("programme/", include(programme.urlpatterns)),
         path("programme/", include(extras.urlpatterns)),
         path("box-office/cash/", include(cash.urlpatterns)),
-        path("box-office/statements/", include(statements.urlpatterns)),
+        path("statements/", include(statements.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
         path("online/", include(online_bookings.urlpatterns)),

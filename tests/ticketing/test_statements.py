@@ -244,7 +244,7 @@ def test_invitations_and_refunds_are_counted_apart(venue_a, sold):
 def test_the_statement_screens_and_files(venue_a, sold, make_staff, client_for):
     performance, _made = sold
     client = client_for(venue_a, make_staff(venue_a, User.Role.BOX_OFFICE))
-    url = f"/backoffice/box-office/statements/performance/{performance.pk}/"
+    url = f"/backoffice/statements/performance/{performance.pk}/"
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
@@ -258,7 +258,7 @@ def test_the_statement_screens_and_files(venue_a, sold, make_staff, client_for):
         text = _pdf_text(pdf.content)
         assert "125 €" in text.replace("\u00a0", " ").replace("\u202f", " ")
     today = timezone.localdate().isoformat()
-    day = client.get(f"/backoffice/box-office/statements/day/{today}/")
+    day = client.get(f"/backoffice/statements/day/{today}/")
     assert day.status_code == 200 and "128\u00a0€" in day.content.decode()
-    assert client.get("/backoffice/box-office/statements/day/nope/").status_code == 404
-    assert client.get("/backoffice/box-office/statements/").status_code == 200
+    assert client.get("/backoffice/statements/day/nope/").status_code == 404
+    assert client.get("/backoffice/statements/").status_code == 200
