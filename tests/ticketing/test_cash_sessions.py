@@ -291,3 +291,20 @@ def test_without_the_lock_a_payment_lands_in_a_closed_session_uncounted(racing_t
     _results, closed, in_session = _race(venue, performance, session)
     assert in_session == 2500
     assert closed.expected_cents == 5000  # the drawer holds 25 € the closing never saw
+
+
+def test_a_cash_refund_from_the_order_page_comes_out_of_the_desks_drawer(
+    venue_a, till, make_staff, client_for
+):
+    performance, desk, session = till
+    with in_venue(venue_a):
+        sold = _sell(performance, "A1", 2500, session)
+        ticket = sold.tickets.get()
+    client = client_for(venue_a, make_staff(venue_a, User.Role.BOX_OFFICE))
+    client.cookies["parterre_desk"] = str(desk.pk)
+    data = {"tickets": [ticket.pk], "method": "cash", "include_fees": "on", "confirm": "1"}
+    assert client.post(f"/backoffice/orders/{sold.pk}/refund/", data).status_code == 302
+    with in_venue(venue_a):
+        refund = Payment.objects.get(order=sold, amount_cents__lt=0)
+        assert refund.cash_session_id == session.pk
+        assert session_totals(session).expected_cents == 10000
