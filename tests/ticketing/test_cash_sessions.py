@@ -4,6 +4,7 @@ difference with a mandatory comment; a manager reopens with a trace; a payment r
 closing is either counted by it or refused (real concurrent connections, with the
 unprotected control)."""
 
+import threading
 import time
 
 import pytest
@@ -211,10 +212,22 @@ def test_another_venue_cannot_see_the_session(venue_a, venue_b, till, make_staff
 
 # --- A payment racing the closing (real concurrent connections) -----------------------------
 
-SLOW = 0.4  # the sale's transaction stays open this long after checking its session
+SLOW = 1.0  # the sale's transaction stays open this long after checking its session
 
 
 def _drop(performance_id: int, desk_id: int) -> None:
+    """Everything the race committed, its outbox events and audit entries included."""
+    from tenants.events.models import Event
+
+    sold = list(Order.objects.filter(tickets__performance_id=performance_id).distinct())
+    Event.objects.filter(key__in=[f"order:{o.reference}" for o in sold]).delete()
+    AuditEvent.objects.filter(
+        object_type="ticketing.order", object_id__in=[o.pk for o in sold]
+    ).delete()
+    sessions = list(CashSession.objects.filter(desk_id=desk_id).values_list("pk", flat=True))
+    AuditEvent.objects.filter(
+        code__startswith="ticketing.cash_session.", object_id__in=sessions
+    ).delete()
     Order.objects.filter(tickets__performance_id=performance_id).delete()
     CashSession.objects.filter(desk_id=desk_id).delete()
     Desk.objects.filter(pk=desk_id).delete()
@@ -236,12 +249,16 @@ def racing_till(venue_a):
     committed(venue_a, lambda: _drop(performance.pk, desk.pk))
 
 
+CHECKED = threading.Event()  # the sale has checked its session: the closing may start
+
+
 def _checked_unsafely(session_id: int) -> None:
     """The race without protection: the status read with no lock kept."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT status FROM ticketing_cashsession WHERE id = %s", [session_id])
         if cursor.fetchone()[0] != "open":
             raise CashSessionClosed()
+    CHECKED.set()
     time.sleep(SLOW)
 
 
@@ -252,11 +269,12 @@ def _race(venue, performance, session) -> tuple[list, CashSession, int]:
                 return _sell(performance, "B1", 2500, session)
             except CashSessionClosed as error:
                 return error
-        time.sleep(SLOW / 4)  # the sale has checked its session: close now
+        assert CHECKED.wait(timeout=30)  # the sale has checked its session: close now
         return cash.close_cash_session(
             session=session, counted={5000: 1, 2000: 1, 500: 1}, comment="course"
         )
 
+    CHECKED.clear()
     results = run_together(venue, work, threads=2)
     closed = results[1]
     in_session = committed(
@@ -275,6 +293,7 @@ def test_a_payment_racing_the_closing_is_counted_by_it(racing_till, monkeypatch)
 
     def slow_but_locked(session_id: int) -> None:
         original(session_id)
+        CHECKED.set()
         time.sleep(SLOW)
 
     monkeypatch.setattr(sale_module, "hold_session_open", slow_but_locked)
