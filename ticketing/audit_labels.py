@@ -47,6 +47,22 @@ def _order(event) -> str:
     return " · ".join(parts)
 
 
+def _cash_session(event) -> str:
+    """The desk, then the difference at a closing or the reason of a reopening."""
+    currency = getattr(getattr(connection, "tenant", None), "currency", None) or "EUR"
+    parts = [event.data.get("desk", "")]
+    if isinstance(event.data.get("float_cents"), int):
+        parts.append(_("float %(amount)s") % {"amount": money(event.data["float_cents"], currency)})
+    if isinstance(event.data.get("difference_cents"), int):
+        parts.append(
+            _("difference %(amount)s") % {"amount": money(event.data["difference_cents"], currency)}
+        )
+    for key in ("comment", "reason"):
+        if event.data.get(key):
+            parts.append(str(event.data[key]))
+    return " · ".join(str(part) for part in parts if part)
+
+
 def _show_and_reason(event) -> str:
     reason = event.data.get("reason")
     parts = [event.data.get("show"), _("Reason: %(reason)s") % {"reason": reason} if reason else ""]
@@ -115,6 +131,11 @@ register_labels(
         "ticketing.aftersale_rule.updated": _("Spectators' cancel and exchange rule changed"),
         "ticketing.promo_code.created": _("Promo code created"),
         "ticketing.promo_code.updated": _("Promo code changed"),
+        # The till (ticketing/services/cash/)
+        "ticketing.desk.created": _("Desk added"),
+        "ticketing.cash_session.opened": _("Cash session opened"),
+        "ticketing.cash_session.closed": _("Cash session closed"),
+        "ticketing.cash_session.reopened": _("Cash session reopened by a manager"),
     },
     details={
         **dict.fromkeys(
@@ -155,6 +176,10 @@ register_labels(
         "ticketing.promo_code.updated": "%(code)s",
         "ticketing.aftersale_rule.updated": "%(performance)s",
         "ticketing.tariff.updated": "%(tariff)s",
+        "ticketing.desk.created": "%(desk)s",
+        "ticketing.cash_session.opened": _cash_session,
+        "ticketing.cash_session.closed": _cash_session,
+        "ticketing.cash_session.reopened": _cash_session,
     },
     changed_models={"ticketing.layout.seats_updated": "ticketing.seat"},
 )

@@ -46,7 +46,19 @@ class InvalidRequest(ValidationFailed):
     code = "ticketing.invalid"
 
 
+class CashSessionClosed(Conflict):
+    """A counter payment needs its desk's cash session open (it was closed meanwhile)."""
+
+    code = "ticketing.cash_session_closed"
+
+    def __init__(self, message=None):
+        super().__init__(
+            message or _("This desk's cash session is closed: open a session to take payments.")
+        )
+
+
 __all__ = [
+    "CashSessionClosed",
     "ExtraSoldOut",
     "HoldExpired",
     "HoldNotActive",

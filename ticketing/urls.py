@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from ticketing.views import (
     boxoffice,
+    cash,
     counter_settings,
     extras,
     halls,
@@ -13,6 +14,7 @@ from ticketing.views import (
     payments,
     programme,
     space,
+    statements,
     storefront,
     tickets,
     widget,
@@ -23,6 +25,8 @@ backoffice_patterns = (
         path("halls/", include(halls.urlpatterns)),
         path("programme/", include(programme.urlpatterns)),
         path("programme/", include(extras.urlpatterns)),
+        path("box-office/cash/", include(cash.urlpatterns)),
+        path("statements/", include(statements.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
         path("online/", include(online_bookings.urlpatterns)),

@@ -124,6 +124,8 @@ class Season:
                 duration_minutes=spec.duration,
                 age_guidance=spec.age,
                 accessibility_notes=spec.accessibility,
+                # Concerts (variety shows) pay the show tax: 3.5 % of ticket revenue excl. VAT.
+                show_tax_rate_bp=350 if "concert" in spec.genres else 0,
             )
             layout = layouts[spec.hall]
             plan = self.plan(spec, layout)

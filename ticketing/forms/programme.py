@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ticketing import selectors
 from ticketing.models import Allocation, Extra, Layout, Performance, Tariff
+from ticketing.models.orders import Channel
+from ticketing.models.pricing import FeeBearer
 from ticketing.services.programme import SHOW_FIELDS, CategoryPlan
 
 from .fields import (
@@ -74,6 +76,22 @@ class ShowForm(forms.Form):
         help_text=_("A YouTube or Vimeo address; loaded only when the spectator clicks."),
     )
 
+    show_tax_rate_bp = forms.DecimalField(
+        label=_("Show tax (%)"),
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        required=False,
+        help_text=_(
+            "The tax on ticket revenue excluding VAT (3.5 per cent for variety shows, and for "
+            "theatre through the ASTP); 0 or empty: not subject. Shown on receipts statements."
+        ),
+    )
+
+    def clean_show_tax_rate_bp(self) -> int:
+        rate = self.cleaned_data.get("show_tax_rate_bp")
+        return int((rate * 100).to_integral_value()) if rate else 0
+
     def clean_genres(self) -> list[str]:
         parts = [g.strip()[:40] for g in self.cleaned_data["genres"].split(",")]
         return list(dict.fromkeys(p for p in parts if p))
@@ -92,6 +110,7 @@ class ShowEditForm(ShowForm):
     def for_show(cls, show, data=None, files=None) -> ShowEditForm:
         initial = {name: getattr(show, name) for name in SHOW_FIELDS}
         initial["genres"] = ", ".join(show.genres)
+        initial["show_tax_rate_bp"] = Decimal(show.show_tax_rate_bp) / 100
         return cls(data, files, initial=initial)
 
     def changes(self) -> dict:
@@ -315,6 +334,26 @@ class SalesSettingsForm(forms.Form):
         help_text=_("Online, only the single-price tariff is offered where it has a price."),
     )
 
+    fee_bearer = forms.ChoiceField(
+        label=_("Who bears the booking fee"),
+        choices=FeeBearer.choices,
+        initial=FeeBearer.SPECTATOR,
+        required=False,  # (a form posted without it: the spectator, as before)
+        help_text=_(
+            "The spectator pays it on top of the price; the venue takes it off its revenue. "
+            "A channel or a tariff may say otherwise."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for channel, label in Channel.choices:
+            self.fields[f"fee_bearer_{channel}"] = forms.ChoiceField(
+                label=_("Booking fee, %(channel)s") % {"channel": label},
+                choices=[("", _("As above")), *FeeBearer.choices],
+                required=False,
+            )
+
     def values(self) -> dict:
         data = self.cleaned_data
         return {
@@ -322,6 +361,12 @@ class SalesSettingsForm(forms.Form):
             "fee_percent_bp": int((data["fee_percent"] * 100).to_integral_value()),
             "hold_minutes": data["hold_minutes"],
             "single_price_mode": data["single_price_mode"],
+            "fee_bearer": data.get("fee_bearer") or FeeBearer.SPECTATOR,
+            "fee_bearer_by_channel": {
+                channel: data[f"fee_bearer_{channel}"]
+                for channel in Channel.values
+                if data.get(f"fee_bearer_{channel}")
+            },
         }
 
 
@@ -334,6 +379,11 @@ class TariffForm(forms.Form):
     )
     public = forms.BooleanField(label=_("Sold online"), required=False, initial=True)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    fee_bearer = forms.ChoiceField(
+        label=_("Booking fee borne by"),
+        choices=[("", _("As the settings say")), *FeeBearer.choices],
+        required=False,
+    )
 
     def values(self) -> dict:
         data = self.cleaned_data
@@ -343,6 +393,7 @@ class TariffForm(forms.Form):
             "tax_rate_bp": int((data["tax_rate"] * 100).to_integral_value()),
             "public": data["public"],
             "is_active": data["is_active"],
+            "fee_bearer": data.get("fee_bearer") or "",
         }
 
 

@@ -1,3 +1,4 @@
+from .cash import CashSession, Desk
 from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
@@ -12,7 +13,9 @@ from .tickets import OrderEmail, TicketPromotion, TicketSigningKey
 __all__ = [
     "AfterSaleRule",
     "Allocation",
+    "CashSession",
     "CheckoutStep",
+    "Desk",
     "Extra",
     "Hall",
     "Hold",

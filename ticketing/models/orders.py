@@ -131,7 +131,11 @@ class Ticket(models.Model):
     )
     tariff = models.ForeignKey(Tariff, on_delete=models.PROTECT)
     price_cents = models.IntegerField()
+    # The booking fee the buyer paid on top of the price (their share: SalesSettings.fee_split).
     fee_cents = models.IntegerField(default=0)
+    # The share of the booking fee the venue bears: not charged, it comes off the venue's
+    # revenue (receipts statements show it). fee_cents + venue_fee_cents = the whole fee.
+    venue_fee_cents = models.IntegerField(default=0, db_default=0)
     tax_rate_bp = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.VALID)
     code = models.CharField(max_length=32, unique=True, default=new_ticket_code)
@@ -206,6 +210,14 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A counter payment (or refund) belongs to the open cash session of its desk.
+    cash_session = models.ForeignKey(
+        "ticketing.CashSession",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,8 +1,17 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from .programme import Performance
+
+
+class FeeBearer(models.TextChoices):
+    """Who bears the booking fee: the buyer pays it on top of the price, the venue takes it
+    off its revenue, or each half (the buyer's half rounded down)."""
+
+    SPECTATOR = "spectator", _("The spectator")
+    VENUE = "venue", _("The venue")
+    SPLIT = "split", _("Shared (half each)")
 
 
 class SalesSettings(models.Model):
@@ -16,6 +25,18 @@ class SalesSettings(models.Model):
     )
     hold_minutes = models.PositiveSmallIntegerField(_("cart hold (minutes)"), default=10)
     single_price_mode = models.BooleanField(_("one single price for everyone"), default=False)
+    # Who bears the booking fee: the venue's default, then per channel ({channel: bearer});
+    # a tariff's own setting (Tariff.fee_bearer) overrides both.
+    fee_bearer = models.CharField(
+        _("who bears the booking fee"),
+        max_length=10,
+        choices=FeeBearer.choices,
+        default=FeeBearer.SPECTATOR,
+        db_default=FeeBearer.SPECTATOR,
+    )
+    fee_bearer_by_channel = models.JSONField(
+        default=dict, blank=True, db_default=Value({}, JSONField())
+    )
 
     class Meta:
         constraints = [
@@ -28,9 +49,30 @@ class SalesSettings(models.Model):
         return settings
 
     def fee_for(self, price_cents: int) -> int:
+        """The whole booking fee of a ticket at this price (whoever bears it)."""
         if price_cents == 0:
             return 0
         return self.fee_cents + (price_cents * self.fee_percent_bp + 5000) // 10000
+
+    def fee_bearer_for(self, channel: str | None, tariff: "Tariff | None" = None) -> str:
+        """Who bears the fee of a ticket sold on `channel` at `tariff`: the tariff's own
+        setting, else the channel's, else the venue's."""
+        if tariff is not None and tariff.fee_bearer:
+            return tariff.fee_bearer
+        by_channel = self.fee_bearer_by_channel or {}
+        return by_channel.get(channel or "", "") or self.fee_bearer
+
+    def fee_split(
+        self, price_cents: int, channel: str | None, tariff: "Tariff | None" = None
+    ) -> tuple[int, int]:
+        """(what the buyer pays, what the venue bears) of a ticket's booking fee."""
+        fee = self.fee_for(price_cents)
+        bearer = self.fee_bearer_for(channel, tariff)
+        if bearer == FeeBearer.VENUE:
+            return 0, fee
+        if bearer == FeeBearer.SPLIT:
+            return fee // 2, fee - fee // 2
+        return fee, 0
 
 
 class Tariff(models.Model):
@@ -47,6 +89,15 @@ class Tariff(models.Model):
     # VAT in basis points: 550 = 5.5 % (live performances in France).
     tax_rate_bp = models.PositiveIntegerField(_("tax rate (basis points)"), default=550)
     public = models.BooleanField(_("sold online"), default=True)
+    # Who bears the booking fee at this tariff ("": as the channel or the venue says).
+    fee_bearer = models.CharField(
+        _("booking fee borne by"),
+        max_length=10,
+        choices=FeeBearer.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     is_active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -25,6 +25,11 @@ class Show(models.Model):
     )
     age_guidance = models.CharField(_("age guidance"), max_length=60, blank=True)
     accessibility_notes = models.TextField(_("accessibility"), blank=True)
+    # The show tax ("taxe sur les spectacles": variety shows, and theatre through the ASTP)
+    # on ticket revenue excluding VAT, in basis points; 0: the show is not subject to it.
+    show_tax_rate_bp = models.PositiveIntegerField(
+        _("show tax (basis points of ticket revenue excl. VAT)"), default=0, db_default=0
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

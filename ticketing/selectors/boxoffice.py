@@ -100,9 +100,17 @@ class SaleContext:
     extras: list[Extra] = field(default_factory=list)  # on sale at the counter
     # The payment methods the venue takes at the counter, in the order of their shortcuts.
     methods: list[tuple[str, str]] = field(default_factory=list)
+    channel: str = "box_office"  # who bears the booking fee may depend on it
 
     def quote(self, places: list[Place], extras: list[tuple[Extra, int]] | None = None) -> Quote:
-        return quote(self.performance, places, prices=self.prices, fees=self.fees, extras=extras)
+        return quote(
+            self.performance,
+            places,
+            prices=self.prices,
+            fees=self.fees,
+            extras=extras,
+            channel=self.channel,
+        )
 
     def extra_by_id(self, extra_id: int) -> Extra | None:
         return next((e for e in self.extras if e.pk == extra_id), None)
@@ -149,6 +157,7 @@ def sale_context(performance: Performance) -> SaleContext:
         [Place(category_id, tariff_id) for category_id, tariff_id in prices],
         prices=prices,
         fees=fees,
+        channel="box_office",
     )
     for line in each.lines:
         p = line.price

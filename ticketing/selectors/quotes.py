@@ -28,11 +28,14 @@ class Place:
 @dataclass(frozen=True)
 class QuoteLine:
     """One Place priced; `price` is None when its tariff is not offered in its category.
-    Amounts per place (price, fee) and for the line (amount, fees), in cents."""
+    Amounts per place (price, fee) and for the line (amount, fees), in cents. `fee_cents` is
+    the booking fee the buyer pays, `venue_fee_cents` the share the venue bears (not
+    charged: SalesSettings.fee_split)."""
 
     place: Place
     price: Price | None
     fee_cents: int
+    venue_fee_cents: int = 0
 
     @property
     def price_cents(self) -> int:
@@ -50,6 +53,10 @@ class QuoteLine:
     @property
     def fees_cents(self) -> int:
         return self.fee_cents * self.place.quantity
+
+    @property
+    def venue_fees_cents(self) -> int:
+        return self.venue_fee_cents * self.place.quantity
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,11 @@ class Quote:
         return sum(line.fees_cents for line in self.lines)
 
     @property
+    def venue_fee_cents(self) -> int:
+        """The booking fees the venue bears (not in the total)."""
+        return sum(line.venue_fees_cents for line in self.lines)
+
+    @property
     def extras_cents(self) -> int:
         return sum(line.amount_cents for line in self.extras)
 
@@ -99,12 +111,15 @@ def quote(
     prices: dict[tuple[int, int], Price] | None = None,
     fees: SalesSettings | None = None,
     extras: list[tuple[Extra, int]] | None = None,
+    channel: str | None = None,
 ) -> Quote:
     """What selling these places charges, per place and in all: the one price computation.
     The counter's and the storefront's carts show it before anything is written, and a sale
     writes its tickets from it (services.orders). The Price of (category, tariff) among active
-    tariffs, and `SalesSettings.fee_for` per ticket. `prices` (price_table) and `fees` when the
-    caller has them: then no query. `extras`: (extra, quantity) sold with the tickets
+    tariffs, and the booking fee per ticket (`SalesSettings.fee_for`), of which the buyer
+    pays the share `SalesSettings.fee_split` gives for the sale's `channel` and the tariff
+    (the venue bears the rest: never in the total). `prices` (price_table) and `fees` when
+    the caller has them: then no query. `extras`: (extra, quantity) sold with the tickets
     (selectors.extras.asked_extras), at their price, without fee."""
     if prices is None:
         prices = price_table(performance.pk)
@@ -113,8 +128,10 @@ def quote(
     lines = []
     for place in places:
         price = prices.get((place.category_id, place.tariff_id))
-        fee = fees.fee_for(price.amount_cents) if price else 0
-        lines.append(QuoteLine(place, price, fee))
+        charged, borne = (
+            fees.fee_split(price.amount_cents, channel, price.tariff) if price else (0, 0)
+        )
+        lines.append(QuoteLine(place, price, charged, borne))
     extra_lines = [ExtraLine(extra, quantity) for extra, quantity in extras or []]
     return Quote(lines, fees.currency, extra_lines)
 

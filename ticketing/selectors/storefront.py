@@ -214,6 +214,7 @@ def checkout_cart(hold: Hold, choices) -> Cart:
         prices=prices,
         fees=settings,
         extras=[(row.extra, row.count) for row in extra_rows if row.count],
+        channel=hold.channel or "web",
     )
     for (line, _place), q in zip(places, quoted.lines, strict=True):
         line.quoted.append(q)

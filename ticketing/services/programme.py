@@ -70,6 +70,7 @@ SHOW_FIELDS = (
     "accessibility_notes",
     "image_alt",
     "video_url",
+    "show_tax_rate_bp",
 )
 
 

@@ -11,12 +11,13 @@ from crm.search import search_contacts
 from tenants.accounts.permissions import capability_required
 from tenants.navigation import NavItem, register
 from ticketing import selectors
-from ticketing.errors import InvalidRequest, ParterreError, SeatsUnavailable
+from ticketing.errors import CashSessionClosed, InvalidRequest, ParterreError, SeatsUnavailable
 from ticketing.forms.sale import ERROR_PLACES, SaleForm
 from ticketing.forms.tickets import ResendForm
 from ticketing.models import Order, Payment, Performance
 from ticketing.services import orders
 from ticketing.services.tickets import resend_tickets
+from ticketing.views.cash import counter_session
 
 register(
     NavItem(
@@ -35,11 +36,13 @@ def _performance(pk: int) -> Performance:
 
 
 def _render_sale(request, form: SaleForm, *, status: int = 200, template="sale.html"):
+    required, session = counter_session(request)
     context = {
         "performance": form.ctx.performance,
         "ctx": form.ctx,
         "form": form,
         "methods": form.ctx.methods,
+        "till": {"required": required, "session": session},
     }
     return render(request, f"ticketing/boxoffice/{template}", context, status=status)
 
@@ -57,6 +60,10 @@ def sale(request, pk: int):
     form = SaleForm(data, ctx=selectors.sale_context(performance))
     if not form.is_valid():
         return _render_sale(request, form, status=400 if form.bound else 200)
+    required, session = counter_session(request)
+    if required and session is None and form.payments:
+        form.add_error(None, CashSessionClosed().message)
+        return _render_sale(request, form, status=CashSessionClosed.http_status)
     try:
         order = orders.sell(
             performance=performance,
@@ -68,6 +75,7 @@ def sale(request, pk: int):
             actor=request.user,
             prices=form.ctx.prices,
             extras=form.cart.extras,
+            cash_session_id=session.pk if session else None,
         )
     except ParterreError as error:
         # Nothing was written (one transaction); show the places as they are now.

@@ -31,6 +31,7 @@ from ticketing.selectors import tickets as ticket_selectors
 from ticketing.services import orders as services
 from ticketing.services.orders import PaymentSpec
 from ticketing.templatetags.ticketing_ui import money
+from ticketing.views.cash import counter_session
 
 register(
     NavItem(
@@ -178,6 +179,15 @@ def order_detail(request, pk: int, invalid: dict | None = None):
     return render(request, "ticketing/orders/detail.html", context, status=400 if invalid else 200)
 
 
+def _desk_session_id(request, method: str) -> int | None:
+    """Money taken or given back at a desk joins its open cash session (not the online
+    card's: it never goes through the drawer)."""
+    if method == Payment.Method.ONLINE:
+        return None
+    _required, session = counter_session(request)
+    return session.pk if session else None
+
+
 @require_POST
 @capability_required("sales.sell")
 def order_refund(request, pk: int):
@@ -206,6 +216,7 @@ def order_refund(request, pk: int):
             include_fees=form.cleaned_data["include_fees"],
             reason=form.cleaned_data["reason"],
             actor=request.user,
+            cash_session_id=_desk_session_id(request, form.cleaned_data["method"]),
         ),
         _("Refund recorded."),
     )
@@ -249,7 +260,12 @@ def order_payment(request, pk: int):
     return _run(
         request,
         order,
-        lambda: services.record_payment(order=order, payment=spec, actor=request.user),
+        lambda: services.record_payment(
+            order=order,
+            payment=spec,
+            actor=request.user,
+            cash_session_id=_desk_session_id(request, spec.method),
+        ),
         _("Payment recorded."),
     )
 

@@ -273,6 +273,11 @@ def sales_settings(request):
             "fee_percent": Decimal(current.fee_percent_bp) / 100,
             "hold_minutes": current.hold_minutes,
             "single_price_mode": current.single_price_mode,
+            "fee_bearer": current.fee_bearer,
+            **{
+                f"fee_bearer_{channel}": bearer
+                for channel, bearer in (current.fee_bearer_by_channel or {}).items()
+            },
         },
     )
     tariffs = TariffFormSet(
@@ -285,6 +290,7 @@ def sales_settings(request):
                 "tax_rate": Decimal(t.tax_rate_bp) / 100,
                 "public": t.public,
                 "is_active": t.is_active,
+                "fee_bearer": t.fee_bearer,
             }
             for t in Tariff.objects.all()
         ],

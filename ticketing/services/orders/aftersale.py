@@ -13,6 +13,7 @@ from ticketing.ledger import services as ledger
 from ticketing.models import Order, OrderExtra, Payment, Performance, Ticket
 from ticketing.selectors.prices import sales_settings
 from ticketing.services import inventory
+from ticketing.services.cash.sessions import hold_session_open
 from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
 
 from .history import (
@@ -78,11 +79,15 @@ def refund_order(
     withheld_cents: int = 0,
     actor=None,
     reason: str = "",
+    cash_session_id: int | None = None,
 ) -> Order:
     """Refund all or some tickets of a paid order; their seats go back on sale. The order's
     extras are refunded with its last tickets (a partial refund keeps them: the drink of the
     spectators who still come).
-    `withheld_cents`: kept by the venue (a cancellation fee), never more than the refund."""
+    `withheld_cents`: kept by the venue (a cancellation fee), never more than the refund.
+    `cash_session_id`: refunded at the counter, out of this open session's drawer."""
+    if cash_session_id is not None:
+        hold_session_open(cash_session_id)
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED):
         raise InvalidRequest(_("Only a paid order can be refunded."))
@@ -125,6 +130,7 @@ def refund_order(
             amount_cents=-amount,
             provider_reference=reference,
             created_by=staff(actor),
+            cash_session_id=cash_session_id,
         )
     order.refunded_cents += amount
     remaining = order.tickets.filter(status=Ticket.Status.VALID).exists()
@@ -213,6 +219,7 @@ def exchange_tickets(
         zones=zones,
         tariffs=tariffs,
         fees=sales_settings(),
+        channel=order.channel,
     )
     new = new_tickets(priced, order=order, performance=to_performance, charge_fees=False)
     Ticket.objects.bulk_create(new)

@@ -132,6 +132,7 @@ def start_online_payment(
         tariffs=tariffs,
         fees=fees,
         extras=extra_lines,
+        channel=hold.channel or "web",
     )
     extras_json = {str(extra.pk): quantity for extra, quantity in extra_lines}
     if priced.total_cents != shown_total_cents:

@@ -20,6 +20,7 @@ from ticketing.errors import InvalidRequest
 from ticketing.ledger import services as ledger
 from ticketing.models import Order, Payment
 from ticketing.selectors.payments import counter_payment_methods
+from ticketing.services.cash.sessions import hold_session_open
 from ticketing.specs import PaymentSpec
 
 from .history import crm_references, order_event, order_performance, publish_confirmed
@@ -119,7 +120,11 @@ def staff(actor):
     return actor if getattr(actor, "pk", None) else None
 
 
-def new_payments(order: Order, settlement: Settlement, actor) -> list[Payment]:
+def new_payments(
+    order: Order, settlement: Settlement, actor, cash_session_id: int | None = None
+) -> list[Payment]:
+    """Unsaved payments of a settlement; at the counter, in the desk's open cash session
+    (the caller checked it open: services.cash.hold_session_open)."""
     rows = [
         Payment(
             order=order,
@@ -127,6 +132,7 @@ def new_payments(order: Order, settlement: Settlement, actor) -> list[Payment]:
             amount_cents=spec.amount_cents,
             provider_reference=spec.reference,
             created_by=staff(actor),
+            cash_session_id=cash_session_id,
         )
         for spec in settlement.payments
     ]
@@ -137,9 +143,14 @@ def new_payments(order: Order, settlement: Settlement, actor) -> list[Payment]:
 
 
 @transaction.atomic
-def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
+def record_payment(
+    *, order: Order, payment: PaymentSpec, actor=None, cash_session_id: int | None = None
+) -> Order:
     """A payment towards a pending order (at most what is still due; cash above it is
-    change); the order is paid once covered."""
+    change); the order is paid once covered. `cash_session_id`: at the counter, the desk's
+    open cash session, which the payment joins."""
+    if cash_session_id is not None:
+        hold_session_open(cash_session_id)
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.PENDING:
         raise InvalidRequest(_("Only a pending order can take a payment."))
@@ -147,7 +158,7 @@ def record_payment(*, order: Order, payment: PaymentSpec, actor=None) -> Order:
     settlement = settle_payments(
         due_cents=order.total_cents - paid, payments=[payment], allow_short=True
     )
-    payments = Payment.objects.bulk_create(new_payments(order, settlement, actor))
+    payments = Payment.objects.bulk_create(new_payments(order, settlement, actor, cash_session_id))
     paid += settlement.paid_cents
     order_event(
         order,

@@ -38,6 +38,7 @@ from ticketing.selectors.extras import asked_extras
 from ticketing.selectors.prices import price_table, sales_settings, zone_categories
 from ticketing.selectors.quotes import Quote, places_taken, quote
 from ticketing.services import inventory
+from ticketing.services.cash.sessions import hold_session_open
 from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TakenPlaces, TakenSeat, TariffChoice
 
 from .history import crm_references, new_confirmed_event, new_order_event
@@ -86,6 +87,7 @@ def confirm_order(
     pay_total_with: str = "",
     payment_reference: str = "",
     extras: dict[int, int] | None = None,
+    cash_session_id: int | None = None,
 ) -> Order:
     """Turn a live cart into an order with one ticket per place (and the `extras` asked,
     {extra id: quantity}).
@@ -115,6 +117,7 @@ def confirm_order(
         actor=actor,
         allow_pending=allow_pending,
         extras=extra_lines,
+        cash_session_id=cash_session_id,
     )
 
 
@@ -131,6 +134,7 @@ def sell(
     pay_total_with: str = "",
     prices: dict[tuple[int, int], Price] | None = None,
     extras: dict[int, int] | None = None,
+    cash_session_id: int | None = None,
 ) -> Order:
     """Take places straight into an order and pay it, in one transaction: the counter sale,
     an API order. Seats and standing places alike go from free to sold with one conditional
@@ -140,7 +144,8 @@ def sell(
     already (selectors.prices.sale_prices); read here otherwise, before any seat is locked.
     `pay_total_with`: a method paying exactly the total (the offline test provider, a card
     already authorised), when `payments` is empty. `extras`: {extra id: quantity} sold with
-    the tickets.
+    the tickets. `cash_session_id`: at the counter, the desk's open cash session, which
+    the payments join (refused when it is not open).
     """
     box_office = channel == "box_office"
     inventory.validate_request(request)
@@ -196,6 +201,7 @@ def sell(
             actor=actor,
             allow_pending=allow_pending,
             extras=extra_lines,
+            cash_session_id=cash_session_id,
         )
 
 
@@ -213,12 +219,14 @@ def price_sale(
     fees: SalesSettings,
     prices: dict[tuple[int, int], Price] | None = None,
     extras: list[tuple[Extra, int]] | None = None,
+    channel: str | None = None,
 ) -> Quote:
-    """The quote of places just taken (and extras); every place must have a price."""
+    """The quote of places just taken (and extras) on `channel` (who bears the booking fee
+    may depend on it); every place must have a price."""
     if prices is None:
         prices = price_table(performance.pk, tariffs.tariff_ids())
     places = places_taken(seats, zones, tariffs)
-    priced = quote(performance, places, prices=prices, fees=fees, extras=extras)
+    priced = quote(performance, places, prices=prices, fees=fees, extras=extras, channel=channel)
     if not priced.priced:
         raise InvalidRequest(_("This tariff is not offered for these seats."), field="tariff")
     return priced
@@ -235,6 +243,7 @@ def new_tickets(
             ticket = Ticket(
                 price_cents=line.price_cents,
                 fee_cents=line.fee_cents if charge_fees else 0,
+                venue_fee_cents=line.venue_fee_cents if charge_fees else 0,
                 tax_rate_bp=line.tax_rate_bp,
                 performance_zone_id=place.zone_id,
             )
@@ -276,6 +285,7 @@ def _write_order(
     take_zones: bool = False,
     extras: list[tuple[Extra, int]] | None = None,
     buyer_postcode: str = "",
+    cash_session_id: int | None = None,
 ) -> Order:
     """The order for places just taken: the buyer's CRM record, then the order with its
     tickets, payments, audit entry and (when paid) `ticketing.order.confirmed` in one
@@ -284,7 +294,10 @@ def _write_order(
     `take_zones`: sell the standing places of `zones` now, just before the INSERT: a zone's
     counter row is shared by every standing buyer, so its lock is held for two statements and
     the commit. `extras` are taken last (their stock rows come after the zones in the lock
-    order)."""
+    order). `cash_session_id`: the payments join this cash session, held open (FOR SHARE)
+    until the commit."""
+    if cash_session_id is not None:
+        hold_session_open(cash_session_id)
     priced = price_sale(
         performance=performance,
         seats=seats,
@@ -293,6 +306,7 @@ def _write_order(
         fees=fees,
         prices=prices,
         extras=extras,
+        channel=channel,
     )
     settlement = settle_payments(
         due_cents=priced.total_cents, payments=payments, allow_short=allow_pending
@@ -339,7 +353,7 @@ def _write_order(
     if order_extras:
         inventory.take_extras([(line.extra, line.quantity) for line in priced.extras])
     new_hold = hold.pk is None
-    payment_rows = new_payments(order, settlement, actor)
+    payment_rows = new_payments(order, settlement, actor, cash_session_id)
     insert_together(
         *([Rows("h", [hold])] if new_hold else []),
         Rows("o", [order], refs={"hold": "h"} if new_hold else {}),

@@ -64,6 +64,7 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "tariff",
         "price_cents",
         "fee_cents",
+        "venue_fee_cents",
         "tax_rate_bp",
         "status",
         "code",
@@ -91,6 +92,7 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "provider_reference",
         "created_by",
         "created_at",
+        "cash_session",
     ),
     "accounts.auditevent": (
         "code",
