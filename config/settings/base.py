@@ -275,6 +275,8 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "ticketing.retry_order_emails": {"task": "ticketing.retry_order_emails", "every": 60},
     # Recency scores, "lapsed" and a new season's criteria (crm/criteria.py).
     "crm.refresh_time_based": {"task": "crm.refresh_time_based", "every": 3600},
+    # Spent and expired sign-in links of the spectator space (they keep an email address).
+    "crm.purge_sign_in_links": {"task": "crm.purge_sign_in_links", "every": 900},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a
