@@ -21,6 +21,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,6 +119,24 @@ def redeem_sign_in_link(*, token: str) -> tuple[SpectatorAccount, str]:
     account = account_for_proven_email(email_normalized=link.email_normalized)
     SpectatorAccount.objects.filter(pk=account.pk).update(last_sign_in_at=now)
     return account, link.next_url
+
+
+@transaction.atomic
+def purge_sign_in_links() -> int:
+    """Delete the sign-in links nobody can use any more (used, or past their time): a link
+    keeps an email address and is worth nothing once spent, so it is not kept. Returns how
+    many went. A link being redeemed meanwhile is either spent already (gone here) or not
+    yet expired (kept). The rate limits of asking for links are counters in the cache that
+    expire with their window on their own (django-ratelimit sets the timeout); they stay
+    until then even if the link was used, or spending links would reset the limit.
+
+    No audit event: housekeeping of spent secrets, like the expired sessions purge, changes
+    nothing anyone decided, and an event every quarter of an hour would drown the log."""
+    now = timezone.now()
+    deleted, _by_model = SignInLink.objects.filter(
+        Q(used_at__isnull=False) | Q(expires_at__lte=now)
+    ).delete()
+    return deleted
 
 
 def _active(contact: Contact) -> Contact:

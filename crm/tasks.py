@@ -6,6 +6,7 @@ from celery import shared_task
 from crm.criteria import refresh_all_criteria, refresh_time_based
 from crm.integrity.services import take_integrity_snapshot
 from crm.privacy.services import flag_inactive_contacts
+from crm.spectators import purge_sign_in_links
 
 
 @shared_task(name="crm.refresh_time_based", ignore_result=True)
@@ -32,3 +33,10 @@ def take_integrity_snapshot_task() -> None:
 def flag_inactive_contacts_task() -> None:
     """Daily per venue: the retention rule (one pending request per contact at most)."""
     flag_inactive_contacts()
+
+
+@shared_task(name="crm.purge_sign_in_links", ignore_result=True)
+def purge_sign_in_links_task() -> int:
+    """Every quarter of an hour per venue: used and expired sign-in links are deleted.
+    Idempotent: a second run finds nothing left."""
+    return purge_sign_in_links()

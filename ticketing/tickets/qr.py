@@ -4,6 +4,7 @@ drawn as SVG (PDF, ticket page) or PNG."""
 from __future__ import annotations
 
 import io
+from html import escape
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -42,10 +43,11 @@ def _code(payload: str) -> qrcode.QRCode:
     return code
 
 
-def qr_svg(payload: str) -> str:
+def qr_svg(payload: str, *, label: str = "") -> str:
     """An inline <svg> (no XML declaration, no ids), scalable to its container's width: one
     path, each row's runs of dark modules merged into one rectangle (a few hundred commands
-    instead of one per module: WeasyPrint draws it several times faster)."""
+    instead of one per module: WeasyPrint draws it several times faster). `label` names the
+    image for screen readers (an image without a name is an accessibility error)."""
     matrix = _code(payload).get_matrix()  # the quiet zone included
     size = len(matrix)
     runs = []
@@ -59,8 +61,10 @@ def qr_svg(payload: str) -> str:
                 runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
             else:
                 x += 1
+    name = f' aria-label="{escape(label)}"' if label else ""
     return (
-        f'<svg role="img" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'<svg role="img"{name} '
+        f'xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
         f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
         f'<path fill="#000" d="{"".join(runs)}"/></svg>'
     )

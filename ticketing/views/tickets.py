@@ -68,7 +68,7 @@ def ticket_page(request, token: str):
         "performance": ticket.performance,
         "place": place_label(ticket),
         "valid": valid,
-        "qr": qr_svg(ticket_payload(ticket)) if valid else "",
+        "qr": qr_svg(ticket_payload(ticket), label=_("Ticket QR code")) if valid else "",
         "token": token,
     }
     with timezone.override(request.tenant.timezone):
