@@ -1,3 +1,4 @@
+from .door import CheckIn
 from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
@@ -11,6 +12,7 @@ from .tickets import OrderEmail, TicketPromotion, TicketSigningKey
 __all__ = [
     "AfterSaleRule",
     "Allocation",
+    "CheckIn",
     "CheckoutStep",
     "Extra",
     "Hall",
