@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from ticketing.views import (
     boxoffice,
+    door,
     extras,
     halls,
     online_bookings,
@@ -22,6 +23,7 @@ backoffice_patterns = (
         path("programme/", include(programme.urlpatterns)),
         path("programme/", include(extras.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
+        path("door/", include(door.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
         path("online/", include(online_bookings.urlpatterns)),
         path("payments/", include(payments.backoffice_urlpatterns)),
