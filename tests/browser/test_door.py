@@ -153,3 +153,36 @@ def test_two_offline_phones_scan_the_same_ticket_then_sync(
     finally:
         for context in contexts:
             context.close()
+
+
+def test_the_back_office_lists_double_entries(page, url, venue_a, door_night, tmp_path):
+    from ticketing.services import door
+
+    performance, tickets = door_night
+    (_pk, _code, text), _second = tickets
+
+    def double_entry():
+        now = timezone.now()
+        for name, seconds in (("Nord", 60), ("Sud", 30)):
+            door.sync_check_ins(
+                performance=performance,
+                scans=[
+                    door.OfflineScan(f"{name}-1", text, now - timedelta(seconds=seconds), "valid")
+                ],
+                door=name,
+                device_id=f"tel-{name}",
+            )
+
+    committed(venue_a, double_entry)
+    page.goto(url(venue_a, "/backoffice/door/"))
+    page.get_by_label("E-mail", exact=True).fill(EMAIL)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url("**/backoffice/door/")
+    _shot(page, "door-choose-1280", tmp_path)
+    page.locator("a[href$='/backoffice/door/conflicts/']").click()
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 1
+    assert "Sud" in rows.first.inner_text()
+    assert "tel-Sud" in rows.first.inner_text()
+    _shot(page, "door-conflicts-1280", tmp_path)

@@ -306,3 +306,19 @@ def test_an_offline_entry_on_a_ticket_revoked_meanwhile_is_a_conflict(venue_a, p
             device_id="d",
         )
         assert (outcome.result, outcome.check_in.conflict) == (Result.REVOKED, True)
+
+
+def test_a_scan_costs_a_bounded_number_of_queries(
+    venue_a, performance, django_assert_max_num_queries
+):
+    """Valid: key, ticket (with what the door shows), the conditional UPDATE, first time,
+    crm's attendance (settings twice and one statement), the event, the row. Again: key,
+    ticket, UPDATE matching nothing, re-read, the first entry, the row."""
+    with in_venue(venue_a):
+        first, second = sold_ticket(performance, "E1"), sold_ticket(performance, "E2")
+        scan(performance, qr(first))
+        text = qr(second)
+        with django_assert_max_num_queries(11):  # savepoint and release included
+            assert scan(performance, text).result == Result.VALID
+        with django_assert_max_num_queries(8):
+            assert scan(performance, text).result == Result.ALREADY_SCANNED
