@@ -32,7 +32,7 @@ self.addEventListener("fetch", (event) => {
           }
           return response;
         })
-        .catch(() => caches.match(request).then((hit) => hit || caches.match(request, { ignoreSearch: true })))
+        .catch(() => caches.match(request, { ignoreVary: true }).then((hit) => hit || caches.match(request, { ignoreSearch: true, ignoreVary: true })))
     );
     return;
   }

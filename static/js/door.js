@@ -491,4 +491,6 @@ setInterval(() => { if (navigator.onLine) { refreshCounts(); syncQueue(); } }, 5
 setInterval(() => { if (navigator.onLine) refreshBundle(); }, 60000);
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register(config.swUrl, { scope: config.scope }).catch(() => {});
+  // This page itself, for a reload without network (the worker caches the next visits).
+  if (navigator.onLine && window.caches) caches.open("parterre-door-v1").then((cache) => cache.add(location.href)).catch(() => {});
 }

@@ -186,3 +186,28 @@ def test_the_back_office_lists_double_entries(page, url, venue_a, door_night, tm
     assert "Sud" in rows.first.inner_text()
     assert "tel-Sud" in rows.first.inner_text()
     _shot(page, "door-conflicts-1280", tmp_path)
+
+
+def test_the_page_reloads_and_scans_without_network(browser, url, venue_a, door_night, tmp_path):
+    performance, tickets = door_night
+    _first, (_pk, code, _text) = tickets
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _open_door(page, url, venue_a, performance, "Entrée principale")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function(
+            "caches.open('parterre-door-v1').then(c => c.match(location.href)).then(Boolean)"
+        )
+        context.set_offline(True)
+        page.reload()
+        page.wait_for_selector("body[data-door-ready=ready]")
+        assert "Entrée principale" in page.locator("#door-name").inner_text()
+        assert page.locator("#door-net.is-offline").is_visible()
+        # The bundle comes from IndexedDB; the typed code is checked against its hashes.
+        assert _type_and_enter(page, code) == "valid"
+        assert "Parterre A2" in page.locator("#door-place").inner_text()
+        _shot(page, "door-offline-reload-390", tmp_path)
+    finally:
+        context.close()

@@ -5,6 +5,7 @@ back-office list of double entries. The scanning itself goes through the API
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse
@@ -84,7 +85,8 @@ def door_home(request):
         except ValueError:
             pk = 0
         if door and any(p.pk == pk for p in performances):
-            return redirect(f"{reverse('ticketing:door_scan', args=[pk])}?door={door}")
+            query = urlencode({"door": door})
+            return redirect(f"{reverse('ticketing:door_scan', args=[pk])}?{query}")
     return render(
         request,
         "ticketing/door/home.html",
