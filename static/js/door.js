@@ -396,20 +396,29 @@ async function showQueue() {
   $("door-sync-btn").hidden = !n;
 }
 
+function showCounts(counts) {
+  $("count-scanned").textContent = counts.scanned;
+  $("count-sold").textContent = counts.sold;
+  $("count-capacity").textContent = counts.capacity;
+  $("count-doors").textContent = counts.by_door.map((d) => `${d.door} ${d.scanned}`).join(" · ");
+}
+
 async function refreshCounts() {
+  const saved = `parterre.door.counts.${PERF}`;
   if (!navigator.onLine) {
-    const mine = (await idb.all("admitted")).filter((a) => a.key.startsWith(`${PERF}:`)).length;
-    $("count-scanned").textContent = mine;
+    // The last figures the server gave, and what this phone let in since (offline).
+    const last = JSON.parse(localStorage.getItem(saved) || "null");
+    const mine = (await idb.all("admitted")).filter((a) => a.key.startsWith(`${PERF}:`) && (!last || a.scanned_at > last.at)).length;
+    if (last) showCounts({ ...last, scanned: last.scanned + mine });
+    else $("count-scanned").textContent = mine;
     return;
   }
   try {
     const response = await fetch(config.countsUrl, { credentials: "same-origin" });
     if (!response.ok) return;
     const counts = await response.json();
-    $("count-scanned").textContent = counts.scanned;
-    $("count-sold").textContent = counts.sold;
-    $("count-capacity").textContent = counts.capacity;
-    $("count-doors").textContent = counts.by_door.map((d) => `${d.door} ${d.scanned}`).join(" · ");
+    localStorage.setItem(saved, JSON.stringify({ ...counts, at: new Date().toISOString() }));
+    showCounts(counts);
   } catch (error) {
     /* offline: the next poll will tell */
   }
