@@ -457,11 +457,14 @@ async function startCamera() {
         text = code ? code.data : null;
       }
     }
-    // The same code held in front of the camera is one scan, not one per frame.
-    if (text && (text !== lastText || Date.now() - lastAt > 3000)) {
+    // The same code held in front of the camera is one scan, not one per frame: it scans
+    // again only after it was out of sight for two seconds.
+    if (text) {
+      const fresh = text !== lastText || Date.now() - lastAt > 2000;
       lastText = text;
       lastAt = Date.now();
-      await scan(text);
+      if (fresh) await scan(text);
+      lastAt = Date.now();
     }
     setTimeout(tick, 150);
   };

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tenants.accounts.models import User
+from tests.browser.conftest import CHROMIUM
 from tests.helpers import PASSWORD, committed
 from tests.ticketing.conftest import build_performance
 from tests.ticketing.door_helpers import qr, sold_ticket
@@ -211,3 +212,57 @@ def test_the_page_reloads_and_scans_without_network(browser, url, venue_a, door_
         _shot(page, "door-offline-reload-390", tmp_path)
     finally:
         context.close()
+
+
+def _camera_file(payload: str, folder: Path) -> Path:
+    """A looping fake camera (Y4M, 640 × 480) filming the ticket's QR code on white."""
+    import io
+
+    from PIL import Image
+
+    from ticketing.tickets.qr import qr_png
+
+    code = Image.open(io.BytesIO(qr_png(payload, box_size=8))).convert("L")
+    code.thumbnail((440, 440))
+    frame = Image.new("L", (640, 480), 255)
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    chroma = bytes([128]) * (320 * 240)
+    path = folder / "camera.y4m"
+    with path.open("wb") as out:
+        out.write(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n")
+        for _ in range(10):
+            out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return path
+
+
+def test_the_camera_reads_the_ticket(browser, url, venue_a, door_night, tmp_path):
+    """Chromium's fake camera films the QR code; the page decodes it (BarcodeDetector where
+    the platform has it, else the vendored jsQR) and lets the ticket in."""
+    performance, tickets = door_night
+    (_pk, _code, text), _second = tickets
+    camera = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={_camera_file(text, tmp_path)}",
+        ],
+    )
+    try:
+        context = camera.new_context(**PHONE, permissions=["camera"])
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        _open_door(page, url, venue_a, performance, "Nord")
+        page.locator("#door-camera-btn").click()
+        page.wait_for_selector("#door-result[data-result=valid]")
+        assert "Parterre A1" in page.locator("#door-place").inner_text()
+        assert page.locator("#door-camera-btn").get_attribute("aria-pressed") == "true"
+        _shot(page, "door-camera-390", tmp_path)
+        # The same code still in front of the camera is one scan, not one per frame.
+        page.wait_for_timeout(1500)
+        assert page.locator("#door-result").get_attribute("data-scan") == "1"
+    finally:
+        camera.close()
