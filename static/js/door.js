@@ -438,6 +438,7 @@ async function startCamera() {
   await video.play();
   $("door-camera").hidden = false;
   $("door-camera-btn").setAttribute("aria-pressed", "true");
+  $("door-camera-btn").textContent = T.camera_off;
   const detector = "BarcodeDetector" in window ? new window.BarcodeDetector({ formats: ["qr_code"] }) : null;
   const canvas = document.createElement("canvas");
   const context = canvas.getContext("2d", { willReadFrequently: true });
@@ -475,6 +476,7 @@ function stopCamera() {
   stream = null;
   $("door-camera").hidden = true;
   $("door-camera-btn").setAttribute("aria-pressed", "false");
+  $("door-camera-btn").textContent = T.camera_on;
 }
 
 // --- wiring ----------------------------------------------------------------------------------

@@ -68,6 +68,8 @@ def _strings() -> dict:
         "to_sync": _("Scans to send: %(n)s"),
         "synced": _("Scans sent"),
         "conflict": _("Double entry: this ticket was let in earlier at door %(door)s"),
+        "camera_on": _("Scan with the camera"),
+        "camera_off": _("Stop the camera"),
         "camera_error": _("The camera cannot be opened: type the code or use a scanner."),
         "bundle_ready": _("%(n)s tickets ready for offline scanning"),
         "bundle_missing": _("No ticket list on this phone yet: stay online to download it."),
