@@ -19,6 +19,7 @@ from tenants.views import devmail as devmail_views
 from tenants.views.auth import LoginView, LogoutView, invitation
 from ticketing import api as ticketing_api
 from ticketing import urls as ticketing_urls
+from ticketing.api import door as door_api
 from ticketing.api import tickets as tickets_api
 
 accounts_patterns = (
@@ -80,6 +81,21 @@ api_v1_endpoints = [
         "performances/<int:pk>/door-bundle/",
         tickets_api.DoorBundle.as_view(),
         name="door_bundle",
+    ),
+    path(
+        "performances/<int:pk>/check-ins/",
+        door_api.CheckInCreate.as_view(),
+        name="check_in",
+    ),
+    path(
+        "performances/<int:pk>/check-ins/sync/",
+        door_api.CheckInSync.as_view(),
+        name="check_in_sync",
+    ),
+    path(
+        "performances/<int:pk>/door-counts/",
+        door_api.DoorCounts.as_view(),
+        name="door_counts",
     ),
     *events_urls.api_patterns,
     *crm_urls.api_patterns,

@@ -92,6 +92,21 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         EventType(
+            "ticketing.ticket.checked_in",
+            1,
+            _("Ticket checked in at the door"),
+            {
+                "ticket_id": "ticket id",
+                "order_id": "order id",
+                "performance_id": "performance the ticket is for",
+                "contact_id": "who came (the ticket's holder, else the buyer), or null",
+                "door": "the door's name",
+                "checked_in_at": "when (ISO 8601; the device's clock for an offline scan)",
+                "offline": "scanned offline and synced later",
+                "first_time": "the contact had never come before",
+            },
+        ),
+        EventType(
             "ticketing.order.cancelled",
             1,
             _("Order cancelled"),

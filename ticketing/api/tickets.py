@@ -33,10 +33,24 @@ class PublicKeySerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField()
 
 
+class BundleTicketSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code_hash = serializers.CharField(
+        help_text="hex of the first 16 bytes of SHA-256 of the ticket's typed code"
+    )
+    label = serializers.CharField(help_text="seat or zone")
+    tariff = serializers.CharField()
+    first_time = serializers.BooleanField(help_text="the attendee never came before")
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+
+
 class DoorBundleSerializer(PublicKeySerializer):
     performance_id = serializers.IntegerField()
     since = serializers.DateTimeField(allow_null=True)
     revoked_ticket_ids = serializers.ListField(child=serializers.IntegerField())
+    tickets = BundleTicketSerializer(
+        many=True, help_text="the tickets that open the door (with `since`: sold or let in since)"
+    )
 
 
 class ResendInputSerializer(serializers.Serializer):
@@ -61,8 +75,8 @@ class TicketPublicKey(APIView):
 
 
 class DoorBundle(APIView):
-    """For a door device before it goes offline: public key + the performance's revoked
-    tickets (all of them, or those revoked since `since`)."""
+    """For a door device before it goes offline: public key, the performance's revoked
+    tickets and the tickets that open the door (all of them, or what changed since `since`)."""
 
     capability = "sales.view"
 
@@ -71,7 +85,7 @@ class DoorBundle(APIView):
             OpenApiParameter("since", OpenApiTypes.DATETIME, required=False),
         ],
         responses={200: DoorBundleSerializer, **error_responses(400, 404)},
-        summary="Door bundle: public key and revocation list of a performance",
+        summary="Door bundle: public key, revocation list and tickets of a performance",
     )
     def get(self, request, pk: int):
         if pk > MAX_INT or not Performance.objects.filter(pk=pk).exists():

@@ -1,4 +1,5 @@
 from .cash import CashSession, Desk
+from .door import CheckIn
 from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
@@ -14,6 +15,7 @@ __all__ = [
     "AfterSaleRule",
     "Allocation",
     "CashSession",
+    "CheckIn",
     "CheckoutStep",
     "Desk",
     "Extra",

@@ -3,13 +3,16 @@ unguessable link, an order's tickets ready to print, the promotion a ticket carr
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.models import Contact
 from ticketing.models import Order, OrderEmail, OrderExtra, Ticket, TicketPromotion
 from ticketing.tickets import keys
+from ticketing.tickets.qr import place_label
 
 # A ticket in one of these states must be refused at the door.
 REVOKED_STATUSES = (Ticket.Status.CANCELLED, Ticket.Status.REFUNDED, Ticket.Status.EXCHANGED)
@@ -39,9 +42,56 @@ def revoked_ticket_ids(performance_id: int, since: datetime | None = None) -> li
     return list(qs.order_by("id").values_list("id", flat=True))
 
 
+def code_hash(code: str) -> str:
+    """What the offline bundle holds instead of a ticket's code (its page's bearer token): the
+    door device hashes a typed code the same way (SHA-256, first 16 bytes, hex)."""
+    return hashlib.sha256(code.encode()).hexdigest()[:32]
+
+
+def attendee_id(ticket: Ticket) -> int | None:
+    """Who came on this ticket: its holder (a companion with a ticket of their own), else the
+    buyer; None for an anonymous counter sale."""
+    return ticket.holder_contact_id or ticket.order.contact_id
+
+
+def bundle_tickets(performance_id: int, since: datetime | None = None) -> list[dict]:
+    """The performance's tickets that open the door, for offline scanning: id, the hash of its
+    typed code, seat or zone, tariff, whether the holder comes for the first time and when it
+    was let in (a device starting mid-show knows who is in). With `since`, only those sold or
+    let in at or after it. Two queries (tickets, first-timers)."""
+    qs = Ticket.objects.filter(
+        performance_id=performance_id,
+        status=Ticket.Status.VALID,
+        order__status__in=ISSUED_ORDER_STATUSES,
+    )
+    if since is not None:
+        qs = qs.filter(Q(created_at__gte=since) | Q(checked_in_at__gte=since))
+    rows = list(
+        qs.select_related("order", "tariff", "seat__section", "performance_zone__zone").order_by(
+            "id"
+        )
+    )
+    contacts = {attendee_id(t) for t in rows} - {None}
+    newcomers = set(
+        Contact.objects.filter(pk__in=contacts, attendance_count=0).values_list("pk", flat=True)
+    )
+    return [
+        {
+            "id": t.pk,
+            "code_hash": code_hash(t.code),
+            "label": place_label(t),
+            "tariff": t.tariff.name,
+            "first_time": attendee_id(t) in newcomers,
+            "checked_in_at": t.checked_in_at.isoformat() if t.checked_in_at else None,
+        }
+        for t in rows
+    ]
+
+
 def door_bundle(performance_id: int | None = None, since: datetime | None = None) -> dict:
     """What a door device downloads before going offline: the venue's public key (and its id,
-    as found in every QR) and, for a performance, the tickets to refuse."""
+    as found in every QR) and, for a performance, the tickets to refuse and the tickets that
+    open the door (docs/door.md)."""
     row = keys.signing_key()
     bundle = {
         "format": "parterre-ticket-v1",
@@ -54,6 +104,7 @@ def door_bundle(performance_id: int | None = None, since: datetime | None = None
         bundle["performance_id"] = performance_id
         bundle["since"] = since.isoformat() if since else None
         bundle["revoked_ticket_ids"] = revoked_ticket_ids(performance_id, since)
+        bundle["tickets"] = bundle_tickets(performance_id, since)
     return bundle
 
 
