@@ -8,8 +8,10 @@ from ticketing.views import (
     halls,
     online_bookings,
     orders,
+    pay_links,
     payments,
     programme,
+    reservations,
     space,
     storefront,
     tickets,
@@ -22,6 +24,7 @@ backoffice_patterns = (
         path("programme/", include(programme.urlpatterns)),
         path("programme/", include(extras.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
+        path("box-office/", include(reservations.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
         path("online/", include(online_bookings.urlpatterns)),
         path("payments/", include(payments.backoffice_urlpatterns)),
@@ -30,7 +33,10 @@ backoffice_patterns = (
     "ticketing",
 )
 
-storefront_patterns = (storefront.urlpatterns + tickets.store_urlpatterns, "store")
+storefront_patterns = (
+    storefront.urlpatterns + tickets.store_urlpatterns + pay_links.store_urlpatterns,
+    "store",
+)
 
 space_patterns = (space.urlpatterns, "space")
 widget_patterns = (widget.urlpatterns, "widget")

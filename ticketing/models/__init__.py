@@ -1,7 +1,8 @@
 from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
-from .orders import Order, Payment, Ticket
+from .links import PaymentLink
+from .orders import InvitationReason, Order, Payment, Ticket
 from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
@@ -16,6 +17,7 @@ __all__ = [
     "Hall",
     "Hold",
     "HoldZoneItem",
+    "InvitationReason",
     "Layout",
     "OnlinePayment",
     "Order",
@@ -24,6 +26,7 @@ __all__ = [
     "OrderExtra",
     "Payment",
     "PaymentCustomer",
+    "PaymentLink",
     "PaymentSettings",
     "Performance",
     "PerformanceSeat",

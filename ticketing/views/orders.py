@@ -65,7 +65,9 @@ REFUNDABLE = (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED)
 
 
 def _order(pk: int) -> Order:
-    return get_object_or_404(Order.objects.select_related("contact", "sold_by"), pk=pk)
+    return get_object_or_404(
+        Order.objects.select_related("contact", "sold_by", "invited_by"), pk=pk
+    )
 
 
 def _event_details(event, currency: str, tickets: list[Ticket]) -> str:
