@@ -87,7 +87,7 @@ def send_payment_link(
 ) -> PaymentLink:
     """A payment link for a pending order with a deadline (a new one each time: every link
     sent stays valid for this order while it waits), by email and/or SMS."""
-    order = Order.objects.select_for_update().select_related("contact").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("contact").get(pk=order.pk)
     if order.status != Order.Status.PENDING or order.pay_by is None:
         raise LinkClosed(_("This order is not waiting for a payment."))
     contact = order.contact
@@ -173,7 +173,7 @@ def start_link_payment(
     """An online payment of what the order still owes, which must be what the buyer was
     shown. Refused once the order is paid, cancelled or past its deadline. An attempt for
     the same order still open is reused (same amount) or cancelled."""
-    order = Order.objects.select_for_update().select_related("contact").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("contact").get(pk=order.pk)
     if order.status != Order.Status.PENDING or order.pay_by is None:
         raise LinkClosed(_("This order is not waiting for a payment any more."))
     if order.pay_by <= timezone.now():
