@@ -12,7 +12,16 @@ from rest_framework import serializers
 from crm.models import Contact, Language
 from ticketing.carts import MAX_ID
 from ticketing.forms.buyers import PHONE_TYPED_MAX_LENGTH
-from ticketing.models import Hold, Order, OrderExtra, Payment, Performance, Show, Ticket
+from ticketing.models import (
+    Hold,
+    InvitationReason,
+    Order,
+    OrderExtra,
+    Payment,
+    Performance,
+    Show,
+    Ticket,
+)
 from ticketing.services.orders import MAX_AMOUNT_CENTS
 from ticketing.specs import MAX_PER_HOLD
 
@@ -266,9 +275,33 @@ class TariffsInputSerializer(HoldInputSerializer):
 _BUILT_FIELDS = threading.local()
 
 
+class ReservationInputSerializer(serializers.Serializer):
+    pay_by = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Deadline (ISO 8601). Omitted: the venue's usual time. Capped at the venue's "
+            "cut-off before the performance; past it the seats go back on sale."
+        ),
+    )
+
+
+class InvitationInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=InvitationReason.choices)
+    invited_by = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Contact id of who invites",
+    )
+
+
 class OrderInputSerializer(TariffsInputSerializer):
     """Either `hold` (a token from POST /holds/, then no performance nor places) or the
-    places themselves (hold and confirm in one call)."""
+    places themselves (hold and confirm in one call). Exactly one of `payment` (a sale),
+    `reservation` (seats taken, to pay by a deadline: the order stays pending) or
+    `invitation` (free tickets, with the reason; `buyer` is the guest)."""
 
     cart_fields = (*TariffsInputSerializer.cart_fields, "hold", "extras")
 
@@ -291,7 +324,23 @@ class OrderInputSerializer(TariffsInputSerializer):
         help_text="Extras sold with the tickets (drinks, parking…): extra id → quantity"
     )
     buyer = BuyerSerializer(required=False)
-    payment = PaymentInputSerializer()
+    payment = PaymentInputSerializer(required=False)
+    reservation = ReservationInputSerializer(required=False)
+    invitation = InvitationInputSerializer(required=False)
+
+    def validate(self, attrs):
+        ways = [k for k in ("payment", "reservation", "invitation") if attrs.get(k) is not None]
+        if len(ways) != 1:
+            raise serializers.ValidationError(
+                {"payment": "Give exactly one of payment, reservation or invitation."},
+                code="one_of",
+            )
+        if ways[0] != "payment" and attrs.get("hold"):
+            raise serializers.ValidationError(
+                {ways[0]: "A reservation or an invitation takes the places directly: no hold."},
+                code="no_hold",
+            )
+        return attrs
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -372,6 +421,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "refunded_cents",
             "created_at",
             "paid_at",
+            "pay_by",
+            "invitation_reason",
+            "invited_by",
             "tickets",
             "extras",
         ]
@@ -390,6 +442,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "refunded_cents": order.refunded_cents,
             "created_at": _DATETIME.to_representation(order.created_at),
             "paid_at": _DATETIME.to_representation(order.paid_at) if order.paid_at else None,
+            "pay_by": _DATETIME.to_representation(order.pay_by) if order.pay_by else None,
+            "invitation_reason": order.invitation_reason,
+            "invited_by": order.invited_by_id,
             "tickets": [tickets.to_representation(t) for t in order.tickets_in_hand()],
             "extras": [_EXTRA.to_representation(e) for e in order.extras_in_hand()],
         }
