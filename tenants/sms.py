@@ -1,11 +1,12 @@
 """Text messages (SMS) through a small provider adapter, like Django's email backends.
 
 `send_sms(to=…, body=…)` hands the message to the backend named by PARTERRE_SMS_BACKEND:
-- `tenants.sms.ConsoleBackend` (development, the default): logs it and keeps it as a JSON file
-  under PARTERRE_DEV_SMS_DIR (`.local/sms/`), listed on /dev/sms/ beside the captured mail;
-- `tenants.sms.LocmemBackend` (tests): appends it to `tenants.sms.outbox`.
-A real provider is one more class with a `send(message)` method (its HTTP API), chosen by the
-setting: nothing else changes. Every message carries its venue (the schema it was sent from).
+- `console` (development, the default): logs it and keeps it as a JSON file under
+  PARTERRE_DEV_SMS_DIR (`.local/sms/`), listed on /dev/sms/ beside the captured mail;
+- `locmem` (tests): appends it to `tenants.sms.outbox`.
+A real provider is one more class with a `send(message)` method (its HTTP API), added to
+BACKENDS under a name the setting chooses: nothing else changes. Every message carries its
+venue (the schema it was sent from).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ class ConsoleBackend:
         log.info("dev sms: to %s: %s (see /dev/sms/)", message.to, message.body)
 
 
+BACKENDS = {"console": ConsoleBackend, "locmem": LocmemBackend}
+
+
 def send_sms(*, to: str, body: str) -> TextMessage:
     """Send one text message now (call it from a task or on commit, never mid-transaction)."""
     message = TextMessage(
@@ -69,7 +73,10 @@ def send_sms(*, to: str, body: str) -> TextMessage:
         sent_at=timezone.now().isoformat(),
         name=f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}",
     )
-    backend = import_string(getattr(settings, "PARTERRE_SMS_BACKEND", "tenants.sms.ConsoleBackend"))
+    name = getattr(settings, "PARTERRE_SMS_BACKEND", "console")
+    backend = BACKENDS.get(name)
+    if backend is None:
+        raise ImproperlyConfigured(f"PARTERRE_SMS_BACKEND: unknown backend {name!r}")
     backend().send(message)
     return message
 

@@ -212,7 +212,7 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 # Text messages (tenants.sms): the console backend keeps them for /dev/sms/; a provider's
 # adapter in production.
-PARTERRE_SMS_BACKEND = env.str("PARTERRE_SMS_BACKEND", default="tenants.sms.ConsoleBackend")
+PARTERRE_SMS_BACKEND = env.str("PARTERRE_SMS_BACKEND", default="console")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parterre <no-reply@parterre.localhost>")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))

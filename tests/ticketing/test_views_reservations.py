@@ -2,6 +2,8 @@
 form posted to their own addresses), the open reservations list, and the order and
 performance pages that show them."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -158,3 +160,42 @@ def test_another_venues_staff_sees_none_of_it(
     assert order.reference not in other.get("/backoffice/box-office/reservations/").content.decode()
     assert other.post(f"/backoffice/box-office/reservations/{order.pk}/link/").status_code == 404
     assert other.post(f"/backoffice/box-office/{performance.pk}/reserve/", {}).status_code == 404
+
+
+def test_the_venue_admin_sets_the_reservation_times(
+    venue_a, performance, counter, make_staff, client_for
+):
+    from ticketing.selectors.reservations import reservation_deadline
+
+    admin = client_for(venue_a, make_staff(venue_a, User.Role.ADMIN))
+    admin.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "Reservation times" in admin.get("/backoffice/box-office/reservations/").content.decode()
+    assert (
+        "Reservation times"
+        not in counter.get("/backoffice/box-office/reservations/").content.decode()
+    )
+    times = {
+        "reservation_hours": "48",
+        "reservation_cutoff_hours": "2",
+        "reservation_reminder_hours": "12",
+        "phone_payment_hours": "6",
+    }
+    assert counter.post("/backoffice/box-office/reservations/settings/", times).status_code == 403
+    response = admin.post("/backoffice/box-office/reservations/settings/", times)
+    assert response.status_code == 302
+    with in_venue(venue_a):
+        from django.utils import timezone
+
+        from ticketing.models import SalesSettings
+
+        saved = SalesSettings.current()
+        assert (saved.reservation_hours, saved.phone_payment_hours) == (48, 6)
+        now = timezone.now()
+        assert reservation_deadline(performance, now=now) == now + timedelta(hours=48)
+        assert reservation_deadline(performance, phone=True, now=now) == now + timedelta(hours=6)
+    bad = admin.post(
+        "/backoffice/box-office/reservations/settings/", {**times, "reservation_hours": "0"}
+    )
+    assert bad.status_code == 302
+    with in_venue(venue_a):
+        assert SalesSettings.current().reservation_hours == 48

@@ -57,3 +57,31 @@ class DeferredTermsForm(forms.Form):
             self.add_error("invitation_reason", _("Choose why these tickets are offered."))
             return False
         return True
+
+
+class ReservationSettingsForm(forms.Form):
+    """The venue's reservation and phone-sale times (SalesSettings)."""
+
+    reservation_hours = forms.IntegerField(
+        label=gettext_lazy("Time to pay a reservation (hours)"), min_value=1, max_value=24 * 30
+    )
+    reservation_cutoff_hours = forms.IntegerField(
+        label=gettext_lazy("Paid at the latest (hours before the performance)"),
+        min_value=0,
+        max_value=24 * 14,
+    )
+    reservation_reminder_hours = forms.IntegerField(
+        label=gettext_lazy("Reminder (hours before the deadline)"), min_value=1, max_value=24 * 14
+    )
+    phone_payment_hours = forms.IntegerField(
+        label=gettext_lazy("Time to pay a phone sale by its link (hours)"),
+        min_value=1,
+        max_value=24 * 14,
+    )
+
+    FIELDS = (
+        "reservation_hours",
+        "reservation_cutoff_hours",
+        "reservation_reminder_hours",
+        "phone_payment_hours",
+    )

@@ -15,14 +15,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.search import search_contacts
 from tenants.accounts.permissions import capability_required
+from tenants.accounts.roles import user_can
 from tenants.navigation import NavItem, register
 from ticketing import selectors
 from ticketing.errors import ParterreError, SeatsUnavailable
-from ticketing.forms.deferred import DeferredSaleForm, DeferredTermsForm
+from ticketing.forms.deferred import (
+    DeferredSaleForm,
+    DeferredTermsForm,
+    ReservationSettingsForm,
+)
 from ticketing.forms.sale import COUNTER_METHOD_CHOICES, ERROR_PLACES
 from ticketing.models import Order, Performance
+from ticketing.selectors.prices import sales_settings
 from ticketing.selectors.reservations import open_reservations
-from ticketing.services import orders
+from ticketing.services import orders, programme
 
 register(
     NavItem(
@@ -33,6 +39,10 @@ register(
         order=11,
     )
 )
+
+
+# Who may change the venue's reservation times: who manages its sales settings.
+SETTINGS_CAPABILITY = "programme.manage"
 
 
 def _performance(pk: int) -> Performance:
@@ -150,11 +160,27 @@ def inviters(request):
 def reservation_list(request):
     query = request.GET.get("q", "")[:100]
     rows = open_reservations(query=query)
-    return render(
-        request,
-        "ticketing/reservations/list.html",
-        {"rows": rows, "query": query, "overdue": sum(r.overdue for r in rows)},
-    )
+    context = {"rows": rows, "query": query, "overdue": sum(r.overdue for r in rows)}
+    if user_can(request.user, SETTINGS_CAPABILITY):
+        current = sales_settings()
+        context["settings_form"] = ReservationSettingsForm(
+            initial={name: getattr(current, name) for name in ReservationSettingsForm.FIELDS}
+        )
+    return render(request, "ticketing/reservations/list.html", context)
+
+
+@require_POST
+@capability_required(SETTINGS_CAPABILITY)
+def reservation_settings(request):
+    form = ReservationSettingsForm(request.POST)
+    if form.is_valid():
+        programme.update_sales_settings(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Reservation times saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("ticketing:reservation_list")
 
 
 @require_POST
@@ -181,4 +207,5 @@ urlpatterns = [
     path("inviters/", inviters, name="boxoffice_inviters"),
     path("reservations/", reservation_list, name="reservation_list"),
     path("reservations/<int:pk>/link/", send_link, name="reservation_send_link"),
+    path("reservations/settings/", reservation_settings, name="reservation_settings"),
 ]
