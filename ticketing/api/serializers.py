@@ -4,10 +4,12 @@ sale are passed on as sent to the one cart parser (ticketing.carts), which check
 every channel alike."""
 
 import threading
+from collections.abc import Mapping
 
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from crm.models import Contact, Language
 from ticketing.carts import MAX_ID
@@ -297,6 +299,9 @@ class InvitationInputSerializer(serializers.Serializer):
     )
 
 
+WAYS = ("payment", "reservation", "invitation")
+
+
 class OrderInputSerializer(TariffsInputSerializer):
     """Either `hold` (a token from POST /holds/, then no performance nor places) or the
     places themselves (hold and confirm in one call). Exactly one of `payment` (a sale),
@@ -328,19 +333,39 @@ class OrderInputSerializer(TariffsInputSerializer):
     reservation = ReservationInputSerializer(required=False)
     invitation = InvitationInputSerializer(required=False)
 
-    def validate(self, attrs):
-        ways = [k for k in ("payment", "reservation", "invitation") if attrs.get(k) is not None]
-        if len(ways) != 1:
-            raise serializers.ValidationError(
-                {"payment": "Give exactly one of payment, reservation or invitation."},
-                code="one_of",
-            )
-        if ways[0] != "payment" and attrs.get("hold"):
-            raise serializers.ValidationError(
-                {ways[0]: "A reservation or an invitation takes the places directly: no hold."},
-                code="no_hold",
-            )
-        return attrs
+    def to_internal_value(self, data):
+        """Exactly one way (payment, reservation, invitation): said with the fields' own
+        errors, as a missing required field would be."""
+        given = [k for k in WAYS if isinstance(data, Mapping) and data.get(k) is not None]
+        problem = {}
+        if not given:
+            problem = {"payment": [ErrorDetail("This field is required.", code="required")]}
+        elif len(given) > 1:
+            problem = {
+                "payment": [
+                    ErrorDetail(
+                        "Give exactly one of payment, reservation or invitation.", code="one_of"
+                    )
+                ]
+            }
+        elif given[0] != "payment" and data.get("hold"):
+            problem = {
+                given[0]: [
+                    ErrorDetail(
+                        "A reservation or an invitation takes the places directly: no hold.",
+                        code="no_hold",
+                    )
+                ]
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if problem and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**problem, **error.detail}) from None
+            raise
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class TicketSerializer(serializers.ModelSerializer):
