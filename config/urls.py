@@ -16,6 +16,7 @@ from tenants import api as tenants_api
 from tenants.events import urls as events_urls
 from tenants.views import backoffice, storefront, system
 from tenants.views import devmail as devmail_views
+from tenants.views import devsms as devsms_views
 from tenants.views.auth import LoginView, LogoutView, invitation
 from ticketing import api as ticketing_api
 from ticketing import urls as ticketing_urls
@@ -138,6 +139,7 @@ urlpatterns = [
     path("healthz", system.healthz, name="healthz"),
     # Emails captured by `make run` (DEBUG only: 404 otherwise).
     path("dev/mail/", include(devmail_views.urlpatterns)),
+    path("dev/sms/", include(devsms_views.urlpatterns)),
     path("media/<str:schema>/<path:path>", system.media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

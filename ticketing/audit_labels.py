@@ -80,6 +80,14 @@ register_labels(
         "ticketing.order.exchanged": _("Exchange"),
         # The sales ledger (ticketing/ledger/closings.py)
         "ticketing.ledger.closed": _("Sales ledger period closed and signed"),
+        # Reservations, invitations, payment links (ticketing/services/orders/reservations.py,
+        # links.py)
+        "ticketing.reservation.created": _("Seats reserved, to pay later"),
+        "ticketing.reservation.paid": _("Reservation paid"),
+        "ticketing.reservation.cancelled": _("Reservation cancelled"),
+        "ticketing.reservation.expired": _("Reservation expired: seats released"),
+        "ticketing.reservation.reminded": _("Payment reminder sent"),
+        "ticketing.payment_link.sent": _("Payment link sent"),
         # Tickets and their emails (ticketing/services/tickets.py)
         "ticketing.order.tickets_emailed": _("Tickets emailed"),
         "ticketing.order.tickets_resent": _("Tickets sent again"),

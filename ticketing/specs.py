@@ -81,3 +81,18 @@ class TakenPlaces:
     zone_id: int  # PerformanceZone id
     category_id: int
     quantity: int
+
+
+@dataclass(frozen=True)
+class OrderTerms:
+    """How an order is settled when it is not a plain sale: a reservation or a phone sale
+    (`pay_by`: pending, seats taken, paid by then or released) or an invitation
+    (`invitation_reason`: free tickets, no payment; `invited_by_id`: the contact who invites)."""
+
+    pay_by: object = None  # an aware datetime
+    invitation_reason: str = ""
+    invited_by_id: int | None = None
+
+    @property
+    def invitation(self) -> bool:
+        return bool(self.invitation_reason)

@@ -4,6 +4,11 @@ from ticketing.ledger.closings import close_due_periods
 from ticketing.ledger.services import chain_pending
 from ticketing.services.inventory import release_expired_holds
 from ticketing.services.orders import cancel_abandoned_payments
+from ticketing.services.orders.links import send_link_sms
+from ticketing.services.orders.reservations import (
+    release_expired_reservations,
+    remind_reservations,
+)
 from ticketing.services.tickets import deliver_order_email, retry_order_emails
 
 
@@ -50,3 +55,27 @@ def chain_ledger_task() -> int:
     on-commit chaining left (it found another chaining running). Idempotent: a journal row
     is chained once (it leaves the journal in the transaction that chains it)."""
     return chain_pending()
+
+
+@shared_task(name="ticketing.release_expired_reservations", ignore_result=True)
+def release_expired_reservations_task() -> int:
+    """Per venue, every minute: reservations and phone sales past their deadline are
+    cancelled and their seats put back on sale. Idempotent: only PENDING orders are taken,
+    each locked (SKIP LOCKED) and checked again under the lock."""
+    total = 0
+    while released := release_expired_reservations():
+        total += released
+    return total
+
+
+@shared_task(name="ticketing.remind_reservations", ignore_result=True)
+def remind_reservations_task() -> int:
+    """Per venue, every few minutes: the reminder before a reservation's deadline, once per
+    reservation (a unique email row)."""
+    return remind_reservations()
+
+
+@shared_task(name="ticketing.send_payment_link_sms", ignore_result=True)
+def send_payment_link_sms_task(link_id: int) -> bool:
+    """Send a payment link's SMS; claimed first, so a message delivered twice sends one."""
+    return send_link_sms(link_id=link_id)

@@ -12,8 +12,10 @@ from ticketing.views import (
     ledger,
     online_bookings,
     orders,
+    pay_links,
     payments,
     programme,
+    reservations,
     space,
     statements,
     storefront,
@@ -30,6 +32,7 @@ backoffice_patterns = (
         path("statements/", include(statements.urlpatterns)),
         path("box-office/", include(boxoffice.urlpatterns)),
         path("door/", include(door.urlpatterns)),
+        path("box-office/", include(reservations.urlpatterns)),
         path("orders/", include(orders.urlpatterns)),
         path("online/", include(online_bookings.urlpatterns)),
         path("payments/", include(payments.backoffice_urlpatterns)),
@@ -40,7 +43,10 @@ backoffice_patterns = (
     "ticketing",
 )
 
-storefront_patterns = (storefront.urlpatterns + tickets.store_urlpatterns, "store")
+storefront_patterns = (
+    storefront.urlpatterns + tickets.store_urlpatterns + pay_links.store_urlpatterns,
+    "store",
+)
 
 space_patterns = (space.urlpatterns, "space")
 widget_patterns = (widget.urlpatterns, "widget")

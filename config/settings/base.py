@@ -210,6 +210,9 @@ MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 
 # --- Email --------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Text messages (tenants.sms): the console backend keeps them for /dev/sms/; a provider's
+# adapter in production.
+PARTERRE_SMS_BACKEND = env.str("PARTERRE_SMS_BACKEND", default="console")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parterre <no-reply@parterre.localhost>")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
@@ -265,6 +268,12 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
         "task": "ticketing.cancel_abandoned_payments",
         "every": 60,
     },
+    # Reservations and phone sales: seats back on sale at the deadline, a reminder before.
+    "ticketing.release_expired_reservations": {
+        "task": "ticketing.release_expired_reservations",
+        "every": 60,
+    },
+    "ticketing.remind_reservations": {"task": "ticketing.remind_reservations", "every": 300},
     # The outbox: events a crashed process left undispatched, consumer and webhook retries.
     "events.sweep": {"task": "events.sweep", "every": 60},
     "crm.take_integrity_snapshot": {"task": "crm.take_integrity_snapshot", "every": 86400},

@@ -18,4 +18,5 @@ PARTERRE_SCHEME = "http"
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # Nothing to deliver from a benchmark; invitations and receipts are dropped.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PARTERRE_SMS_BACKEND = "locmem"
 LOGGING["root"]["level"] = env.str("LOG_LEVEL", default="WARNING")

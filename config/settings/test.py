@@ -6,6 +6,7 @@ DEBUG = False
 SECRET_KEY = "test-secret-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PARTERRE_SMS_BACKEND = "locmem"
 CELERY_TASK_ALWAYS_EAGER = False
 # Tasks that tests send (e.g. the dispatch a committed sale asks for) go to a queue of this run,
 # never to a development worker sharing the Redis server; tests that run a worker name theirs.

@@ -113,6 +113,43 @@ EVENT_TYPES: dict[str, EventType] = {
             {"order_id": "order id", "reference": "order reference"},
         ),
         EventType(
+            "ticketing.reservation.created",
+            1,
+            _("Seats reserved, to pay later"),
+            {
+                "order_id": "order id",
+                "reference": "order reference",
+                "pay_by": "deadline (ISO 8601): paid by then or released",
+                "contact_id": "buyer's contact id, or null",
+                "channel": "box_office or phone",
+                "total_cents": "amount due, in cents",
+            },
+        ),
+        EventType(
+            "ticketing.reservation.expired",
+            1,
+            _("Reservation expired: seats released"),
+            {
+                "order_id": "order id",
+                "reference": "order reference",
+                "pay_by": "the deadline that passed (ISO 8601)",
+                "contact_id": "buyer's contact id, or null",
+            },
+        ),
+        EventType(
+            "ticketing.invitation.issued",
+            1,
+            _("Invitation issued"),
+            {
+                "order_id": "order id",
+                "reference": "order reference",
+                "reason": "press, artist, partner, professional, staff or other",
+                "contact_id": "the guest's contact id, or null",
+                "invited_by_id": "contact id of who invites, or null",
+                "tickets": "number of free tickets",
+            },
+        ),
+        EventType(
             "ticketing.performance.rescheduled",
             1,
             _("Performance rescheduled"),

@@ -4,15 +4,26 @@ sale are passed on as sent to the one cart parser (ticketing.carts), which check
 every channel alike."""
 
 import threading
+from collections.abc import Mapping
 
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from crm.models import Contact, Language
 from ticketing.carts import MAX_ID
 from ticketing.forms.buyers import PHONE_TYPED_MAX_LENGTH
-from ticketing.models import Hold, Order, OrderExtra, Payment, Performance, Show, Ticket
+from ticketing.models import (
+    Hold,
+    InvitationReason,
+    Order,
+    OrderExtra,
+    Payment,
+    Performance,
+    Show,
+    Ticket,
+)
 from ticketing.services.orders import MAX_AMOUNT_CENTS
 from ticketing.specs import MAX_PER_HOLD
 
@@ -266,9 +277,36 @@ class TariffsInputSerializer(HoldInputSerializer):
 _BUILT_FIELDS = threading.local()
 
 
+class ReservationInputSerializer(serializers.Serializer):
+    pay_by = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "Deadline (ISO 8601). Omitted: the venue's usual time. Capped at the venue's "
+            "cut-off before the performance; past it the seats go back on sale."
+        ),
+    )
+
+
+class InvitationInputSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=InvitationReason.choices)
+    invited_by = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="Contact id of who invites",
+    )
+
+
+WAYS = ("payment", "reservation", "invitation")
+
+
 class OrderInputSerializer(TariffsInputSerializer):
     """Either `hold` (a token from POST /holds/, then no performance nor places) or the
-    places themselves (hold and confirm in one call)."""
+    places themselves (hold and confirm in one call). Exactly one of `payment` (a sale),
+    `reservation` (seats taken, to pay by a deadline: the order stays pending) or
+    `invitation` (free tickets, with the reason; `buyer` is the guest)."""
 
     cart_fields = (*TariffsInputSerializer.cart_fields, "hold", "extras")
 
@@ -291,7 +329,43 @@ class OrderInputSerializer(TariffsInputSerializer):
         help_text="Extras sold with the tickets (drinks, parking…): extra id → quantity"
     )
     buyer = BuyerSerializer(required=False)
-    payment = PaymentInputSerializer()
+    payment = PaymentInputSerializer(required=False)
+    reservation = ReservationInputSerializer(required=False)
+    invitation = InvitationInputSerializer(required=False)
+
+    def to_internal_value(self, data):
+        """Exactly one way (payment, reservation, invitation): said with the fields' own
+        errors, as a missing required field would be."""
+        given = [k for k in WAYS if isinstance(data, Mapping) and data.get(k) is not None]
+        problem = {}
+        if not given:
+            problem = {"payment": [ErrorDetail("This field is required.", code="required")]}
+        elif len(given) > 1:
+            problem = {
+                "payment": [
+                    ErrorDetail(
+                        "Give exactly one of payment, reservation or invitation.", code="one_of"
+                    )
+                ]
+            }
+        elif given[0] != "payment" and data.get("hold"):
+            problem = {
+                given[0]: [
+                    ErrorDetail(
+                        "A reservation or an invitation takes the places directly: no hold.",
+                        code="no_hold",
+                    )
+                ]
+            }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if problem and isinstance(error.detail, dict):
+                raise serializers.ValidationError({**problem, **error.detail}) from None
+            raise
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -372,6 +446,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "refunded_cents",
             "created_at",
             "paid_at",
+            "pay_by",
+            "invitation_reason",
+            "invited_by",
             "tickets",
             "extras",
         ]
@@ -390,6 +467,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "refunded_cents": order.refunded_cents,
             "created_at": _DATETIME.to_representation(order.created_at),
             "paid_at": _DATETIME.to_representation(order.paid_at) if order.paid_at else None,
+            "pay_by": _DATETIME.to_representation(order.pay_by) if order.pay_by else None,
+            "invitation_reason": order.invitation_reason,
+            "invited_by": order.invited_by_id,
             "tickets": [tickets.to_representation(t) for t in order.tickets_in_hand()],
             "extras": [_EXTRA.to_representation(e) for e in order.extras_in_hand()],
         }

@@ -145,12 +145,18 @@ class OrderCreate(APIView):
     @extend_schema(
         request=OrderInputSerializer,
         responses={201: OrderSerializer, **error_responses(400, 409, 413)},
-        summary="Confirm a hold, or hold and confirm in one call, and pay",
+        summary=(
+            "Confirm a hold, or hold and confirm in one call, and pay; or reserve (pay "
+            "later, by a deadline) or invite (free tickets)"
+        ),
     )
     def post(self, request):
         data = _valid(OrderInputSerializer, request)
         cart = parse_cart(data.cart_input())
         values = data.validated_data
+        if values.get("reservation") is not None or values.get("invitation") is not None:
+            order = _reserve_or_invite(request, cart, values)
+            return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
         common = {
             "buyer": Buyer(**values["buyer"]) if values.get("buyer") else None,
             "payments": [_payment(values["payment"])],
@@ -170,6 +176,30 @@ class OrderCreate(APIView):
             )
         # The service hands the order back with its tickets (seats, tariffs) in hand.
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+def _reserve_or_invite(request, cart, values) -> Order:
+    """A reservation (pending until its deadline) or an invitation (free), places taken."""
+    buyer = Buyer(**values["buyer"]) if values.get("buyer") else None
+    common = {
+        "performance": cart.performance,
+        "request": cart.request,
+        "tariffs": cart.tariffs,
+        "actor": request.user,
+        "prices": cart.prices,
+        "channel": CHANNEL,
+    }
+    if values.get("reservation") is not None:
+        return orders.reserve(
+            buyer=buyer, pay_by=values["reservation"].get("pay_by"), extras=cart.extras, **common
+        )
+    invitation = values["invitation"]
+    return orders.invite(
+        guest=buyer,
+        reason=invitation["reason"],
+        invited_by_id=invitation.get("invited_by"),
+        **common,
+    )
 
 
 class OrderDetail(APIView):

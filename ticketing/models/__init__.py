@@ -4,7 +4,8 @@ from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
 from .ledger import LedgerClosing, LedgerEntry, LedgerHead, LedgerKey, LedgerPending
-from .orders import Order, Payment, Ticket
+from .links import PaymentLink
+from .orders import InvitationReason, Order, Payment, Ticket
 from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
 from .programme import Performance, ProgrammeChange, Show
@@ -22,6 +23,7 @@ __all__ = [
     "Hall",
     "Hold",
     "HoldZoneItem",
+    "InvitationReason",
     "Layout",
     "LedgerClosing",
     "LedgerEntry",
@@ -35,6 +37,7 @@ __all__ = [
     "OrderExtra",
     "Payment",
     "PaymentCustomer",
+    "PaymentLink",
     "PaymentSettings",
     "Performance",
     "PerformanceSeat",

@@ -78,6 +78,11 @@ class OnlinePayment(models.Model):
     order = models.OneToOneField(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="online_payment"
     )
+    # A payment link's payment (a phone sale, a reservation): the pending order it pays,
+    # whose seats are already taken; `order` is set once it is paid, as for a cart.
+    pending_order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="link_payments"
+    )
     amount_cents = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)

@@ -37,6 +37,23 @@ class SalesSettings(models.Model):
     fee_bearer_by_channel = models.JSONField(
         default=dict, blank=True, db_default=Value({}, JSONField())
     )
+    # Reservations (pay later) and phone sales (pay by a link): seats are kept until the
+    # deadline — so many hours from now, but never later than `reservation_cutoff_hours`
+    # before the performance — then released (ticketing.services.orders.reservations).
+    reservation_hours = models.PositiveSmallIntegerField(
+        _("reservation: time to pay (hours)"), default=72, db_default=72
+    )
+    reservation_cutoff_hours = models.PositiveSmallIntegerField(
+        _("reservation: paid at the latest (hours before the performance)"),
+        default=1,
+        db_default=1,
+    )
+    reservation_reminder_hours = models.PositiveSmallIntegerField(
+        _("reservation: reminder (hours before the deadline)"), default=24, db_default=24
+    )
+    phone_payment_hours = models.PositiveSmallIntegerField(
+        _("phone sale: time to pay by the link (hours)"), default=24, db_default=24
+    )
 
     class Meta:
         constraints = [

@@ -42,6 +42,8 @@ class OrderEmail(models.Model):
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", _("Confirmation")
         RESEND = "resend", _("Tickets sent again")
+        RESERVATION_REMINDER = "reservation_reminder", _("Reservation reminder")
+        PAYMENT_LINK = "payment_link", _("Payment link")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -74,7 +76,13 @@ class OrderEmail(models.Model):
                 fields=["order", "kind"],
                 condition=Q(kind="confirmation"),
                 name="order_email_one_confirmation",
-            )
+            ),
+            # A reservation is reminded once, whoever runs the reminder first.
+            models.UniqueConstraint(
+                fields=["order", "kind"],
+                condition=Q(kind="reservation_reminder"),
+                name="order_email_one_reminder",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -142,6 +142,21 @@ def resend_tickets(*, order: Order, to: str = "", actor=None) -> OrderEmail:
     return email
 
 
+def queue_order_email(*, order: Order, kind: str, to: str = "", actor=None) -> OrderEmail:
+    """Another email about an order (a reservation's reminder, a payment link), sent after
+    the commit like the confirmation. A kind unique per order (the reminder) raises
+    IntegrityError the second time: call it in a savepoint."""
+    email = OrderEmail.objects.create(
+        order_id=order.pk,
+        kind=kind,
+        to=to,
+        message_id=_new_message_id(),
+        actor_label=_actor_label(actor),
+    )
+    _send_soon(email.pk)
+    return email
+
+
 def claim_order_email(email_id: int, *, now=None) -> OrderEmail | None:
     """Take the row for sending (committed at once): pending, or sending with a lease that
     ran out. None when another worker holds it, or it was sent or given up."""

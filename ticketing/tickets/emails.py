@@ -27,6 +27,8 @@ from .qr import place_label
 # Callables (order) -> str giving the buyer's personal share link; the first non-empty wins.
 # The referral feature registers one; none registered: no share block in the email.
 SHARE_URL_PROVIDERS: list[Callable[[Order], str]] = []
+# Emails about an order still to pay (ticketing.tickets.payment_emails).
+LINK_KINDS = (OrderEmail.Kind.RESERVATION_REMINDER, OrderEmail.Kind.PAYMENT_LINK)
 
 
 def email_language(order: Order) -> str:
@@ -65,6 +67,10 @@ def share_url(order: Order) -> str:
 def build_order_email(email: OrderEmail) -> EmailMultiAlternatives:
     """The message for this row (not sent). Its Message-ID is the row's, so that a message
     sent again after a crash is the same message for the mail stores that collapse them."""
+    if email.kind in LINK_KINDS:  # a reminder or a payment link: no tickets yet
+        from .payment_emails import build_payment_email
+
+        return build_payment_email(email)
     order = Order.objects.select_related("contact").get(pk=email.order_id)
     venue = current_venue()
     to = recipient(order, email)

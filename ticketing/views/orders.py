@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +27,7 @@ from ticketing.forms.orders import (
     RefundForm,
 )
 from ticketing.models import Order, OrderEmail, Payment, Ticket
-from ticketing.models.orders import Channel
+from ticketing.models.orders import Channel, InvitationReason
 from ticketing.selectors import tickets as ticket_selectors
 from ticketing.services import orders as services
 from ticketing.services.orders import PaymentSpec
@@ -61,12 +62,18 @@ DATA_LABELS = {
     "reason": gettext_lazy("reason"),
     "to": gettext_lazy("to"),
     "kind": gettext_lazy("email"),
+    "pay_by": gettext_lazy("pay by"),
+    "invitation_reason": gettext_lazy("invitation"),
+    "email": gettext_lazy("email"),
+    "sms": gettext_lazy("SMS"),
 }
 REFUNDABLE = (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED)
 
 
 def _order(pk: int) -> Order:
-    return get_object_or_404(Order.objects.select_related("contact", "sold_by"), pk=pk)
+    return get_object_or_404(
+        Order.objects.select_related("contact", "sold_by", "invited_by"), pk=pk
+    )
 
 
 def _event_details(event, currency: str, tickets: list[Ticket]) -> str:
@@ -76,6 +83,7 @@ def _event_details(event, currency: str, tickets: list[Ticket]) -> str:
         **dict(Payment.Method.choices),
         **dict(Channel.choices),
         **dict(OrderEmail.Kind.choices),
+        **dict(InvitationReason.choices),
     }
     places = {t.pk: t.seat.label if t.seat_id else t.performance_zone.zone.name for t in tickets}
     shows = {
@@ -96,6 +104,10 @@ def _event_details(event, currency: str, tickets: list[Ticket]) -> str:
             value = ", ".join(str(places.get(v, f"#{v}")) for v in value)
         elif key == "to_performance":
             value = shows.get(value, f"#{value}")
+        elif key == "pay_by" and parse_datetime(str(value)):
+            value = date_format(timezone.localtime(parse_datetime(value)), "SHORT_DATETIME_FORMAT")
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
         label = DATA_LABELS.get(key, key)
         details.append(
             _("%(label)s: %(value)s") % {"label": label, "value": names.get(value, value)}

@@ -30,7 +30,7 @@ from tenants.accounts.permissions import capability_required
 from tenants.crypto import mask_secret
 from tenants.errors import ParterreError
 from tenants.navigation import NavItem, register
-from ticketing.models import OnlinePayment, PaymentSettings
+from ticketing.models import OnlinePayment, PaymentSettings, Performance
 from ticketing.payments import (
     PaymentProvider,
     ProviderError,
@@ -166,19 +166,31 @@ def payment_page(request, token):
     if state.succeeded:
         return after_payment(request, orders.settle_online_payment(payment=payment, state=state))
     hold = payment.hold
+    # A payment link's payment has no cart: its order's deadline keeps the places.
+    order = payment.pending_order
+    deadline = hold.expires_at if hold else (order.pay_by if order else None)
+    link = order.payment_links.first() if order else None
     context = {
         "payment": payment,
-        "performance": hold.performance if hold else None,
+        "performance": hold.performance if hold else _performance(payment.performance_id),
         "hold": hold,
+        "deadline": deadline,
+        "back_url": reverse("store:pay_link", args=[link.token])
+        if link
+        else reverse("store:checkout"),
         "client_secret": state.client_secret,
         "publishable_key": provider.publishable_key,
         "stripe_js_url": provider.js_url,
         "next_action": state.status == REQUIRES_ACTION and bool(payment.customer_id),
         "return_url": request.build_absolute_uri(reverse("store:payment_return", args=[token])),
         "error": payment.last_error if payment.status == OnlinePayment.Status.FAILED else "",
-        "expired": hold is None or hold.expires_at <= timezone.now(),
+        "expired": deadline is None or deadline <= timezone.now(),
     }
     return render(request, "ticketing/storefront/payment.html", context)
+
+
+def _performance(pk: int):
+    return Performance.objects.select_related("show").filter(pk=pk).first()
 
 
 def payment_return(request, token):

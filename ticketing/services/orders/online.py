@@ -49,6 +49,7 @@ from ticketing.services import inventory
 from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TariffChoice
 
 from .history import order_event, publish_order_event
+from .payments import record_payment
 from .referrals import CheckoutAdditions, record_checkout_additions
 from .sale import confirm_order, price_sale, sell
 
@@ -298,6 +299,8 @@ def _settle_success(payment: OnlinePayment, state: IntentState) -> None:
 def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
     """The paid order for this payment's places: from its cart if still live, else the same
     places sold again if still free (a late payment); else None and why (to refund)."""
+    if payment.pending_order_id:
+        return _pay_pending_order(payment)
     tariffs, buyer = _tariffs_of(payment.tariffs), Buyer(**payment.buyer)
     extras = {int(pk): quantity for pk, quantity in (payment.extras or {}).items()}
     spec = [PaymentSpec(Payment.Method.ONLINE, payment.amount_cents, payment.intent_id)]
@@ -339,6 +342,20 @@ def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
         return None, OnlinePayment.Outcome.REFUNDED
     _event(payment, "ticketing.payment.late_honoured", order=order.reference)
     return order, ""
+
+
+def _pay_pending_order(payment: OnlinePayment) -> tuple[Order | None, str]:
+    """A payment link's payment (services.orders.links): recorded on its order, which is
+    then paid, if the order still waits for exactly this amount; refunded otherwise (the
+    order was released at its deadline, cancelled or paid at the counter meanwhile)."""
+    order = Order.objects.select_for_update().get(pk=payment.pending_order_id)
+    if order.status != Order.Status.PENDING:
+        return None, OnlinePayment.Outcome.REFUNDED
+    paid = sum(p.amount_cents for p in order.payments.filter(status=Payment.Status.SUCCEEDED))
+    if order.total_cents - paid != payment.amount_cents:
+        return None, OnlinePayment.Outcome.REFUNDED_PRICE
+    spec = PaymentSpec(Payment.Method.ONLINE, payment.amount_cents, payment.intent_id)
+    return record_payment(order=order, payment=spec), ""
 
 
 def _record_additions(payment: OnlinePayment, order: Order) -> None:
@@ -425,6 +442,8 @@ def cancel_abandoned_payments(*, limit: int = 100) -> int:
             outcome="",
         )
         .exclude(hold__status=Hold.Status.ACTIVE, hold__expires_at__gt=now)
+        # A payment link's: open while its order waits within its deadline.
+        .exclude(pending_order__status=Order.Status.PENDING, pending_order__pay_by__gt=now)
         .order_by("pk")[:limit]
     )
     for payment in stale:

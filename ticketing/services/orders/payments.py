@@ -169,21 +169,27 @@ def record_payment(
         change_cents=settlement.change_cents,
     )
     if paid >= order.total_cents:
-        order.status, order.paid_at = Order.Status.PAID, timezone.now()
-        order.save(update_fields=["status", "paid_at"])
-        order_event(order, "ticketing.order.paid", actor, total_cents=order.total_cents)
-        publish_confirmed(order, actor=actor)
-        if order.contact_id:
-            performance = order_performance(order)
-            crm.record_purchase(
-                contact_id=order.contact_id,
-                order_reference=order.reference,
-                tickets=order.tickets.count(),
-                amount_cents=order.total_cents,
-                occurred_at=order.paid_at,
-                channel=order.channel,
-                performance_label=str(performance or ""),
-                **(crm_references(performance, order_id=order.pk) if performance else {}),
-            )
+        mark_paid(order, actor=actor)
     ledger.append_payments(order=order, payments=payments, actor=actor)
     return order
+
+
+def mark_paid(order: Order, *, actor) -> None:
+    """A pending order (locked by the caller) now covered: paid, its tickets issued (the
+    `ticketing.order.confirmed` event sends them), the purchase in the buyer's record."""
+    order.status, order.paid_at = Order.Status.PAID, timezone.now()
+    order.save(update_fields=["status", "paid_at"])
+    order_event(order, "ticketing.order.paid", actor, total_cents=order.total_cents)
+    publish_confirmed(order, actor=actor)
+    if order.contact_id:
+        performance = order_performance(order)
+        crm.record_purchase(
+            contact_id=order.contact_id,
+            order_reference=order.reference,
+            tickets=order.tickets.count(),
+            amount_cents=order.total_cents,
+            occurred_at=order.paid_at,
+            channel=order.channel,
+            performance_label=str(performance or ""),
+            **(crm_references(performance, order_id=order.pk) if performance else {}),
+        )

@@ -39,11 +39,22 @@ from ticketing.selectors.prices import price_table, sales_settings, zone_categor
 from ticketing.selectors.quotes import Quote, places_taken, quote
 from ticketing.services import inventory
 from ticketing.services.cash.sessions import hold_session_open
-from ticketing.specs import Buyer, HoldRequest, PaymentSpec, TakenPlaces, TakenSeat, TariffChoice
+from ticketing.specs import (
+    Buyer,
+    HoldRequest,
+    OrderTerms,
+    PaymentSpec,
+    TakenPlaces,
+    TakenSeat,
+    TariffChoice,
+)
 
 from .history import crm_references, new_confirmed_event, new_order_event
 from .payments import check_counter_methods, new_payments, settle_payments, staff
 from .writer import Rows, attach, insert_together
+
+# Channels that sell from the back office (places held for staff, non-public tariffs).
+COUNTER_CHANNELS = ("box_office", "phone")
 
 
 def _contact_for(buyer: Buyer | None, channel: str) -> Contact | None:
@@ -62,7 +73,7 @@ def _contact_for(buyer: Buyer | None, channel: str) -> Contact | None:
         phone=buyer.phone,
         postcode=buyer.postcode,
         language=buyer.language,
-        source="box_office" if channel == "box_office" else "web",
+        source="box_office" if channel in COUNTER_CHANNELS else "web",
         consents=consents,
     )
 
@@ -135,6 +146,7 @@ def sell(
     prices: dict[tuple[int, int], Price] | None = None,
     extras: dict[int, int] | None = None,
     cash_session_id: int | None = None,
+    terms: OrderTerms | None = None,
 ) -> Order:
     """Take places straight into an order and pay it, in one transaction: the counter sale,
     an API order. Seats and standing places alike go from free to sold with one conditional
@@ -145,9 +157,10 @@ def sell(
     `pay_total_with`: a method paying exactly the total (the offline test provider, a card
     already authorised), when `payments` is empty. `extras`: {extra id: quantity} sold with
     the tickets. `cash_session_id`: at the counter, the desk's open cash session, which
-    the payments join (refused when it is not open).
+    the payments join (refused when it is not open). `terms`: a reservation, a phone sale or
+    an invitation (OrderTerms).
     """
-    box_office = channel == "box_office"
+    box_office = channel in COUNTER_CHANNELS
     inventory.validate_request(request)
     inventory.check_on_sale(performance, box_office=box_office)
     if prices is None:
@@ -202,6 +215,7 @@ def sell(
             allow_pending=allow_pending,
             extras=extra_lines,
             cash_session_id=cash_session_id,
+            terms=terms,
         )
 
 
@@ -286,6 +300,7 @@ def _write_order(
     extras: list[tuple[Extra, int]] | None = None,
     buyer_postcode: str = "",
     cash_session_id: int | None = None,
+    terms: OrderTerms | None = None,
 ) -> Order:
     """The order for places just taken: the buyer's CRM record, then the order with its
     tickets, payments, audit entry and (when paid) `ticketing.order.confirmed` in one
@@ -295,7 +310,17 @@ def _write_order(
     counter row is shared by every standing buyer, so its lock is held for two statements and
     the commit. `extras` are taken last (their stock rows come after the zones in the lock
     order). `cash_session_id`: the payments join this cash session, held open (FOR SHARE)
-    until the commit."""
+    until the commit. `terms`: pending until `pay_by` (no payment yet), or an invitation
+    (every ticket free, nothing to pay)."""
+    terms = terms or OrderTerms()
+    if terms.invitation and (payments or extras):
+        raise InvalidRequest(
+            _("An invitation is free: no payment and no extra."),
+            field="payments",
+            code="ticketing.invitation_not_free",
+        )
+    if terms.pay_by is not None:
+        payments, allow_pending = [], True
     if cash_session_id is not None:
         hold_session_open(cash_session_id)
     priced = price_sale(
@@ -308,10 +333,13 @@ def _write_order(
         extras=extras,
         channel=channel,
     )
+    # An invitation: the places and their tariffs as sold, at no cost (no price, no fee).
+    total_cents = 0 if terms.invitation else priced.total_cents
+    fee_cents = 0 if terms.invitation else priced.fee_cents
     settlement = settle_payments(
-        due_cents=priced.total_cents, payments=payments, allow_short=allow_pending
+        due_cents=total_cents, payments=payments, allow_short=allow_pending
     )
-    is_paid = settlement.covers(priced.total_cents)
+    is_paid = settlement.covers(total_cents) and terms.pay_by is None
     now = timezone.now()
     order = Order(
         channel=channel,
@@ -319,24 +347,32 @@ def _write_order(
         hold=hold if hold.pk else None,
         currency=fees.currency,
         sold_by=staff(actor),
-        fee_cents=priced.fee_cents,
-        total_cents=priced.total_cents,
+        fee_cents=fee_cents,
+        total_cents=total_cents,
         status=Order.Status.PAID if is_paid else Order.Status.PENDING,
         paid_at=now if is_paid else None,
+        pay_by=terms.pay_by,
+        invitation_reason=terms.invitation_reason,
+        invited_by_id=terms.invited_by_id,
     )
     attach(order, contact=contact)
     tickets = new_tickets(priced, order=order, performance=performance)
+    if terms.invitation:
+        for ticket in tickets:
+            ticket.price_cents = ticket.fee_cents = ticket.venue_fee_cents = 0
     order_extras = new_order_extras(priced, order=order)
     event = new_order_event(
         order,
         "ticketing.order.created",
         actor,
-        total_cents=priced.total_cents,
-        fee_cents=priced.fee_cents,
+        total_cents=total_cents,
+        fee_cents=fee_cents,
         tickets=len(tickets),
         paid_cents=settlement.paid_cents,
         change_cents=settlement.change_cents,
         channel=channel,
+        **({"pay_by": terms.pay_by.isoformat()} if terms.pay_by else {}),
+        **({"invitation_reason": terms.invitation_reason} if terms.invitation else {}),
     )
     confirmed = (
         [
@@ -368,7 +404,7 @@ def _write_order(
             contact_id=contact.pk,
             order_reference=order.reference,
             tickets=len(tickets),
-            amount_cents=priced.total_cents,
+            amount_cents=total_cents,
             occurred_at=now,
             performance_label=str(performance),
             channel=channel,
@@ -376,7 +412,7 @@ def _write_order(
         )
     if confirmed:
         after_publish()
-    # Last: the ledger's chain head is locked from here to the commit.
+    # Last: the sale's ledger entries, into the journal (numbered and chained on commit).
     ledger.append_sale(
         order=order, tickets=tickets, extras=order_extras, payments=payment_rows, actor=actor
     )
