@@ -42,7 +42,7 @@ from ticketing.models import (
     Payment,
 )
 
-migration = importlib.import_module("ticketing.migrations.0011_sales_ledger")
+migration = importlib.import_module("ticketing.migrations.0012_sales_ledger")
 VARIANTS = ("baseline", "ledger", "in_transaction")
 
 IN_TRANSACTION_SQL = """

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ticketing', '0010_phone_reservations_invitations'),
+        ('ticketing', '0012_sales_ledger'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -97,7 +97,7 @@ DROP FUNCTION IF EXISTS ticketing_ledger_chain(integer);
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ticketing', '0010_phone_reservations_invitations'),
+        ('ticketing', '0011_counter'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ticketing', '0010_phone_reservations_invitations'),
+        ('ticketing', '0014_door_check_ins'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
