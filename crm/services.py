@@ -6,11 +6,9 @@ its timeline event carries a `dedupe_key` under a unique constraint, and the beh
 only move in the same transaction as a newly inserted event.
 """
 
-import re
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Case, CharField, F, Func, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
@@ -32,7 +30,9 @@ from .behaviour import (
     quarter_of,
     season_of,
 )
-from .geo import department_of
+from .charter import rules as charter_rules
+from .charter.rules import clean_email as _clean_email
+from .charter.rules import normalize_email, normalize_phone  # noqa: F401 (their old home)
 from .models import (
     Affinity,
     BehaviourSettings,
@@ -47,12 +47,8 @@ from .models import (
     TimelineEvent,
 )
 
-try:  # E.164 through libphonenumber when the dependency is installed.
-    import phonenumbers
-except ImportError:  # pragma: no cover - depends on the environment
-    phonenumbers = None
-
-DEFAULT_PHONE_REGION = "FR"
+# Sources of staff entering a contact: the data-entry charter's required fields bind them.
+STAFF_SOURCES = frozenset({Source.BOX_OFFICE, Source.PHONE, Source.BACKOFFICE, Source.IMPORT})
 # Fields `find_or_create_contact` may fill on an existing contact when they are blank there.
 FILLABLE_FIELDS = ("first_name", "last_name", "phone", "postcode")
 # The contact's column holding the current value of a channel's consent.
@@ -64,66 +60,6 @@ CONSENT_COLUMNS = {
 
 def _actor_label(actor: User | None) -> str:
     return str(actor) if actor is not None else "system"
-
-
-def normalize_email(email: str | None) -> str:
-    """The matching key of an address: surrounding spaces removed, lowercased."""
-    return (email or "").strip().lower()
-
-
-def normalize_phone(phone: str | None, *, region: str = DEFAULT_PHONE_REGION) -> str:
-    """A phone number as E.164 (`+33612345678`), or "" when none was given."""
-    raw = (phone or "").strip()
-    if not raw:
-        return ""
-    invalid = ValidationFailed(
-        _("“%(phone)s” is not a valid phone number.") % {"phone": raw},
-        code="crm.phone_invalid",
-        field="phone",
-    )
-    if phonenumbers is not None:
-        try:
-            parsed = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
-            raise invalid from None
-        # "Possible" (right length for the country), not "valid": the metadata lags behind
-        # new number ranges, and the counter must never refuse a number someone gives.
-        if not phonenumbers.is_possible_number(parsed):
-            raise invalid
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return _normalize_phone_simply(raw, invalid)
-
-
-def _normalize_phone_simply(raw: str, invalid: ValidationFailed) -> str:
-    """Fallback without libphonenumber: international numbers as typed, French national ones
-    (0X XX XX XX XX) converted; length checked, numbering plan not."""
-    compact = re.sub(r"[\s.\-/()]", "", raw.replace("(0)", ""))
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if re.fullmatch(r"0[1-9]\d{8}", compact):
-        compact = "+33" + compact[1:]
-    if compact.startswith("+330"):  # "+33 0X…" typed with the trunk zero
-        compact = "+33" + compact[4:]
-    if not re.fullmatch(r"\+[1-9]\d{7,14}", compact):
-        raise invalid
-    if compact.startswith("+33") and len(compact) != 12:
-        raise invalid
-    return compact
-
-
-def _clean_email(email: str | None) -> tuple[str, str]:
-    typed = (email or "").strip()
-    if not typed:
-        return "", ""
-    try:
-        validate_email(typed)
-    except ValidationError:
-        raise ValidationFailed(
-            _("“%(email)s” is not a valid email address.") % {"email": typed},
-            code="crm.email_invalid",
-            field="email",
-        ) from None
-    return typed, normalize_email(typed)
 
 
 def _check_choice(value: str, choices, *, field: str) -> None:
@@ -163,17 +99,23 @@ def find_or_create_contact(
     _check_choice(language, Language, field="language")
     for channel in consents or {}:
         _check_choice(channel, Consent.Channel, field="channel")
-    values = {
-        "first_name": (first_name or "").strip(),
-        "last_name": (last_name or "").strip(),
-        "phone": normalize_phone(phone),
-        "postcode": (postcode or "").strip().upper(),
-    }
+    # The venue's charter normalises what was typed; its required fields and strict formats
+    # bind staff (the counter, imports) when a new contact is created, not a spectator online.
+    staff = source in STAFF_SOURCES
+    values = charter_rules.normalise_identity(
+        {
+            "first_name": first_name or "",
+            "last_name": last_name or "",
+            "phone": phone or "",
+            "postcode": postcode or "",
+        },
+        staff=staff,
+    )
     # Everything is checked: what follows only writes. Within a caller's transaction (an
     # order) it takes no savepoint of its own, two round trips fewer per order with a buyer.
     with transaction.atomic(savepoint=False):
         return _find_or_create(
-            typed_email, email_normalized, values, language, source, consents, actor
+            typed_email, email_normalized, values, language, source, consents, actor, staff
         )
 
 
@@ -185,15 +127,18 @@ def _find_or_create(
     source: str,
     consents: dict[str, bool] | None,
     actor: User | None,
+    staff: bool,
 ) -> Contact:
     contact = _match_email(email_normalized) if email_normalized else _match_without_email(values)
     if contact is None:
+        if staff:  # nothing written yet: the caller's transaction stays clean
+            charter_rules.check_required({**values, "email": email_normalized})
         contact = Contact(
             email=typed_email,
             email_normalized=email_normalized,
             language=language,
             first_source=source,
-            department=department_of(values["postcode"]),
+            department=charter_rules.department_for(values["postcode"]),
             **values,
         )
         created = TimelineEvent(
@@ -218,7 +163,7 @@ def _find_or_create(
     if filled:
         written = list(filled)
         if "postcode" in filled:
-            contact.department = department_of(contact.postcode, contact.country)
+            contact.department = charter_rules.department_for(contact.postcode, contact.country)
             written.append("department")
         contact.save(update_fields=[*written, "updated_at"])
         TimelineEvent.objects.create(

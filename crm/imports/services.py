@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.charter.rules import current_charter
 from crm.contacts import apply_values, insert_contact, insert_contacts, new_contact
 from crm.models import Consent, Contact, Source, TimelineEvent
 from crm.services import set_consent
@@ -89,6 +90,7 @@ def preview(contact_import: ContactImport, *, limit: int = PREVIEW_ROWS) -> list
     """The first rows with what the import would make of them (no query: duplicates against
     the base are only known when the import runs)."""
     table = table_of(contact_import)
+    charter = current_charter()
     out = []
     for number, cells in enumerate(table.rows[:limit], start=1):
         parsed = parse_row(
@@ -96,6 +98,7 @@ def preview(contact_import: ContactImport, *, limit: int = PREVIEW_ROWS) -> list
             contact_import.mapping,
             width=len(table.headers),
             consent_declared=contact_import.consent_declared,
+            charter=charter,
         )
         out.append({"number": number, "cells": cells, "parsed": parsed})
     return out
@@ -273,6 +276,7 @@ class _Batch:
 
     def run(self) -> list[ImportRow]:
         parsed: list[tuple[int, list[str], ParsedRow | Rejection]] = []
+        charter = current_charter()
         for index in range(self.start, self.end):
             cells = self.table.rows[index]
             parsed.append(
@@ -284,6 +288,7 @@ class _Batch:
                         self.contact_import.mapping,
                         width=len(self.table.headers),
                         consent_declared=self.contact_import.consent_declared,
+                        charter=charter,
                     ),
                 )
             )
