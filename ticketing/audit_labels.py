@@ -62,6 +62,9 @@ register_labels(
         "ticketing.order.cancelled": _("Order cancelled"),
         "ticketing.order.refunded": _("Refund"),
         "ticketing.order.exchanged": _("Exchange"),
+        # Orders follow contact merges (ticketing/services/merges.py)
+        "ticketing.contact_merge.followed": _("Orders moved to the merged contact"),
+        "ticketing.contact_merge.undone": _("Orders given back after a merge was undone"),
         # Tickets and their emails (ticketing/services/tickets.py)
         "ticketing.order.tickets_emailed": _("Tickets emailed"),
         "ticketing.order.tickets_resent": _("Tickets sent again"),

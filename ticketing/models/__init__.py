@@ -1,6 +1,7 @@
 from .extras import Extra, OrderExtra
 from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
+from .merges import ContactMergeMove
 from .orders import Order, Payment, Ticket
 from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
@@ -12,6 +13,7 @@ __all__ = [
     "AfterSaleRule",
     "Allocation",
     "CheckoutStep",
+    "ContactMergeMove",
     "Extra",
     "Hall",
     "Hold",
