@@ -576,11 +576,23 @@ def record_exchange(
     order_id: int | None = None,
     genres: list[str] | None = None,
     season: str | None = None,
+    from_season: str | None = None,
+    from_genres: list[str] | None = None,
+    from_amount_cents: int | None = None,
+    whole_order: bool = False,
     actor: User | None = None,
 ) -> bool:
     """Record tickets moved to another performance (the typed columns name the new one),
     once per (order, exchange). The price difference (positive: paid, negative: credited)
-    moves the contact's spend and the new performance's season spend, floored at zero."""
+    moves the contact's spend.
+
+    The counts per season and genre follow the tickets when ticketing says where they came
+    from (`from_season`, `from_genres`, `from_amount_cents`: the old performance's season
+    and genres, what the old tickets cost): the tickets and their price leave the old season
+    and the new price joins the new one; a `whole_order` exchange (no ticket of the order left
+    at the old performance) also moves the order itself — the season's and the genres'
+    purchase counts and the genres' affinity weight. Within one season (or without
+    `from_*`), only the difference moves the season's spend. Floored at zero throughout."""
     _check_report(occurred_at=occurred_at, counts={"tickets": tickets})
     _check_references(order_reference=order_reference, exchange_reference=exchange_reference)
     typed, genres, season = _typed(
@@ -591,13 +603,44 @@ def record_exchange(
         season=season,
         occurred_at=occurred_at,
     )
-    pieces = []
-    if difference_cents > 0:
-        pieces.append(statements.season_upsert(contact_id, season, spend_cents=difference_cents))
-    elif difference_cents < 0:
-        pieces.append(
-            statements.season_decrease(contact_id, season, tickets=0, spend_cents=-difference_cents)
-        )
+    pieces = _exchange_seasons(
+        contact_id,
+        tickets=tickets,
+        difference_cents=difference_cents,
+        season=season,
+        from_season=from_season,
+        from_amount_cents=from_amount_cents,
+        whole_order=whole_order,
+    )
+    if whole_order and from_genres is not None:
+        before = _typed(
+            show_id=None,
+            performance_id=None,
+            order_id=None,
+            genres=from_genres,
+            season=None,
+            occurred_at=occurred_at,
+        )[1]
+        left, joined = sorted(set(before) - set(genres)), sorted(set(genres) - set(before))
+        if left:
+            pieces += [
+                statements.genre_decrease(contact_id, left, purchases=1, name="go"),
+                statements.affinity_add(
+                    contact_id,
+                    Affinity.Kind.GENRE,
+                    left,
+                    -PURCHASE_WEIGHT,
+                    now=occurred_at,
+                    name="ao",
+                ),
+            ]
+        if joined:
+            pieces += [
+                statements.genre_upsert(contact_id, joined, purchases=1, purchased_at=occurred_at),
+                statements.affinity_add(
+                    contact_id, Affinity.Kind.GENRE, joined, PURCHASE_WEIGHT, now=occurred_at
+                ),
+            ]
     return _report_once(
         contact_id=contact_id,
         code="ticketing.exchange",
@@ -612,6 +655,7 @@ def record_exchange(
             "performance": performance_label,
             "genres": genres,
             "season": season,
+            **({"from_season": from_season} if from_season else {}),
         },
         **typed,
         counts={
@@ -619,6 +663,46 @@ def record_exchange(
         },
         pieces=pieces,
     )
+
+
+def _exchange_seasons(
+    contact_id: int,
+    *,
+    tickets: int,
+    difference_cents: int,
+    season: str,
+    from_season: str | None,
+    from_amount_cents: int | None,
+    whole_order: bool,
+) -> list:
+    """The season rows an exchange changes: one statement may touch a row only once, so a
+    move within one season is its net change (the difference)."""
+    if from_season and from_amount_cents is not None and from_season != season:
+        orders = 1 if whole_order else 0
+        return [
+            statements.season_decrease(
+                contact_id,
+                from_season,
+                tickets=tickets,
+                spend_cents=max(from_amount_cents, 0),
+                purchases=orders,
+                name="so",
+            ),
+            statements.season_upsert(
+                contact_id,
+                season,
+                purchases=orders,
+                tickets=tickets,
+                spend_cents=max(from_amount_cents + difference_cents, 0),
+            ),
+        ]
+    if difference_cents > 0:
+        return [statements.season_upsert(contact_id, season, spend_cents=difference_cents)]
+    if difference_cents < 0:
+        return [
+            statements.season_decrease(contact_id, season, tickets=0, spend_cents=-difference_cents)
+        ]
+    return []
 
 
 @transaction.atomic
