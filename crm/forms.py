@@ -143,7 +143,7 @@ class ContactForm(forms.Form):
     email = forms.EmailField(label=_("Email"), max_length=_max("email"), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     other_phone = forms.CharField(label=_("Other phone"), max_length=40, required=False)
-    address_line1 = _text(_("Address"), "address_line1")
+    address_line1 = _text(_("Postal address"), "address_line1")
     address_line2 = _text(_("Address (continued)"), "address_line2")
     postcode = _text(_("Postcode"), "postcode")
     city = _text(_("Town"), "city")

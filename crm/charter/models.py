@@ -14,7 +14,7 @@ class RequiredField(models.TextChoices):
     LAST_NAME = "last_name", _("Last name")
     POSTCODE = "postcode", _("Postcode")
     CITY = "city", _("Town")
-    ADDRESS = "address_line1", _("Address")
+    ADDRESS = "address_line1", _("Postal address")
 
 
 class NameStyle(models.TextChoices):

@@ -31,7 +31,9 @@ def charter_summary(charter: DataCharter | None = None) -> dict:
     if charter.strict_phone:
         formats.append(_("phone number that exists"))
     return {
-        "required": [str(labels[code]) for code in charter.required_fields if code in labels],
+        "required": [
+            str(labels[code]).lower() for code in charter.required_fields if code in labels
+        ],
         "required_codes": list(charter.required_fields),
         "applied": applied,
         "formats": formats,

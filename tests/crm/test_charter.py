@@ -181,7 +181,7 @@ def test_the_steward_edits_the_charter_and_every_form_shows_it(venue_a, make_sta
     for page in pages:
         html = steward.get(page).content.decode()
         assert "Data-entry charter" in html, page
-        assert "An email or a phone number, Postcode" in html
+        assert "an email or a phone number, postcode" in html
         assert "Jean-Pierre DE LA FONTAINE" in html and "Toujours demander le code postal." in html
 
 
