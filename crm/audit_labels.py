@@ -17,6 +17,7 @@ register_labels(
         "crm.contact.unmerged": _("Merge undone"),
         "crm.duplicate.dismissed": _("Duplicate dismissed (not the same person)"),
         "crm.dedup_settings.updated": _("Duplicate thresholds changed"),
+        "crm.charter.updated": _("Data-entry charter changed"),
         # The storefront's spectators (crm/spectators.py)
         "crm.spectator.account_created": _("Spectator space opened"),
         "crm.spectator.password_set": _("Spectator password set"),

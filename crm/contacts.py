@@ -5,8 +5,6 @@ checked, postcode → département. (The counter's and the web's quick identific
 
 from __future__ import annotations
 
-import re
-
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -17,9 +15,10 @@ from tenants.events.models import Event
 from tenants.events.services import after_publish, build_event, publish
 
 from . import statements
-from .geo import department_of
+from .charter import rules as charter_rules
+from .charter.models import DataCharter
+from .charter.rules import capitalise_name, normalise_postcode  # noqa: F401 (their old home)
 from .models import AccessibilityNeed, Contact, ContactType, Language, Source, TimelineEvent
-from .services import _clean_email, normalize_phone
 
 # The fields a contact's writers may set, as plain values (names as in Contact).
 TEXT_FIELDS = (
@@ -34,43 +33,6 @@ TEXT_FIELDS = (
 )
 LIST_FIELDS = ("contact_types", "accessibility_needs", "tags")
 WRITABLE_FIELDS = (*TEXT_FIELDS, "email", "phone", "other_phone", "language", *LIST_FIELDS)
-# Lower case in a name ("de Gaulle", "d'Ormesson", "van der Berg") unless the last word.
-PARTICLES = frozenset({"de", "du", "des", "d'", "von", "van", "der"})
-_WORD = re.compile(r"([\s\-']+)")
-
-
-def capitalise_name(name: str) -> str:
-    """ "JEAN-PIERRE" → "Jean-Pierre", "DE LA FONTAINE" → "de la Fontaine", "d'ormesson" →
-    "d'Ormesson"… only when the name was typed all in capitals or all in lower case: a mixed
-    spelling ("McBride", "DiCaprio", "Le Goff") is the person's own and stays."""
-    name = " ".join((name or "").split())
-    if not name or not (name.isupper() or name.islower()):
-        return name
-    parts = _WORD.split(name.lower())
-    words = [i for i, part in enumerate(parts) if part and not _WORD.fullmatch(part)]
-    out = list(parts)
-    previous = ""
-    for position, index in enumerate(words):
-        part = parts[index]
-        following = parts[index + 1] if index + 1 < len(parts) else ""
-        last = position == len(words) - 1
-        particle = (part in PARTICLES or (part == "d" and following.startswith("'"))) or (
-            part in ("la", "le", "l") and previous in ("de", "d")
-        )
-        out[index] = part if particle and not last else part[:1].upper() + part[1:]
-        previous = part
-    return "".join(out)
-
-
-def normalise_postcode(postcode: str, country: str = "FR") -> str:
-    """Upper case without inner spaces for France ("75 011" → "75011"); a French postcode
-    read as a number by a spreadsheet ("1000") gets its leading zero back."""
-    code = " ".join((postcode or "").split()).upper()
-    if (country or "FR").upper() == "FR":
-        code = code.replace(" ", "")
-        if code.isdigit() and len(code) == 4:
-            code = "0" + code
-    return code
 
 
 def _choices(values, choices, field: str) -> list[str]:
@@ -87,30 +49,24 @@ def _choices(values, choices, field: str) -> list[str]:
     return out
 
 
-def normalise_values(values: dict) -> dict:
-    """The writable values given, checked and normalised (raises ValidationFailed with the
-    field). Lengths are the caller's to bound (serializers, the import's row checks)."""
+def normalise_values(values: dict, *, charter: DataCharter | None = None) -> dict:
+    """The writable values given, checked and normalised by the venue's data-entry charter
+    (crm.charter.rules; raises ValidationFailed with the field). Lengths are the caller's to
+    bound (serializers, the import's row checks). Required fields are checked apart, on the
+    contact's final values (`check_charter`)."""
     clean: dict = {}
     for name in TEXT_FIELDS:
         if name in values:
             text = str(values[name] or "")
             clean[name] = text.strip() if name == "notes" else " ".join(text.split())
-    for name in ("first_name", "last_name"):
-        if name in clean:
-            clean[name] = capitalise_name(clean[name])
     if "country" in clean:
         clean["country"] = (clean["country"] or "FR").upper()[:2]
-    if "postcode" in clean:
-        clean["postcode"] = normalise_postcode(clean["postcode"], clean.get("country", "FR"))
-    if "email" in values:
-        clean["email"], clean["email_normalized"] = _clean_email(values["email"])
     for name in ("phone", "other_phone"):
         if name in values:
-            try:
-                clean[name] = normalize_phone(values[name])
-            except ValidationFailed as error:
-                error.field = name
-                raise
+            clean[name] = values[name] or ""
+    clean = charter_rules.normalise_identity(clean, charter=charter)
+    if "email" in values:
+        clean["email"], clean["email_normalized"] = charter_rules.clean_email(values["email"])
     if "language" in values:
         clean["language"] = values["language"] or Language.FR
         _choices([clean["language"]], Language, "language")
@@ -137,7 +93,7 @@ def new_contact(*, values: dict, source: str) -> Contact:
         first_source=source,
         **{name: value for name, value in values.items() if name in WRITABLE_FIELDS},
     )
-    contact.department = department_of(contact.postcode, contact.country)
+    contact.department = charter_rules.department_for(contact.postcode, contact.country)
     return contact
 
 
@@ -232,7 +188,7 @@ def apply_values(
         return filled, replaced
     written = list(changed)
     if {"postcode", "country"} & set(changed):
-        contact.department = department_of(contact.postcode, contact.country)
+        contact.department = charter_rules.department_for(contact.postcode, contact.country)
         written.append("department")
     if "email" in written:
         written.append("email_normalized")
@@ -255,6 +211,7 @@ def create_contact(*, values: dict, source: str = Source.BACKOFFICE, actor: User
         raise ValidationFailed(
             _("Give at least a name, an email or a phone number."), code="crm.no_identity"
         )
+    charter_rules.check_required(clean)
     contact = insert_contact(values=clean, source=source, actor=actor)
     if contact is None:
         raise Conflict(
@@ -279,6 +236,8 @@ def update_contact(*, contact: Contact, values: dict, actor: User | None = None)
             setattr(contact, name, value)
     if not changes:
         return contact
+    # The contact as it would be: a required field cannot be left blank by an edit.
+    charter_rules.check_required({name: getattr(contact, name) for name in WRITABLE_FIELDS})
     written = list(changes)
     if "email" in changes:
         if (
@@ -295,7 +254,7 @@ def update_contact(*, contact: Contact, values: dict, actor: User | None = None)
         contact.email_normalized = email_normalized or ""
         written.append("email_normalized")
     if {"postcode", "country"} & set(changes):
-        contact.department = department_of(contact.postcode, contact.country)
+        contact.department = charter_rules.department_for(contact.postcode, contact.country)
         written.append("department")
     contact.save(update_fields=[*written, "updated_at"])
     TimelineEvent.objects.create(

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .behaviour import CRITERIA
-from .models import BehaviourSettings, ContactType
+from .models import AccessibilityNeed, BehaviourSettings, Contact, ContactType, Language
 
 CONSENT_CHOICES = [
     ("", _("Any consent")),
@@ -118,4 +118,68 @@ class BehaviourSettingsForm(forms.Form):
     def values(self) -> dict:
         data = dict(self.cleaned_data)
         data["big_spender_min_cents"] = data.pop("big_spender_min_euros") * 100
+        return data
+
+
+def _max(name: str) -> int:
+    return Contact._meta.get_field(name).max_length
+
+
+def _text(label, name: str, **kwargs) -> forms.CharField:
+    return forms.CharField(label=label, max_length=_max(name), required=False, **kwargs)
+
+
+class ContactForm(forms.Form):
+    """A contact typed by staff. Bounds lengths only: the venue's data-entry charter (required
+    fields, formats, normalisation) is crm.contacts' to apply, the one path every channel
+    takes; its errors come back on the fields."""
+
+    first_name = _text(
+        _("First name"), "first_name", widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    last_name = _text(
+        _("Last name"), "last_name", widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    email = forms.EmailField(label=_("Email"), max_length=_max("email"), required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    other_phone = forms.CharField(label=_("Other phone"), max_length=40, required=False)
+    address_line1 = _text(_("Postal address"), "address_line1")
+    address_line2 = _text(_("Address (continued)"), "address_line2")
+    postcode = _text(_("Postcode"), "postcode")
+    city = _text(_("Town"), "city")
+    country = forms.RegexField(
+        label=_("Country (ISO code)"), regex=r"^[A-Za-z]{2}$", required=False, max_length=2,
+        widget=forms.TextInput(attrs={"size": 3}),
+    )  # fmt: skip
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    contact_types = forms.MultipleChoiceField(
+        label=_("Types"), choices=ContactType.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    accessibility_needs = forms.MultipleChoiceField(
+        label=_("Accessibility needs"), choices=AccessibilityNeed.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    notes = forms.CharField(
+        label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, required: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        # The charter's required fields are marked (label, aria) but checked by the service.
+        for name in required:
+            if name in self.fields:
+                self.fields[name].charter_required = True
+                self.fields[name].widget.attrs["aria-required"] = "true"
+
+    @classmethod
+    def for_contact(cls, contact: Contact | None, data=None, **kwargs) -> ContactForm:
+        initial = {"language": Language.FR, "country": "FR"}
+        if contact is not None:
+            initial = {name: getattr(contact, name) for name in cls.base_fields}
+        return cls(data, initial=initial, **kwargs)
+
+    def values(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["country"] = (data.get("country") or "FR").upper()
         return data

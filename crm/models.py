@@ -667,6 +667,7 @@ class BehaviourSettings(models.Model):
 
 
 # Models of the crm's sub-packages, registered with the app (they import Contact from here).
+from crm.charter.models import DataCharter  # noqa: E402
 from crm.dedup.models import (  # noqa: E402
     ContactMatchKey,
     DedupSettings,
@@ -682,6 +683,7 @@ __all__ = [
     "ContactExport",
     "ContactImport",
     "ContactMatchKey",
+    "DataCharter",
     "DedupSettings",
     "DuplicateCandidate",
     "ErasureRequest",

@@ -6,11 +6,9 @@ its timeline event carries a `dedupe_key` under a unique constraint, and the beh
 only move in the same transaction as a newly inserted event.
 """
 
-import re
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Case, CharField, F, Func, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
@@ -32,7 +30,9 @@ from .behaviour import (
     quarter_of,
     season_of,
 )
-from .geo import department_of
+from .charter import rules as charter_rules
+from .charter.rules import clean_email as _clean_email
+from .charter.rules import normalize_email, normalize_phone  # noqa: F401 (their old home)
 from .models import (
     Affinity,
     BehaviourSettings,
@@ -47,12 +47,8 @@ from .models import (
     TimelineEvent,
 )
 
-try:  # E.164 through libphonenumber when the dependency is installed.
-    import phonenumbers
-except ImportError:  # pragma: no cover - depends on the environment
-    phonenumbers = None
-
-DEFAULT_PHONE_REGION = "FR"
+# Sources of staff entering a contact: the data-entry charter's required fields bind them.
+STAFF_SOURCES = frozenset({Source.BOX_OFFICE, Source.PHONE, Source.BACKOFFICE, Source.IMPORT})
 # Fields `find_or_create_contact` may fill on an existing contact when they are blank there.
 FILLABLE_FIELDS = ("first_name", "last_name", "phone", "postcode")
 # The contact's column holding the current value of a channel's consent.
@@ -64,66 +60,6 @@ CONSENT_COLUMNS = {
 
 def _actor_label(actor: User | None) -> str:
     return str(actor) if actor is not None else "system"
-
-
-def normalize_email(email: str | None) -> str:
-    """The matching key of an address: surrounding spaces removed, lowercased."""
-    return (email or "").strip().lower()
-
-
-def normalize_phone(phone: str | None, *, region: str = DEFAULT_PHONE_REGION) -> str:
-    """A phone number as E.164 (`+33612345678`), or "" when none was given."""
-    raw = (phone or "").strip()
-    if not raw:
-        return ""
-    invalid = ValidationFailed(
-        _("“%(phone)s” is not a valid phone number.") % {"phone": raw},
-        code="crm.phone_invalid",
-        field="phone",
-    )
-    if phonenumbers is not None:
-        try:
-            parsed = phonenumbers.parse(raw, region)
-        except phonenumbers.NumberParseException:
-            raise invalid from None
-        # "Possible" (right length for the country), not "valid": the metadata lags behind
-        # new number ranges, and the counter must never refuse a number someone gives.
-        if not phonenumbers.is_possible_number(parsed):
-            raise invalid
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return _normalize_phone_simply(raw, invalid)
-
-
-def _normalize_phone_simply(raw: str, invalid: ValidationFailed) -> str:
-    """Fallback without libphonenumber: international numbers as typed, French national ones
-    (0X XX XX XX XX) converted; length checked, numbering plan not."""
-    compact = re.sub(r"[\s.\-/()]", "", raw.replace("(0)", ""))
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if re.fullmatch(r"0[1-9]\d{8}", compact):
-        compact = "+33" + compact[1:]
-    if compact.startswith("+330"):  # "+33 0X…" typed with the trunk zero
-        compact = "+33" + compact[4:]
-    if not re.fullmatch(r"\+[1-9]\d{7,14}", compact):
-        raise invalid
-    if compact.startswith("+33") and len(compact) != 12:
-        raise invalid
-    return compact
-
-
-def _clean_email(email: str | None) -> tuple[str, str]:
-    typed = (email or "").strip()
-    if not typed:
-        return "", ""
-    try:
-        validate_email(typed)
-    except ValidationError:
-        raise ValidationFailed(
-            _("“%(email)s” is not a valid email address.") % {"email": typed},
-            code="crm.email_invalid",
-            field="email",
-        ) from None
-    return typed, normalize_email(typed)
 
 
 def _check_choice(value: str, choices, *, field: str) -> None:
@@ -163,17 +99,23 @@ def find_or_create_contact(
     _check_choice(language, Language, field="language")
     for channel in consents or {}:
         _check_choice(channel, Consent.Channel, field="channel")
-    values = {
-        "first_name": (first_name or "").strip(),
-        "last_name": (last_name or "").strip(),
-        "phone": normalize_phone(phone),
-        "postcode": (postcode or "").strip().upper(),
-    }
+    # The venue's charter normalises what was typed; its required fields and strict formats
+    # bind staff (the counter, imports) when a new contact is created, not a spectator online.
+    staff = source in STAFF_SOURCES
+    values = charter_rules.normalise_identity(
+        {
+            "first_name": first_name or "",
+            "last_name": last_name or "",
+            "phone": phone or "",
+            "postcode": postcode or "",
+        },
+        staff=staff,
+    )
     # Everything is checked: what follows only writes. Within a caller's transaction (an
     # order) it takes no savepoint of its own, two round trips fewer per order with a buyer.
     with transaction.atomic(savepoint=False):
         return _find_or_create(
-            typed_email, email_normalized, values, language, source, consents, actor
+            typed_email, email_normalized, values, language, source, consents, actor, staff
         )
 
 
@@ -185,15 +127,18 @@ def _find_or_create(
     source: str,
     consents: dict[str, bool] | None,
     actor: User | None,
+    staff: bool,
 ) -> Contact:
     contact = _match_email(email_normalized) if email_normalized else _match_without_email(values)
     if contact is None:
+        if staff:  # nothing written yet: the caller's transaction stays clean
+            charter_rules.check_required({**values, "email": email_normalized})
         contact = Contact(
             email=typed_email,
             email_normalized=email_normalized,
             language=language,
             first_source=source,
-            department=department_of(values["postcode"]),
+            department=charter_rules.department_for(values["postcode"]),
             **values,
         )
         created = TimelineEvent(
@@ -218,7 +163,7 @@ def _find_or_create(
     if filled:
         written = list(filled)
         if "postcode" in filled:
-            contact.department = department_of(contact.postcode, contact.country)
+            contact.department = charter_rules.department_for(contact.postcode, contact.country)
             written.append("department")
         contact.save(update_fields=[*written, "updated_at"])
         TimelineEvent.objects.create(
@@ -644,11 +589,23 @@ def record_exchange(
     order_id: int | None = None,
     genres: list[str] | None = None,
     season: str | None = None,
+    from_season: str | None = None,
+    from_genres: list[str] | None = None,
+    from_amount_cents: int | None = None,
+    whole_order: bool = False,
     actor: User | None = None,
 ) -> bool:
     """Record tickets moved to another performance (the typed columns name the new one),
     once per (order, exchange). The price difference (positive: paid, negative: credited)
-    moves the contact's spend and the new performance's season spend, floored at zero."""
+    moves the contact's spend.
+
+    The counts per season and genre follow the tickets when ticketing says where they came
+    from (`from_season`, `from_genres`, `from_amount_cents`: the old performance's season
+    and genres, what the old tickets cost): the tickets and their price leave the old season
+    and the new price joins the new one; a `whole_order` exchange (no ticket of the order left
+    at the old performance) also moves the order itself — the season's and the genres'
+    purchase counts and the genres' affinity weight. Within one season (or without
+    `from_*`), only the difference moves the season's spend. Floored at zero throughout."""
     _check_report(occurred_at=occurred_at, counts={"tickets": tickets})
     _check_references(order_reference=order_reference, exchange_reference=exchange_reference)
     typed, genres, season = _typed(
@@ -659,13 +616,44 @@ def record_exchange(
         season=season,
         occurred_at=occurred_at,
     )
-    pieces = []
-    if difference_cents > 0:
-        pieces.append(statements.season_upsert(contact_id, season, spend_cents=difference_cents))
-    elif difference_cents < 0:
-        pieces.append(
-            statements.season_decrease(contact_id, season, tickets=0, spend_cents=-difference_cents)
-        )
+    pieces = _exchange_seasons(
+        contact_id,
+        tickets=tickets,
+        difference_cents=difference_cents,
+        season=season,
+        from_season=from_season,
+        from_amount_cents=from_amount_cents,
+        whole_order=whole_order,
+    )
+    if whole_order and from_genres is not None:
+        before = _typed(
+            show_id=None,
+            performance_id=None,
+            order_id=None,
+            genres=from_genres,
+            season=None,
+            occurred_at=occurred_at,
+        )[1]
+        left, joined = sorted(set(before) - set(genres)), sorted(set(genres) - set(before))
+        if left:
+            pieces += [
+                statements.genre_decrease(contact_id, left, purchases=1, name="go"),
+                statements.affinity_add(
+                    contact_id,
+                    Affinity.Kind.GENRE,
+                    left,
+                    -PURCHASE_WEIGHT,
+                    now=occurred_at,
+                    name="ao",
+                ),
+            ]
+        if joined:
+            pieces += [
+                statements.genre_upsert(contact_id, joined, purchases=1, purchased_at=occurred_at),
+                statements.affinity_add(
+                    contact_id, Affinity.Kind.GENRE, joined, PURCHASE_WEIGHT, now=occurred_at
+                ),
+            ]
     return _report_once(
         contact_id=contact_id,
         code="ticketing.exchange",
@@ -680,6 +668,7 @@ def record_exchange(
             "performance": performance_label,
             "genres": genres,
             "season": season,
+            **({"from_season": from_season} if from_season else {}),
         },
         **typed,
         counts={
@@ -687,6 +676,46 @@ def record_exchange(
         },
         pieces=pieces,
     )
+
+
+def _exchange_seasons(
+    contact_id: int,
+    *,
+    tickets: int,
+    difference_cents: int,
+    season: str,
+    from_season: str | None,
+    from_amount_cents: int | None,
+    whole_order: bool,
+) -> list:
+    """The season rows an exchange changes: one statement may touch a row only once, so a
+    move within one season is its net change (the difference)."""
+    if from_season and from_amount_cents is not None and from_season != season:
+        orders = 1 if whole_order else 0
+        return [
+            statements.season_decrease(
+                contact_id,
+                from_season,
+                tickets=tickets,
+                spend_cents=max(from_amount_cents, 0),
+                purchases=orders,
+                name="so",
+            ),
+            statements.season_upsert(
+                contact_id,
+                season,
+                purchases=orders,
+                tickets=tickets,
+                spend_cents=max(from_amount_cents + difference_cents, 0),
+            ),
+        ]
+    if difference_cents > 0:
+        return [statements.season_upsert(contact_id, season, spend_cents=difference_cents)]
+    if difference_cents < 0:
+        return [
+            statements.season_decrease(contact_id, season, tickets=0, spend_cents=-difference_cents)
+        ]
+    return []
 
 
 @transaction.atomic

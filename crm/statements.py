@@ -296,17 +296,39 @@ def season_upsert(
     )
 
 
-def season_decrease(contact_id: int, season: str, *, tickets: int, spend_cents: int) -> Piece:
-    """CTE `s`: a refund takes tickets and spend off its season, floored at zero (a season
-    crm has no row for has nothing to take off). Checks, not an upsert: a negative row would
-    fail the columns' CHECK even on the conflict path."""
+def season_decrease(
+    contact_id: int,
+    season: str,
+    *,
+    tickets: int,
+    spend_cents: int,
+    purchases: int = 0,
+    name: str = "s",
+) -> Piece:
+    """CTE `s` (or `name`): a refund takes tickets and spend off its season, an exchange to
+    another season also the order, floored at zero (a season crm has no row for has nothing
+    to take off). Checks, not an upsert: a negative row would fail the columns' CHECK even on
+    the conflict path."""
     return Piece(
-        "s",
+        name,
         "UPDATE crm_seasonstats SET tickets = GREATEST(tickets - %s, 0), "  # noqa: S608
-        "spend_cents = GREATEST(spend_cents - %s, 0) "
+        "spend_cents = GREATEST(spend_cents - %s, 0), "
+        "purchases = GREATEST(purchases - %s, 0) "
         "WHERE contact_id = %s AND season = %s AND EXISTS (SELECT 1 FROM u) "
         f"RETURNING {', '.join(SEASON_COLUMNS)}",
-        [tickets, spend_cents, contact_id, season],
+        [tickets, spend_cents, purchases, contact_id, season],
+    )
+
+
+def genre_decrease(contact_id: int, genres: list[str], *, purchases: int, name: str) -> Piece:
+    """CTE `name`: an order exchanged to a show of other genres leaves these genres' counts,
+    floored at zero."""
+    return Piece(
+        name,
+        "UPDATE crm_genrestats SET purchases = GREATEST(purchases - %s, 0) "
+        "WHERE contact_id = %s AND genre = ANY(%s::varchar(40)[]) AND EXISTS (SELECT 1 FROM u) "
+        "RETURNING 1",
+        [purchases, contact_id, list(genres)],
     )
 
 
@@ -349,12 +371,19 @@ def genre_upsert(
 
 
 def affinity_add(
-    contact_id: int, kind: str, keys: list[str], weight: float, *, now, scale: str = "1"
+    contact_id: int,
+    kind: str,
+    keys: list[str],
+    weight: float,
+    *,
+    now,
+    scale: str = "1",
+    name: str = "a",
 ) -> Piece:
-    """CTE `a`: add `weight` × `scale` (SQL: 1, or FIRST) to the contact's affinity for each
-    key, floored at zero."""
+    """CTE `a` (or `name`): add `weight` × `scale` (SQL: 1, or FIRST) to the contact's
+    affinity for each key, floored at zero."""
     return Piece(
-        "a",
+        name,
         "INSERT INTO crm_affinity (contact_id, kind, key, weight, updated_at) "  # noqa: S608
         f"SELECT %s, %s, key, GREATEST(%s * {scale}, 0), %s FROM u, "
         "unnest(%s::varchar(60)[]) AS key "

@@ -5,12 +5,16 @@ from django.urls import path
 
 from . import views
 from .api import segments as api
+from .charter import views as charter
 from .segments import views as segments
 
 backoffice_patterns = (
     [
         path("contacts/", views.contact_list, name="contact_list"),
+        path("contacts/new/", views.contact_create, name="contact_create"),
         path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
+        path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+        path("contacts/charter/", charter.charter_settings, name="charter"),
         path("contacts/<int:pk>/tags/", views.contact_tags, name="contact_tags"),
         path("contacts/criteria/", views.behaviour_settings, name="behaviour_settings"),
         path("segments/", segments.segment_list, name="segment_list"),

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST
 
 from tenants.accounts.permissions import capability_required
 from tenants.accounts.roles import user_can
-from tenants.errors import ValidationFailed
+from tenants.errors import ParterreError, ValidationFailed
 from tenants.navigation import NavItem, register
 
-from . import selectors, services
+from . import contacts, selectors, services
 from .behaviour import CRITERIA, current_season
-from .forms import BehaviourSettingsForm, ContactFilterForm, TagForm
+from .charter.rules import current_charter
+from .forms import BehaviourSettingsForm, ContactFilterForm, ContactForm, TagForm
 from .labels import timeline_details, timeline_label
 from .models import AccessibilityNeed, BehaviourSettings, Contact, ContactType
 
@@ -67,7 +68,12 @@ def contact_list(request):
         _labelled(contact)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "can_manage": user_can(request.user, "contacts.manage"),
+    }
     if request.htmx and request.htmx.target == "contact-results":
         return render(request, "crm/contacts/_results.html", context)
     return render(request, "crm/contacts/list.html", {**context, "tags": selectors.venue_tags()})
@@ -148,3 +154,42 @@ def behaviour_settings(request):
     context = {"form": form, "current_season": current_season(), "now": timezone.now()}
     status = 400 if request.method == "POST" else 200
     return render(request, "crm/settings_criteria.html", context, status=status)
+
+
+def _contact_form(request, contact: Contact | None):
+    """Create (contact None) or edit a contact: the form bounds what was typed, crm.contacts
+    applies the venue's charter and answers its errors on the fields."""
+    required = list(current_charter().required_fields)
+    data = request.POST if request.method == "POST" else None
+    form = ContactForm.for_contact(contact, data, required=required)
+    status = 200
+    if form.is_valid():
+        try:
+            if contact is None:
+                contact = contacts.create_contact(values=form.values(), actor=request.user)
+                messages.success(request, _("Contact created."))
+            else:
+                contacts.update_contact(contact=contact, values=form.values(), actor=request.user)
+                messages.success(request, _("Contact saved."))
+        except ParterreError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            status = error.http_status
+        else:
+            return redirect("crm:contact_detail", pk=contact.pk)
+    elif form.is_bound:
+        status = 400
+    context = {"form": form, "contact": contact}
+    return render(request, "crm/contacts/form.html", context, status=status)
+
+
+@capability_required("contacts.manage")
+def contact_create(request):
+    return _contact_form(request, None)
+
+
+@capability_required("contacts.manage")
+def contact_edit(request, pk: int):
+    contact = get_object_or_404(
+        Contact.objects.filter(merged_into__isnull=True, anonymised_at__isnull=True), pk=pk
+    )
+    return _contact_form(request, contact)

@@ -88,6 +88,9 @@ register_labels(
         "ticketing.reservation.expired": _("Reservation expired: seats released"),
         "ticketing.reservation.reminded": _("Payment reminder sent"),
         "ticketing.payment_link.sent": _("Payment link sent"),
+        # Orders follow contact merges (ticketing/services/merges.py)
+        "ticketing.contact_merge.followed": _("Orders moved to the merged contact"),
+        "ticketing.contact_merge.undone": _("Orders given back after a merge was undone"),
         # Tickets and their emails (ticketing/services/tickets.py)
         "ticketing.order.tickets_emailed": _("Tickets emailed"),
         "ticketing.order.tickets_resent": _("Tickets sent again"),

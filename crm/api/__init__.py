@@ -6,6 +6,7 @@ from . import views
 
 api_patterns = [
     path("contacts/", views.ContactList.as_view(), name="contacts"),
+    path("contacts/charter/", views.ContactCharter.as_view(), name="contacts_charter"),
     path("contacts/export/", views.ContactsExport.as_view(), name="contacts_export"),
     path("contacts/<int:pk>/", views.ContactDetail.as_view(), name="contact"),
     path("contacts/<int:pk>/consents/", views.ContactConsents.as_view(), name="contact_consents"),

@@ -3,6 +3,7 @@ choices, list sizes) so that bad input is a 400 with a code, never a database er
 
 from rest_framework import serializers
 
+from crm.charter.models import NameStyle, RequiredField
 from crm.imports.mapping import FIELDS_BY_CODE
 from crm.imports.models import ContactExport, ContactImport, ImportRow
 from crm.models import AccessibilityNeed, Consent, Contact, ContactType, Language, Source
@@ -88,6 +89,19 @@ class ContactInputSerializer(serializers.Serializer):
             if any(isinstance(t, str) and "\x00" in t for t in texts):
                 raise serializers.ValidationError({name: "NUL characters are not allowed."})
         return attrs
+
+
+class ContactCharterSerializer(serializers.Serializer):
+    """The venue's data-entry charter (crm.charter), read only."""
+
+    required_fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=RequiredField.choices)
+    )
+    name_style = serializers.ChoiceField(choices=NameStyle.choices)
+    strict_postcode = serializers.BooleanField()
+    strict_phone = serializers.BooleanField()
+    instructions = serializers.CharField()
+    always_applied = serializers.ListField(child=serializers.CharField())
 
 
 class ConsentSerializer(serializers.ModelSerializer):

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm import contacts as contact_services
+from crm.charter.selectors import charter_data
 from crm.imports import exports
 from crm.imports import services as imports
 from crm.imports.models import ContactExport, ContactImport, ImportRow
@@ -26,6 +27,7 @@ from tenants.parsers import JSONParser
 from .serializers import (
     ConsentInputSerializer,
     ConsentSerializer,
+    ContactCharterSerializer,
     ContactExportSerializer,
     ContactImportInputSerializer,
     ContactImportSerializer,
@@ -68,6 +70,27 @@ def _contact(pk: int) -> Contact:
     return get_object_or_404(Contact.objects.filter(merged_into__isnull=True), pk=pk)
 
 
+CHARTER_DESCRIPTION = (
+    "The venue's data-entry charter applies (GET /api/v1/contacts/charter/ returns it): names "
+    "are written as it says (capitalised, last name in capitals, or as typed), phones stored "
+    "as E.164, the postcode tidied and its département derived. Its required fields must be "
+    "filled on the contact once written (also by a PATCH), and its strict formats hold. A "
+    "breach is a 400 whose `code` is `crm.charter.required` (`field` names the field), "
+    "`crm.charter.email_or_phone`, `crm.charter.postcode_format` or `crm.phone_invalid`."
+)
+
+
+class ContactCharter(APIView):
+    capability = "contacts.view"
+
+    @extend_schema(
+        responses={200: ContactCharterSerializer},
+        summary="The venue's data-entry charter (required fields, formats, normalisation)",
+    )
+    def get(self, request):
+        return Response(charter_data())
+
+
 class ContactList(generics.ListCreateAPIView):
     read_capability = "contacts.view"
     write_capability = "contacts.manage"
@@ -84,7 +107,8 @@ class ContactList(generics.ListCreateAPIView):
     @extend_schema(
         request=ContactInputSerializer,
         responses={201: ContactSerializer, **error_responses(400, 409)},
-        summary="Create a contact (names capitalised, phone in E.164, département derived)",
+        summary="Create a contact (the venue's data-entry charter applies)",
+        description=CHARTER_DESCRIPTION,
     )
     def post(self, request):
         contact = contact_services.create_contact(
@@ -105,7 +129,8 @@ class ContactDetail(APIView):
     @extend_schema(
         request=ContactInputSerializer,
         responses={200: ContactSerializer, **error_responses(400, 404, 409)},
-        summary="Change some fields of a contact",
+        summary="Change some fields of a contact (the venue's data-entry charter applies)",
+        description=CHARTER_DESCRIPTION,
     )
     def patch(self, request, pk: int):
         contact = contact_services.update_contact(

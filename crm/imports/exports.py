@@ -126,6 +126,8 @@ def filtered_contacts(
     department: str = "",
     contact_type: str = "",
     consent: str = "",
+    criterion: str = "",
+    tag: str = "",
     segment: int | None = None,
 ) -> tuple[QuerySet[Contact], str]:
     """The contacts a saved segment, a search and filters find (the contact list's, the
@@ -151,8 +153,8 @@ def filtered_contacts(
         queryset = queryset.filter(Q(pk__in=ids))
         described.append(f"q={q}")
     if department:
-        queryset = queryset.filter(department=department)
-        described.append(f"department={department}")
+        queryset = queryset.filter(department=department.upper())
+        described.append(f"department={department.upper()}")
     if contact_type:
         queryset = queryset.filter(contact_types__contains=[contact_type])
         described.append(f"type={contact_type}")
@@ -161,6 +163,12 @@ def filtered_contacts(
             email_consent={"yes": True, "no": False, "unknown": None}[consent]
         )
         described.append(f"consent={consent}")
+    if criterion:
+        queryset = queryset.filter(criteria__contains=[criterion])
+        described.append(f"criterion={criterion}")
+    if tag:
+        queryset = queryset.filter(tags__contains=[tag])
+        described.append(f"tag={tag}")
     return queryset, ", ".join(described) or "all"
 
 

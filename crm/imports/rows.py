@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from unidecode import unidecode
 
+from crm.charter import rules as charter_rules
+from crm.charter.models import DataCharter
 from crm.contacts import normalise_values
 from crm.models import ContactType, Language
 from tenants.errors import ValidationFailed
@@ -29,6 +31,7 @@ REASONS = {
     "no_identity": gettext_lazy("No identity"),
     "duplicate_in_file": gettext_lazy("Duplicate within the file"),
     "email_taken": gettext_lazy("Email held by another contact"),
+    "charter": gettext_lazy("Breaks the data-entry charter"),
 }
 
 _YES = {"1", "oui", "o", "yes", "y", "true", "vrai", "x", "ok", "opt in", "optin", "inscrit"}
@@ -124,10 +127,17 @@ def _reject(code: str, message: str) -> Rejection:
 
 
 def parse_row(
-    cells: list[str], mapping: dict[str, str], *, width: int, consent_declared: bool
+    cells: list[str],
+    mapping: dict[str, str],
+    *,
+    width: int,
+    consent_declared: bool,
+    charter: DataCharter | None = None,
 ) -> ParsedRow | Rejection:
     """`cells` as read, `mapping` {column index: field code}, `width` the header's number of
-    columns. The first problem found is the row's reason."""
+    columns, `charter` the venue's data-entry charter (read once per file by the caller). The
+    first problem found is the row's reason."""
+    charter = charter or DataCharter()
     if not any(cells):
         return _reject("empty", _("The row is empty."))
     if any(cells[width:]):
@@ -182,10 +192,12 @@ def parse_row(
         if not values["country"]:
             values.pop("country")  # unknown: the contact keeps the venue's default
     try:
-        clean = normalise_values(values)
+        clean = normalise_values(values, charter=charter)
     except ValidationFailed as error:
         kind = "email_invalid" if error.field == "email" else "phone_invalid"
-        if error.field not in ("email", "phone", "other_phone"):
+        if error.code.startswith("crm.charter."):
+            kind = "charter"
+        elif error.field not in ("email", "phone", "other_phone"):
             kind = "type_invalid"
         return _reject(kind, error.message)
     parsed = ParsedRow(values=clean)
@@ -215,4 +227,8 @@ def parse_row(
             "no_identity",
             _("Neither an email, a phone, nor a last name with a first name or a town."),
         )
+    try:
+        charter_rules.check_required(clean, charter=charter)
+    except ValidationFailed as error:
+        return _reject("charter", error.message)
     return parsed

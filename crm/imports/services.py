@@ -7,6 +7,11 @@ how far it got (`processed_rows`), writes the batch's contacts and row outcomes,
 at once take turns on the import's lock, the second finding the rows done. Each row's outcome
 is a row of ImportRow, unique per (import, row number), so the counts add up by construction:
 created + merged + updated + rejected = rows.
+
+A row naming the same person as an earlier row of the same file (same email, same phone, or
+same first name + last name + postcode, or the same contact of the base) is merged into the
+contact that earlier row made or touched: it fills that contact's blanks (never replaces: the
+first row naming a person wins) and counts as merged.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.charter.rules import current_charter
 from crm.contacts import apply_values, insert_contact, insert_contacts, new_contact
 from crm.models import Consent, Contact, Source, TimelineEvent
 from crm.services import set_consent
@@ -89,6 +95,7 @@ def preview(contact_import: ContactImport, *, limit: int = PREVIEW_ROWS) -> list
     """The first rows with what the import would make of them (no query: duplicates against
     the base are only known when the import runs)."""
     table = table_of(contact_import)
+    charter = current_charter()
     out = []
     for number, cells in enumerate(table.rows[:limit], start=1):
         parsed = parse_row(
@@ -96,6 +103,7 @@ def preview(contact_import: ContactImport, *, limit: int = PREVIEW_ROWS) -> list
             contact_import.mapping,
             width=len(table.headers),
             consent_declared=contact_import.consent_declared,
+            charter=charter,
         )
         out.append({"number": number, "cells": cells, "parsed": parsed})
     return out
@@ -262,9 +270,10 @@ class _Batch:
         self.start, self.end = start, end
         self.actor = contact_import.created_by
         self.replace = contact_import.mode == ContactImport.Mode.UPDATE
-        # Identity key → row number of this file that made or touched the contact (this batch).
-        self.seen: dict[tuple, int] = {}
-        self.touched: dict[int, int] = {}  # contact id → the row of this batch that touched it
+        # Identity key → the contact a row of this batch made or touched (a later row naming
+        # the same person is merged into it), and the same by contact id.
+        self.seen: dict[tuple, Contact] = {}
+        self.touched: dict[int, Contact] = {}
         # New contacts, inserted together at the end of the batch: (contact, values, outcome
         # row, "imported" event); and the consents to record once every contact has an id.
         self.pending: list[tuple[Contact, dict, ImportRow, TimelineEvent]] = []
@@ -273,6 +282,7 @@ class _Batch:
 
     def run(self) -> list[ImportRow]:
         parsed: list[tuple[int, list[str], ParsedRow | Rejection]] = []
+        charter = current_charter()
         for index in range(self.start, self.end):
             cells = self.table.rows[index]
             parsed.append(
@@ -284,6 +294,7 @@ class _Batch:
                         self.contact_import.mapping,
                         width=len(self.table.headers),
                         consent_declared=self.contact_import.consent_declared,
+                        charter=charter,
                     ),
                 )
             )
@@ -362,24 +373,66 @@ class _Batch:
             values=cells,
         )
 
-    def _duplicate(self, number: int, cells: list[str], first: int) -> ImportRow:
-        return self._rejected(
-            number,
-            cells,
-            Rejection(
-                "duplicate_in_file",
-                _("Same person as row %(row)s of the file.") % {"row": first},
-            ),
-        )
+    def _same_person(self, row: ParsedRow, match: int | None, earlier) -> Contact | None:
+        """The contact an earlier row of this file made or touched, when this row names the
+        same person (same email, phone, or first name + last name + postcode; or the same
+        contact of the base): the row is merged into it rather than rejected."""
+        for key in row.identity_keys():
+            if key in self.seen:
+                return self.seen[key]
+        if match is not None and (match in earlier or match in self.touched):
+            return self.touched.get(match) or Contact.objects.select_for_update().get(pk=match)
+        return None
+
+    def _merge_into(self, contact: Contact, row: ParsedRow) -> list[str]:
+        """Fill the blanks of `contact` with this row's values (never replace: the file's
+        first row naming a person wins); returns the fields filled."""
+        pending = next((p for p in self.pending if p[0] is contact), None)
+        if pending is None:  # a contact in the base already (or made by an earlier batch)
+            filled, _replaced = apply_values(
+                contact=contact,
+                values=row.values,
+                replace=False,
+                source=Source.IMPORT,
+                actor=self.actor,
+            )
+            return filled
+        # A contact this batch will insert: its values are completed before the INSERT.
+        values = pending[1]
+        filled = []
+        for name, value in row.values.items():
+            if name in ("email", "email_normalized") or value in ("", None, []):
+                continue
+            current = values.get(name)
+            if isinstance(value, list):
+                merged = list(dict.fromkeys([*(current or []), *value]))
+                if merged != (current or []):
+                    values[name] = merged
+                    filled.append(name)
+            elif not current:
+                values[name] = value
+                filled.append(name)
+        email = row.values.get("email_normalized")
+        if (
+            email
+            and not values.get("email_normalized")
+            and not any(p[1].get("email_normalized") == email for p in self.pending)
+            and not Contact.objects.filter(email_normalized=email).exists()
+        ):
+            values["email"], values["email_normalized"] = row.values["email"], email
+            filled.append("email")
+        if filled:
+            fresh = new_contact(values=values, source=Source.IMPORT)
+            for name in (*filled, "department", "email_normalized"):
+                setattr(contact, name, getattr(fresh, name))
+        return filled
 
     def _row(self, number, cells, row: ParsedRow, match: int | None, earlier) -> ImportRow:
         keys = row.identity_keys()
-        for key in keys:
-            if key in self.seen:
-                return self._duplicate(number, cells, self.seen[key])
-        if match is not None and (match in earlier or match in self.touched):
-            return self._duplicate(number, cells, earlier.get(match) or self.touched[match])
-        if match is None:
+        same = self._same_person(row, match, earlier)
+        if same is not None:
+            contact, outcome, fields = same, Outcome.MERGED, self._merge_into(same, row)
+        elif match is None:
             contact = new_contact(values=row.values, source=Source.IMPORT)
             outcome, fields = Outcome.CREATED, []
         else:
@@ -394,9 +447,9 @@ class _Batch:
             outcome = Outcome.UPDATED if replaced else Outcome.MERGED
             fields = filled + replaced
         for key in keys:
-            self.seen[key] = number
-        if match is not None:
-            self.touched[match] = number
+            self.seen.setdefault(key, contact)
+        if contact.pk is not None:
+            self.touched.setdefault(contact.pk, contact)
         data = {"import": self.contact_import.pk, "row": number, "outcome": outcome}
         if fields:
             data["fields"] = fields
@@ -419,8 +472,8 @@ class _Batch:
             outcome=outcome,
             contact=contact,
         )
-        if match is None:
-            self.pending.append((contact, row.values, outcome_row, event))
+        if same is None and match is None:
+            self.pending.append((contact, dict(row.values), outcome_row, event))
         return outcome_row
 
 

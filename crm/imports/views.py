@@ -170,14 +170,19 @@ def import_rejected(request, pk: int):
 
 @capability_required(CAPABILITY)
 def contact_export(request):
-    """?segment=&q=&department=&type=&consent=&format=csv|xlsx: the contacts found (a saved
-    segment's, a search's), as a file."""
+    """?segment=&q=&department=&type=&consent=&criterion=&tag=&format=csv|xlsx: the contacts
+    found (a saved segment's, the contact list's search and filters), as a file."""
     params = request.GET
     filters = {
         "q": params.get("q", "")[:200],
         "department": params.get("department", "")[:3],
         "contact_type": params.get("type", "")[:20],
         "consent": params.get("consent", "")[:10],
+    }
+    # The contact list's other filters, only when given (a queued export's filters stay
+    # readable by older workers during a deploy).
+    filters |= {
+        name: params[name][:50] for name in ("criterion", "tag") if params.get(name, "").strip()
     }
     segment = params.get("segment", "")
     if segment.isdigit() and len(segment) < 10:

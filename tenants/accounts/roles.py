@@ -27,6 +27,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "contacts.view": frozenset({ADMIN, BOX_OFFICE, COMMUNICATION, READ_ONLY, DATA_STEWARD}),
     "contacts.manage": frozenset({ADMIN, COMMUNICATION, DATA_STEWARD}),
     "contacts.dedup": frozenset({ADMIN, DATA_STEWARD}),
+    "contacts.charter": frozenset({ADMIN, DATA_STEWARD}),
     "campaigns.manage": frozenset({ADMIN, COMMUNICATION}),
 }
 
@@ -37,6 +38,7 @@ CAPABILITY_LABELS = {
     "tokens.manage": _("Manage API tokens"),
     "audit.view": _("Read the audit trail"),
     "contacts.dedup": _("Review and merge duplicate contacts"),
+    "contacts.charter": _("Edit the data-entry charter"),
     "door.scan": _("Scan tickets at the door"),
 }
 

@@ -33,6 +33,8 @@ class GeneratedFile:
     outcomes: list[tuple[str, str]]  # (outcome, reason code) per row
     counts: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
+    # Rows merged into the contact an earlier row of the file made (the same person twice).
+    same_person: int = 0
 
 
 def seed_base(n: int = 300) -> None:
@@ -110,18 +112,16 @@ def generate(n: int = 10_000, *, update_mode: bool = True) -> GeneratedFile:
         elif kind == 9:
             add(_row(first="Seul", town="Lyon"), "rejected", "no_identity")
         elif kind == 10 and i >= 40:
-            # The email of row i-30 (a new contact), typed otherwise: same batch or the one before.
-            add(
-                _row(f"Autre{i}", "Bis", f" P{i - 30}@Example.org"), "rejected", "duplicate_in_file"
-            )
+            # The email of row i-30 (a new contact), typed otherwise, with other names and a
+            # town: same batch or the one before. Merged into that contact, which keeps its
+            # own names and town (the first row naming a person wins).
+            add(_row(f"Autre{i}", "Bis", f" P{i - 30}@Example.org", town="Angers"), "merged")
+            out.same_person += 1
         elif kind == 11 and i >= 600:
             # The same person as a new contact of an earlier batch (name + postcode, no email).
             j = i - 551
-            add(
-                _row(f"{LAST[j % len(LAST)]}{j}", FIRST[j % len(FIRST)], cp="75011"),
-                "rejected",
-                "duplicate_in_file",
-            )
+            add(_row(f"{LAST[j % len(LAST)]}{j}", FIRST[j % len(FIRST)], cp="75011"), "merged")
+            out.same_person += 1
         elif kind == 12 and base_by_email < 100:
             # An existing contact by email: its blank town is filled (merged) or its town
             # replaced (updated, in "update" mode).

@@ -218,6 +218,57 @@ def test_an_exchange_is_on_the_timeline_with_the_new_performance(venue_a):
         assert SeasonStats.objects.get(contact=ada).spend_cents == 1800
 
 
+def _exchange(contact, reference, **kw):
+    return record_exchange(
+        contact_id=contact.pk,
+        order_reference="ORD-1",
+        exchange_reference=reference,
+        occurred_at=T0 + timedelta(days=2),
+        performance_label="Rain",
+        show_id=8,
+        performance_id=80,
+        order_id=700,
+        **kw,
+    )
+
+
+def test_an_exchange_moves_the_season_and_genre_counts_to_the_new_performance(venue_a):
+    with in_venue(venue_a):
+        ada = _contact()
+        _buy(ada, "ORD-1", tickets=2, amount=3000, genres=("danse",), season="2026-2027")
+        # One of two tickets to next season's circus show: the tickets and their price move,
+        # the order stays counted where it still has a ticket.
+        _exchange(ada, "X1", tickets=1, difference_cents=500, genres=["cirque"],
+                  season="2027-2028", from_season="2026-2027", from_genres=["danse"],
+                  from_amount_cents=1500, whole_order=False)  # fmt: skip
+        seasons = {
+            s.season: (s.purchases, s.tickets, s.spend_cents)
+            for s in SeasonStats.objects.filter(contact=ada)
+        }
+        assert seasons == {"2026-2027": (1, 1, 1500), "2027-2028": (0, 1, 2000)}
+        assert GenreStats.objects.get(contact=ada, genre="danse").purchases == 1
+        assert not GenreStats.objects.filter(contact=ada, genre="cirque").exists()
+        # The last one too: now the whole order belongs to next season and to circus.
+        last = {"tickets": 1, "difference_cents": 0, "genres": ["cirque"], "season": "2027-2028",
+                "from_season": "2026-2027", "from_genres": ["danse"], "from_amount_cents": 1500,
+                "whole_order": True}  # fmt: skip
+        assert _exchange(ada, "X2", **last)
+        seasons = {
+            s.season: (s.purchases, s.tickets, s.spend_cents)
+            for s in SeasonStats.objects.filter(contact=ada)
+        }
+        assert seasons == {"2026-2027": (0, 0, 0), "2027-2028": (1, 2, 3500)}
+        genres = dict(GenreStats.objects.filter(contact=ada).values_list("genre", "purchases"))
+        assert genres == {"danse": 0, "cirque": 1}
+        weights = dict(Affinity.objects.filter(contact=ada).values_list("key", "weight"))
+        assert weights == {"danse": 0.0, "cirque": 1.0}
+        ada.refresh_from_db()
+        assert (ada.purchase_count, ada.amount_spent_cents) == (1, 3500)
+        # Recorded once: the same exchange reported again changes nothing.
+        assert not _exchange(ada, "X2", **last)
+        assert SeasonStats.objects.get(contact=ada, season="2027-2028").tickets == 2
+
+
 def test_rfm_thresholds():
     now = datetime(2026, 12, 1, tzinfo=UTC)
     assert recency_score(None, now) is None

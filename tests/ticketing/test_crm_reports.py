@@ -73,6 +73,11 @@ def test_a_sale_its_refund_and_an_exchange_are_typed_on_the_timeline(venue_a, pe
         assert exchange.genre == "danse" and exchange.data["difference_cents"] == -700
         contact.refresh_from_db()
         assert contact.amount_spent_cents == 2500 - 700
+        # The order's last ticket left the theatre show: its genres' counts went to dance.
+        genres = dict(GenreStats.objects.filter(contact=contact).values_list("genre", "purchases"))
+        assert genres == {"classique": 0, "théâtre": 0, "danse": 1}
+        row = SeasonStats.objects.get(contact=contact, season=season)
+        assert (row.purchases, row.tickets, row.spend_cents) == (1, 1, 2500 - 700)
 
 
 def test_a_pending_order_is_recorded_when_paid(venue_a, performance, plein):

@@ -44,6 +44,10 @@ class OrderFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("All statuses")), *Order.Status.choices],
     )
+    # The contact page's "their orders" link: one contact's orders, exactly.
+    contact = forms.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput
+    )
 
 
 # --- Order actions ------------------------------------------------------------------------

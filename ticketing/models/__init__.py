@@ -5,6 +5,7 @@ from .halls import Hall, Layout, Seat, Section, Zone
 from .inventory import Allocation, Hold, HoldZoneItem, PerformanceSeat, PerformanceZone
 from .ledger import LedgerClosing, LedgerEntry, LedgerHead, LedgerKey, LedgerPending
 from .links import PaymentLink
+from .merges import ContactMergeMove
 from .orders import InvitationReason, Order, Payment, Ticket
 from .payments import OnlinePayment, PaymentCustomer, PaymentSettings, ProviderEvent
 from .pricing import Price, PriceCategory, SalesSettings, Tariff
@@ -18,6 +19,7 @@ __all__ = [
     "CashSession",
     "CheckIn",
     "CheckoutStep",
+    "ContactMergeMove",
     "Desk",
     "Extra",
     "Hall",

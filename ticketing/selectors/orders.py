@@ -15,7 +15,13 @@ from ticketing.models import Order, Payment, Performance, Ticket
 from ticketing.models.orders import Channel
 
 
-def order_list(*, query: str = "", performance: Performance | None = None, status: str = ""):
+def order_list(
+    *,
+    query: str = "",
+    performance: Performance | None = None,
+    status: str = "",
+    contact_id: int | None = None,
+):
     """Orders, newest first, with what the list shows (buyer, valid ticket count, first
     performance's title and date): one query per page whatever the number of orders.
     `query`: a reference, or the buyer as `crm.search` finds contacts."""
@@ -41,6 +47,8 @@ def order_list(*, query: str = "", performance: Performance | None = None, statu
         qs = qs.filter(Exists(Ticket.objects.filter(order=OuterRef("pk"), performance=performance)))
     if status:
         qs = qs.filter(status=status)
+    if contact_id:
+        qs = qs.filter(Q(contact_id=contact_id) | Q(invited_by_id=contact_id))
     return qs
 
 

@@ -153,6 +153,7 @@ def order_list(request):
         query=filters.get("q", ""),
         performance=filters.get("performance"),
         status=filters.get("status", ""),
+        contact_id=filters.get("contact"),
     )
     page = Paginator(orders, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

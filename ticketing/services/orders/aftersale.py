@@ -272,6 +272,13 @@ def exchange_tickets(
     if order.contact_id:
         exchanges = order_history(order).filter(code="ticketing.order.exchanged").count()
         to_performance = Performance.objects.select_related("show").get(pk=to_performance.pk)
+        # Where the tickets came from: crm moves the season's and genres' counts with them.
+        # (Tickets of one exchange leave one performance: the first one's.)
+        from_performance = Performance.objects.select_related("show").get(pk=old[0].performance_id)
+        before = crm_references(from_performance)
+        left = order.tickets.filter(
+            status=Ticket.Status.VALID, performance_id=from_performance.pk
+        ).exists()
         crm.record_exchange(
             contact_id=order.contact_id,
             order_reference=order.reference,
@@ -280,6 +287,10 @@ def exchange_tickets(
             difference_cents=difference,
             occurred_at=timezone.now(),
             performance_label=str(to_performance),
+            from_season=before["season"],
+            from_genres=before["genres"],
+            from_amount_cents=sum(t.price_cents for t in old),
+            whole_order=not left,
             **crm_references(to_performance, order_id=order.pk),
         )
     ledger.append_exchange(order=order, old=old, new=new, payments=payments, actor=actor)
