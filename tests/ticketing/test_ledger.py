@@ -15,7 +15,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.helpers import in_venue
 from ticketing.ledger import closings
@@ -32,6 +32,13 @@ from ticketing.services.orders import Buyer, PaymentSpec, TariffChoice
 from .test_sales import seats_of
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """verify_ledger speaks the venue's language; the messages matched here are English."""
+    with translation.override("en"):
+        yield
 
 
 def entries_of(order: Order) -> list[LedgerEntry]:

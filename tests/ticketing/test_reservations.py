@@ -246,8 +246,8 @@ def test_the_reminder_goes_out_once_before_the_deadline(
         )
     (message,) = mail.outbox
     assert message.to == ["lea.martin@example.fr"]
-    assert order.reference in message.subject and "Reminder" in message.subject
-    assert "box office" in message.body  # no link: pay at the box office
+    assert order.reference in message.subject and "Rappel" in message.subject
+    assert "billetterie" in message.body  # no link: pay at the box office
     assert message.extra_headers["X-Parterre-Venue"] == venue_a.schema_name
 
 

@@ -26,6 +26,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from tenants.accounts.audit import new_event
 from ticketing.models import LedgerEntry, Order, OrderExtra, Payment, Ticket
@@ -93,7 +94,10 @@ def append_entries(entries: list[dict]) -> int:
         )
     with connection.cursor() as cursor:
         cursor.execute(RECORD, [record_payload(entries)])
-    transaction.on_commit(chain_after_commit)
+    # The callback runs after the commit, maybe once the connection has left this venue's
+    # schema (another request, a test's captured callbacks): it names the venue itself.
+    schema = connection.schema_name
+    transaction.on_commit(lambda: chain_after_commit(schema))
     return len(entries)
 
 
@@ -155,11 +159,12 @@ def lock_chaining() -> None:
         )
 
 
-def chain_after_commit() -> None:
+def chain_after_commit(schema: str) -> None:
     """After a sale's commit: chain its entries now unless a chaining is running (which, or
     the next one, takes them). Never fails the sale: it is committed already."""
     try:
-        chain_pending()
+        with schema_context(schema):
+            chain_pending()
     except DatabaseError:
         logger.exception("sales ledger: chaining failed (retried by ticketing.chain_ledger)")
 

@@ -22,7 +22,6 @@ numbers and journal rows left unchained after a last chaining (must be 0).
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
 
@@ -33,6 +32,7 @@ from django.utils import timezone
 
 from tenants.management.commands.bench_onboarding import throwaway_database
 from ticketing.ledger.services import CHAIN, CHAIN_BATCH, RECORD, new_entry, record_payload
+from ticketing.ledger.sql import CHAIN_SQL, REFUSE_SQL
 from ticketing.models import (
     LedgerClosing,
     LedgerEntry,
@@ -42,7 +42,6 @@ from ticketing.models import (
     Payment,
 )
 
-migration = importlib.import_module("ticketing.migrations.0012_sales_ledger")
 VARIANTS = ("baseline", "ledger", "in_transaction")
 
 IN_TRANSACTION_SQL = """
@@ -123,7 +122,7 @@ class Command(BaseCommand):
                 for model in (LedgerHead, LedgerEntry, LedgerClosing, LedgerPending):
                     editor.create_model(model)
             with connection.cursor() as cursor:
-                cursor.execute(migration.CHAIN_SQL + migration.REFUSE_SQL + IN_TRANSACTION_SQL)
+                cursor.execute(CHAIN_SQL + REFUSE_SQL + IN_TRANSACTION_SQL)
                 cursor.execute("CREATE TABLE bench_sale (id bigserial PRIMARY KEY, n integer)")
             params = {**connection.get_connection_params(), "dbname": name}
             for key in ("cursor_factory", "context"):
