@@ -18,7 +18,7 @@ from tests.browser.test_boxoffice_buyer_search import _shoot
 from tests.browser.test_storefront_journey import _wipe_committed_ticketing
 from tests.helpers import PASSWORD, committed
 from tests.ticketing.conftest import build_performance
-from ticketing.models import Order
+from ticketing.models import Order, SalesSettings
 from ticketing.services import programme
 from ticketing.services.programme import CategoryPlan
 
@@ -97,6 +97,7 @@ def _print(keyboard, page) -> None:
 
 @pytest.fixture
 def counter(page, url, venue_a):
+    fees = committed(venue_a, lambda: SalesSettings.current())
     performance = committed(venue_a, _programme)
     try:
         page.set_viewport_size({"width": 1280, "height": 800})
@@ -105,6 +106,13 @@ def counter(page, url, venue_a):
     finally:
         committed(venue_a, _wipe_committed_ticketing)
         committed(venue_a, lambda: User.objects.filter(email=CLERK).delete())
+        # The venue's fees as they were: later tests on this worker price without a fee.
+        committed(
+            venue_a,
+            lambda: programme.update_sales_settings(
+                fee_cents=fees.fee_cents, fee_percent_bp=fees.fee_percent_bp
+            ),
+        )
 
 
 def test_a_returning_spectator_is_sold_two_reduced_seats_in_about_ten_keys(counter, venue_a):
