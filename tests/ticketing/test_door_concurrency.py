@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from crm.models import Contact
 from tests.helpers import committed, run_together
 from tests.ticketing.conftest import build_performance
 from tests.ticketing.door_helpers import qr, sold_ticket
@@ -42,6 +43,14 @@ def hall(venue_a):
     performance = committed(venue_a, lambda: build_performance(name="Salle des portes"))
     yield venue_a, performance
     committed(venue_a, lambda: _cleanup(performance.pk))
+    # The buyer the sales made (tickets_helpers.sell's default), with her timeline: later
+    # tests on this worker count her purchases from zero.
+    committed(
+        venue_a,
+        lambda: Contact.objects.filter(
+            email_normalized="marie.curie@example.fr", orders__isnull=True
+        ).delete(),
+    )
 
 
 def _eight_doors_scan(venue, performance, ticket_id) -> list[str]:
