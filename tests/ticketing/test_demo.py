@@ -126,6 +126,9 @@ def test_theatre_season_is_seeded_once(venue_a):
         assert Seat.objects.filter(restricted_view=True).count() >= 2
         assert Order.objects.filter(tickets__status="exchanged").distinct().count() == 1
         assert Ticket.objects.filter(fee_cents=50).exists()
+        # Its invitations say why, so every report counts them apart, never in revenue.
+        invitations = Order.objects.exclude(invitation_reason="")
+        assert invitations.exists() and not invitations.exclude(total_cents=0).exists()
         _check_season(seated_halls=2)
         _check_books()
         # The base shows meaningful behaviour: each automatic criterion has its contacts.

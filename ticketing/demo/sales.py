@@ -14,6 +14,9 @@ from ticketing.models import Payment
 from ticketing.services import orders
 from ticketing.services.inventory import HoldRequest
 from ticketing.services.orders import PaymentSpec, TariffChoice
+from ticketing.specs import OrderTerms
+
+INVITATION_REASONS = ("press", "artist", "partner", "professional")
 
 
 def sell_all(season: Season, buyers: int, weights: list[float]) -> None:
@@ -102,6 +105,11 @@ def _sell_one(
         payments=[PaymentSpec(method=method, amount_cents=total)] if total else [],
         channel=channel,
         actor=season.cashier if channel == "box_office" else None,
+        # Invitations counted apart in every report, with a reason (no random draw: the rest
+        # of the season's draws stay as they were).
+        terms=OrderTerms(invitation_reason=INVITATION_REASONS[len(season.sales) % 4])
+        if invitation
+        else None,
     )
     if order.total_cents != total:  # the demo's arithmetic must agree with the services'
         raise RuntimeError(f"Order {order.reference}: paid {total}, priced {order.total_cents}")
