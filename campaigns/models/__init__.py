@@ -1,0 +1,12 @@
+"""Campaigns' tables, one module per sub-domain. The core (messages.py) is shared by
+newsletters and journeys: a Campaign is a message (a newsletter, a press mailing, or the email
+of a journey step), a Delivery is that message to one contact, written before it is sent."""
+
+from .messages import (  # noqa: F401
+    Campaign,
+    CommunicationSettings,
+    Delivery,
+    LinkClick,
+    Operation,
+    TrackedLink,
+)
