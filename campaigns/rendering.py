@@ -24,7 +24,9 @@ from django.db import connection
 from . import addresses
 from .models import Campaign, Delivery
 
-SLOT = re.compile(r"\{\{(first_name|pixel_url|unsubscribe_url|preferences_url|link:\d+)\}\}")
+# Standard slots (first_name, pixel_url, unsubscribe_url, preferences_url, link:<id>) and the
+# extra ones a sender passes (a journey's survey_url, performance details…).
+SLOT = re.compile(r"\{\{([a-z_]{1,40}|link:\d+)\}\}")
 VENUE_HEADER = "X-Parterre-Venue"
 
 
@@ -88,11 +90,12 @@ def build_message(
     first_name: str = "",
     from_email: str | None = None,
     reply_to: str = "",
+    extra: dict[str, str] | None = None,
     connection_=None,
 ) -> EmailMultiAlternatives:
     """The message for one delivery (not sent). `site` is the venue's address without a path
     (`tenants.selectors.venue_url(venue, "")`)."""
-    values = slot_values(delivery, compiled, site=site, first_name=first_name)
+    values = {**(extra or {}), **slot_values(delivery, compiled, site=site, first_name=first_name)}
     unsubscribe = values["unsubscribe_url"]
     domain = (from_email or settings.DEFAULT_FROM_EMAIL).rsplit("@", 1)[-1].strip(">")
     message = EmailMultiAlternatives(
