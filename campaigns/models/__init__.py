@@ -10,3 +10,10 @@ from .messages import (  # noqa: F401
     Operation,
     TrackedLink,
 )
+from ..notices.models import NoticeSms, ProgrammeNotice  # noqa: E402, F401
+from ..surveys.models import (  # noqa: E402, F401
+    SpectatorWord,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+)
