@@ -46,7 +46,9 @@ class NoticeSms(models.Model):
         FAILED = "failed", _("Failed")
 
     notice = models.ForeignKey(ProgrammeNotice, on_delete=models.CASCADE, related_name="sms")
-    contact = models.ForeignKey("crm.Contact", null=True, on_delete=models.SET_NULL, related_name="+")
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     phone = models.CharField(max_length=20)
     language = models.CharField(max_length=8, default="fr")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
