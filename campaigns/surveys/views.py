@@ -31,7 +31,8 @@ def survey_page(request, token: str):
         raise Http404
     context = {"invitation": invitation, "survey": invitation.survey, "show": _show(invitation)}
     if invitation.answered_at is not None:
-        return render(request, "campaigns/surveys/answered.html", context)
+        status = 409 if request.method == "POST" else 200
+        return render(request, "campaigns/surveys/answered.html", context, status=status)
     if request.method == "POST":
         answers = {"publish": request.POST.get("publish") == "1"}
         for question in invitation.survey.questions:

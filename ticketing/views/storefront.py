@@ -51,9 +51,9 @@ from ticketing.services.orders.referrals import (
     Companion,
     promo_error_message,
 )
-from ticketing.storefront_sections import show_page_sections
 from ticketing.spectator_session import ACCOUNT_KEY as SPECTATOR_KEY
 from ticketing.spectator_session import keep_visit, spectator, visit_id
+from ticketing.storefront_sections import show_page_sections
 from ticketing.views import payments as payment_views
 
 HOLD_KEY = "store.hold"
