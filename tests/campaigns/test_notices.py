@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.db import connection
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from campaigns.models import Campaign, Delivery, TrackedLink
@@ -184,3 +184,23 @@ def test_staff_see_the_notices(
     assert page.status_code == 200 and "Le Misanthrope" in page.content.decode()
     other = client_for(venue_b, make_staff(venue_b, User.Role.COMMUNICATION))
     assert "Le Misanthrope" not in other.get("/backoffice/campaigns/notices/").content.decode()
+
+
+def test_the_consumer_is_registered_with_the_outbox(
+    venue_a, django_capture_on_commit_callbacks, run_tasks
+):
+    from tenants.events.services.dispatch import dispatch_pending
+
+    with in_venue(venue_a):
+        Event.objects.filter(dispatched_at__isnull=True).update(dispatched_at=timezone.now())
+        performance = build_performance()
+        sell(performance, "A1")
+        with django_capture_on_commit_callbacks(execute=True):
+            programme.cancel_performance(performance=performance)
+        with django_capture_on_commit_callbacks(execute=True):
+            dispatch_pending()
+        with django_capture_on_commit_callbacks(execute=True):
+            dispatch_pending()  # nothing left: the receipt says it was handled
+        run_tasks()
+        assert ProgrammeNotice.objects.get().performance_id == performance.pk
+    assert len(mail.outbox) == 1
