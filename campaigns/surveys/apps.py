@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 def ready() -> None:
     from crm.labels import register_timeline_labels
+    from crm.privacy.registry import register_export
     from crm.surveys_timeline import SURVEY_ANSWERED
     from tenants.accounts.audit_labels import register_labels
     from tenants.events.registry import register_consumer
@@ -14,8 +15,11 @@ def ready() -> None:
 
     from ..notices import tasks as notice_tasks  # noqa: F401 (Celery tasks)
     from ..notices.consumers import CODES, on_programme_change
+    from .selectors import answers_of_contact
     from .storefront import words_section
 
+    # A person's data export (crm.privacy) lists their quiz answers and words.
+    register_export("survey_answers", answers_of_contact)
     register_consumer("campaigns.notices", codes=CODES, handler=on_programme_change)
     if words_section not in SHOW_PAGE_SECTIONS:
         SHOW_PAGE_SECTIONS.append(words_section)

@@ -15,11 +15,33 @@ def approved_words(*, show_id: int | None = None, limit: int = 3) -> list[Specta
     a contact since anonymised. For the show's page and the newsletter's "what the audience
     said" block."""
     words = SpectatorWord.objects.filter(
-        status=SpectatorWord.Status.APPROVED, contact__anonymised_at__isnull=True
+        status=SpectatorWord.Status.APPROVED,
+        contact__isnull=False,
+        contact__anonymised_at__isnull=True,
     )
     if show_id is not None:
         words = words.filter(show_id=show_id)
     return list(words.order_by("-moderated_at", "-id")[: max(0, min(limit, 50))])
+
+
+def answers_of_contact(contact_id: int) -> list[dict]:
+    """A contact's quiz answers and words, for their data export (crm.privacy's registry)."""
+    rows = SurveyResponse.objects.filter(invitation__contact_id=contact_id).select_related(
+        "invitation", "word"
+    )
+    return [
+        {
+            "performance_id": r.invitation.performance_id,
+            "show_id": r.invitation.show_id,
+            "submitted_at": r.submitted_at.isoformat(),
+            "answers": r.answers,
+            "rating": r.rating,
+            "words": r.words,
+            "publish_consent": r.publish_consent,
+            "words_status": getattr(getattr(r, "word", None), "status", ""),
+        }
+        for r in rows.order_by("submitted_at")
+    ]
 
 
 def pending_words(limit: int = 100) -> list[SpectatorWord]:

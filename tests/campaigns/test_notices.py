@@ -204,3 +204,19 @@ def test_the_consumer_is_registered_with_the_outbox(
         run_tasks()
         assert ProgrammeNotice.objects.get().performance_id == performance.pk
     assert len(mail.outbox) == 1
+
+
+def test_the_notice_list_reads_in_a_few_queries(
+    venue_a, make_staff, client_for, django_assert_max_num_queries, sent_tasks
+):
+    with in_venue(venue_a):
+        for n in range(3):
+            performance = build_performance(name=f"Salle {n}")
+            sell(performance, "A1")
+            programme.cancel_performance(performance=performance)
+            on_programme_change(_event("ticketing.performance.cancelled"))
+    client = client_for(venue_a, make_staff(venue_a, User.Role.COMMUNICATION))
+    client.get("/backoffice/campaigns/notices/")
+    with django_assert_max_num_queries(10):
+        page = client.get("/backoffice/campaigns/notices/")
+    assert page.content.decode().count("Le Misanthrope") == 3

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
@@ -236,3 +236,37 @@ def test_results_and_question_editing(venue_a, quiz, make_staff, client_for):
     assert good.status_code == 302
     with in_venue(venue_a):
         assert services.ensure_default_survey().title == "Votre avis"
+
+
+def test_answers_are_in_the_persons_data_export_and_erased_words_vanish(venue_a, quiz):
+    from crm.privacy.registry import contributors
+
+    performance, contact, _url = quiz
+    with in_venue(venue_a):
+        invitation = SurveyInvitation.objects.get()
+        services.submit_answers(
+            invitation_id=invitation.pk, answers={"note": 2, "mots": "Bof.", "publish": True}
+        )
+        (exported,) = contributors()["survey_answers"](contact.pk)
+        assert (exported["rating"], exported["words"], exported["words_status"]) == (
+            2,
+            "Bof.",
+            "pending",
+        )
+        word = SpectatorWord.objects.get()
+        services.moderate_word(word_id=word.pk, approve=True)
+        assert selectors.approved_words(show_id=performance.show_id)
+        Contact.objects.filter(pk=contact.pk).update(anonymised_at=timezone.now())
+        assert selectors.approved_words(show_id=performance.show_id) == []
+
+
+def test_the_moderation_list_reads_in_a_few_queries(
+    venue_a, make_staff, client_for, django_assert_max_num_queries
+):
+    for n in range(3):
+        _answered_word(venue_a, f"Mot numéro {n}")
+    client = client_for(venue_a, make_staff(venue_a, User.Role.COMMUNICATION))
+    client.get("/backoffice/campaigns/words/")
+    with django_assert_max_num_queries(12):
+        page = client.get("/backoffice/campaigns/words/")
+    assert page.content.decode().count("Mot numéro") == 3
