@@ -80,10 +80,34 @@ def _scene():
     return re.sub(r"^https?://[^/]+", "", url), performance.show.slug
 
 
+def _cancelled_performance():
+    """A cancelled performance whose holder was told (the notices' page)."""
+    from campaigns.notices import services as notices
+    from campaigns.notices.consumers import on_programme_change
+    from crm.models import Contact
+    from tenants.events.models import Event
+    from tests.ticketing.tickets_helpers import sell
+    from ticketing.services import programme
+
+    performance = build_performance(name="Studio")
+    sell(performance, "A1")
+    sell(performance, "A2", email="paul@example.fr")
+    Contact.objects.filter(email="paul@example.fr").update(phone="+33611223344", sms_consent=True)
+    programme.cancel_performance(performance=performance)
+    on_programme_change(Event.objects.filter(code="ticketing.performance.cancelled").latest("id"))
+    notice = notices.ProgrammeNotice.objects.get()
+    notices.send_notice_emails(notice_id=notice.pk)
+    notices.send_notice_sms(notice_id=notice.pk)
+
+
 def _wipe():
+    from campaigns.models import Campaign
+    from campaigns.notices.models import ProgrammeNotice
     from campaigns.surveys.models import SpectatorWord, Survey
     from tenants.accounts.models import AuditEvent, User
 
+    ProgrammeNotice.objects.all().delete()
+    Campaign.objects.all().delete()
     SpectatorWord.objects.all().delete()
     Survey.objects.all().delete()
     AuditEvent.objects.filter(code__startswith="campaigns.").delete()
@@ -91,11 +115,21 @@ def _wipe():
     _wipe_committed_ticketing()
 
 
+@pytest.fixture
+def quiet_notices(settings, monkeypatch):
+    """Notices sent inline by the test (no broker), text messages kept in memory."""
+    from campaigns.notices import services as notices
+
+    settings.PARTERRE_SMS_BACKEND = "locmem"
+    monkeypatch.setattr(notices, "send_task", lambda name, args, headers: None)
+
+
 @pytest.mark.browser
 def test_quiz_on_a_phone_then_moderation_then_the_show_page(
-    phone, page, url, venue_a, surveys_french
+    phone, page, url, venue_a, surveys_french, quiet_notices
 ):
     path, slug = committed(venue_a, _scene)
+    committed(venue_a, _cancelled_performance)
     try:
         phone.goto(url(venue_a, path))
         _shoot(phone, "quiz")
@@ -121,6 +155,10 @@ def test_quiz_on_a_phone_then_moderation_then_the_show_page(
         page.wait_for_selector(".alert-success, .alert")
         page.goto(url(venue_a, "/backoffice/campaigns/surveys/"))
         _shoot(page, "results")
+        page.goto(url(venue_a, "/backoffice/campaigns/notices/"))
+        row = page.locator("tbody tr").first.inner_text()
+        assert "Le Misanthrope" in row and "2 / 2" in row and "1 / 1" in row
+        _shoot(page, "notices")
 
         page.goto(url(venue_a, f"/shows/{slug}/"))
         words = page.locator(".spectator-words")
