@@ -39,3 +39,14 @@ def record_survey_answered(
         ignore_conflicts=True,
     )
     return bool(rows and rows[0].pk)
+
+
+def update_survey_answered(
+    *, contact_id: int, invitation_id: int, rating: int | None, tastes: list[str]
+) -> None:
+    """The answer changed (within the quiz's edit window): its event says what it is now."""
+    for event in TimelineEvent.objects.filter(
+        contact_id=contact_id, code=SURVEY_ANSWERED, dedupe_key=f"invitation:{invitation_id}"
+    ):
+        event.data = {**event.data, "rating": rating, "tastes": tastes[:20], "changed": True}
+        event.save(update_fields=["data"])

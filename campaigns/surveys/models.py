@@ -74,7 +74,11 @@ class SurveyResponse(models.Model):
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     words = models.TextField(blank=True, default="")
     publish_consent = models.BooleanField(default=False)
+    # The (affinity kind, key) pairs these answers added: a change within the edit window
+    # takes back exactly these.
+    tastes = models.JSONField(default=list)
     submitted_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         app_label = "campaigns"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from crm import services as crm_services
 from crm.models import Contact
-from crm.surveys_timeline import record_survey_answered
+from crm.surveys_timeline import record_survey_answered, update_survey_answered
 from tenants.accounts.audit import record_event
 from tenants.errors import Conflict, ValidationFailed
 from tenants.selectors import venue_url
@@ -19,6 +21,8 @@ from .questions import MAX_WORDS, clean_questions, default_questions
 
 # How much one quiz answer adds to a taste (a purchase adds 1, an attendance 2).
 QUIZ_WEIGHT = 3.0
+# Answers may be changed this long after they were first sent.
+EDIT_WINDOW = timedelta(hours=24)
 SURVEY_PATH = "/m/s/{token}/"
 
 
@@ -125,6 +129,7 @@ def submit_answers(*, invitation_id: int, answers: dict) -> SurveyResponse:
         rating=rating,
         words=words,
         publish_consent=publish,
+        tastes=[list(t) for t in tastes],
         submitted_at=now,
     )
     invitation.answered_at = now
@@ -152,6 +157,67 @@ def submit_answers(*, invitation_id: int, answers: dict) -> SurveyResponse:
             show_id=invitation.show_id,
             performance_id=invitation.performance_id,
         )
+    return response
+
+
+def can_change(response: SurveyResponse, *, now=None) -> bool:
+    return (now or timezone.now()) < response.submitted_at + EDIT_WINDOW
+
+
+@transaction.atomic
+def change_answers(*, invitation_id: int, answers: dict) -> SurveyResponse:
+    """Change the answers within EDIT_WINDOW of the first ones: tastes no longer chosen are
+    taken back, new ones added; changed words (or words newly given to publish) wait for
+    moderation again; words no longer to publish are removed, even if published."""
+    invitation = (
+        SurveyInvitation.objects.select_for_update(of=("self",))
+        .select_related("survey", "contact")
+        .get(pk=invitation_id)
+    )
+    response = SurveyResponse.objects.filter(invitation=invitation).first()
+    if response is None:
+        return submit_answers(invitation_id=invitation_id, answers=answers)
+    if not can_change(response):
+        raise AlreadyAnswered(_("You have already answered this quiz: thank you!"))
+    cleaned, rating, words, tastes = _clean_answers(invitation.survey.questions, answers)
+    publish = bool(answers.get("publish")) and bool(words)
+    before = {tuple(t) for t in response.tastes}
+    after = set(tastes)
+    for kind, key in sorted(before - after):
+        crm_services.add_affinity(
+            contact_id=invitation.contact_id, kind=kind, key=key, weight=-QUIZ_WEIGHT, source="quiz"
+        )
+    for kind, key in sorted(after - before):
+        crm_services.add_affinity(
+            contact_id=invitation.contact_id, kind=kind, key=key, weight=QUIZ_WEIGHT, source="quiz"
+        )
+    response.answers, response.rating, response.words = cleaned, rating, words
+    response.publish_consent, response.tastes = publish, [list(t) for t in tastes]
+    response.changed_at = timezone.now()
+    response.save()
+    update_survey_answered(
+        contact_id=invitation.contact_id,
+        invitation_id=invitation.pk,
+        rating=rating,
+        tastes=[key for _kind, key in tastes],
+    )
+    word = SpectatorWord.objects.select_for_update().filter(response=response).first()
+    if not publish:
+        if word is not None:
+            word.delete()
+    elif word is None:
+        SpectatorWord.objects.create(
+            response=response,
+            contact=invitation.contact,
+            text=words,
+            display_name=display_name(invitation.contact),
+            show_id=invitation.show_id,
+            performance_id=invitation.performance_id,
+        )
+    elif word.text != words:
+        word.text, word.status = words, SpectatorWord.Status.PENDING
+        word.moderated_by, word.moderated_at = None, None
+        word.save(update_fields=["text", "status", "moderated_by", "moderated_at"])
     return response
 
 

@@ -22,35 +22,63 @@ MAX_FIELD = 2000
 
 
 def survey_page(request, token: str):
+    """The quiz: answered once; within 24 hours the answers may still be changed."""
     if not (token.isascii() and len(token) <= 32):
         raise Http404
     invitation = (
-        SurveyInvitation.objects.select_related("survey", "contact").filter(token=token).first()
+        SurveyInvitation.objects.select_related("survey", "contact", "response")
+        .filter(token=token)
+        .first()
     )
     if invitation is None:
         raise Http404
+    response = getattr(invitation, "response", None)
     context = {"invitation": invitation, "survey": invitation.survey, "show": _show(invitation)}
-    if invitation.answered_at is not None:
+    if response is not None and not services.can_change(response):
         status = 409 if request.method == "POST" else 200
         return render(request, "campaigns/surveys/answered.html", context, status=status)
     if request.method == "POST":
-        answers = {"publish": request.POST.get("publish") == "1"}
-        for question in invitation.survey.questions:
-            if question["kind"] == "choice":
-                answers[question["id"]] = [v[:40] for v in request.POST.getlist(question["id"])][
-                    :20
-                ]
-            else:
-                answers[question["id"]] = request.POST.get(question["id"], "")[:MAX_FIELD]
+        answers = _posted_answers(request, invitation.survey.questions)
+        change = services.change_answers if response is not None else services.submit_answers
         try:
-            services.submit_answers(invitation_id=invitation.pk, answers=answers)
+            response = change(invitation_id=invitation.pk, answers=answers)
         except services.AlreadyAnswered:
             return render(request, "campaigns/surveys/answered.html", context, status=409)
         except ParterreError as error:
-            context["error"] = error.message
+            context |= {"error": error.message, "questions": _filled(invitation.survey, answers)}
             return render(request, "campaigns/surveys/page.html", context, status=400)
+        context["until"] = response.submitted_at + services.EDIT_WINDOW
         return render(request, "campaigns/surveys/thanks.html", context)
+    current = {**response.answers, "publish": response.publish_consent} if response else {}
+    context["questions"] = _filled(invitation.survey, current)
+    if response is not None:
+        context["until"] = response.submitted_at + services.EDIT_WINDOW
     return render(request, "campaigns/surveys/page.html", context)
+
+
+def _posted_answers(request, questions: list[dict]) -> dict:
+    answers: dict = {"publish": request.POST.get("publish") == "1"}
+    for question in questions:
+        if question["kind"] == "choice":
+            answers[question["id"]] = [v[:40] for v in request.POST.getlist(question["id"])][:20]
+        else:
+            answers[question["id"]] = request.POST.get(question["id"], "")[:MAX_FIELD]
+    return answers
+
+
+def _filled(survey, answers: dict) -> list[dict]:
+    """The questions with the answers given so far (to show them again)."""
+    filled = []
+    for question in survey.questions:
+        value = answers.get(question["id"])
+        item = {**question, "value": "" if value is None else str(value)}
+        if question["kind"] == "choice":
+            chosen = set(value or []) if isinstance(value, list) else set()
+            item["options"] = [{**o, "checked": o["id"] in chosen} for o in question["options"]]
+        elif question["kind"] == "text":
+            item["publish"] = bool(answers.get("publish"))
+        filled.append(item)
+    return filled
 
 
 def _show(invitation):

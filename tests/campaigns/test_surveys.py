@@ -3,8 +3,10 @@ affinities and a timeline event, words moderated before they show on the show's 
 venues isolated."""
 
 import re
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -88,13 +90,49 @@ def test_answering_on_the_page_adds_tastes_and_a_timeline_event_once(venue_a, qu
             "Marie D.",
             performance.show_id,
         )
-    # A second submit: "already answered", nothing added.
+    # Sent again within 24 hours: a change, nothing counted twice.
     again = client.post(_path(url), answers)
-    assert again.status_code == 409 and fr("Already answered") in again.content.decode()
-    assert client.get(_path(url)).status_code == 200
+    assert again.status_code == 200
     with in_venue(venue_a):
         assert Affinity.objects.get(contact=contact, key="danse").weight == 3.0
         assert SpectatorWord.objects.count() == 1
+    # A day later: "already answered", nothing changes any more.
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        late = client.post(_path(url), {"note": "1"})
+        assert late.status_code == 409 and fr("Already answered") in late.content.decode()
+        assert client.get(_path(url)).status_code == 200
+    with in_venue(venue_a):
+        assert SurveyResponse.objects.get().rating == 5
+
+
+def test_answers_may_change_within_a_day(venue_a, quiz, client_for):
+    _performance, contact, url = quiz
+    client = client_for(venue_a)
+    client.post(
+        _path(url), {"note": "5", "gouts": ["danse", "cirque"], "mots": "Superbe", "publish": "1"}
+    )
+    with in_venue(venue_a):
+        word = SpectatorWord.objects.get()
+        services.moderate_word(word_id=word.pk, approve=True)
+    page = client.get(_path(url)).content.decode()
+    assert 'value="danse" checked' in page and ">Superbe</textarea>" in page
+    # Another taste, other words: the old taste is taken back, the words wait again.
+    client.post(
+        _path(url),
+        {"note": "4", "gouts": ["cirque", "humour"], "mots": "Superbe !", "publish": "1"},
+    )
+    with in_venue(venue_a):
+        weights = {a.key: a.weight for a in Affinity.objects.filter(contact=contact)}
+        assert weights == {"danse": 0.0, "cirque": 3.0, "humour": 3.0}
+        word.refresh_from_db()
+        assert (word.text, word.status, word.moderated_at) == ("Superbe !", "pending", None)
+        event = TimelineEvent.objects.get(contact=contact, code="campaigns.survey.answered")
+        assert event.data["rating"] == 4
+    # Consent withdrawn: the words go, even once published.
+    client.post(_path(url), {"note": "4", "gouts": ["cirque"], "mots": "Superbe !"})
+    with in_venue(venue_a):
+        assert not SpectatorWord.objects.exists()
+        assert SurveyResponse.objects.get().publish_consent is False
 
 
 def test_words_without_consent_are_kept_private(venue_a, quiz, client_for):
