@@ -2,6 +2,13 @@
 newsletters and journeys: a Campaign is a message (a newsletter, a press mailing, or the email
 of a journey step), a Delivery is that message to one contact, written before it is sent."""
 
+from ..notices.models import NoticeSms, ProgrammeNotice  # noqa: F401
+from ..surveys.models import (  # noqa: F401
+    SpectatorWord,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+)
 from .messages import (  # noqa: F401
     Campaign,
     CommunicationSettings,

@@ -53,6 +53,7 @@ from ticketing.services.orders.referrals import (
 )
 from ticketing.spectator_session import ACCOUNT_KEY as SPECTATOR_KEY
 from ticketing.spectator_session import keep_visit, spectator, visit_id
+from ticketing.storefront_sections import show_page_sections
 from ticketing.views import payments as payment_views
 
 HOLD_KEY = "store.hold"
@@ -135,7 +136,11 @@ def show_detail(request, slug: str):
         performances = list(selectors.upcoming_performances(public=True).filter(show=show))
         if not performances and not show.performances.filter(status__in=PUBLIC_STATUSES).exists():
             raise Http404  # a show still in preparation is not public
-        context = {"show": show, "performances": selectors.with_sale_hints(performances)}
+        context = {
+            "show": show,
+            "performances": selectors.with_sale_hints(performances),
+            "sections": show_page_sections(show),
+        }
         # (A signed-in spectator's page is their own, never shared: see _personal.)
         context |= _spectator_show_context(request, show)
         return _render(request, "ticketing/storefront/show.html", context, csrf_token)
