@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        # Drop-off alerts: their Celery tasks, audit labels and back-office menu entry.
+        from campaigns.dropoff import audit_labels, tasks, views  # noqa: F401

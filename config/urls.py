@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from campaigns.dropoff import urls as dropoff_urls
 from crm import api as crm_api
 from crm import urls as crm_urls
 from crm.dedup import views as dedup_views
@@ -128,6 +129,7 @@ urlpatterns = [
     path("backoffice/contacts/duplicates/", include(dedup_views.urlpatterns)),
     path("backoffice/", include(crm_urls.backoffice_patterns)),
     path("backoffice/contacts/", include(crm_imports_views.backoffice_patterns)),
+    path("backoffice/campaigns/dropoff/", include(dropoff_urls.backoffice_patterns)),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

@@ -201,7 +201,7 @@ def nelder_mead(f, x0: Sequence[float], *, step: float = 0.5, max_iter: int = 80
     return simplex[best], values[best]
 
 
-MAX_FIT_CONTACTS = 8000  # a random sample beyond this: four parameters need no more
+MAX_FIT_CONTACTS = 25000  # a random sample beyond this: four parameters need no more
 
 
 def fit_bgnbd(
