@@ -8,7 +8,8 @@ from .models import DropoffAlert, DropoffRun
 
 
 def open_alerts() -> QuerySet[DropoffAlert]:
-    """The open alerts, strongest first, with their contact (one query)."""
+    """The open alerts, the most loyal spectators first (the ones a venue most wants to
+    keep; every alert is already significant), with their contact (one query)."""
     return (
         DropoffAlert.objects.filter(
             state=DropoffAlert.State.OPEN,
@@ -16,7 +17,7 @@ def open_alerts() -> QuerySet[DropoffAlert]:
             contact__anonymised_at__isnull=True,
         )
         .select_related("contact")
-        .order_by("-score", "pk")
+        .order_by("-historical_rate", "-score", "pk")
     )
 
 
