@@ -95,6 +95,9 @@ def evaluate_alerts(
     model = fit_bgnbd(s for h in histories if (s := summarise(h.days, end)) is not None)
     judged = flagged = hits = positives = 0
     scores, labels = [], []
+    # Baselines without a test: a plain ratio ("30 % fewer visits than before") and the
+    # "lapsed" rule (no visit for a year).
+    naive = {"ratio": [0, 0], "lapsed": [0, 0]}
     for h in histories:
         if not h.days:
             continue
@@ -106,8 +109,16 @@ def evaluate_alerts(
         if a.kind:
             flagged += 1
             hits += h.dropped
-        scores.append(a.score)
+        scores.append(a.evidence)
         labels.append(h.dropped)
+        fired = {
+            "ratio": a.recent_rate <= (1 - thresholds.min_drop) * a.historical_rate,
+            "lapsed": (end - a.last_visit).days >= 365,
+        }
+        for name, on in fired.items():
+            if on:
+                naive[name][0] += 1
+                naive[name][1] += h.dropped
     return {
         "judged": judged,
         "positives": positives,
@@ -115,6 +126,14 @@ def evaluate_alerts(
         "precision": hits / flagged if flagged else float("nan"),
         "recall": hits / positives if positives else float("nan"),
         "auc": auc(scores, labels),
+        **{
+            f"{name}_{what}": value
+            for name, (alerts, right) in naive.items()
+            for what, value in (
+                ("precision", right / alerts if alerts else float("nan")),
+                ("recall", right / positives if positives else float("nan")),
+            )
+        },
     }
 
 

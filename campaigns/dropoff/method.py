@@ -294,6 +294,9 @@ class Assessment:
     last_visit: date | None = None
     visits: int = 0
     eligible: bool = False  # enough history to be judged at all
+    # −log10 of the rate test's p-value: the same order as `score`,
+    # without its rounding to 1.0 for strong cases.
+    evidence: float = 0.0
     reason: dict = field(default_factory=dict)
 
 
@@ -353,8 +356,11 @@ def assess(
     # (b) Silence: P(no visit for this long at their own rate) = exp(−λ·gap).
     gap = (end - days[-1]).days
     p_silence = math.exp(-hist_rate_per_day * gap)
-    # Drift strength, continuous (for ordering and the AUC): the stronger of the two tests.
-    result.score = max(1 - p_value if drop > 0 else 0.0, 1 - p_silence)
+    # Drift strength, continuous (for ordering and the AUC): the rate test's evidence. The
+    # silence test only decides "stopped" (its evidence, λ·gap, grows with the rate of
+    # steady regulars too, and ranks worse: measured in docs/dropoff.md).
+    result.evidence = -math.log10(max(p_value, 1e-300)) if drop > 0 else 0.0
+    result.score = 1 - 10 ** (-result.evidence)
     if (
         p_silence < thresholds.significance
         and thresholds.lookback_days / 2 <= gap <= 2 * thresholds.lookback_days

@@ -88,3 +88,10 @@ class Command(BaseCommand):
             f"auc={alerts['auc']:.3f} noreturn_auc={ranking['auc']:.4f} "
             f"bgnbd_auc={ranking['auc_bgnbd']:.4f} recency_auc={ranking['auc_recency']:.4f}"
         )
+        self.stdout.write(
+            "baselines: "
+            f"ratio(30% fewer, no test) precision={alerts['ratio_precision']:.3f} "
+            f"recall={alerts['ratio_recall']:.3f}; "
+            f"lapsed(no visit for 12 months) precision={alerts['lapsed_precision']:.3f} "
+            f"recall={alerts['lapsed_recall']:.3f}"
+        )
