@@ -130,3 +130,26 @@ def test_evaluation_on_simulated_histories_finds_drifters():
     assert result["judged"] > 300
     assert result["precision"] > 0.7
     assert result["recall"] > 0.3
+
+
+def test_bench_prints_results_from_a_simulation_and_from_a_csv(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("bench_dropoff", "--contacts", "800", "--seed", "4", stdout=out)
+    assert "RESULT precision=" in out.getvalue() and "recall=" in out.getvalue()
+    # A CSV of (customer, date), CDNOW's date style included.
+    histories = simulate(contacts=600, seed=9)
+    lines = ["customer_id,date"]
+    for i, h in enumerate(histories):
+        lines += [f"c{i},{d:%Y%m%d}" for d in h.days + h.future]
+    path = tmp_path / "tx.csv"
+    path.write_text("\n".join(lines))
+    out = StringIO()
+    call_command("bench_dropoff", "--csv", str(path), "--split", "2026-09-01", stdout=out)
+    result = next(line for line in out.getvalue().splitlines() if line.startswith("RESULT"))
+    values = dict(part.split("=") for part in result.split()[1:])
+    assert float(values["auc"]) > 0.75
+    assert float(values["auc"]) >= float(values["recency_auc"]) - 0.01
