@@ -364,7 +364,7 @@ def assess(
     if (
         p_silence < thresholds.significance
         and thresholds.lookback_days / 2 <= gap <= 2 * thresholds.lookback_days
-        and p_alive <= thresholds.max_p_alive_stopped
+        and (model is None or p_alive <= thresholds.max_p_alive_stopped)
     ):
         # Gone for more than two windows: "lapsed" (crm's criterion), no longer news.
         result.kind = "stopped"

@@ -34,8 +34,8 @@ def reason_text(alert: DropoffAlert) -> str:
     if alert.kind == DropoffAlert.Kind.STOPPED:
         return (
             _(
-                "Came %(historical)s×/quarter from %(start)s to %(end)s; no visit since "
-                "%(last)s (%(months)s months), far longer than their usual gap."
+                "Came %(historical)s×/quarter from %(start)s to %(last)s, and not since: "
+                "%(months)s months without a visit, far longer than their usual gap."
             )
             % values
         )
