@@ -263,3 +263,46 @@ def test_task_runs_once_a_week_and_mails_the_digest_once(venue_a, make_staff):
     html = message.alternatives[0][0]
     assert "Agathe Ralentie" in html and "/backoffice/campaigns/dropoff/" in html
     assert "Théâtre Alpha" in message.subject
+
+
+def test_the_page_reads_a_fixed_number_of_queries(venue_a, make_staff, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    comms = make_staff(venue_a, role=User.Role.COMMUNICATION)
+    client = client_for(venue_a, comms)
+
+    def alerts(n: int) -> None:
+        with in_venue(venue_a):
+            for k in range(n):
+                contact = _person(f"Personne Lente{DropoffAlert.objects.count()}x{k}")
+                DropoffAlert.objects.create(
+                    contact=contact,
+                    kind="drifting",
+                    week=NOW.date(),
+                    score=0.99,
+                    p_alive=0.9,
+                    p_no_return=0.3,
+                    historical_rate=3.0,
+                    recent_rate=1.0,
+                    history_start=NOW.date() - 5 * YEAR,
+                    history_end=NOW.date() - YEAR,
+                    last_visit=NOW.date(),
+                    reason={"historical_rate": 3.0, "recent_rate": 1.0},
+                    fingerprint=f"drifting:{k}",
+                    created_at=NOW,
+                )
+
+    alerts(2)
+    client.get("/backoffice/campaigns/dropoff/")  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/backoffice/campaigns/dropoff/").status_code == 200
+    alerts(20)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/backoffice/campaigns/dropoff/")
+    assert page.content.decode().count('class="dropoff-item"') == 22
+
+    def reads(captured) -> list[str]:  # the schema switch depends on what ran before
+        return [q["sql"][:60] for q in captured if not q["sql"].startswith("SET search_path")]
+
+    assert len(reads(many)) == len(reads(few)) <= 6, reads(many)
