@@ -167,18 +167,46 @@ def evaluate_no_return(
     }
 
 
+def _parse_day(raw: str) -> date | None:
+    raw = raw.strip().strip('"')[:10]
+    if len(raw) >= 8 and raw[:8].isdigit():
+        raw = f"{raw[:4]}-{raw[4:6]}-{raw[6:8]}"
+    try:
+        return date.fromisoformat(raw.replace("/", "-"))
+    except ValueError:
+        return None
+
+
+def _columns(header: list[str]) -> tuple[int, int]:
+    """(customer, date) column positions from a header's names; (0, 1) when it names
+    neither."""
+    names = [h.strip().strip('"').lower() for h in header]
+    customer = next((i for i, n in enumerate(names) if "cust" in n or n in ("id", "user")), 0)
+    when = next((i for i, n in enumerate(names) if "date" in n or "time" in n), 1)
+    return customer, when
+
+
 def read_transactions(path: str) -> dict[str, list[date]]:
-    """A CSV with a header: the first column the customer, the second an ISO date
-    (YYYY-MM-DD, or YYYYMMDD as in CDNOW's file); other columns are ignored."""
+    """(customer, date) rows of a CSV, semicolon, tab or whitespace-separated file, with or
+    without a header. The columns are found by the header's names (a customer/id column, a
+    date/time one), else the first two. Dates: ISO (YYYY-MM-DD, a time may follow) or
+    YYYYMMDD (CDNOW's raw file reads as it is)."""
     found: dict[str, list[date]] = defaultdict(list)
     with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        for row in reader:
-            if len(row) < 2 or not row[0].strip():
-                continue
-            raw = row[1].strip()[:10]
-            if len(raw) == 8 and raw.isdigit():
-                raw = f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"
-            found[row[0].strip()].append(date.fromisoformat(raw))
+        lines = [line for line in handle if line.strip()]
+    if not lines:
+        return found
+    sample = lines[0]
+    delimiter = next((d for d in (",", ";", "\t") if d in sample), None)
+    rows = csv.reader(lines, delimiter=delimiter) if delimiter else (line.split() for line in lines)
+    customer, when = 0, 1
+    for n, row in enumerate(rows):
+        if n == 0 and (len(row) < 2 or _parse_day(row[1]) is None):
+            customer, when = _columns(row)  # a header
+            continue
+        if len(row) <= max(customer, when) or not row[customer].strip():
+            continue
+        day = _parse_day(row[when])
+        if day is not None:
+            found[row[customer].strip().strip('"')].append(day)
     return found

@@ -153,3 +153,20 @@ def test_bench_prints_results_from_a_simulation_and_from_a_csv(tmp_path):
     values = dict(part.split("=") for part in result.split()[1:])
     assert float(values["auc"]) > 0.75
     assert float(values["auc"]) >= float(values["recency_auc"]) - 0.01
+
+
+def test_transactions_are_read_from_the_usual_file_shapes(tmp_path):
+    from campaigns.dropoff.evaluation import read_transactions
+
+    shapes = {
+        "plain.csv": "customer_id,date\nA,2024-01-05\nA,2024-03-01 10:00:00\nB,2024-02-02\n",
+        "cdnow.txt": " customer_id  date number_of_cds  dollar_value\n"
+        " 00001 20240105  1   11.77\n 00001 20240301  2   9.00\n 00002 20240202  1  1.0\n",
+        "named.csv": "amount;when;customer\n3;2024-01-05;A\n4;2024-03-01;A\n5;2024-02-02;B\n",
+        "bare.tsv": "A\t2024-01-05\nA\t2024-03-01\nB\t2024-02-02\n",
+    }
+    for name, text in shapes.items():
+        path = tmp_path / name
+        path.write_text(text)
+        found = read_transactions(str(path))
+        assert sorted(len(days) for days in found.values()) == [1, 2], name

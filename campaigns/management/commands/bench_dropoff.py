@@ -35,7 +35,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--contacts", type=int, default=3000)
         parser.add_argument("--seed", type=int, default=12)
-        parser.add_argument("--csv", help="a (customer_id, date) CSV with a header")
+        parser.add_argument("--csv", help="a (customer, date) transactions file")
         parser.add_argument("--split", help="YYYY-MM-DD: the observation end (with --csv)")
         parser.add_argument("--horizon-days", type=int, default=0)
 
