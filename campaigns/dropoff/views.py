@@ -50,6 +50,7 @@ def dropoff_page(request):
     for alert in alerts:
         alert.reason_text = reason_text(alert)
         alert.action_text = suggested_action(alert)
+        alert.return_percent = round(100 * (1 - alert.p_no_return))
     context = {
         "alerts": alerts,
         "form": form,
