@@ -89,12 +89,14 @@ def detect_dropoffs(*, now: datetime | None = None) -> DropoffRun | None:
     tz = zoneinfo.ZoneInfo(current_venue().timezone)
     today = now.astimezone(tz).date()
     week = week_of(today)
-    try:
-        with transaction.atomic():
-            run = DropoffRun.objects.create(week=week, started_at=now)
-    except IntegrityError:
-        return DropoffRun.objects.get(week=week)  # this week's run happened (or is running)
+    # One transaction: a concurrent run waits on the week's row and then finds it; a run
+    # that fails leaves no row, so the next tick tries the week again.
     with transaction.atomic():
+        try:
+            with transaction.atomic():
+                run = DropoffRun.objects.create(week=week, started_at=now)
+        except IntegrityError:
+            return DropoffRun.objects.get(week=week)  # this week's run happened
         _detect(run=run, settings=settings, tz=tz, today=today, now=now)
     return run
 

@@ -306,3 +306,20 @@ def test_the_page_reads_a_fixed_number_of_queries(venue_a, make_staff, client_fo
         return [q["sql"][:60] for q in captured if not q["sql"].startswith("SET search_path")]
 
     assert len(reads(many)) == len(reads(few)) <= 6, reads(many)
+
+
+def test_a_failed_run_is_tried_again(venue_a, monkeypatch):
+    from campaigns.dropoff import method
+
+    with in_venue(venue_a):
+        _audience()
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("worker lost")
+
+        monkeypatch.setattr(method, "fit_bgnbd", broken)
+        with pytest.raises(RuntimeError):
+            services.detect_dropoffs(now=NOW)
+        assert not DropoffRun.objects.exists()
+        monkeypatch.undo()
+        assert services.detect_dropoffs(now=NOW).alerts_created >= 2
