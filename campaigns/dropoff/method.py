@@ -36,8 +36,8 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 DAY = 1 / 7  # one day in weeks
@@ -418,3 +418,46 @@ def auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
         rank_sum += mid_rank * sum(1 for k in range(i, j) if pairs[k][1])
         i = j
     return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+
+
+# --- The whole audience at once ---------------------------------------------------------------
+
+
+def score_all(
+    histories: Mapping[Hashable, Iterable[datetime | date]],
+    end: date,
+    *,
+    horizon_days: int = 91,
+    thresholds: Thresholds | None = None,
+) -> dict[Hashable, Assessment]:
+    """Fit the model on everyone's history before `end`, then assess each contact. Rank by
+    `p_no_return` for "who will not come back within `horizon_days`"; `kind` and `explain()`
+    for the alert and its reason."""
+    thresholds = replace(thresholds or Thresholds(), horizon_days=horizon_days)
+    days = {key: visit_days(times) for key, times in histories.items()}
+    model = fit_bgnbd(s for d in days.values() if (s := summarise(d, end)) is not None)
+    return {key: assess(d, end, model=model, thresholds=thresholds) for key, d in days.items()}
+
+
+def explain(a: Assessment) -> str:
+    """The reason in plain English (the back office says it in the reader's language, from
+    the same facts: campaigns.dropoff.reasons)."""
+    if not a.history_start:
+        return "No visit before the end of the observation."
+    odds = (
+        f"P(no visit in the next period) = {a.p_no_return:.0%}, P(still active) = {a.p_alive:.0%}"
+    )
+    if not a.eligible:
+        return f"Too little history to compare with their own past; {odds}."
+    came = (
+        f"came {a.historical_rate:.1f}×/quarter from {a.history_start:%b %Y} "
+        f"to {a.history_end:%b %Y}"
+    )
+    if a.kind == "stopped":
+        return f"Stopped: {came}; no visit since {a.last_visit:%b %Y}. {odds}."
+    if a.kind == "drifting":
+        return (
+            f"Drifting: {came}, {a.recent_rate:.1f}×/quarter since "
+            f"(rate test p = {a.p_value:.3g}). {odds}."
+        )
+    return f"Steady: {came}, {a.recent_rate:.1f}×/quarter since. {odds}."

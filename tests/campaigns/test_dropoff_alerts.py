@@ -323,3 +323,11 @@ def test_a_failed_run_is_tried_again(venue_a, monkeypatch):
         assert not DropoffRun.objects.exists()
         monkeypatch.undo()
         assert services.detect_dropoffs(now=NOW).alerts_created >= 2
+
+
+def test_no_digest_without_open_alerts(venue_a, make_staff):
+    make_staff(venue_a, role=User.Role.COMMUNICATION)
+    with in_venue(venue_a):
+        assert services.send_dropoff_digest(now=NOW) is None
+        assert not DropoffDigest.objects.exists()
+    assert mail.outbox == []

@@ -170,3 +170,17 @@ def test_transactions_are_read_from_the_usual_file_shapes(tmp_path):
         path.write_text(text)
         found = read_transactions(str(path))
         assert sorted(len(days) for days in found.values()) == [1, 2], name
+
+
+def test_score_all_fits_once_and_explains_each_contact():
+    histories = simulate(contacts=400, seed=2)
+    scored = method.score_all(
+        {i: h.days for i, h in enumerate(histories) if h.days}, END, horizon_days=91
+    )
+    assert all(0 <= a.p_no_return <= 1 for a in scored.values())
+    came_back = [a.p_no_return for i, a in scored.items() if histories[i].future]
+    stayed_away = [a.p_no_return for i, a in scored.items() if not histories[i].future]
+    assert sum(came_back) / len(came_back) < sum(stayed_away) / len(stayed_away)
+    drifting = next(a for a in scored.values() if a.kind == "drifting")
+    assert method.explain(drifting).startswith("Drifting: came ")
+    assert "P(still active)" in method.explain(next(iter(scored.values())))
