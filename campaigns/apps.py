@@ -10,3 +10,5 @@ class CampaignsConfig(AppConfig):
         from .surveys.apps import ready as surveys_ready
 
         surveys_ready()
+        # Drop-off alerts: their Celery tasks, audit labels and back-office menu entry.
+        from campaigns.dropoff import audit_labels, tasks, views  # noqa: F401

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
 from campaigns import urls as campaigns_urls
+from campaigns.dropoff import urls as dropoff_urls
 from crm import api as crm_api
 from crm import urls as crm_urls
 from crm.dedup import views as dedup_views
@@ -131,6 +132,7 @@ urlpatterns = [
     path("backoffice/contacts/", include(crm_imports_views.backoffice_patterns)),
     path("backoffice/campaigns/", include(campaigns_urls.backoffice_patterns)),
     path("", include(campaigns_urls.public_patterns)),
+    path("backoffice/campaigns/dropoff/", include(dropoff_urls.backoffice_patterns)),
     path("accounts/", include(accounts_patterns)),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
