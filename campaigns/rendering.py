@@ -73,6 +73,9 @@ def slot_values(
     token = delivery.token
     values = {
         "first_name": first_name,
+        # With its own leading space: "Bonjour{{first_name_spaced}}," reads "Bonjour Léa," or
+        # "Bonjour," (the composer writes it for the {{first_name}} a user types).
+        "first_name_spaced": f" {first_name}" if first_name else "",
         "pixel_url": site + addresses.pixel_path(token),
         "unsubscribe_url": site + addresses.unsubscribe_path(token),
         "preferences_url": site + addresses.preferences_path(token),
