@@ -4,5 +4,7 @@ tracking and unsubscribe addresses of campaigns/addresses.py, surveys."""
 
 from django.urls import path  # noqa: F401
 
-backoffice_patterns: tuple[list, str] = ([], "campaigns")
+from .composer import urls as composer_urls
+
+backoffice_patterns: tuple[list, str] = ([*composer_urls.backoffice_urlpatterns], "campaigns")
 public_patterns: tuple[list, str] = ([], "mail")
