@@ -43,6 +43,10 @@ HINT_LABELS = {
 HINT_COLORS = {"available": "#1a7f37", "few_left": "#9a6700", "sold_out": "#5b616b"}
 
 
+def book() -> str:
+    return _("Book")
+
+
 def _attr(value: str) -> str:
     return escape(value, quote=True)
 
@@ -176,12 +180,13 @@ def _address(venue) -> str:
 
 
 def _footer(venue, campaign: Campaign) -> str:
+    unsubscribe, preferences = _("Unsubscribe"), _("Your email preferences")
     return (
         '<mj-section padding="16px 24px"><mj-column>'
         f'<mj-text font-size="12px" color="{MUTED}" align="center">'
         f"{escape(_address(venue))}<br>{escape(_why(venue, campaign))}<br>"
-        f'<a href="{{{{unsubscribe_url}}}}">{escape(_("Unsubscribe"))}</a> · '
-        f'<a href="{{{{preferences_url}}}}">{escape(_("Your email preferences"))}</a>'
+        f'<a href="{{{{unsubscribe_url}}}}">{escape(unsubscribe)}</a> · '
+        f'<a href="{{{{preferences_url}}}}">{escape(preferences)}</a>'
         "</mj-text>"
         '<mj-raw><img src="{{pixel_url}}" width="1" height="1" alt="" '
         'style="display:block;border:0;width:1px;height:1px" /></mj-raw>'
@@ -316,8 +321,7 @@ def _show(c: _Compiler, block: dict) -> tuple[str, str]:
     )
     if hint != "sold_out":
         parts.append(
-            f'<mj-button href="{slot}" align="left" padding="12px 0 0">'
-            f"{escape(_('Book'))}</mj-button>"
+            f'<mj-button href="{slot}" align="left" padding="12px 0 0">{escape(book())}</mj-button>'
         )
     inner = "".join(parts)
     mj = (
@@ -333,7 +337,7 @@ def _show(c: _Compiler, block: dict) -> tuple[str, str]:
         text.append(dates)
     text.append(label)
     if hint != "sold_out":
-        text.append(f"{_('Book')} : {slot}")
+        text.append(f"{book()} : {slot}")
     return mj, "\n".join(text)
 
 
@@ -349,7 +353,7 @@ def _performances(c: _Compiler, block: dict) -> tuple[str, str]:
         bookable = p.hint in ("available", "few_left")
         action = (
             f'<a href="{c.link(url, p.show.title)}" style="color:{c.accent};font-weight:bold">'
-            f"{escape(_('Book'))}</a>"
+            f"{escape(book())}</a>"
             if bookable
             else ""
         )
@@ -361,7 +365,7 @@ def _performances(c: _Compiler, block: dict) -> tuple[str, str]:
         line = f"- {'' if block.get('show_id') else p.show.title + ', '}{when} — "
         line += HINT_LABELS.get(p.hint, HINT_LABELS["sold_out"])()
         if bookable:
-            line += f" — {_('Book')} : {c.link(url)}"
+            line += f" — {book()} : {c.link(url)}"
         text.append(line)
     table = (
         f'<mj-table font-size="15px" color="{TEXT_COLOR}" width="100%">{"".join(rows)}</mj-table>'

@@ -175,7 +175,7 @@ def test_segment_audience_is_saved(comms, venue_a):
 
 
 def test_preview_and_test_send(comms, venue_a):
-    client, user = comms
+    client, _user = comms
     with in_venue(venue_a):
         performance = build_performance()
     campaign = _draft(
