@@ -86,6 +86,28 @@ def _https(value: str, field: str, *, required: bool = True) -> str:
     return value
 
 
+IMAGE_FOLDER = "campaigns"
+_OWN_IMAGE = re.compile(r"^/media/([a-z][a-z0-9_]{2,62})/campaigns/[a-z0-9-]{8,80}\.(jpg|png)$")
+
+
+def _image_src(value, field: str) -> str:
+    """An image uploaded to the venue (its own media path, made absolute when compiled) or
+    an https address."""
+    from django.db import connection
+
+    value = (value or "").strip() if isinstance(value, str) else ""
+    own = _OWN_IMAGE.match(value)
+    if own:
+        if own.group(1) != connection.schema_name:
+            raise BlockError(
+                _("Give a full address starting with https://."),
+                code="campaigns.block.url_not_https",
+                field=field,
+            )
+        return value
+    return _https(value, field)
+
+
 def _text(value, field: str, *, limit: int, required: bool = True) -> str:
     if value is None:
         value = ""
@@ -142,7 +164,7 @@ def clean_block(block, *, prefix: str = "b-0") -> dict:
     if kind == "image":
         return {
             "type": kind,
-            "src": _https(block.get("src"), f + "src"),
+            "src": _image_src(block.get("src"), f + "src"),
             "alt": _text(block.get("alt"), f + "alt", limit=MAX_ALT, required=False),
             "url": _https(block.get("url"), f + "url", required=False),
         }

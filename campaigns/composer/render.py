@@ -221,7 +221,7 @@ def _heading(c: _Compiler, block: dict) -> tuple[str, str]:
 
 def _text(c: _Compiler, block: dict) -> tuple[str, str]:
     paragraphs = B.paragraphs(block.get("text", ""))
-    html = "".join(f"<p>{B.inline_html(p, c.link)}</p>" for p in paragraphs)
+    html = "".join(f'<p style="margin:0 0 12px">{B.inline_html(p, c.link)}</p>' for p in paragraphs)
     return _section(f"<mj-text>{html}</mj-text>"), "\n\n".join(
         B.inline_text(p, c.link) for p in paragraphs
     )
@@ -230,7 +230,10 @@ def _text(c: _Compiler, block: dict) -> tuple[str, str]:
 def _image(c: _Compiler, block: dict) -> tuple[str, str]:
     href = f' href="{c.link(block["url"], block.get("alt", ""))}"' if block.get("url") else ""
     alt = block.get("alt", "")
-    mj = f'<mj-image src="{_attr(block["src"])}" alt="{_attr(alt)}"{href} />'
+    src = block["src"]
+    if src.startswith("/media/"):  # uploaded to the venue: its public, venue-scoped address
+        src = c.site + src
+    mj = f'<mj-image src="{_attr(src)}" alt="{_attr(alt)}"{href} />'
     text = f"[{alt}]" if alt else ""
     if block.get("url"):
         text = f"{text} {c.link(block['url'])}".strip()
@@ -289,7 +292,7 @@ def _dates(c: _Compiler, performances: list) -> str:
     if first.date() == last.date():
         return date_format(first, "l j F Y, H:i")
     return _("from %(first)s to %(last)s") % {
-        "first": date_format(first, "j F"),
+        "first": date_format(first, "j F" if first.year == last.year else "j F Y"),
         "last": date_format(last, "j F Y"),
     }
 

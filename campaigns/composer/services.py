@@ -129,6 +129,58 @@ def update_campaign(
     return campaign
 
 
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000
+EMAIL_IMAGE_WIDTH = 1200  # twice the 600 px column, sharp on high-density screens
+
+
+def store_campaign_image(*, upload, field: str = "image") -> str:
+    """Keep an uploaded picture for a newsletter in the venue's media (MEDIA_ROOT/<schema>/
+    campaigns/, served on the venue's own host without login, as emails need) and answer
+    its path. The picture is decoded and re-encoded (JPEG, or PNG when transparent), at most
+    1200 px wide: what is stored is an image and nothing else (no script in an SVG, no
+    polyglot file, no EXIF location of the photographer)."""
+    import hashlib
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    def refuse(message, code):
+        raise B.BlockError(message, code=code, field=field)
+
+    if upload.size > MAX_IMAGE_BYTES:
+        refuse(_("The picture is too big (5 MB at most)."), "campaigns.image.too_big")
+    data = upload.read(MAX_IMAGE_BYTES + 1)
+    try:
+        with Image.open(io.BytesIO(data)) as original:
+            if original.format not in ("JPEG", "PNG", "GIF", "WEBP"):
+                refuse(_("Use a JPEG, PNG, GIF or WebP picture."), "campaigns.image.format")
+            if original.width * original.height > MAX_IMAGE_PIXELS:
+                refuse(_("The picture is too big (5 MB at most)."), "campaigns.image.too_big")
+            picture = ImageOps.exif_transpose(original)
+            transparent = picture.mode in ("RGBA", "LA", "P") and "transparency" in picture.info
+            picture = picture.convert("RGBA" if transparent or picture.mode == "RGBA" else "RGB")
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        refuse(_("Use a JPEG, PNG, GIF or WebP picture."), "campaigns.image.format")
+    if picture.width > EMAIL_IMAGE_WIDTH:
+        height = max(1, round(picture.height * EMAIL_IMAGE_WIDTH / picture.width))
+        picture = picture.resize((EMAIL_IMAGE_WIDTH, height), Image.LANCZOS)
+    buffer = io.BytesIO()
+    if picture.mode == "RGBA":
+        picture.save(buffer, "PNG", optimize=True)
+        extension = "png"
+    else:
+        picture.save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
+        extension = "jpg"
+    digest = hashlib.sha256(buffer.getvalue()).hexdigest()[:20]
+    name = f"{B.IMAGE_FOLDER}/{digest}.{extension}"  # same picture, same file
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(buffer.getvalue()))
+    return default_storage.url(name)
+
+
 PREVIEW_NAME = "Camille"
 
 

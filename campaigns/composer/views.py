@@ -8,6 +8,7 @@ the audience as chosen in the form (HTMX on change) with campaigns.sending's one
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.contrib import messages
@@ -39,6 +40,7 @@ from .forms import (
 )
 
 CAP = "campaigns.manage"
+UPLOAD_FIELD = re.compile(r"^b-(\d{1,2})-file$")
 
 register(
     NavItem(
@@ -171,9 +173,16 @@ def campaign_edit(request, pk: int):
             "campaigns/composer/edit.html",
             _editor_context(request, campaign, form, language, content.get("blocks", [])),
         )
-    form = CampaignForm(request.POST)
-    blocks = blocks_from_post(request.POST)
-    action = request.POST.get("action", "save")
+    data, upload_error = _with_uploads(request)
+    form = CampaignForm(data)
+    blocks = blocks_from_post(data)
+    action = data.get("action", "save")
+    if upload_error is not None:
+        context = _editor_context(request, campaign, form, language, blocks, error=upload_error)
+        template = (
+            "campaigns/composer/_blocks.html" if request.htmx else "campaigns/composer/edit.html"
+        )
+        return render(request, template, context, status=400)
     if action != "save" and action != "save_preview":
         blocks, focus = apply_action(blocks, action)
         context = _editor_context(request, campaign, form, language, blocks, focus=focus)
@@ -222,6 +231,22 @@ def campaign_edit(request, pk: int):
         context,
         status=getattr(error, "http_status", 400),
     )
+
+
+def _with_uploads(request):
+    """The posted form with each uploaded picture stored and its path put in its image
+    block's `src` (the picture is kept even if the campaign is not saved yet)."""
+    data = request.POST.copy()
+    for key, upload in request.FILES.items():
+        match = UPLOAD_FIELD.match(key)
+        if not match:
+            continue
+        field = f"b-{match.group(1)}-src"
+        try:
+            data[field] = services.store_campaign_image(upload=upload, field=field)
+        except ParterreError as error:
+            return data, error
+    return data, None
 
 
 @require_POST

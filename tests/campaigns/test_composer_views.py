@@ -294,18 +294,15 @@ def test_box_office_gets_403(venue_a, make_staff, client_for):
 def test_other_venue_campaigns_are_invisible(comms, venue_a, venue_b, make_staff, client_for):
     campaign_b = _draft(venue_b)
     client, _user = comms
-    assert client.get(f"/backoffice/campaigns/{campaign_b.pk}/").status_code in (404,) or (
-        Campaign.objects.using("default") is not None and _same_pk_exists(venue_a, campaign_b.pk)
-    )
-    list_a = client.get("/backoffice/campaigns/").content.decode()
-    assert "Lettre de mars" not in list_a
+    with in_venue(venue_a):
+        assert not Campaign.objects.filter(pk=campaign_b.pk).exists()
+    for path in ("", "preview/", "preview/fr.html"):
+        assert client.get(f"/backoffice/campaigns/{campaign_b.pk}/{path}").status_code == 404
+    assert "Lettre de mars" not in client.get("/backoffice/campaigns/").content.decode()
     admin_b = client_for(venue_b, make_staff(venue_b))
     assert "Lettre de mars" in admin_b.get("/backoffice/campaigns/").content.decode()
-
-
-def _same_pk_exists(venue, pk) -> bool:
-    with in_venue(venue):
-        return Campaign.objects.filter(pk=pk).exists()
+    # A user of venue A is not logged in on venue B's host.
+    assert client_for(venue_b).get("/backoffice/campaigns/").status_code in (302, 403)
 
 
 def test_sent_campaign_cannot_be_edited(comms, venue_a):
@@ -316,3 +313,71 @@ def test_sent_campaign_cannot_be_edited(comms, venue_a):
     )
     assert response.status_code == 409
     assert services.CampaignLocked.code == "campaigns.campaign.locked"
+
+
+def _png(size=(1800, 900), color=(200, 30, 60)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_uploaded_image_is_kept_in_the_venue_and_served_publicly(
+    comms, venue_a, venue_b, client_for
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from campaigns.composer.render import render_campaign
+
+    client, _user = comms
+    campaign = _draft(venue_a)
+    url = f"/backoffice/campaigns/{campaign.pk}/"
+    upload = SimpleUploadedFile("affiche.png", _png(), content_type="image/png")
+    response = client.post(
+        url,
+        {**_post(campaign), "b-0-type": "image", "b-0-alt": "L'affiche", "b-0-file": upload},
+    )
+    assert response.status_code == 302, response.context and response.context["error"]
+    with in_venue(venue_a):
+        campaign.refresh_from_db()
+        src = campaign.content["fr"]["blocks"][0]["src"]
+        assert src.startswith(f"/media/{venue_a.schema_name}/campaigns/") and src.endswith(".jpg")
+        html = render_campaign(campaign, language="fr").html
+    assert "://alpha." in html and src in html
+    picture = client_for(venue_a).get(src)  # no login: mail apps fetch it
+    assert picture.status_code == 200
+    import io
+
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(b"".join(picture.streaming_content))).width == 1200
+    # Another venue's host does not serve it, and its path is refused in a block.
+    assert client_for(venue_b).get(src).status_code == 404
+    other = src.replace(f"/media/{venue_a.schema_name}/", "/media/v_beta/")
+    response = client.post(
+        url, {**_post(campaign), "b-0-type": "image", "b-0-src": other, "b-0-alt": ""}
+    )
+    assert response.status_code == 400 and response.context["error_field"] == "b-0-src"
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("x.png", b"not a picture"),
+        ("x.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    ],
+)
+def test_a_file_that_is_not_a_picture_is_a_400(comms, venue_a, name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client, _user = comms
+    campaign = _draft(venue_a)
+    response = client.post(
+        f"/backoffice/campaigns/{campaign.pk}/",
+        {**_post(campaign), "b-0-type": "image", "b-0-file": SimpleUploadedFile(name, content)},
+    )
+    assert response.status_code == 400
+    assert response.context["error"].code == "campaigns.image.format"
