@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -50,6 +51,18 @@ register(
         capability=CAP,
         order=400,
         group=gettext_lazy("Communication"),
+    )
+)
+
+
+register(
+    NavItem(
+        key="communication_settings",
+        label=gettext_lazy("Communication settings"),
+        url_name="campaigns:communication_settings",
+        capability=CAP,
+        order=460,
+        group=gettext_lazy("Settings"),
     )
 )
 
@@ -342,7 +355,7 @@ def campaign_send(request, pk: int):
         B.clean_content(campaign.content or {})
         when = request.POST.get("when", "").strip()
         if request.POST.get("action") == "schedule":
-            moment = _parse_when(when)
+            moment = _parse_when(when, request.tenant)
             _sending().schedule_campaign(campaign_id=campaign.pk, when=moment, actor=request.user)
             messages.success(request, _("Campaign scheduled."))
         else:
@@ -353,14 +366,18 @@ def campaign_send(request, pk: int):
     return redirect("campaigns:campaign_preview", pk)
 
 
-def _parse_when(value: str) -> datetime:
-    moment = parse_datetime(value) if value else None
+def _parse_when(value: str, venue) -> datetime:
+    """A moment typed in the venue's time zone (datetime-local)."""
+    try:
+        moment = parse_datetime(value) if value else None
+    except ValueError:
+        moment = None
     if moment is None:
         raise ParterreError(
             _("Give a date and time."), code="campaigns.schedule.bad_date", field="when"
         )
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        moment = timezone.make_aware(moment, ZoneInfo(venue.timezone or "Europe/Paris"))
     if moment <= timezone.now():
         raise ParterreError(
             _("Choose a moment to come."), code="campaigns.schedule.past", field="when"
