@@ -26,6 +26,18 @@ def _shoot(page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1200, 500), (138, 21, 56))
+    ImageDraw.Draw(image).rectangle((60, 60, 1140, 440), outline=(255, 255, 255), width=12)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def _audience() -> None:
     from crm.services import find_or_create_contact
 
@@ -86,12 +98,21 @@ def test_a_comms_person_builds_a_newsletter_with_a_show_card(page, url, venue_a)
         page.wait_for_function("document.querySelector('[name=b-1-type]').value === 'text'")
         assert page.locator("#b-1-text").input_value().startswith("Une **soirée**")
 
+        # A picture uploaded with the blocks (re-encoded, kept in the venue's media).
+        page.locator("button[value='add:image']").click()
+        page.wait_for_selector("#b-3-file")
+        page.locator("#b-3-file").set_input_files(
+            {"name": "affiche.png", "mimeType": "image/png", "buffer": _png()}
+        )
+        page.locator("#b-3-alt").fill("L'affiche de la saison")
+
         # The audience panel: 4 selected, 1 without consent, 1 left out by the cap.
         capped = page.locator("[data-figure=capped]")
         assert capped.inner_text().strip() == "− 1"
         assert page.locator("[data-figure=recipients]").inner_text().strip() == "2"
         page.locator("button[value='save']").click()
         page.wait_for_selector(".alert-success")
+        assert "/campaigns/" in page.locator(".block-image-thumb").get_attribute("src")
         _shoot(page, "composer-editor-1280")
         page.set_viewport_size({"width": 390, "height": 844})
         _shoot(page, "composer-editor-390")
