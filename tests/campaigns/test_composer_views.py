@@ -381,3 +381,20 @@ def test_a_file_that_is_not_a_picture_is_a_400(comms, venue_a, name, content):
     )
     assert response.status_code == 400
     assert response.context["error"].code == "campaigns.image.format"
+
+
+def test_a_sent_campaign_shows_its_deliveries_by_status_and_links_to_stats(comms, venue_a):
+    client, _user = comms
+    campaign = _draft(venue_a, [{"type": "divider"}], status="sending")
+    with in_venue(venue_a):
+        for status in ("sent", "sent", "pending", "failed"):
+            contact = ContactFactory()
+            Delivery.objects.create(
+                campaign=campaign, contact=contact, email=contact.email, status=status
+            )
+    page = client.get(f"/backoffice/campaigns/{campaign.pk}/preview/")
+    counts = {row["status"]: row["count"] for row in page.context["counts"]}
+    assert (counts["sent"], counts["pending"], counts["failed"], counts["bounced"]) == (2, 1, 1, 0)
+    assert 'data-status="sent">2<' in page.content.decode()
+    assert f"/backoffice/campaigns/{campaign.pk}/stats/" in page.content.decode()
+    assert f"/backoffice/campaigns/{campaign.pk}/send/" not in page.content.decode()
