@@ -153,7 +153,8 @@ def _audience_context(campaign: Campaign) -> dict:
 
 def _posted_audience(campaign: Campaign, form: CampaignForm) -> Campaign:
     """An unsaved copy of the campaign with the audience as chosen in the form."""
-    data = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # the fields that are valid are in cleaned_data even if others are not
+    data = form.cleaned_data
     kind = data.get("kind", campaign.kind)
     audience = data.get("audience", "all")
     copy = Campaign(

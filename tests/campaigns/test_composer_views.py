@@ -151,7 +151,12 @@ def test_audience_panel_counts_the_cap_exclusions(comms, venue_a):
         journalist = ContactFactory(email_consent=None, contact_types=["press"])
     panel = client.post(
         f"/backoffice/campaigns/{campaign.pk}/audience/",
-        {**_post(campaign), "kind": "press", "audience": "list", "list_contacts": [journalist.pk]},
+        {
+            **_post(campaign, name=""),
+            "kind": "press",
+            "audience": "list",
+            "list_contacts": [journalist.pk],
+        },
     )
     assert panel.context["audience"]["preview"].recipients == 1
 
