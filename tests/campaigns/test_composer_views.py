@@ -403,3 +403,32 @@ def test_a_sent_campaign_shows_its_deliveries_by_status_and_links_to_stats(comms
     assert 'data-status="sent">2<' in page.content.decode()
     assert f"/backoffice/campaigns/{campaign.pk}/stats/" in page.content.decode()
     assert f"/backoffice/campaigns/{campaign.pk}/send/" not in page.content.decode()
+
+
+def test_press_mailing_to_a_fixed_list(comms, venue_a):
+    client, _user = comms
+    with in_venue(venue_a):
+        journalist = ContactFactory(contact_types=["press"], email_consent=None)
+        ContactFactory(contact_types=["spectator"], email_consent=True)
+    campaign = _draft(venue_a)
+    page = client.get(f"/backoffice/campaigns/{campaign.pk}/")
+    assert [c.pk for c in page.context["form"].fields["list_contacts"].queryset] == [journalist.pk]
+    response = client.post(
+        f"/backoffice/campaigns/{campaign.pk}/",
+        {
+            **_post(campaign),
+            "kind": "press",
+            "audience": "list",
+            "list_contacts": [journalist.pk],
+            "b-0-type": "divider",
+        },
+    )
+    assert response.status_code == 302
+    with in_venue(venue_a):
+        campaign.refresh_from_db()
+        assert campaign.list_contact_ids == [journalist.pk] and campaign.marketing is False
+    empty = client.post(
+        f"/backoffice/campaigns/{campaign.pk}/",
+        {**_post(campaign), "kind": "press", "audience": "list", "b-0-type": "divider"},
+    )
+    assert empty.status_code == 400 and empty.context["error_field"] == "list_contacts"
