@@ -38,6 +38,8 @@ class CompiledMessage:
     text: str
     # link id → destination, the links the slots `{{link:<id>}}` stand for
     links: dict[int, str] = field(default_factory=dict)
+    # List-Unsubscribe headers: every message but a service notice (no list to leave).
+    list_unsubscribe: bool = True
 
 
 def campaign_language(campaign: Campaign, wanted: str) -> str:
@@ -73,6 +75,9 @@ def slot_values(
     token = delivery.token
     values = {
         "first_name": first_name,
+        # With its own leading space: "Bonjour{{first_name_spaced}}," reads "Bonjour Léa," or
+        # "Bonjour," (the composer writes it for the {{first_name}} a user types).
+        "first_name_spaced": f" {first_name}" if first_name else "",
         "pixel_url": site + addresses.pixel_path(token),
         "unsubscribe_url": site + addresses.unsubscribe_path(token),
         "preferences_url": site + addresses.preferences_path(token),
@@ -96,20 +101,18 @@ def build_message(
     """The message for one delivery (not sent). `site` is the venue's address without a path
     (`tenants.selectors.venue_url(venue, "")`)."""
     values = {**(extra or {}), **slot_values(delivery, compiled, site=site, first_name=first_name)}
-    unsubscribe = values["unsubscribe_url"]
     domain = (from_email or settings.DEFAULT_FROM_EMAIL).rsplit("@", 1)[-1].strip(">")
+    headers = {"Message-ID": f"<{delivery.token}@{domain}>", VENUE_HEADER: connection.schema_name}
+    if compiled.list_unsubscribe:
+        headers["List-Unsubscribe"] = f"<{values['unsubscribe_url']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMultiAlternatives(
         subject=fill(compiled.subject, values, escape=False),
         body=fill(compiled.text, values, escape=False),
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         to=[delivery.email],
         reply_to=[reply_to] if reply_to else None,
-        headers={
-            "Message-ID": f"<{delivery.token}@{domain}>",
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            VENUE_HEADER: connection.schema_name,
-        },
+        headers=headers,
         connection=connection_,
     )
     message.attach_alternative(fill(compiled.html, values, escape=True), "text/html")

@@ -1,17 +1,18 @@
 """URLs of the campaigns app. `backoffice_patterns` are mounted under /backoffice/campaigns/
 (namespace "campaigns"); `public_patterns` at the venue's root (namespace "mail"): the
-tracking and unsubscribe addresses of campaigns/addresses.py, surveys."""
+tracking and unsubscribe addresses of campaigns/addresses.py, the post-show quiz. Each part
+keeps its own list; this module only puts them together."""
 
-from django.urls import path  # noqa: F401
+from .composer import urls as composer_urls
+from .notices import views as notice_views
+from .surveys import views as survey_views
 
-backoffice_patterns: tuple[list, str] = ([], "campaigns")
-public_patterns: tuple[list, str] = ([], "mail")
-
-# Surveys and notices (campaigns/surveys, campaigns/notices).
-from .notices import views as _notice_views  # noqa: E402
-from .surveys import views as _survey_views  # noqa: E402
-
-backoffice_patterns[0].extend(
-    _survey_views.backoffice_urlpatterns + _notice_views.backoffice_urlpatterns
+backoffice_patterns: tuple[list, str] = (
+    [
+        *composer_urls.backoffice_urlpatterns,
+        *survey_views.backoffice_urlpatterns,
+        *notice_views.backoffice_urlpatterns,
+    ],
+    "campaigns",
 )
-public_patterns[0].extend(_survey_views.public_urlpatterns)
+public_patterns: tuple[list, str] = ([*survey_views.public_urlpatterns], "mail")

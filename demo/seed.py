@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from campaigns.composer import demo as composer_demo
 from campaigns.dropoff import demo as dropoff_demo
 from campaigns.surveys import demo as surveys_demo
 from crm import demo as crm_demo
@@ -31,6 +32,7 @@ VENUE_SEEDERS: list[Callable[[Venue, random.Random], None]] = [
     surveys_demo.seed_venue,
     # Draws from its own stream (the shared rng is untouched): its place is free.
     dropoff_demo.seed_venue,
+    composer_demo.seed_venue,
 ]
 
 

@@ -13,13 +13,15 @@ def ready() -> None:
     from tenants.navigation import NavItem, register
     from ticketing.storefront_sections import SHOW_PAGE_SECTIONS
 
+    from ..composer.blocks import register_quote_provider
     from ..notices import tasks as notice_tasks  # noqa: F401 (Celery tasks)
     from ..notices.consumers import CODES, on_programme_change
-    from .selectors import answers_of_contact
+    from .selectors import answers_of_contact, quotes_for_newsletter
     from .storefront import words_section
 
     # A person's data export (crm.privacy) lists their quiz answers and words.
     register_export("survey_answers", answers_of_contact)
+    register_quote_provider("spectator_words", quotes_for_newsletter)
     register_consumer("campaigns.notices", codes=CODES, handler=on_programme_change)
     if words_section not in SHOW_PAGE_SECTIONS:
         SHOW_PAGE_SECTIONS.append(words_section)

@@ -24,6 +24,17 @@ def approved_words(*, show_id: int | None = None, limit: int = 3) -> list[Specta
     return list(words.order_by("-moderated_at", "-id")[: max(0, min(limit, 50))])
 
 
+def quotes_for_newsletter(
+    *, show_id: int | None = None, limit: int = 3, language: str = ""
+) -> list[dict]:
+    """The newsletter's "what the audience said" block (campaigns.composer's QUOTE_PROVIDERS):
+    the published words as they were written, whatever the email's language."""
+    return [
+        {"text": word.text, "author": word.display_name}
+        for word in approved_words(show_id=show_id, limit=limit)
+    ]
+
+
 def answers_of_contact(contact_id: int) -> list[dict]:
     """A contact's quiz answers and words, for their data export (crm.privacy's registry)."""
     rows = SurveyResponse.objects.filter(invitation__contact_id=contact_id).select_related(
