@@ -6,3 +6,8 @@ from django.urls import path  # noqa: F401
 
 backoffice_patterns: tuple[list, str] = ([], "campaigns")
 public_patterns: tuple[list, str] = ([], "mail")
+
+from .tracking import urls as tracking_urls  # noqa: E402
+
+backoffice_patterns[0].extend(tracking_urls.backoffice_)
+public_patterns[0].extend(tracking_urls.public)
