@@ -170,7 +170,7 @@ def campaign_stats(request, pk: int):
         "series": [
             {"key": key, "label": str(label), "data": [row[key] for row in curve.rows]}
             for key, label in (
-                ("sent", _("Sent")),
+                ("sent", _("Emails sent")),
                 ("opens", _("First opens")),
                 ("clicks", _("Clicks")),
                 ("orders", _("Attributed orders")),
@@ -185,6 +185,7 @@ def campaign_stats(request, pk: int):
             "stats": selectors.campaign_stats(campaign),
             "links": selectors.link_stats(campaign),
             "curve": curve,
+            "unit": _("hour") if curve.unit == "hour" else _("day"),
             "chart_json": json.dumps(chart),
         },
     )
