@@ -86,6 +86,10 @@ class ShortLinkForm(forms.Form):
     )
 
 
+def _int(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 12 else 0
+
+
 @capability_required(CAPABILITY)
 def operation_list(request):
     return render(
@@ -120,6 +124,14 @@ def operation_edit(request, pk: int | None = None):
 @capability_required(CAPABILITY)
 def operation_detail(request, pk: int):
     operation = get_object_or_404(Operation, pk=pk)
+    if request.method == "POST" and "campaign" in request.POST:
+        campaign = get_object_or_404(
+            Campaign.objects.exclude(kind=Campaign.Kind.JOURNEY),
+            pk=_int(request.POST["campaign"]),
+        )
+        operations.link_campaign(operation=operation, campaign=campaign, actor=request.user)
+        messages.success(request, _("Campaign linked to the operation."))
+        return redirect("campaigns:operation_detail", operation.pk)
     form = ShortLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         operations.add_short_link(operation=operation, actor=request.user, **form.cleaned_data)
@@ -135,7 +147,15 @@ def operation_detail(request, pk: int):
     return render(
         request,
         "campaigns/tracking/operation_detail.html",
-        {"operation": operation, "report": report, "links": links, "form": form},
+        {
+            "operation": operation,
+            "report": report,
+            "links": links,
+            "form": form,
+            "linkable": Campaign.objects.exclude(kind=Campaign.Kind.JOURNEY)
+            .exclude(operation=operation)
+            .order_by("-created_at")[:50],
+        },
         status=400 if form.errors else 200,
     )
 

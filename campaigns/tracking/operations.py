@@ -8,7 +8,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from campaigns.models import Operation, TrackedLink
+from campaigns.models import Campaign, Operation, TrackedLink
 from tenants.accounts.audit import record_event
 from tenants.errors import ValidationFailed
 
@@ -82,3 +82,15 @@ def add_short_link(*, operation: Operation, url: str, label: str, kind: str, act
         data={"name": operation.name, "label": link.label, "url": url},
     )
     return link
+
+
+@transaction.atomic
+def link_campaign(*, operation: Operation, campaign: Campaign, actor) -> None:
+    """The campaign becomes one of the operation's channels (its clicks and sales count)."""
+    Campaign.objects.filter(pk=campaign.pk).update(operation=operation)
+    record_event(
+        code="campaigns.operation.campaign_linked",
+        actor=actor,
+        obj=operation,
+        data={"name": operation.name, "campaign": campaign.name},
+    )

@@ -47,6 +47,13 @@ def test_an_operation_with_its_link_qr_codes_and_return(venue_a, venue_b, make_s
             ordered_at=link.created_at,
             promo_codes=["AMIS26"],
         )
+    with in_venue(venue_a):
+        campaign, _l, _d = sent_campaign("Lettre de rentrée", people=[])
+    assert staff.post(detail, {"campaign": str(campaign.pk)}).status_code == 302
+    assert staff.post(detail, {"campaign": "x"}).status_code == 404
+    with in_venue(venue_a):
+        campaign.refresh_from_db()
+        assert campaign.operation_id == operation.pk
     page = staff.get(detail)
     assert page.status_code == 200
     text = page.content.decode()
