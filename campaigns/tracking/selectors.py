@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDay, TruncHour
 from django.utils import timezone
 
 from campaigns.models import Campaign, Delivery, LinkClick, Operation, TrackedLink
@@ -164,10 +164,14 @@ def targeting_report() -> list[dict]:
 
 # --- Operations ----------------------------------------------------------------------------
 def operations_with_totals():
+    """Operations with their attributed orders and revenue (subqueries: joining both the
+    attributions and the campaigns would count each sale once per campaign)."""
+    sales = Attribution.objects.filter(operation=OuterRef("pk")).order_by().values("operation")
     return Operation.objects.annotate(
-        orders=Count("attributions", distinct=True),
-        revenue_cents=Sum("attributions__amount_cents", default=0),
-        n_campaigns=Count("campaigns", distinct=True),
+        orders=Coalesce(Subquery(sales.annotate(n=Count("pk")).values("n")), 0),
+        revenue_cents=Coalesce(
+            Subquery(sales.annotate(total=Sum("amount_cents")).values("total")), 0
+        ),
     ).order_by("-created_at")
 
 

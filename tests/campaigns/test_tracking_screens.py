@@ -63,7 +63,11 @@ def test_an_operation_with_its_link_qr_codes_and_return(venue_a, venue_b, make_s
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     svg = staff.get(f"{detail}links/{link.pk}/qr.svg")
     assert svg.status_code == 200 and b"<svg" in svg.content
-    assert staff.get("/backoffice/campaigns/operations/").status_code == 200
+    with in_venue(venue_a):
+        sent_campaign("Deuxième lettre", people=[], operation=operation)
+    listing = staff.get("/backoffice/campaigns/operations/")
+    assert listing.status_code == 200
+    assert "501 €" in listing.content.decode()  # once, however many campaigns it has
     other = client_for(venue_b, make_staff(venue_b, User.Role.ADMIN))
     assert other.get(detail).status_code == 404
     bad = staff.post(
