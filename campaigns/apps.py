@@ -7,12 +7,28 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Campaigns")
 
     def ready(self) -> None:
+        # Each part registers what it has: consumers of domain events, Celery tasks, audit
+        # and timeline labels, navigation entries.
+        from tenants.events.registry import register_consumer
+        from tenants.navigation import NavItem, register
+
+        from .composer import audit_labels as composer_labels  # noqa: F401
+        from .composer import views as composer_views  # noqa: F401 ("Campagnes" entry)
+        from .dropoff import audit_labels as dropoff_labels  # noqa: F401
+        from .dropoff import tasks as dropoff_tasks  # noqa: F401
+        from .dropoff import views as dropoff_views  # noqa: F401 (navigation entry)
         from .surveys.apps import ready as surveys_ready
+        from .tracking import audit_labels as tracking_labels  # noqa: F401
+        from .tracking import webhooks  # noqa: F401 (anymail's tracking signal)
+        from .tracking.attribution import on_order_confirmed
 
         surveys_ready()
-        # Drop-off alerts: their Celery tasks, audit labels and back-office menu entry.
-        from campaigns.dropoff import audit_labels, tasks, views  # noqa: F401
-
-        # The composer: its audit labels and its navigation entry ("Campagnes").
-        from .composer import audit_labels as composer_labels  # noqa: F401
-        from .composer import views as composer_views  # noqa: F401
+        register_consumer(
+            "campaigns.attribution", codes=["ticketing.order.confirmed"], handler=on_order_confirmed
+        )
+        group = _("Communication")
+        register(NavItem("campaign_operations", _("Operations"), "campaigns:operation_list",
+                         "campaigns.manage", order=520, group=group))  # fmt: skip
+        register(NavItem("campaign_targeting", _("Targeted or send-to-all"),
+                         "campaigns:targeting_report", "campaigns.manage", order=530,
+                         group=group))  # fmt: skip

@@ -116,4 +116,6 @@ def build_message(
         connection=connection_,
     )
     message.attach_alternative(fill(compiled.html, values, escape=True), "text/html")
+    # Read by anymail's providers and echoed in their tracking webhooks (campaigns/tracking).
+    message.metadata = {"delivery": delivery.token}
     return message

@@ -6,13 +6,18 @@ keeps its own list; this module only puts them together."""
 from .composer import urls as composer_urls
 from .notices import views as notice_views
 from .surveys import views as survey_views
+from .tracking import urls as tracking_urls
 
 backoffice_patterns: tuple[list, str] = (
     [
         *composer_urls.backoffice_urlpatterns,
         *survey_views.backoffice_urlpatterns,
         *notice_views.backoffice_urlpatterns,
+        *tracking_urls.backoffice_,
     ],
     "campaigns",
 )
-public_patterns: tuple[list, str] = ([*survey_views.public_urlpatterns], "mail")
+public_patterns: tuple[list, str] = (
+    [*survey_views.public_urlpatterns, *tracking_urls.public],
+    "mail",
+)

@@ -19,6 +19,7 @@ from django_tenants.utils import tenant_context
 from campaigns.composer import demo as composer_demo
 from campaigns.dropoff import demo as dropoff_demo
 from campaigns.surveys import demo as surveys_demo
+from campaigns.tracking import demo as tracking_demo
 from crm import demo as crm_demo
 from tenants import demo as tenants_demo
 from tenants.demo import DemoLogin
@@ -33,6 +34,7 @@ VENUE_SEEDERS: list[Callable[[Venue, random.Random], None]] = [
     # Draws from its own stream (the shared rng is untouched): its place is free.
     dropoff_demo.seed_venue,
     composer_demo.seed_venue,
+    tracking_demo.seed_venue,
 ]
 
 

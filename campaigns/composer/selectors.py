@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Campaign, Delivery
@@ -37,10 +37,7 @@ def delivery_counts(campaign: Campaign) -> list[dict]:
 
 def stats_url(campaign_id: int) -> str:
     """The campaign's stats page (campaigns.tracking's)."""
-    try:
-        return reverse("campaigns:campaign_stats", args=[campaign_id])
-    except NoReverseMatch:
-        return f"/backoffice/campaigns/{campaign_id}/stats/"
+    return reverse("campaigns:stats", args=[campaign_id])
 
 
 def show_choices() -> list[tuple[int, str]]:

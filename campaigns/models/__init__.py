@@ -10,6 +10,7 @@ from ..surveys.models import (  # noqa: F401
     SurveyInvitation,
     SurveyResponse,
 )
+from ..tracking.models import Attribution  # noqa: F401
 from .messages import (  # noqa: F401
     Campaign,
     CommunicationSettings,

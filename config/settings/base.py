@@ -218,6 +218,14 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 # Shorter than an order email's claim lease (ticketing.services.tickets.CLAIM_LEASE).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
+# Providers' tracking webhooks (bounces, complaints) through django-anymail, mounted on each
+# venue's host at /m/hooks/<postmark|mailgun|brevo>/tracking/ (campaigns/tracking/webhooks.py):
+# HTTP basic auth "user:password" for all, plus Mailgun's signing key. A provider whose
+# settings are empty answers 404 (an unsigned webhook could unsubscribe anyone).
+ANYMAIL = {
+    "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+}
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

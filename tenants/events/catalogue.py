@@ -40,6 +40,8 @@ EVENT_TYPES: dict[str, EventType] = {
                 "total_cents": "amount due, in cents",
                 "currency": "ISO 4217 code",
                 "channel": "box_office, web or api",
+                "marketing_ref": "storefront visitor's marketing reference (tracked link cookie)",
+                "promo_codes": "promo codes used, upper case",
             },
         ),
         EventType(

@@ -88,6 +88,9 @@ class Order(models.Model):
     # An anonymous counter buyer's postcode, when that is all they gave: where the audience
     # comes from, without a contact record made of a postcode alone.
     buyer_postcode = models.CharField(max_length=20, blank=True, default="", db_default="")
+    # The storefront visitor's marketing reference (campaigns' first-party cookie, set by a
+    # tracked link or QR code), so a purchase can be credited to the operation it came from.
+    marketing_ref = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -47,6 +47,7 @@ from ticketing.selectors.promotions import validate_promo_code
 from ticketing.services import inventory, orders
 from ticketing.services.funnel import Step, record_checkout_step
 from ticketing.services.orders.referrals import (
+    MARKETING_REF_COOKIE,
     CheckoutAdditions,
     Companion,
     promo_error_message,
@@ -466,6 +467,7 @@ def checkout(request):
                 promo_code=code,
                 companions=[Companion(n, e) for n, e in companions.companions()],
                 consent_url=request.build_absolute_uri(reverse("space:consent", args=["-"]))[:-2],
+                marketing_ref=request.COOKIES.get(MARKETING_REF_COOKIE, "")[:32],
             )
             return _pay(request, hold, cart, tariffs, form, additions, promo, companions)
     return keep_visit(request, _checkout_page(request, hold, cart, form, promo, companions))

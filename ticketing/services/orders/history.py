@@ -8,7 +8,7 @@ from crm.behaviour import season_of
 from tenants.accounts.audit import new_event, record_event
 from tenants.accounts.models import AuditEvent
 from tenants.events.services import build_event, publish
-from ticketing.models import Order
+from ticketing.models import Order, OrderAttribution
 
 OBJECT_TYPE = "ticketing.order"
 
@@ -58,18 +58,29 @@ def _event_key(order: Order) -> str:
     return f"order:{order.reference}"
 
 
-def new_confirmed_event(order: Order, *, performance_ids: list[int], tickets: int, actor):
+def new_confirmed_event(
+    order: Order,
+    *,
+    performance_ids: list[int],
+    tickets: int,
+    actor,
+    promo_codes: list[str] | None = None,
+):
     """`ticketing.order.confirmed`, unsaved (the sale writes it with the order, `order_id`
     added then)."""
     return build_event(
         code="ticketing.order.confirmed",
         key=_event_key(order),
-        data=_confirmed_data(order, performance_ids=performance_ids, tickets=tickets),
+        data=_confirmed_data(
+            order, performance_ids=performance_ids, tickets=tickets, promo_codes=promo_codes
+        ),
         actor=_user(actor),
     )
 
 
-def _confirmed_data(order: Order, *, performance_ids: list[int], tickets: int) -> dict:
+def _confirmed_data(
+    order: Order, *, performance_ids: list[int], tickets: int, promo_codes: list[str] | None
+) -> dict:
     return {
         "order_id": order.pk,
         "reference": order.reference,
@@ -79,6 +90,8 @@ def _confirmed_data(order: Order, *, performance_ids: list[int], tickets: int) -
         "total_cents": order.total_cents,
         "currency": order.currency,
         "channel": order.channel,
+        "marketing_ref": order.marketing_ref,
+        "promo_codes": sorted(promo_codes or []),
     }
 
 
@@ -89,7 +102,14 @@ def publish_confirmed(order: Order, *, actor) -> None:
         code="ticketing.order.confirmed",
         key=_event_key(order),
         data=_confirmed_data(
-            order, performance_ids=sorted(set(performances)), tickets=len(performances)
+            order,
+            performance_ids=sorted(set(performances)),
+            tickets=len(performances),
+            promo_codes=list(
+                OrderAttribution.objects.filter(order=order)
+                .exclude(promo_code="")
+                .values_list("promo_code", flat=True)
+            ),
         ),
         actor=_user(actor),
     )

@@ -302,6 +302,7 @@ def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
     if payment.pending_order_id:
         return _pay_pending_order(payment)
     tariffs, buyer = _tariffs_of(payment.tariffs), Buyer(**payment.buyer)
+    marketing = CheckoutAdditions.from_json(payment.additions).marketing()
     extras = {int(pk): quantity for pk, quantity in (payment.extras or {}).items()}
     spec = [PaymentSpec(Payment.Method.ONLINE, payment.amount_cents, payment.intent_id)]
     hold = payment.hold
@@ -314,6 +315,7 @@ def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
                     buyer=buyer,
                     payments=spec,
                     extras=extras,
+                    **marketing,
                 )
                 _record_additions(payment, order)
             return order, ""
@@ -335,6 +337,7 @@ def _fulfil(payment: OnlinePayment) -> tuple[Order | None, str]:
                 payments=spec,
                 channel="web",
                 extras=extras,
+                **marketing,
             )
             _record_additions(payment, order)
     except ParterreError as error:
@@ -360,10 +363,9 @@ def _pay_pending_order(payment: OnlinePayment) -> tuple[Order | None, str]:
 
 def _record_additions(payment: OnlinePayment, order: Order) -> None:
     """The referral, promo code and companions of the checkout, with the order."""
-    if payment.additions:
-        record_checkout_additions(
-            order=order, additions=CheckoutAdditions.from_json(payment.additions)
-        )
+    additions = CheckoutAdditions.from_json(payment.additions)
+    if additions:
+        record_checkout_additions(order=order, additions=additions)
 
 
 def _refund_unfulfilled(payment: OnlinePayment, amount_cents: int, why: str) -> None:

@@ -16,6 +16,10 @@ from ticketing.selectors.promotions import PROMO_ERRORS, normalize_promo_code
 
 from .history import order_event
 
+# The first-party cookie campaigns set on a tracked link or QR code visit (a visitor id),
+# read by the storefront's checkout into Order.marketing_ref.
+MARKETING_REF_COOKIE = "parterre_ref"
+
 
 @dataclass
 class Companion:
@@ -35,14 +39,17 @@ class CheckoutAdditions:
     promo_code: str = ""
     companions: list[Companion] = field(default_factory=list)
     consent_url: str = ""
+    # The visitor's marketing reference (MARKETING_REF_COOKIE), kept on the order.
+    marketing_ref: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.referral or self.promo_code or self.companions)
 
     def as_json(self) -> dict:
         if not self:
-            return {}
+            return {"marketing_ref": self.marketing_ref} if self.marketing_ref else {}
         return {
+            "marketing_ref": self.marketing_ref,
             "referral": list(self.referral) if self.referral else None,
             "promo_code": self.promo_code,
             "companions": [[c.first_name, c.email] for c in self.companions],
@@ -58,7 +65,13 @@ class CheckoutAdditions:
             promo_code=data.get("promo_code") or "",
             companions=[Companion(n, e) for n, e in data.get("companions") or []],
             consent_url=data.get("consent_url") or "",
+            marketing_ref=(data.get("marketing_ref") or "")[:32],
         )
+
+    def marketing(self) -> dict:
+        """What the order and its `ticketing.order.confirmed` event carry for attribution."""
+        promo = normalize_promo_code(self.promo_code) if self.promo_code else ""
+        return {"marketing_ref": self.marketing_ref, "promo_codes": [promo] if promo else []}
 
 
 def record_checkout_additions(*, order: Order, additions: CheckoutAdditions) -> None:

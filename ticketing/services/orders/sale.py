@@ -99,6 +99,8 @@ def confirm_order(
     payment_reference: str = "",
     extras: dict[int, int] | None = None,
     cash_session_id: int | None = None,
+    marketing_ref: str = "",
+    promo_codes: list[str] | None = None,
 ) -> Order:
     """Turn a live cart into an order with one ticket per place (and the `extras` asked,
     {extra id: quantity}).
@@ -129,6 +131,8 @@ def confirm_order(
         allow_pending=allow_pending,
         extras=extra_lines,
         cash_session_id=cash_session_id,
+        marketing_ref=marketing_ref,
+        promo_codes=promo_codes,
     )
 
 
@@ -147,6 +151,8 @@ def sell(
     extras: dict[int, int] | None = None,
     cash_session_id: int | None = None,
     terms: OrderTerms | None = None,
+    marketing_ref: str = "",
+    promo_codes: list[str] | None = None,
 ) -> Order:
     """Take places straight into an order and pay it, in one transaction: the counter sale,
     an API order. Seats and standing places alike go from free to sold with one conditional
@@ -216,6 +222,8 @@ def sell(
             extras=extra_lines,
             cash_session_id=cash_session_id,
             terms=terms,
+            marketing_ref=marketing_ref,
+            promo_codes=promo_codes,
         )
 
 
@@ -301,6 +309,8 @@ def _write_order(
     buyer_postcode: str = "",
     cash_session_id: int | None = None,
     terms: OrderTerms | None = None,
+    marketing_ref: str = "",
+    promo_codes: list[str] | None = None,
 ) -> Order:
     """The order for places just taken: the buyer's CRM record, then the order with its
     tickets, payments, audit entry and (when paid) `ticketing.order.confirmed` in one
@@ -354,6 +364,7 @@ def _write_order(
         pay_by=terms.pay_by,
         invitation_reason=terms.invitation_reason,
         invited_by_id=terms.invited_by_id,
+        marketing_ref=(marketing_ref or "")[:32],
     )
     attach(order, contact=contact)
     tickets = new_tickets(priced, order=order, performance=performance)
@@ -377,7 +388,11 @@ def _write_order(
     confirmed = (
         [
             new_confirmed_event(
-                order, performance_ids=[performance.pk], tickets=len(tickets), actor=actor
+                order,
+                performance_ids=[performance.pk],
+                tickets=len(tickets),
+                actor=actor,
+                promo_codes=promo_codes,
             )
         ]
         if is_paid

@@ -55,6 +55,7 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "invitation_reason",
         "invited_by",
         "buyer_postcode",
+        "marketing_ref",
     ),
     "ticketing.ticket": (
         "order",
