@@ -6,3 +6,7 @@ from django.urls import path  # noqa: F401
 
 backoffice_patterns: tuple[list, str] = ([], "campaigns")
 public_patterns: tuple[list, str] = ([], "mail")
+
+from .journeys import urls as journeys_urls  # noqa: E402
+
+backoffice_patterns[0].extend(journeys_urls.backoffice)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from campaigns.journeys import demo as journeys_demo
 from crm import demo as crm_demo
 from tenants import demo as tenants_demo
 from tenants.demo import DemoLogin
@@ -26,6 +27,7 @@ from ticketing import demo as ticketing_demo
 VENUE_SEEDERS: list[Callable[[Venue, random.Random], None]] = [
     crm_demo.seed_venue,
     ticketing_demo.seed_venue,
+    journeys_demo.seed_venue,
 ]
 
 

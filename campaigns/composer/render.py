@@ -9,7 +9,7 @@ from html import escape
 import mjml
 
 from ..models import Campaign, TrackedLink
-from ..rendering import CompiledMessage, campaign_language
+from ..rendering import SLOT, CompiledMessage, campaign_language
 
 
 def _link_id(campaign: Campaign, url: str, label: str) -> int:
@@ -34,6 +34,12 @@ def render_campaign(campaign: Campaign, *, language: str) -> CompiledMessage:
         elif kind == "text":
             parts.append(f"<mj-text>{escape(block['text'])}</mj-text>")
             text.append(block["text"])
+        elif kind == "button" and SLOT.fullmatch(block["url"]):
+            # A per-delivery address (a journey's {{survey_url}}, {{buy_url}}): filled at
+            # send time, not a registered link (a tracked link has one destination).
+            label = escape(block["label"])
+            parts.append(f'<mj-button href="{block["url"]}">{label}</mj-button>')
+            text.append(f"{block['label']} : {block['url']}")
         elif kind == "button":
             link_id = _link_id(campaign, block["url"], block.get("label", ""))
             links[link_id] = block["url"]
