@@ -23,9 +23,10 @@ from django.utils import timezone
 from crm.models import Contact
 from crm.segments.definition import segment_queryset
 from tenants.accounts.audit import record_event
+from tenants.selectors import venue_url
 from tenants.sms import send_sms
 
-from ..models import Delivery
+from ..models import Campaign, Delivery
 from ..rendering import fill
 from ..sending.services import deliver
 from .models import Action, Journey, JourneyRun, StaffTask, Trigger
@@ -149,6 +150,7 @@ class _Outcome:
     status: str
     outcome: str = ""
     delivery: Delivery | None = None
+    campaign: Campaign | None = None  # an email to write (in bulk, for the whole batch)
 
 
 def run_due_journeys(
@@ -188,13 +190,23 @@ def run_batch(*, now: datetime, batch_size: int, report: TickReport) -> int:
         outcomes: dict[int, _Outcome] = {}
         for run in runs:
             try:
-                with transaction.atomic():
+                # Emails write nothing here (their deliveries are written for the whole batch
+                # below); other actions get a savepoint: one broken step fails alone.
+                if run.journey.action == Action.EMAIL:
                     outcomes[run.pk] = _act(run, in_segment=run.pk in members, now=now)
-            except Exception as error:  # one broken step fails alone, the batch goes on
+                else:
+                    with transaction.atomic():
+                        outcomes[run.pk] = _act(run, in_segment=run.pk in members, now=now)
+            except Exception as error:
                 log.exception("Journey step %s failed", run.pk)
                 outcomes[run.pk] = _Outcome(JourneyRun.Status.FAILED, type(error).__name__[:40])
+        _write_deliveries(runs, outcomes)
         _mark(runs, outcomes, now=now, report=report)
-        to_send = [o.delivery.pk for o in outcomes.values() if o.delivery is not None]
+        to_send = [
+            o.delivery.pk
+            for o in outcomes.values()
+            if o.delivery is not None and o.status == JourneyRun.Status.DONE
+        ]
         if to_send:
             transaction.on_commit(lambda: _send(to_send, report))
     return len(runs)
@@ -259,15 +271,7 @@ def _act(run: JourneyRun, *, in_segment: bool, now: datetime) -> _Outcome:
         why = _reachable_by_email(contact, marketing=campaign.marketing)
         if why:
             return _Outcome(JourneyRun.Status.SKIPPED, why)
-        delivery, created = Delivery.objects.get_or_create(
-            campaign=campaign,
-            contact=contact,
-            occurrence=run.occurrence[:100],
-            defaults={"email": contact.email, "language": contact.language or "fr"},
-        )
-        if not created:
-            return _Outcome(JourneyRun.Status.SKIPPED, "already_sent", delivery)
-        return _Outcome(JourneyRun.Status.DONE, "", delivery)
+        return _Outcome(JourneyRun.Status.DONE, campaign=campaign)
     if journey.action == Action.SMS:
         if contact.sms_consent is not True or not contact.phone:
             return _Outcome(JourneyRun.Status.SKIPPED, "no_sms_consent")
@@ -294,6 +298,50 @@ def _act(run: JourneyRun, *, in_segment: bool, now: datetime) -> _Outcome:
         )
         return _Outcome(JourneyRun.Status.DONE)
     return _Outcome(JourneyRun.Status.FAILED, "unknown_action")
+
+
+def _write_deliveries(runs: list[JourneyRun], outcomes: dict[int, _Outcome]) -> None:
+    """The batch's emails as Delivery rows (campaign, contact, the run's occurrence), in two
+    statements; a delivery that existed already (the same message for the same occasion,
+    sent by another journey) is not sent again: the run is skipped."""
+    wanted = {
+        (o.campaign.pk, run.contact_id, run.occurrence[:100]): run
+        for run in runs
+        if (o := outcomes[run.pk]).campaign is not None
+    }
+    if not wanted:
+        return
+    key = lambda d: (d.campaign_id, d.contact_id, d.occurrence)  # noqa: E731
+    where = {
+        "campaign_id__in": {k[0] for k in wanted},
+        "contact_id__in": {k[1] for k in wanted},
+        "occurrence__in": {k[2] for k in wanted},
+    }
+    existing = {
+        key(d) for d in Delivery.objects.filter(**where).only("campaign", "contact", "occurrence")
+    }
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                campaign_id=k[0],
+                contact_id=k[1],
+                occurrence=k[2],
+                email=run.contact.email,
+                language=run.contact.language or "fr",
+            )
+            for k, run in wanted.items()
+            if k not in existing
+        ],
+        ignore_conflicts=True,
+    )
+    for delivery in Delivery.objects.filter(**where):
+        run = wanted.get(key(delivery))
+        if run is None:
+            continue
+        outcome = outcomes[run.pk]
+        outcome.delivery = delivery
+        if key(delivery) in existing:
+            outcome.status, outcome.outcome = JourneyRun.Status.SKIPPED, "already_sent"
 
 
 def _mark(
@@ -334,12 +382,15 @@ def _send(delivery_ids: list[int], report: TickReport | None = None) -> int:
             delivery_id__in=delivery_ids
         )
     )
-    parts = email_parts(runs)
+    site = venue_url(connection.tenant, "")
+    parts = email_parts(runs, site=site)
     sent = 0
     for run in runs:
         extra, attachments = parts.get(run.pk, ({}, []))
         try:
-            if deliver(delivery_id=run.delivery_id, extra=extra, attachments=attachments):
+            if deliver(
+                delivery_id=run.delivery_id, site=site, extra=extra, attachments=attachments
+            ):
                 sent += 1
         except Exception:  # the sweeper of campaigns/sending retries a `sending` row
             log.exception("Journey email %s not sent", run.delivery_id)
