@@ -29,7 +29,7 @@ class CampaignsConfig(AppConfig):
         register(
             NavItem(
                 "staff_tasks",
-                _("Tasks"),
+                _("Staff tasks"),
                 "campaigns:task_list",
                 "campaigns.manage",
                 order=530,

@@ -61,6 +61,7 @@ class JourneyForm(forms.ModelForm):
         self.fields["campaign"].queryset = journey_emails
         self.fields["first_timer_campaign"].queryset = journey_emails
         self.fields["segment"].queryset = Segment.objects.order_by("name")
+        self.fields["segment"].empty_label = _("Everyone the trigger brings")
         self.fields["task_assignee"].queryset = User.objects.filter(is_active=True).order_by(
             "full_name"
         )

@@ -66,7 +66,7 @@ class Journey(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": "journey"},
-        verbose_name=_("email"),
+        verbose_name=_("email to send"),
     )
     first_timer_campaign = models.ForeignKey(
         "campaigns.Campaign",
@@ -122,6 +122,10 @@ class Journey(models.Model):
     def offset_days(self) -> int:
         """The delay in whole days, without its sign (the form's "days before/after")."""
         return abs(round(self.offset_minutes / 1440))
+
+    @property
+    def offset_hours(self) -> int:
+        return abs(round(self.offset_minutes / 60))
 
 
 class JourneyRun(models.Model):
