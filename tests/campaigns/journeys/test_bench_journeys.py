@@ -4,8 +4,11 @@ its own: the command repoints its connection, which it may not do in the test's 
 import io
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from django.core.management import call_command
 from django.db import connection
+
+pytestmark = pytest.mark.django_db
 
 
 def test_the_benchmark_runs_small():
