@@ -57,15 +57,18 @@ def step_obstacle(run: JourneyRun, *, now: datetime) -> str:
 
 
 def _when(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "l j F Y à H:i")
+    return formats.date_format(timezone.localtime(moment), "l j F Y à H\\hi")
 
 
 def performance_slots(performance: Performance, site: str) -> dict[str, str]:
+    page = site + reverse("store:performance", args=[performance.pk])
     return {
         "performance_title": performance.show.title,
         "performance_date": _when(performance.starts_at),
-        "access_info": performance.access_info or "",
-        "buy_url": site + reverse("store:performance", args=[performance.pk]),
+        # Emails are in French (the campaign's content); without the venue's own words, the
+        # performance's page says how to come.
+        "access_info": performance.access_info or f"toutes les informations pratiques sur {page}",
+        "buy_url": page,
     }
 
 

@@ -90,6 +90,9 @@ def test_purchase_reminder_attendance_survey_and_forty_days(
         body = message.alternatives[0][0]
         assert performance.show.title in body
         assert "40 minutes avant le début" in body
+        when = timezone.localtime(performance.starts_at)
+        assert f"à {when:%H}h{when:%M} pour « Le Misanthrope »" in message.body
+        assert "Accès : toutes les informations pratiques sur http" in message.body
         assert [a[0] for a in message.attachments] == [f"{order.reference}.ics"]
         ics = message.attachments[0][1]
         assert "BEGIN:VEVENT" in (ics.decode() if isinstance(ics, bytes) else ics)
