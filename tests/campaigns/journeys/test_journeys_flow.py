@@ -242,3 +242,15 @@ def test_a_late_booking_gets_no_late_reminder(venue_a, django_capture_on_commit_
             contact_id=order.contact_id, journey__name=REMINDER
         ).exists()
         assert timezone.now() < performance.starts_at
+
+
+def test_a_regular_gets_the_plain_reminder(venue_a, scene, django_capture_on_commit_callbacks):
+    performance = scene
+    with in_venue(venue_a):
+        order = buy(performance, "A4", email="habitue@example.fr")
+        Contact.objects.filter(pk=order.contact_id).update(attendance_count=7)
+        run = JourneyRun.objects.get(contact_id=order.contact_id, journey__name=REMINDER)
+        with time_machine.travel(run.due_at + timedelta(minutes=1), tick=False):
+            tick(django_capture_on_commit_callbacks)
+        assert subjects() == ["Marie, rendez-vous dans trois jours pour Le Misanthrope"]
+        assert "40 minutes" not in mail.outbox[0].body
