@@ -22,12 +22,18 @@ from .models import Journey, JourneyRun, StaffTask, Trigger
 from .slots import survey_url
 
 ICS_TYPE = "text/calendar"
+# A step still waiting this long after it was due (its journey was switched off meanwhile, the
+# scheduler was down) is skipped: "how was it?" a month later is noise.
+MAX_LATE = timedelta(days=2)
 
 
 def step_obstacle(run: JourneyRun, *, now: datetime) -> str:
-    """Why a due step should not run any more ("" when it should): the performance is
-    cancelled or over, the cart was bought after all, the promoted show is gone."""
+    """Why a due step should not run any more ("" when it should): it is too late, the
+    performance is cancelled or over, the cart was bought after all, the promoted show is
+    gone."""
     trigger = run.journey.trigger
+    if now - run.due_at > MAX_LATE:
+        return "too_late"
     if trigger == Trigger.BEFORE_PERFORMANCE and run.performance_id:
         performance = Performance.objects.filter(pk=run.performance_id).first()
         if performance is None or performance.status == Performance.Status.CANCELLED:

@@ -151,3 +151,26 @@ def test_an_occurrence_enters_once(venue_a):
         assert enter_runs(journeys=[journey], entries=[entry, entry]) == 0
         journey.refresh_from_db()
         assert journey.entered == 1
+
+
+def test_a_step_left_waiting_too_long_is_skipped(venue_a, django_capture_on_commit_callbacks):
+    """A journey switched off for a week: its old steps do not all leave when it is back on."""
+    with in_venue(venue_a):
+        journey = Journey.objects.create(
+            name="Late",
+            enabled=True,
+            trigger=Trigger.AFTER_ATTENDANCE,
+            action=Action.ADD_TAG,
+            tag="x",
+        )
+        contact = Contact.objects.create(first_name="Late")
+        enter_runs(
+            journeys=[journey],
+            entries=[Entry(contact_id=contact.pk, occurrence="perf:5", anchor=timezone.now())],
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            run_due_journeys(now=timezone.now() + timedelta(days=7))
+        run = JourneyRun.objects.get(journey=journey)
+        assert (run.status, run.outcome) == (JourneyRun.Status.SKIPPED, "too_late")
+        contact.refresh_from_db()
+        assert contact.tags == []
