@@ -227,10 +227,27 @@ def journeys() -> QuerySet[Journey]:
 
 
 def journey_runs(journey: Journey, *, status: str = "", limit: int = 200) -> list[JourneyRun]:
+    """A journey's latest steps, each with `performance_label` (the show and its date, when
+    the occurrence is about a performance)."""
     runs = JourneyRun.objects.filter(journey=journey).select_related("contact", "delivery")
     if status:
         runs = runs.filter(status=status)
-    return list(runs.order_by("-due_at", "-id")[:limit])
+    runs = list(runs.order_by("-due_at", "-id")[:limit])
+    performances = {
+        p.pk: p
+        for p in Performance.objects.select_related("show").filter(
+            pk__in={r.performance_id for r in runs if r.performance_id}
+        )
+    }
+    for run in runs:
+        performance = performances.get(run.performance_id)
+        run.performance_label = ""
+        if performance is not None:
+            when = timezone.localtime(performance.starts_at)
+            run.performance_label = (
+                f"{performance.show.title}, {formats.date_format(when, 'SHORT_DATETIME_FORMAT')}"
+            )
+    return runs
 
 
 def run_counts(journey: Journey) -> dict[str, int]:
