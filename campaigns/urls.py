@@ -4,6 +4,7 @@ tracking and unsubscribe addresses of campaigns/addresses.py, the post-show quiz
 keeps its own list; this module only puts them together."""
 
 from .composer import urls as composer_urls
+from .journeys import urls as journeys_urls
 from .notices import views as notice_views
 from .surveys import views as survey_views
 from .tracking import urls as tracking_urls
@@ -14,6 +15,7 @@ backoffice_patterns: tuple[list, str] = (
         *survey_views.backoffice_urlpatterns,
         *notice_views.backoffice_urlpatterns,
         *tracking_urls.backoffice_,
+        *journeys_urls.backoffice,
     ],
     "campaigns",
 )

@@ -225,3 +225,25 @@ OWN_FIELDS = tuple(
         "integrity_score",
     }
 )
+
+
+def known_contact_id(email: str) -> int | None:
+    """The contact whose primary address this is (not merged away, not anonymised), or None;
+    never creates one (a cart's spectator, for journeys' abandoned-cart reminder)."""
+    from tenants.errors import ValidationFailed
+
+    from .charter.rules import clean_email
+
+    try:
+        _typed, normalized = clean_email(email)
+    except ValidationFailed:
+        return None
+    if not normalized:
+        return None
+    return (
+        Contact.objects.filter(
+            email_normalized=normalized, merged_into__isnull=True, anonymised_at__isnull=True
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )

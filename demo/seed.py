@@ -18,6 +18,7 @@ from django_tenants.utils import tenant_context
 
 from campaigns.composer import demo as composer_demo
 from campaigns.dropoff import demo as dropoff_demo
+from campaigns.journeys import demo as journeys_demo
 from campaigns.surveys import demo as surveys_demo
 from campaigns.tracking import demo as tracking_demo
 from crm import demo as crm_demo
@@ -35,6 +36,7 @@ VENUE_SEEDERS: list[Callable[[Venue, random.Random], None]] = [
     dropoff_demo.seed_venue,
     composer_demo.seed_venue,
     tracking_demo.seed_venue,
+    journeys_demo.seed_venue,
 ]
 
 

@@ -11,7 +11,9 @@ the editor shows them next to the field and the API answers 400, never 500."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from html import escape
 
 from django.core.exceptions import ValidationError
@@ -54,6 +56,32 @@ def register_quote_provider(name: str, provider: QuoteProvider) -> None:
     QUOTE_PROVIDERS[name] = provider
 
 
+# Slots a kind of message may carry besides {{first_name}}, filled per delivery: a journey's
+# email names the performance, its date, the survey's address… (campaigns/journeys registers
+# its names at start-up). In any other message, "{{" typed by a user stays inert text.
+MESSAGE_SLOTS: dict[str, frozenset[str]] = {}
+_ALLOWED_SLOTS: ContextVar[frozenset[str]] = ContextVar("allowed_slots", default=frozenset())
+_NAMED_SLOT = re.compile(r"\{\{\s*([a-z_]{1,40})\s*\}\}")
+# A button may point at a per-delivery address ("{{survey_url}}"), kept if its kind allows it.
+_URL_SLOT = re.compile(r"\{\{([a-z_]{1,36}_url)\}\}")
+
+
+@contextmanager
+def slots_of(kind: str) -> Iterator[None]:
+    """While compiling a message of this kind, its slots are kept."""
+    token = _ALLOWED_SLOTS.set(MESSAGE_SLOTS.get(kind, frozenset()))
+    try:
+        yield
+    finally:
+        _ALLOWED_SLOTS.reset(token)
+
+
+def url_slot(url: str) -> str:
+    """The per-delivery address this URL stands for, if the message's kind allows it, else ""."""
+    match = _URL_SLOT.fullmatch(url or "")
+    return url if match and match.group(1) in _ALLOWED_SLOTS.get() else ""
+
+
 class BlockError(ParterreError):
     """A block (or the content around it) that cannot be kept; `field` is the editor's
     field name (`subject`, `b-3-url`…)."""
@@ -63,6 +91,8 @@ class BlockError(ParterreError):
 
 def _https(value: str, field: str, *, required: bool = True) -> str:
     value = (value or "").strip()
+    if _URL_SLOT.fullmatch(value):
+        return value  # a per-delivery address (kept at compile time only where allowed)
     if not value:
         if required:
             raise BlockError(
@@ -267,9 +297,22 @@ def personalise(text: str) -> str:
     slot, which carries its own leading space: "Bonjour {{first_name}}," reads "Bonjour Léa,"
     or "Bonjour," when the name is unknown. Any other `{{` is made inert."""
     marker = "\x01"
-    text = _FIRST_NAME.sub(marker, text)
+    kept: list[str] = []
+    allowed = _ALLOWED_SLOTS.get()
+
+    def keep(match: re.Match) -> str:
+        if match.group(1) not in allowed:
+            return match.group(0)
+        kept.append(match.group(1))
+        return f"\x02{len(kept) - 1}\x03"
+
+    # " {{first_name}}" carries its space (gone with an unknown name); at the start, none.
+    text = _FIRST_NAME.sub(lambda m: marker if m.group(0).startswith(" ") else "\x04", text)
+    if allowed:
+        text = _NAMED_SLOT.sub(keep, text)
     text = _ANY_SLOT.sub("{\u200b{", text)
-    return text.replace(marker, "{{first_name_spaced}}")
+    text = re.sub("\x02(\\d+)\x03", lambda m: "{{" + kept[int(m.group(1))] + "}}", text)
+    return text.replace(marker, "{{first_name_spaced}}").replace("\x04", "{{first_name}}")
 
 
 def inline_html(text: str, link_slot: Callable[[str, str], str]) -> str:

@@ -91,7 +91,7 @@ def render_campaign(campaign: Campaign, *, language: str) -> CompiledMessage:
         accent=getattr(venue, "accent_color", "") or "#8a1538",
         venue_timezone=ZoneInfo(getattr(venue, "timezone", "") or "Europe/Paris"),
     )
-    with translation.override(language):
+    with translation.override(language), B.slots_of(campaign.kind):
         parts: list[str] = []
         texts: list[str] = []
         for block in content.get("blocks", []):
@@ -250,7 +250,12 @@ def _image(c: _Compiler, block: dict) -> tuple[str, str]:
 
 
 def _button(c: _Compiler, block: dict) -> tuple[str, str]:
-    slot = c.link(block["url"], block["label"])
+    if B.url_slot(block["url"]):
+        slot = block["url"]  # a per-delivery address: one destination per delivery, not tracked
+    elif "{{" in block["url"]:
+        return "", ""  # a slot this kind of message does not have
+    else:
+        slot = c.link(block["url"], block["label"])
     mj = f'<mj-button href="{slot}">{escape(block["label"])}</mj-button>'
     return _section(mj), f"{block['label']} : {slot}"
 

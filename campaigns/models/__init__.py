@@ -2,6 +2,8 @@
 newsletters and journeys: a Campaign is a message (a newsletter, a press mailing, or the email
 of a journey step), a Delivery is that message to one contact, written before it is sent."""
 
+from campaigns.journeys.models import Journey, JourneyRun, StaffTask  # noqa: F401
+
 from ..dropoff.models import DropoffAlert, DropoffDigest, DropoffRun, DropoffSettings  # noqa: F401
 from ..notices.models import NoticeSms, ProgrammeNotice  # noqa: F401
 from ..surveys.models import (  # noqa: F401

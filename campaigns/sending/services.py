@@ -30,8 +30,16 @@ def claim(delivery_id: int) -> bool:
     )
 
 
-def deliver(*, delivery_id: int, site: str | None = None) -> bool:
-    """Send one pending delivery now; False if another worker had it or it was not pending."""
+def deliver(
+    *,
+    delivery_id: int,
+    site: str | None = None,
+    extra: dict[str, str] | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> bool:
+    """Send one pending delivery now; False if another worker had it or it was not pending.
+    `extra`: slots of this occurrence (a journey's performance details, survey link);
+    `attachments`: (filename, content, mimetype), e.g. a reminder's .ics."""
     from django.db import connection
 
     if not claim(delivery_id):
@@ -40,7 +48,10 @@ def deliver(*, delivery_id: int, site: str | None = None) -> bool:
     compiled = compile_campaign(delivery.campaign, language=delivery.language)
     site = site if site is not None else venue_url(connection.tenant, "")
     first_name = delivery.contact.first_name if delivery.contact_id else ""
-    build_message(delivery, compiled, site=site, first_name=first_name).send()
+    message = build_message(delivery, compiled, site=site, first_name=first_name, extra=extra)
+    for attachment in attachments or ():
+        message.attach(*attachment)
+    message.send()
     Delivery.objects.filter(pk=delivery_id).update(
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )

@@ -301,6 +301,8 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     # Drop-off alerts: daily, but the detection and the staff digest happen once a week
     # (unique week rows, campaigns/dropoff/services.py).
     "campaigns.detect_dropoffs": {"task": "campaigns.detect_dropoffs", "every": 86400},
+    # Journeys: due steps of every journey (campaigns/journeys/services.py).
+    "campaigns.run_due_journeys": {"task": "campaigns.run_due_journeys", "every": 60},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a

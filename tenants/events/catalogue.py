@@ -172,7 +172,13 @@ EVENT_TYPES: dict[str, EventType] = {
             "ticketing.hold.expired",
             1,
             _("Hold expired"),
-            {"hold_id": "hold id", "performance_id": "performance id", "places": "places freed"},
+            {
+                "hold_id": "hold id",
+                "performance_id": "performance id",
+                "places": "places freed",
+                "contact_id": "the spectator's contact id when the storefront knew them, or null",
+                "seat_ids": "seats the cart held (seat ids), for a known spectator; else []",
+            },
         ),
         EventType(
             "ticketing.companion.added",

@@ -88,3 +88,39 @@ def test_audience_counts_who_is_left_out_and_why(venue_a):
         notice = Campaign.objects.create(name="Annulation", content=CONTENT, marketing=False)
         assert audience_preview(campaign=notice).recipients == 4
         assert set(silent_contacts()) == {ok}
+
+
+@pytest.mark.django_db
+def test_a_journey_email_keeps_its_slots_and_a_newsletter_does_not(venue_a):
+    from campaigns.rendering import compile_campaign
+
+    blocks = [
+        {"type": "text", "text": "Bonjour {{first_name}}, « {{performance_title}} » approche."},
+        {"type": "button", "label": "Donner mon avis", "url": "{{survey_url}}"},
+    ]
+    with in_venue(venue_a):
+        journey = Campaign.objects.create(
+            name="J+3", kind=Campaign.Kind.JOURNEY, content={"fr": {"blocks": blocks}}
+        )
+        newsletter = Campaign.objects.create(name="Lettre", content={"fr": {"blocks": blocks}})
+        kept = compile_campaign(journey, language="fr")
+        inert = compile_campaign(newsletter, language="fr")
+
+    assert "{{performance_title}}" in kept.html and 'href="{{survey_url}}"' in kept.html
+    assert not kept.links  # a per-delivery address is no registered link
+    assert "{{performance_title}}" not in inert.html and "{{survey_url}}" not in inert.html
+    assert "Donner mon avis" not in inert.html  # a button whose address this kind lacks
+
+
+@pytest.mark.django_db
+def test_a_service_notice_carries_no_unsubscribe(venue_a):
+    with in_venue(venue_a):
+        contact = ContactFactory(first_name="Léa")
+        notice = Campaign.objects.create(
+            name="Annulation", kind=Campaign.Kind.NOTICE, marketing=False, content=CONTENT
+        )
+        delivery = Delivery.objects.create(campaign=notice, contact=contact, email=contact.email)
+        deliver(delivery_id=delivery.pk, site="https://alpha.test")
+    message = mail.outbox[-1]
+    assert "List-Unsubscribe" not in message.extra_headers
+    assert addresses.unsubscribe_path(delivery.token) not in message.alternatives[0][0]

@@ -65,6 +65,11 @@ class Hold(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # The spectator, when the storefront knows them (signed in, or the checkout's email of a
+    # known contact): an expired cart of theirs is an abandoned cart (journeys).
+    contact = models.ForeignKey(
+        "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -399,7 +399,13 @@ def performance_hold(request, pk: int):
         return _performance_page(request, performance, status=400, cart_error=error)
     _release_cart(request)  # one cart at a time: a new choice replaces the previous one
     try:
-        hold = inventory.create_hold(performance=performance, request=cart.request, channel="web")
+        account = spectator(request)  # a signed-in spectator's cart is theirs (journeys)
+        hold = inventory.create_hold(
+            performance=performance,
+            request=cart.request,
+            channel="web",
+            contact_id=account.contact_id if account is not None else None,
+        )
     except ParterreError as error:
         messages.error(request, error.message)
         return redirect("store:performance", pk)

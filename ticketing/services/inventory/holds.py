@@ -15,7 +15,7 @@ from tenants.accounts.models import AuditEvent
 from tenants.events.models import Event
 from tenants.events.services import after_publish, build_event
 from ticketing.errors import HoldExpired, HoldNotActive, InvalidRequest, NotOnSale
-from ticketing.models import Hold, HoldZoneItem, Performance
+from ticketing.models import Hold, HoldZoneItem, Performance, PerformanceSeat
 from ticketing.selectors.prices import sales_settings
 from ticketing.specs import MAX_PER_HOLD, HoldRequest, TakenPlaces, TakenSeat
 
@@ -91,8 +91,11 @@ def create_hold(
     actor=None,
     allow_allocated: bool = False,
     box_office: bool = False,
+    contact_id: int | None = None,
 ) -> Hold:
-    """Reserve seats and places for `SalesSettings.hold_minutes`; all or nothing."""
+    """Reserve seats and places for `SalesSettings.hold_minutes`; all or nothing.
+    `contact_id`: the spectator, when the storefront knows them (an abandoned cart of a known
+    spectator can then be followed up: journeys)."""
     validate_request(request)
     check_on_sale(performance, box_office=box_office)
     minutes = sales_settings().hold_minutes
@@ -102,6 +105,7 @@ def create_hold(
         channel=channel,
         seat_count=len(request.seat_ids) + request.best_available,
         created_by=actor if getattr(actor, "pk", None) else None,
+        contact_id=contact_id,
     )
     if request.seat_ids:
         seats.take_seats(
@@ -208,7 +212,7 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, performance_id, seat_count FROM ticketing_hold "  # noqa: S608
+            "SELECT id, performance_id, seat_count, contact_id FROM ticketing_hold "  # noqa: S608
             "WHERE status = %s AND expires_at <= %s "
             + ("AND performance_id = %s " if performance_id else "")
             + "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
@@ -222,9 +226,21 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
         rows = cursor.fetchall()
     if not rows:
         return 0
-    ids = [hold_id for hold_id, _performance_id, _seats in rows]
+    ids = [row[0] for row in rows]
+    contacts = {row[0]: row[3] for row in rows}
+    # The seats of known spectators' carts, named in the event (an abandoned cart's reminder
+    # says whether they are still free), read before they are freed.
+    held_seats: dict[int, list[int]] = {}
+    known = [hold_id for hold_id, contact_id in contacts.items() if contact_id]
+    if known:
+        for hold_id, seat_id in (
+            PerformanceSeat.objects.filter(hold_id__in=known, status=PerformanceSeat.Status.HELD)
+            .order_by("seat_id")
+            .values_list("hold_id", "seat_id")
+        ):
+            held_seats.setdefault(hold_id, []).append(seat_id)
     Hold.objects.filter(id__in=ids).update(status=Hold.Status.EXPIRED)
-    _free_holds(ids, [performance_id for _id, performance_id, _seats in rows])
+    _free_holds(ids, [row[1] for row in rows])
     standing = dict(
         HoldZoneItem.objects.filter(hold_id__in=ids)
         .values("hold_id")
@@ -233,7 +249,7 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
     )
     expired = [
         (hold_id, performance_id, seats + standing.get(hold_id, 0))
-        for hold_id, performance_id, seats in rows
+        for hold_id, performance_id, seats, _contact_id in rows
     ]
     AuditEvent.objects.bulk_create(
         new_event(code="ticketing.hold.expired", object_type="ticketing.hold", object_id=hold_id)
@@ -243,7 +259,13 @@ def release_expired_holds(*, performance_id: int | None = None, limit: int = 500
         build_event(
             code="ticketing.hold.expired",
             key=f"hold:{hold_id}",
-            data={"hold_id": hold_id, "performance_id": performance_id, "places": places},
+            data={
+                "hold_id": hold_id,
+                "performance_id": performance_id,
+                "places": places,
+                "contact_id": contacts[hold_id],
+                "seat_ids": held_seats.get(hold_id, []),
+            },
         )
         for hold_id, performance_id, places in expired
     )

@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.selectors import known_contact_id
 from tenants.accounts.audit import record_event
 from tenants.errors import Conflict, ParterreError
 from tenants.events.services import publish
@@ -122,6 +123,13 @@ def start_online_payment(
     hold = inventory.lock_active_hold(hold_token)
     if inventory.hold_status(hold) != Hold.Status.ACTIVE:
         raise HoldExpired()
+    if hold.contact_id is None:
+        # The checkout's email step: a cart left unpaid by a known spectator can be followed
+        # up (journeys' abandoned cart); nobody is created here.
+        known = known_contact_id(buyer.email)
+        if known is not None:
+            Hold.objects.filter(pk=hold.pk).update(contact_id=known)
+            hold.contact_id = known
     performance = hold.performance
     seats, zones = held_places(hold)
     fees = sales_settings()
