@@ -290,6 +290,8 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "ticketing.chain_ledger": {"task": "ticketing.chain_ledger", "every": 60},
     # Spent and expired sign-in links of the spectator space (they keep an email address).
     "crm.purge_sign_in_links": {"task": "crm.purge_sign_in_links", "every": 900},
+    # The venue's typical J−x sales curve, with yesterday's performances (analytics/).
+    "analytics.refresh_typical_curve": {"task": "analytics.refresh_typical_curve", "every": 86400},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a
