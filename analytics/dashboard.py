@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import selectors
 from .models import Movement
-from .services import CURVE_DAYS
+from .services import CURVE_DAYS, CURVE_PERFORMANCES
 
 LEAD_POINTS = (120, 90, 60, 45, 30, 21, 14, 10, 7, 5, 3, 2, 1, 0)
 
@@ -33,7 +33,7 @@ class Table:
     rows: list[dict]
     chart: dict | None = None  # {"type", "x", "series": [(column key, label, axis)]}
     note: str = ""
-    # Rows may carry "_url" (the list behind the row, on its first cell).
+    # Rows may carry "link" (the list behind the row, on its first cell).
 
 
 @dataclass
@@ -108,7 +108,7 @@ def build(
         "sales a typical performance of the venue had sold as many days before (the median "
         "over its last %(n)s past performances), never above capacity. No forecast while "
         "that typical share is under 5 %%."
-    ) % {"n": selectors.CURVE_PERFORMANCES}
+    ) % {"n": CURVE_PERFORMANCES}
     return board
 
 
@@ -121,19 +121,26 @@ def _default_lead(perfs) -> int | None:
 
 
 def _kpis(s: dict, invitations: int, under: int, season: str) -> list[dict]:
-    def kpi(label, value, kind, url=""):
-        return {"label": label, "value": value, "kind": kind, "url": url}
+    def kpi(key, label, value, kind, url=""):
+        return {"key": key, "label": label, "value": value, "kind": kind, "url": url}
 
     return [
-        kpi(_("Tickets sold"), s.get("tickets", 0), "int", "#performances"),
-        kpi(_("Ticket revenue"), s.get("revenue_cents", 0), "money", "#tariffs"),
-        kpi(_("Fill rate"), s.get("fill"), "percent", "#performances"),
-        kpi(_("Online share"), s.get("online_share"), "percent", "#channels"),
-        kpi(_("Seats per order"), s.get("basket_seats"), "decimal", "#channels"),
-        kpi(_("Amount per order"), s.get("basket_cents"), "money", "#channels"),
-        kpi(_("Invitations"), invitations, "int", "#movements"),
-        kpi(_("Tickets refunded"), s.get("refunded", 0), "int", _orders_url(status="refunded")),
+        kpi("tickets", _("Tickets sold"), s.get("tickets", 0), "int", "#performances"),
+        kpi("revenue", _("Ticket revenue"), s.get("revenue_cents", 0), "money", "#tariffs"),
+        kpi("fill", _("Fill rate"), s.get("fill"), "percent", "#performances"),
+        kpi("online_share", _("Online share"), s.get("online_share"), "percent", "#channels"),
+        kpi("basket_seats", _("Seats per order"), s.get("basket_seats"), "decimal", "#channels"),
+        kpi("basket", _("Amount per order"), s.get("basket_cents"), "money", "#channels"),
+        kpi("invitations", _("Invitations"), invitations, "int", "#movements"),
         kpi(
+            "refunded",
+            _("Tickets refunded"),
+            s.get("refunded", 0),
+            "int",
+            _orders_url(status="refunded"),
+        ),
+        kpi(
+            "under_j14",
             _("Under 50 % at J−14"),
             under,
             "int",
@@ -155,7 +162,7 @@ def _seasons_table(overview) -> Table:
             "basket": s["basket_cents"],
             "invitations": s["invitations"],
             "refunded": s["refunded"],
-            "_url": _page(s["season"]),
+            "link": _page(s["season"]),
         }
         for s in overview
     ]
@@ -223,7 +230,7 @@ def _days_table(days) -> Table:
             "tickets": v["tickets"],
             "orders": v["orders"],
             "revenue": v["revenue_cents"],
-            "_url": reverse("ticketing:statement_day", args=[d.isoformat()]),
+            "link": reverse("ticketing:statement_day", args=[d.isoformat()]),
         }
         for d, v in sorted(days.items())
     ]
@@ -261,6 +268,7 @@ def _channels_table(channels) -> Table:
     rows = [
         {
             "channel": names.get(c, c),
+            "code": c,
             "tickets": v["tickets"],
             "share": selectors.ratio(v["tickets"], total),
             "orders": v["orders"],
@@ -347,7 +355,7 @@ def _movements_table(movements, season: str) -> Table:
             "movement": labels[m],
             "tickets": abs(movements.get(m, {}).get("tickets", 0)),
             "revenue": abs(movements.get(m, {}).get("revenue_cents", 0)),
-            **({"_url": urls[m]} if m in urls else {}),
+            **({"link": urls[m]} if m in urls else {}),
         }
         for m in Movement.values
     ]
@@ -398,9 +406,9 @@ def _performances_table(perfs, j14_below: int | None, season: str) -> Table:
                 "online_share": r.online_share,
                 "fill_j14": r.fill_at_checkpoint,
                 "revenue": r.revenue_cents,
-                "_url": reverse("ticketing:statement_performance", args=[r.performance_id]),
-                "_orders": _orders_url(performance=r.performance_id),
-                "_curve": _page(season, performance=r.performance_id) + "#lead",
+                "link": reverse("ticketing:statement_performance", args=[r.performance_id]),
+                "orders_link": _orders_url(performance=r.performance_id),
+                "curve_link": _page(season, performance=r.performance_id) + "#lead",
             }
         )
     return Table(
@@ -434,7 +442,7 @@ def _forecast_table(perfs, season: str) -> Table:
             "fill": selectors.ratio(r.tickets, r.capacity),
             "forecast": r.forecast,
             "forecast_fill": r.forecast_fill,
-            "_url": _page(season, performance=r.performance_id) + "#lead",
+            "link": _page(season, performance=r.performance_id) + "#lead",
         }
         for r in perfs
         if r.days_left is not None
