@@ -1,6 +1,6 @@
 """Seeds (or tops up) the demo cooperative: tenants' part (the cooperative admin, the venues
 and their staff), then, in each venue's schema, every app that has demo content, in the order
-of the layers (crm, ticketing; campaigns and analytics have none yet), so later apps find the
+of the layers (crm, ticketing, analytics; campaigns has none yet), so later apps find the
 data of earlier ones.
 
 Each app's `seed_venue(venue, rng)` runs inside that venue's schema, must be idempotent
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from analytics import demo as analytics_demo
 from crm import demo as crm_demo
 from tenants import demo as tenants_demo
 from tenants.demo import DemoLogin
@@ -26,6 +27,7 @@ from ticketing import demo as ticketing_demo
 VENUE_SEEDERS: list[Callable[[Venue, random.Random], None]] = [
     crm_demo.seed_venue,
     ticketing_demo.seed_venue,
+    analytics_demo.seed_venue,
 ]
 
 
