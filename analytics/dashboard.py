@@ -141,7 +141,7 @@ def _kpis(s: dict, invitations: int, under: int, season: str) -> list[dict]:
         ),
         kpi(
             "under_j14",
-            _("Under 50 % at J−14"),
+            _("Under %(n)s %% at J−14") % {"n": 50},
             under,
             "int",
             _page(season, j14_below=50) + "#performances",
