@@ -138,9 +138,9 @@ def build_history(
     rows = []
     for (p, index), state, category in zip(plan, states, categories, strict=True):
         fill = min(1.0, max(0.15, rng.gauss(mean_fill, 0.2)))
-        seats = int(capacity * fill)
+        seats = int(capacity * fill)  # orders of 1.93 seats on average (see _sales)
         share = web_share[0] + (web_share[1] - web_share[0]) * index / span
-        rows.append((p.pk, p.starts_at, state.pk, category.pk, max(1, round(seats / 2.2)), share))
+        rows.append((p.pk, p.starts_at, state.pk, category.pk, max(1, round(seats / 1.93)), share))
     buyers = None
     if contacts:
         buyers = _contacts(contacts, now)

@@ -40,6 +40,7 @@
         data[chart.type === "hbar" ? "xAxisID" : "yAxisID"] = axis;
         // A share drawn over counts: a line on its own axis, on the right.
         if (type === "bar" && i > 0) { data.type = "line"; data.pointRadius = 3; }
+        if (scales[axis]) return data; // a second series on the same axis
         scales[axis] = {
           position: i > 0 && chart.type !== "hbar" ? "right" : undefined,
           beginAtZero: true,
