@@ -36,6 +36,10 @@
           borderWidth: chart.type === "line" ? 2 : 1,
         };
         if (chart.type === "doughnut") return data;
+        // A reference drawn against a figure (the typical curve): grey and dashed.
+        if (chart.type === "line" && i > 0) {
+          data.borderColor = ink; data.backgroundColor = ink; data.borderDash = [6, 4];
+        }
         var axis = chart.type === "hbar" ? "x" : s.axis;
         data[chart.type === "hbar" ? "xAxisID" : "yAxisID"] = axis;
         // A share drawn over counts: a line on its own axis, on the right.
