@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ticketing.models.orders import InvitationReason
+
 from . import selectors
 from .models import Movement
 from .services import CURVE_DAYS, CURVE_PERFORMANCES
-
-LEAD_POINTS = (120, 90, 60, 45, 30, 21, 14, 10, 7, 5, 3, 2, 1, 0)
 
 
 @dataclass
@@ -100,6 +100,7 @@ def build(
         board.lead_performance = selectors.performance_label(lead_id)
         row = next((r for r in perfs if r.performance_id == lead_id), None)
         board.tables["lead"] = _lead_table(lead_id, row, curve)
+    board.tables["invitations"] = _invitations_table(selectors.invitations_by_reason(season))
     invitations = sum(v["tickets"] for v in invites.get("movement", {}).values())
     under = [r for r in perfs if r.fill_at_checkpoint is not None and r.fill_at_checkpoint < 0.5]
     board.kpis = _kpis(this, invitations, len(under), season)
@@ -131,7 +132,7 @@ def _kpis(s: dict, invitations: int, under: int, season: str) -> list[dict]:
         kpi("online_share", _("Online share"), s.get("online_share"), "percent", "#channels"),
         kpi("basket_seats", _("Seats per order"), s.get("basket_seats"), "decimal", "#channels"),
         kpi("basket", _("Amount per order"), s.get("basket_cents"), "money", "#channels"),
-        kpi("invitations", _("Invitations"), invitations, "int", "#movements"),
+        kpi("invitations", _("Invitations"), invitations, "int", "#invitations"),
         kpi(
             "refunded",
             _("Tickets refunded"),
@@ -367,6 +368,22 @@ def _movements_table(movements, season: str) -> Table:
             Column("tickets", _("Tickets"), "int"),
             Column("revenue", _("Ticket value"), "money"),
         ],
+        rows,
+        note=_("Invitations are counted apart and never in revenue."),
+    )
+
+
+def _invitations_table(by_reason: dict[str, int]) -> Table:
+    labels = {k: str(v) for k, v in InvitationReason.choices}
+    rows = [
+        {"reason": labels.get(reason, reason or "—"), "tickets": n}
+        for reason, n in sorted(by_reason.items(), key=lambda kv: -kv[1])
+        if n
+    ]
+    return Table(
+        "invitations",
+        _("Invitations by reason"),
+        [Column("reason", _("Reason")), Column("tickets", _("Tickets (net)"), "int")],
         rows,
         note=_("Invitations are counted apart and never in revenue."),
     )

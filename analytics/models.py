@@ -30,6 +30,8 @@ class SalesFact(models.Model):
     promo_code = models.CharField(max_length=40, default="")
     movement = models.CharField(max_length=12, choices=Movement.choices)
     invitation = models.BooleanField(default=False)
+    # Why it was offered (ticketing's InvitationReason), "" for a sale.
+    invitation_reason = models.CharField(max_length=20, default="")
     tickets = models.IntegerField(default=0)
     # Orders are counted on the row of their first ticket (as the statements do).
     orders = models.IntegerField(default=0)
@@ -49,6 +51,7 @@ class SalesFact(models.Model):
                     "promo_code",
                     "movement",
                     "invitation",
+                    "invitation_reason",
                 ],
                 name="analytics_salesfact_key",
             )

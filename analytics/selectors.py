@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
+from django.db.models import Sum
 from django.utils import timezone
 
 from crm.behaviour import current_season
@@ -16,7 +17,7 @@ from tenants.events.models import ConsumerReceipt, Event
 from ticketing.models import Hall, Performance, Show, Tariff
 from ticketing.models.orders import Channel
 
-from .models import LeadTime, PerformanceSales, TypicalCurve
+from .models import LeadTime, PerformanceSales, SalesFact, TypicalCurve
 from .services import CODES, CONSUMER, CURVE_DAYS
 
 # Below this typical share sold, a forecast would divide by too little: none is given.
@@ -301,6 +302,17 @@ def weeks_of(days: dict[date, dict]) -> list[dict]:
         for k, n in v.items():
             weeks[monday][k] += n
     return [{"week": w, **weeks[w]} for w in sorted(weeks)]
+
+
+def invitations_by_reason(season: str) -> dict[str, int]:
+    """Net invitation tickets of the season's performances, by reason."""
+    season_perfs = PerformanceSales.objects.filter(season=season).values("performance_id")
+    return dict(
+        SalesFact.objects.filter(invitation=True, performance_id__in=season_perfs)
+        .values("invitation_reason")
+        .annotate(n=Sum("tickets"))
+        .values_list("invitation_reason", "n")
+    )
 
 
 def tariff_names(ids) -> dict[int, str]:

@@ -28,7 +28,7 @@ t AS (
     SELECT t.id, t.order_id, t.performance_id, t.tariff_id, t.status, t.price_cents,
            t.fee_cents, t.venue_fee_cents, t.created_at, t.revoked_at, t.exchanged_to_id,
            o.channel, COALESCE(o.paid_at, o.created_at) AS paid_at,
-           o.invitation_reason <> '' AS invitation,
+           o.invitation_reason <> '' AS invitation, o.invitation_reason,
            COALESCE(a.promo_code, '') AS promo_code,
            COALESCE(ps.category_id, pz.category_id, 0) AS category_id,
            EXISTS (SELECT 1 FROM ticketing_ticket x WHERE x.exchanged_to_id = t.id)
@@ -43,7 +43,7 @@ t AS (
     WHERE o.status IN {PAID} {{scope}}
 )"""  # noqa: S608 (constants only: values are parameters)
 
-_DIMS = "performance_id, channel, tariff_id, category_id, promo_code, invitation"
+_DIMS = "performance_id, channel, tariff_id, category_id, promo_code, invitation, invitation_reason"
 
 
 def _movements(only: dict[str, list[int]] | None) -> str:
@@ -80,13 +80,13 @@ m AS (
 _APPLY = """
 , facts AS (
     INSERT INTO analytics_salesfact AS f (performance_id, day, channel, tariff_id, category_id,
-        promo_code, movement, invitation, tickets, orders, revenue_cents, fee_cents,
-        venue_fee_cents)
+        promo_code, movement, invitation, invitation_reason, tickets, orders, revenue_cents,
+        fee_cents, venue_fee_cents)
     SELECT performance_id, day, channel, tariff_id, category_id, promo_code, movement,
-           invitation, tickets, orders, revenue, fee, venue_fee
+           invitation, invitation_reason, tickets, orders, revenue, fee, venue_fee
     FROM m
     ON CONFLICT (performance_id, day, channel, tariff_id, category_id, promo_code, movement,
-                 invitation)
+                 invitation, invitation_reason)
     DO UPDATE SET tickets = f.tickets + EXCLUDED.tickets, orders = f.orders + EXCLUDED.orders,
         revenue_cents = f.revenue_cents + EXCLUDED.revenue_cents,
         fee_cents = f.fee_cents + EXCLUDED.fee_cents,

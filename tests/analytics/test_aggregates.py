@@ -32,6 +32,7 @@ def snapshot() -> dict:
             "promo_code",
             "movement",
             "invitation",
+            "invitation_reason",
             "tickets",
             "orders",
             "revenue_cents",

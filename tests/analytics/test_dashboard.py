@@ -44,6 +44,7 @@ def test_the_dashboard_shows_the_seasons_figures(venue_a, season, staff_client):
     assert kpis["online_share"] == pytest.approx(4 / 5)
     assert kpis["invitations"] == 2 and kpis["refunded"] == 1
     assert [r["code"] for r in board.tables["promo"].rows] == ["AMIS"]
+    assert [r["tickets"] for r in board.tables["invitations"].rows] == [2]  # press
     assert 'id="analytics-charts"' in page and "chart.umd.min.js" in page
     # Every performance links to the lists behind it: its statement and its orders.
     assert f"/backoffice/statements/performance/{main.pk}/" in page
