@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -51,12 +52,18 @@ class Dashboard:
         return self.tables.get(key)
 
 
+@lru_cache(maxsize=8)
+def _path(name: str) -> str:
+    # The same for every venue (one URL configuration); a page names hundreds of links.
+    return reverse(name)
+
+
 def _orders_url(**params) -> str:
-    return reverse("ticketing:order_list") + "?" + urlencode(params)
+    return _path("ticketing:order_list") + "?" + urlencode(params)
 
 
 def _page(season: str, **params) -> str:
-    return reverse("analytics:sales") + "?" + urlencode({"season": season, **params})
+    return _path("analytics:sales") + "?" + urlencode({"season": season, **params})
 
 
 def build(
