@@ -201,3 +201,31 @@ def test_aggregates_stay_in_their_venue(venue_a, venue_b, season):
         assert not SalesFact.objects.exists() and not PerformanceSales.objects.exists()
         rebuild_sales_aggregates()
         assert not SalesFact.objects.exists()
+
+
+def test_a_rescheduled_performance_moves_its_curve_and_a_cancelled_one_leaves_the_fill(
+    venue_a, season
+):
+    from datetime import timedelta
+
+    from ticketing.services import programme
+
+    main, other, _made = season
+    with in_venue(venue_a):
+        dispatch_pending()
+        before = dict(
+            LeadTime.objects.filter(performance_id=main.pk).values_list("days_before", "tickets")
+        )
+        programme.reschedule_performance(
+            performance=main, starts_at=main.starts_at + timedelta(days=7)
+        )
+        programme.cancel_performance(performance=other)
+        dispatch_pending()
+        after = dict(
+            LeadTime.objects.filter(performance_id=main.pk).values_list("days_before", "tickets")
+        )
+        assert after == {days + 7: n for days, n in before.items()}
+        assert PerformanceSales.objects.get(performance_id=other.pk).cancelled
+        snapshot_now = snapshot()
+        rebuild_sales_aggregates()
+        assert snapshot() == snapshot_now
