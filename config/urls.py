@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from analytics import views as analytics_views
 from campaigns import urls as campaigns_urls
 from campaigns.dropoff import urls as dropoff_urls
 from crm import api as crm_api
@@ -131,6 +132,7 @@ urlpatterns = [
     path("backoffice/", include(crm_urls.backoffice_patterns)),
     path("backoffice/contacts/", include(crm_imports_views.backoffice_patterns)),
     path("backoffice/campaigns/", include(campaigns_urls.backoffice_patterns)),
+    path("backoffice/statistics/", include((analytics_views.urlpatterns, "analytics"))),
     path("", include(campaigns_urls.public_patterns)),
     path("backoffice/campaigns/dropoff/", include(dropoff_urls.backoffice_patterns)),
     path("accounts/", include(accounts_patterns)),

@@ -1,6 +1,6 @@
 """Seeds (or tops up) the demo cooperative: tenants' part (the cooperative admin, the venues
 and their staff), then, in each venue's schema, every app that has demo content, in the order
-of the layers (crm, ticketing; campaigns and analytics have none yet), so later apps find the
+of the layers (crm, ticketing, analytics; campaigns has none yet), so later apps find the
 data of earlier ones.
 
 Each app's `seed_venue(venue, rng)` runs inside that venue's schema, must be idempotent
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from analytics import demo as analytics_demo
 from campaigns.composer import demo as composer_demo
 from campaigns.dropoff import demo as dropoff_demo
 from campaigns.journeys import demo as journeys_demo
@@ -37,6 +38,7 @@ VENUE_SEEDERS: list[Callable[[Venue, random.Random], None]] = [
     composer_demo.seed_venue,
     tracking_demo.seed_venue,
     journeys_demo.seed_venue,
+    analytics_demo.seed_venue,
 ]
 
 

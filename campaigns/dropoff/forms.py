@@ -17,7 +17,9 @@ class DropoffSettingsForm(forms.Form):
         label=_("Significance level"),
         min_value=0.001,
         max_value=0.2,
-        help_text=_("Lower: fewer, surer alerts (0.05 = one chance in twenty of a false alarm each)."),
+        help_text=_(
+            "Lower: fewer, surer alerts (0.05 = one chance in twenty of a false alarm each)."
+        ),
     )
     min_drop_percent = forms.IntegerField(
         label=_("Smallest drop worth an alert (%)"), min_value=10, max_value=90

@@ -303,6 +303,8 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "campaigns.detect_dropoffs": {"task": "campaigns.detect_dropoffs", "every": 86400},
     # Journeys: due steps of every journey (campaigns/journeys/services.py).
     "campaigns.run_due_journeys": {"task": "campaigns.run_due_journeys", "every": 60},
+    # The venue's typical J−x sales curve, with yesterday's performances (analytics/).
+    "analytics.refresh_typical_curve": {"task": "analytics.refresh_typical_curve", "every": 86400},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a

@@ -1,0 +1,73 @@
+"""The statistics page in a real browser, at desktop and phone sizes: the charts are drawn
+(Chart.js, vendored), each chart's table opens under it, a curve link shows that
+performance's J−x curve, without a console error."""
+
+import pytest
+
+from tenants.accounts.models import User
+from tests.helpers import PASSWORD, committed
+from tests.ticketing.conftest import build_performance
+
+pytestmark = [pytest.mark.django_db, pytest.mark.browser]
+EMAIL = "browser-stats@alpha.test"
+
+
+def _season():
+    from analytics.services import rebuild_sales_aggregates
+    from tests.analytics.conftest import sell_scenario
+
+    User.objects.create_user(EMAIL, PASSWORD, role=User.Role.READ_ONLY, full_name="Léa Stats")
+    main = build_performance()
+    other = build_performance(name="Salle Vilar", starts_in_days=30)
+    sell_scenario(main, other)
+    rebuild_sales_aggregates()
+
+
+def _wipe():
+    from analytics.models import LeadTime, PerformanceSales, SalesFact, TypicalCurve
+    from tenants.events.models import Event
+    from tests.browser.test_storefront_journey import _wipe_committed_ticketing
+
+    for model in (SalesFact, LeadTime, PerformanceSales, TypicalCurve):
+        model.objects.all().delete()
+    Event.objects.filter(code__startswith="ticketing.").delete()
+    _wipe_committed_ticketing()
+    User.objects.filter(email=EMAIL).delete()
+
+
+@pytest.fixture
+def season(venue_a):
+    try:
+        yield committed(venue_a, _season)
+    finally:
+        committed(venue_a, _wipe)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_sales_dashboard_draws_its_charts(size, page, phone, url, venue_a, season):
+    tab = page if size == "desktop" else phone
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on(
+        "response",
+        lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
+    )
+    tab.goto(url(venue_a, "/backoffice/statistics/"))
+    tab.locator("#id_username, input[name=username]").first.fill(EMAIL)
+    tab.locator("input[type=password]").fill(PASSWORD)
+    tab.locator("button.btn-primary.btn-block").click()
+    tab.wait_for_selector(".stats-kpis")
+    # Chart.js drew on every chart's canvas.
+    drawn = tab.evaluate(
+        "[...document.querySelectorAll('canvas[data-chart]')]"
+        ".map(c => [c.dataset.chart, !!window.Chart.getChart(c), c.width > 0])"
+    )
+    assert {key for key, chart, wide in drawn if chart and wide} >= {"weeks", "lead", "channels"}
+    # A chart's table opens under it.
+    tab.locator("#weeks summary").click()
+    assert tab.locator("#weeks table tbody tr").count() >= 1
+    # The performances list links to each performance's curve.
+    tab.locator("#performances a[href*='#lead']").first.click()
+    tab.wait_for_selector("#lead canvas")
+    assert "Le Misanthrope" in tab.locator("#lead").inner_text()
+    assert not errors
