@@ -4,5 +4,8 @@ tracking and unsubscribe addresses of campaigns/addresses.py, surveys."""
 
 from django.urls import path  # noqa: F401
 
+from .sending import urls as sending_urls
+
 backoffice_patterns: tuple[list, str] = ([], "campaigns")
 public_patterns: tuple[list, str] = ([], "mail")
+backoffice_patterns[0].extend(sending_urls.backoffice)

@@ -216,6 +216,13 @@ PARTERRE_SMS_BACKEND = env.str("PARTERRE_SMS_BACKEND", default="console")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parterre <no-reply@parterre.localhost>")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+# Bulk sends (campaigns/sending): a connection of their own, e.g. a provider's SMTP relay
+# (smtp+tls://user:password@smtp.example.org:587) or an anymail backend
+# ("anymail.backends.brevo.EmailBackend" with ANYMAIL = {...}); docs/sending.md.
+PARTERRE_BULK_EMAIL_URL = env.str("PARTERRE_BULK_EMAIL_URL", default="")
+PARTERRE_BULK_EMAIL_BACKEND = env.str("PARTERRE_BULK_EMAIL_BACKEND", default="")
+# Senders working on one campaign at a time (each a Celery task holding a place).
+PARTERRE_CAMPAIGN_SENDERS = env.int("PARTERRE_CAMPAIGN_SENDERS", default=2)
 # Shorter than an order email's claim lease (ticketing.services.tickets.CLAIM_LEASE).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 
@@ -290,6 +297,10 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "ticketing.chain_ledger": {"task": "ticketing.chain_ledger", "every": 60},
     # Spent and expired sign-in links of the spectator space (they keep an email address).
     "crm.purge_sign_in_links": {"task": "crm.purge_sign_in_links", "every": 900},
+    # Campaigns (campaigns/sending): scheduled sends whose time has come; claims of dead
+    # workers back to pending, stalled sends restarted, finished ones closed.
+    "campaigns.start_due_campaigns": {"task": "campaigns.start_due_campaigns", "every": 60},
+    "campaigns.sweep_sending": {"task": "campaigns.sweep_sending", "every": 60},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a

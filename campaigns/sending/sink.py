@@ -1,0 +1,118 @@
+"""A local SMTP sink (aiosmtpd) that counts what it accepts, by delivery token: the kill test and
+bench_mailing read `received` (messages) and `tokens` (token → copies) from it.
+
+In a thread of the calling process (`SinkThread`, the tests), or in a process of its own
+(`python -m campaigns.sending.sink --port N --out stats.json`, the benchmark): it writes its
+counts as JSON when it gets SIGTERM. Addresses in `refuse` get the SMTP reply given there at
+RCPT (e.g. {"full@example.org": "452 4.2.2 Mailbox full"}). No Django needed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import signal
+import socket
+import threading
+import time
+from collections import Counter
+
+MESSAGE_ID = re.compile(rb"^Message-ID: <([A-Za-z0-9_-]+)@", re.MULTILINE | re.IGNORECASE)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class CountingHandler:
+    def __init__(self, refuse: dict[str, str] | None = None, keep: bool = False):
+        self.refuse = refuse or {}
+        self.keep = keep
+        self.tokens: Counter[str] = Counter()
+        self.received = 0
+        self.first_at = self.last_at = 0.0
+        self.messages: list[bytes] = []
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        content = envelope.original_content or envelope.content
+        match = MESSAGE_ID.search(content, 0, 4096)
+        now = time.monotonic()
+        with self.lock:
+            self.received += 1
+            if match:
+                self.tokens[match.group(1).decode()] += 1
+            if self.keep:
+                self.messages.append(content)
+            self.first_at = self.first_at or now
+            self.last_at = now
+        return "250 OK"
+
+    def stats(self) -> dict:
+        with self.lock:
+            return {
+                "received": self.received,
+                "distinct": len(self.tokens),
+                "duplicates": self.received - len(self.tokens),
+                "seconds": self.last_at - self.first_at,
+                "tokens": dict(self.tokens),
+            }
+
+
+class SinkThread:
+    """`with SinkThread() as sink:` a sink on a free port of 127.0.0.1 (sink.port)."""
+
+    def __init__(self, refuse: dict[str, str] | None = None, keep: bool = False):
+        self.handler = CountingHandler(refuse, keep)
+        self.port = free_port()
+
+    def __enter__(self) -> SinkThread:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+def main() -> None:
+    from aiosmtpd.smtp import SMTP
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    options = parser.parse_args()
+    handler = CountingHandler()
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(
+        loop.create_server(lambda: SMTP(handler, hostname="sink"), "127.0.0.1", options.port)
+    )
+
+    def stop() -> None:
+        server.close()
+        loop.stop()
+
+    loop.add_signal_handler(signal.SIGTERM, stop)
+    print("ready", flush=True)
+    loop.run_forever()
+    with open(options.out, "w") as out:
+        json.dump(handler.stats(), out)
+
+
+if __name__ == "__main__":
+    main()
