@@ -261,7 +261,7 @@ class Sender:
     def close(self) -> None:
         try:
             self.backend.close()
-        except Exception:  # noqa: BLE001 (a dead connection is closed anyway)
+        except Exception:
             log.debug("campaigns: closing the mail connection failed", exc_info=True)
 
     def send(self, row: Claimed) -> None:
@@ -345,7 +345,7 @@ def send_batches(
 def _send_batch(sender: Sender, rows: list[Claimed], cursor, limiter, stats: RunStats) -> None:
     try:
         sender.open()
-    except Exception as error:  # noqa: BLE001 (the server is away: the rows wait a minute)
+    except Exception as error:
         log.warning("campaigns: cannot open the mail connection: %s", error)
         release([row.id for row in rows])
         raise
@@ -354,7 +354,7 @@ def _send_batch(sender: Sender, rows: list[Claimed], cursor, limiter, stats: Run
             limiter.take()
             try:
                 sender.send(row)
-            except Exception as error:  # noqa: BLE001 (each refusal is classified)
+            except Exception as error:
                 outcome = classify(error)
                 status = mark_failed(
                     delivery_id=row.id,
@@ -370,7 +370,7 @@ def _send_batch(sender: Sender, rows: list[Claimed], cursor, limiter, stats: Run
                     sender.close()
                     try:
                         sender.open()
-                    except Exception:  # noqa: BLE001
+                    except Exception:
                         release([r.id for r in rows[index + 1 :]])
                         raise
                 continue

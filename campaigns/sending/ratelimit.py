@@ -26,7 +26,8 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
 local interval = tonumber(ARGV[1])
 local after = tat + interval * tonumber(ARGV[2])
-redis.call('SET', KEYS[1], string.format('%d', after), 'PX', math.floor((after - now) / 1000) + 60000)
+local ttl = math.floor((after - now) / 1000) + 60000
+redis.call('SET', KEYS[1], string.format('%d', after), 'PX', ttl)
 return tat - now
 """
 

@@ -41,7 +41,7 @@ from .errors import CampaignStateError, ScheduleInPast
 # The delivery's token, made by PostgreSQL for the rows of a frozen audience: 122 random bits
 # (gen_random_uuid, a CSPRNG) in the same URL-safe alphabet and length (22) as new_token().
 _SQL_TOKEN = "translate(rtrim(encode(uuid_send(gen_random_uuid()), 'base64'), '='), '+/', '-_')"
-_FREEZE = f"""
+_FREEZE = f"""  # noqa: S608 (constant SQL; the audience is the ORM's, with parameters)
 INSERT INTO campaigns_delivery
     (campaign_id, contact_id, occurrence, token, email, language, status, attempts,
      error, opens, clicks, created_at)

@@ -37,13 +37,13 @@ class CountingHandler:
         self.messages: list[bytes] = []
         self.lock = threading.Lock()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         content = envelope.original_content or envelope.content
         match = MESSAGE_ID.search(content, 0, 4096)
         now = time.monotonic()

@@ -91,13 +91,12 @@ def test_two_claimers_at_once_never_share_a_row(venue_a):
 
     campaign_id = committed(venue_a, setup)
     try:
+        def claim(_i: int) -> list[int]:
+            return [row.id for row in engine.claim_batch(campaign_id=campaign_id, limit=20)]
+
         ids = []
         for _round in range(3):  # three rounds of four claimers released together
-            batches = run_together(
-                venue_a,
-                lambda _i: [row.id for row in engine.claim_batch(campaign_id=campaign_id, limit=20)],
-                threads=4,
-            )
+            batches = run_together(venue_a, claim, threads=4)
             ids += [i for batch in batches for i in batch]
         assert len(ids) == len(set(ids)) == 150
         claimed = committed(
