@@ -127,9 +127,7 @@ def mark_failed(*, delivery_id: int, attempts: int, error: str, temporary: bool)
     """A temporary error puts the row back to pending for later (exponential backoff) until
     MAX_ATTEMPTS; a permanent one (or the last attempt) marks it failed. Returns the status."""
     status = (
-        Delivery.Status.PENDING
-        if temporary and attempts < MAX_ATTEMPTS
-        else Delivery.Status.FAILED
+        Delivery.Status.PENDING if temporary and attempts < MAX_ATTEMPTS else Delivery.Status.FAILED
     )
     Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING).update(
         status=status,

@@ -41,14 +41,15 @@ from .errors import CampaignStateError, ScheduleInPast
 # The delivery's token, made by PostgreSQL for the rows of a frozen audience: 122 random bits
 # (gen_random_uuid, a CSPRNG) in the same URL-safe alphabet and length (22) as new_token().
 _SQL_TOKEN = "translate(rtrim(encode(uuid_send(gen_random_uuid()), 'base64'), '='), '+/', '-_')"
-_FREEZE = f"""  # noqa: S608 (constant SQL; the audience is the ORM's, with parameters)
+# Constant SQL: the audience is the ORM's query, with its parameters.
+_FREEZE = f"""
 INSERT INTO campaigns_delivery
     (campaign_id, contact_id, occurrence, token, email, language, status, attempts,
      error, opens, clicks, created_at)
 SELECT %s, r.id, '', {_SQL_TOKEN}, r.email, r.language, 'pending', 0, '', 0, 0, %s
   FROM ({{audience}}) AS r (id, email, language)
 ON CONFLICT DO NOTHING
-"""
+"""  # noqa: S608
 
 
 def claim(delivery_id: int) -> bool:

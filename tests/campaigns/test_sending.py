@@ -160,8 +160,10 @@ def test_smtp_errors_temporary_retried_with_backoff_permanent_failed(venue_a, se
         later = rows[full.pk]
         assert (later.status, later.attempts) == ("pending", 1)
         assert later.error.startswith("452")
-        assert timedelta(seconds=50) < later.next_attempt_at - timezone.now() < timedelta(
-            minutes=1, seconds=5
+        assert (
+            timedelta(seconds=50)
+            < later.next_attempt_at - timezone.now()
+            < timedelta(minutes=1, seconds=5)
         )
         # Not before its time; the campaign waits for it.
         assert engine.send_batches(campaign_id=campaign.pk, site=SITE).sent == 0

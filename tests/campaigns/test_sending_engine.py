@@ -62,7 +62,7 @@ def test_raw_message_is_the_same_message_as_build_message(venue_a):
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
     for name in headers:
         assert str(got[name]) == str(expected[name]), name
-    assert got["Subject"] == 'Bonjour Zoé <b>"&, la saison s\'ouvre'
+    assert got["Subject"] == "Bonjour Zoé <b>\"&, la saison s'ouvre"
     assert got.get_content_type() == "multipart/alternative"
     assert _parts(got) == _parts(expected)
     assert "Zoé &lt;b&gt;&quot;&amp;" in _parts(got)["text/html"]
@@ -91,6 +91,7 @@ def test_two_claimers_at_once_never_share_a_row(venue_a):
 
     campaign_id = committed(venue_a, setup)
     try:
+
         def claim(_i: int) -> list[int]:
             return [row.id for row in engine.claim_batch(campaign_id=campaign_id, limit=20)]
 
@@ -99,9 +100,7 @@ def test_two_claimers_at_once_never_share_a_row(venue_a):
             batches = run_together(venue_a, claim, threads=4)
             ids += [i for batch in batches for i in batch]
         assert len(ids) == len(set(ids)) == 150
-        claimed = committed(
-            venue_a, lambda: Delivery.objects.filter(status="sending").count()
-        )
+        claimed = committed(venue_a, lambda: Delivery.objects.filter(status="sending").count())
         assert claimed == 150  # 3 × 80 asked, 150 there: every row once, none twice
         counts = committed(
             venue_a,

@@ -96,9 +96,7 @@ def test_a_worker_killed_mid_send_loses_nobody_and_sends_nobody_twice(venue_a):
         with SinkThread() as sink:
             first = _worker(queue, sink.url, "first")
             workers.append(first)
-            committed(
-                venue_a, lambda: services.start_campaign(campaign_id=campaign_id, actor=None)
-            )
+            committed(venue_a, lambda: services.start_campaign(campaign_id=campaign_id, actor=None))
             _wait(
                 lambda: sink.handler.received >= RECIPIENTS // 3,
                 timeout=90,
@@ -123,8 +121,10 @@ def test_a_worker_killed_mid_send_loses_nobody_and_sends_nobody_twice(venue_a):
             second = _worker(queue, sink.url, "second")
             workers.append(second)
             _wait(
-                lambda: committed(venue_a, lambda: Campaign.objects.get(pk=campaign_id).status)
-                == Campaign.Status.SENT,
+                lambda: (
+                    committed(venue_a, lambda: Campaign.objects.get(pk=campaign_id).status)
+                    == Campaign.Status.SENT
+                ),
                 timeout=120,
                 what="the campaign never finished",
                 worker=second,
