@@ -69,15 +69,19 @@ def test_raw_message_is_the_same_message_as_build_message(venue_a):
 
 
 @pytest.mark.django_db
-def test_long_lines_go_quoted_printable(venue_a):
+def test_long_lines_go_base64_and_long_subjects_fold(venue_a):
     with in_venue(venue_a):
         campaign = make_campaign()
         campaign.content["fr"]["blocks"].append({"type": "text", "text": "é" * 1500})
+        campaign.content["fr"]["subject"] = "Œuvres à découvrir " * 8
         compiled = compile_campaign(campaign, language="fr")
         raw = RawTemplate(compiled, site=SITE, schema="v").build(token="t" * 22, email="a@b.fr")
     message = message_from_bytes(raw, policy=policy.default)
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
     assert "é" * 1500 in _parts(message)["text/plain"]
+    assert message["Subject"] == "Œuvres à découvrir " * 8
+    words = [line for line in raw.split(b"\r\n") if b"=?utf-8?b?" in line]
+    assert len(words) > 1 and all(len(line) <= 78 for line in words)
 
 
 @pytest.mark.django_db
