@@ -45,7 +45,7 @@ def _header(name: str, value: str) -> str:
     words, chunk, size = [], [], 0
     for char in value:
         width = len(char.encode())
-        if size + width > 45:  # 45 bytes → 60 base64 characters + 12 of "=?utf-8?b?…?="
+        if size + width > 39:  # 39 bytes → 52 base64 + 12 ("=?utf-8?b?…?=") + "Subject: "
             words.append("".join(chunk))
             chunk, size = [], 0
         chunk.append(char)

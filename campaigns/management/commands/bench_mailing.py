@@ -173,8 +173,14 @@ class Command(BaseCommand):
         out = tempfile.NamedTemporaryFile(suffix=".json", delete=False)  # noqa: SIM115
         out.close()
         sink = subprocess.Popen(
-            [sys.executable, "-m", "campaigns.sending.sink", "--port", str(port)]
-            + ["--out", out.name],
+            [
+                sys.executable,
+                "-m",
+                "campaigns.sending.sink",
+                *("--port", str(port)),
+                "--out",
+                out.name,
+            ],
             cwd=settings.BASE_DIR,
             stdout=subprocess.PIPE,
         )
@@ -221,9 +227,7 @@ class Command(BaseCommand):
     def verify(self, campaign: Campaign, sent: dict) -> dict[str, int]:
         tokens = set(Delivery.objects.filter(campaign=campaign).values_list("token", flat=True))
         statuses = dict(
-            Delivery.objects.filter(campaign=campaign)
-            .values_list("status")
-            .annotate(n=Count("id"))
+            Delivery.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("id"))
         )
         campaign.refresh_from_db()
         self.say(f"Deliveries by status: {statuses}; campaign {campaign.status}")
