@@ -221,6 +221,8 @@ if env.str("EMAIL_URL", default=""):
 # ("anymail.backends.brevo.EmailBackend" with ANYMAIL = {...}); docs/sending.md.
 PARTERRE_BULK_EMAIL_URL = env.str("PARTERRE_BULK_EMAIL_URL", default="")
 PARTERRE_BULK_EMAIL_BACKEND = env.str("PARTERRE_BULK_EMAIL_BACKEND", default="")
+# A provider's settings for anymail, as JSON: ANYMAIL='{"BREVO_API_KEY": "…"}'.
+ANYMAIL = env.json("ANYMAIL", default={})
 # Senders working on one campaign at a time (each a Celery task holding a place).
 PARTERRE_CAMPAIGN_SENDERS = env.int("PARTERRE_CAMPAIGN_SENDERS", default=2)
 # Shorter than an order email's claim lease (ticketing.services.tickets.CLAIM_LEASE).
