@@ -64,7 +64,9 @@ TASK_BUDGET_SECONDS = 300
 SLOT_TTL_SECONDS = 120
 
 # The batch is picked in a MATERIALIZED CTE: as `WHERE id IN (SELECT … LIMIT n)` PostgreSQL may
-# run the subquery more than once and update more than n rows.
+# run the subquery more than once and update more than n rows. No ORDER BY: sorting every
+# pending row of a 100,000-row send for each batch cost 14 % of a sender's time; the index
+# (campaign, status) hands out the first n it meets.
 _CLAIM = """
 WITH batch AS MATERIALIZED (
     SELECT id FROM campaigns_delivery
@@ -72,7 +74,6 @@ WITH batch AS MATERIALIZED (
        AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
        AND EXISTS (SELECT 1 FROM campaigns_campaign
                     WHERE id = %(campaign)s AND status = 'sending')
-     ORDER BY id
      LIMIT %(limit)s
        FOR UPDATE SKIP LOCKED
 ), claimed AS (
@@ -88,8 +89,8 @@ SELECT claimed.id, claimed.token, claimed.email, claimed.language,
  ORDER BY claimed.id
 """
 _MARK_SENT = (
-    "UPDATE campaigns_delivery SET status = 'sent', sent_at = now(), error = '' "
-    "WHERE id = %s AND status = 'sending'"
+    b"UPDATE campaigns_delivery SET status = 'sent', sent_at = now(), error = '' "
+    b"WHERE id = $1 AND status = 'sending'"
 )
 
 
@@ -114,8 +115,36 @@ def claim_batch(*, campaign_id: int, limit: int = BATCH_SIZE, now=None) -> list[
         return [Claimed(*row) for row in cursor.fetchall()]
 
 
-def mark_sent(cursor, delivery_id: int) -> None:
-    cursor.execute(_MARK_SENT, [delivery_id])
+class Marks:
+    """Marks messages `sent` one by one, pipelined: the UPDATE is written to PostgreSQL right
+    after the server's "250" (that is the moment that matters for a worker's death: once
+    PostgreSQL has the statement, it commits it even if the worker dies), and its result is
+    read only before the next one, so the round trip overlaps the next SMTP conversation.
+    Uses the connection's libpq handle (autocommit outside a transaction); `drain()` before
+    any other query on the connection."""
+
+    def __init__(self):
+        connection.ensure_connection()
+        self.pgconn = connection.connection.pgconn
+        self.waiting = False
+
+    def mark(self, delivery_id: int) -> None:
+        self.drain()
+        self.pgconn.send_query_params(_MARK_SENT, [str(delivery_id).encode()])
+        self.waiting = True
+
+    def drain(self) -> None:
+        from psycopg import pq
+
+        if not self.waiting:
+            return
+        self.waiting = False
+        error = None
+        while (result := self.pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                error = (result.error_message or b"").decode("utf-8", "replace")
+        if error:
+            raise RuntimeError(f"marking a delivery sent failed: {error}")
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -324,23 +353,30 @@ def send_batches(
     sender = Sender(campaign, site=site, backend=backend)
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit TO off")
+        marks = Marks()
         try:
             while budget_seconds is None or time.monotonic() - started < budget_seconds:
                 rows = claim_batch(campaign_id=campaign_id, limit=size)
                 if not rows:
                     break
                 stats.batches += 1
-                _send_batch(sender, rows, cursor, limiter, stats)
+                try:
+                    _send_batch(sender, rows, marks, limiter, stats)
+                finally:
+                    marks.drain()
                 if on_batch is not None:
                     on_batch()
         finally:
+            marks.drain()
             cursor.execute("RESET synchronous_commit")
     finish_if_done(campaign_id=campaign_id)
     stats.seconds = time.monotonic() - started
     return stats
 
 
-def _send_batch(sender: Sender, rows: list[Claimed], cursor, limiter, stats: RunStats) -> None:
+def _send_batch(
+    sender: Sender, rows: list[Claimed], marks: Marks, limiter, stats: RunStats
+) -> None:
     try:
         sender.open()
     except Exception as error:
@@ -353,6 +389,7 @@ def _send_batch(sender: Sender, rows: list[Claimed], cursor, limiter, stats: Run
             try:
                 sender.send(row)
             except Exception as error:
+                marks.drain()
                 outcome = classify(error)
                 status = mark_failed(
                     delivery_id=row.id,
@@ -372,7 +409,7 @@ def _send_batch(sender: Sender, rows: list[Claimed], cursor, limiter, stats: Run
                         release([r.id for r in rows[index + 1 :]])
                         raise
                 continue
-            mark_sent(cursor, row.id)
+            marks.mark(row.id)
             stats.sent += 1
     finally:
         sender.close()

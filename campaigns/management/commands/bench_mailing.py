@@ -85,6 +85,7 @@ class Command(BaseCommand):
             raise CommandError("--recipients: between 10 and 1000000.")
         if not 1 <= options["workers"] <= 16:
             raise CommandError("--workers: between 1 and 16.")
+        settings.DEBUG = False  # as in production: no query log kept per statement
         with throwaway_database() as name, quiet_mail():
             self.say(f"Throwaway database {name}")
             self.say(machine())
