@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, CommunicationSettings, Delivery
 from campaigns.sending import engine, services
 from campaigns.sending.errors import CampaignStateError, ScheduleInPast
-from campaigns.sending.sink import SinkThread
+from campaigns.sending.sink import FastSinkThread, SinkThread
 from tenants.accounts.models import AuditEvent
 from tests.crm.factories import ContactFactory
 from tests.helpers import in_venue
@@ -138,12 +138,13 @@ def test_cancel_skips_what_was_not_sent(venue_a):
             services.resume_campaign(campaign_id=campaign.pk, actor=None)
 
 
-def test_smtp_errors_temporary_retried_with_backoff_permanent_failed(venue_a, settings):
+@pytest.mark.parametrize("sink_class", [SinkThread, FastSinkThread], ids=["plain", "pipelining"])
+def test_smtp_errors_temporary_retried_with_backoff_permanent_failed(venue_a, settings, sink_class):
     refuse = {
         "full@example.fr": "452 4.2.2 Mailbox full, try later",
         "gone@example.fr": "550 5.1.1 No such user here",
     }
-    with SinkThread(refuse=refuse) as sink, in_venue(venue_a):
+    with sink_class(refuse=refuse) as sink, in_venue(venue_a):
         settings.PARTERRE_BULK_EMAIL_URL = sink.url
         ok = ContactFactory(email="ok@example.fr", email_consent=True)
         full = ContactFactory(email="full@example.fr", email_consent=True)
