@@ -200,6 +200,8 @@ class Command(BaseCommand):
                 *("--port", str(port)),
                 "--out",
                 out.name,
+                "--kind",
+                options["sink"],
             ],
             cwd=settings.BASE_DIR,
             stdout=subprocess.PIPE,
