@@ -18,6 +18,7 @@ The last line: `RESULT recipients=… emails_per_s=… render_per_s=… peak_rss
 lost=…` (and `rate_per_min=… measured_per_min=… rate_error_pct=…` with --rate).
 
     python manage.py bench_mailing --recipients 100000
+    python manage.py bench_mailing --recipients 100000 --sink fast   # a sink that pipelines
     python manage.py bench_mailing --recipients 5000 --rate 6000
 """
 
