@@ -63,16 +63,28 @@ def claim(delivery_id: int) -> bool:
 
 
 def deliver(*, delivery_id: int, site: str | None = None) -> bool:
-    """Send one pending delivery now; False if another worker had it or it was not pending."""
+    """Send one pending delivery now; False if another worker had it or it was not pending.
+    A refusal is recorded as the bulk sender does (4xx: pending again after a pause, 5xx or
+    the last attempt: failed with the server's words), then raised to the caller."""
     from django.db import connection
 
     if not claim(delivery_id):
         return False
     delivery = Delivery.objects.select_related("campaign", "contact").get(pk=delivery_id)
-    compiled = compile_campaign(delivery.campaign, language=delivery.language)
-    site = site if site is not None else venue_url(connection.tenant, "")
-    first_name = delivery.contact.first_name if delivery.contact_id else ""
-    build_message(delivery, compiled, site=site, first_name=first_name).send()
+    try:
+        compiled = compile_campaign(delivery.campaign, language=delivery.language)
+        site = site if site is not None else venue_url(connection.tenant, "")
+        first_name = delivery.contact.first_name if delivery.contact_id else ""
+        build_message(delivery, compiled, site=site, first_name=first_name).send()
+    except Exception as error:
+        outcome = engine.classify(error)
+        engine.mark_failed(
+            delivery_id=delivery_id,
+            attempts=delivery.attempts,
+            error=outcome.text,
+            temporary=outcome.temporary,
+        )
+        raise
     Delivery.objects.filter(pk=delivery_id).update(
         status=Delivery.Status.SENT, sent_at=timezone.now()
     )

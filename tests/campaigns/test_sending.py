@@ -242,3 +242,20 @@ def test_sweep_requeues_claims_of_dead_workers_and_finishes(venue_a, monkeypatch
         engine.send_batches(campaign_id=campaign.pk, site=SITE)
         assert engine.sweep_sending()["finished"] == 0  # send_batches already finished it
         assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.SENT
+
+
+def test_a_single_delivery_refused_is_recorded_then_raised(venue_a, settings):
+    import smtplib
+
+    refuse = {"gone@example.fr": "550 5.1.1 No such user here"}
+    with SinkThread(refuse=refuse) as sink, in_venue(venue_a):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        gone = ContactFactory(email="gone@example.fr")
+        delivery = Delivery.objects.create(
+            campaign=make_campaign(kind="journey"), contact=gone, email=gone.email
+        )
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            services.deliver(delivery_id=delivery.pk, site=SITE)
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.error) == ("failed", "550 5.1.1 No such user here")
