@@ -23,6 +23,8 @@ class CampaignsConfig(AppConfig):
         from .journeys.consumers import CODES, CONSUMER_NAME, on_ticketing_event
         from .journeys.slots import NAMES as JOURNEY_SLOTS
         from .models import Campaign
+        from .sending import audit_labels as sending_labels  # noqa: F401
+        from .sending import tasks as sending_tasks  # noqa: F401
         from .surveys.apps import ready as surveys_ready
         from .tracking import audit_labels as tracking_labels  # noqa: F401
         from .tracking import webhooks  # noqa: F401 (anymail's tracking signal)

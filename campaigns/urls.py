@@ -6,6 +6,7 @@ keeps its own list; this module only puts them together."""
 from .composer import urls as composer_urls
 from .journeys import urls as journeys_urls
 from .notices import views as notice_views
+from .sending import urls as sending_urls
 from .surveys import views as survey_views
 from .tracking import urls as tracking_urls
 
@@ -16,6 +17,7 @@ backoffice_patterns: tuple[list, str] = (
         *notice_views.backoffice_urlpatterns,
         *tracking_urls.backoffice_,
         *journeys_urls.backoffice,
+        *sending_urls.backoffice,
     ],
     "campaigns",
 )

@@ -225,7 +225,8 @@ def _heading(c: _Compiler, block: dict) -> tuple[str, str]:
     text = block.get("text", "")
     html = B.personalise(escape(text))
     mj = f'<mj-text font-size="24px" line-height="1.25" font-weight="bold">{html}</mj-text>'
-    return _section(mj), B.personalise(text.upper())
+    # The plain-text heading is underlined, not upper-cased (a slot's name must stay as is).
+    return _section(mj), B.personalise(text) + "\n" + "=" * min(len(text), 60)
 
 
 def _text(c: _Compiler, block: dict) -> tuple[str, str]:

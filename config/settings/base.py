@@ -216,15 +216,24 @@ PARTERRE_SMS_BACKEND = env.str("PARTERRE_SMS_BACKEND", default="console")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Parterre <no-reply@parterre.localhost>")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+# Bulk sends (campaigns/sending): a connection of their own, e.g. a provider's SMTP relay
+# (smtp+tls://user:password@smtp.example.org:587) or an anymail backend
+# ("anymail.backends.brevo.EmailBackend" with ANYMAIL = {...}); docs/sending.md.
+PARTERRE_BULK_EMAIL_URL = env.str("PARTERRE_BULK_EMAIL_URL", default="")
+PARTERRE_BULK_EMAIL_BACKEND = env.str("PARTERRE_BULK_EMAIL_BACKEND", default="")
+# Senders working on one campaign at a time (each a Celery task holding a place).
+PARTERRE_CAMPAIGN_SENDERS = env.int("PARTERRE_CAMPAIGN_SENDERS", default=2)
 # Shorter than an order email's claim lease (ticketing.services.tickets.CLAIM_LEASE).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
 # Providers' tracking webhooks (bounces, complaints) through django-anymail, mounted on each
 # venue's host at /m/hooks/<postmark|mailgun|brevo>/tracking/ (campaigns/tracking/webhooks.py):
 # HTTP basic auth "user:password" for all, plus Mailgun's signing key. A provider whose
 # settings are empty answers 404 (an unsigned webhook could unsubscribe anyone).
+# A provider's other settings for anymail, as JSON: ANYMAIL='{"BREVO_API_KEY": "…"}'.
 ANYMAIL = {
     "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
     "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    **env.json("ANYMAIL", default={}),
 }
 
 # --- API ----------------------------------------------------------------------------------
@@ -305,6 +314,10 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "campaigns.run_due_journeys": {"task": "campaigns.run_due_journeys", "every": 60},
     # The venue's typical J−x sales curve, with yesterday's performances (analytics/).
     "analytics.refresh_typical_curve": {"task": "analytics.refresh_typical_curve", "every": 86400},
+    # Campaigns (campaigns/sending): scheduled sends whose time has come; claims of dead
+    # workers back to pending, stalled sends restarted, finished ones closed.
+    "campaigns.start_due_campaigns": {"task": "campaigns.start_due_campaigns", "every": 60},
+    "campaigns.sweep_sending": {"task": "campaigns.sweep_sending", "every": 60},
 }
 PARTERRE_FANOUT_JITTER_SECONDS = env.int("PARTERRE_FANOUT_JITTER_SECONDS", default=30)
 # Outgoing webhooks go to public HTTPS addresses only (SSRF guard). Tests turn these on for a
