@@ -24,7 +24,8 @@ register(
         label=gettext_lazy("Drop-off alerts"),
         url_name="dropoff:page",
         capability=CAPABILITY,
-        order=45,
+        order=560,
+        group=gettext_lazy("Communication"),
     )
 )
 

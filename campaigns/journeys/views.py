@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 
 from tenants.accounts.permissions import capability_required
 
+from ..tracking.backoffice import curve_context
+from ..tracking.selectors import messages_curve
 from . import selectors, services
 from .forms import JourneyForm
 from .models import ANCHORS, Journey, JourneyRun, StaffTask
@@ -60,6 +62,8 @@ def journey_detail(request, pk: int):
     if status not in JourneyRun.Status.values:
         status = ""
     counts = selectors.run_counts(journey)
+    emails = [pk for pk in (journey.campaign_id, journey.first_timer_campaign_id) if pk]
+    curve = messages_curve(emails, start=journey.created_at)
     return render(
         request,
         "campaigns/journeys/detail.html",
@@ -70,6 +74,7 @@ def journey_detail(request, pk: int):
             "runs": selectors.journey_runs(journey, status=status),
             "status": status,
             "statuses": [(v, label, counts.get(v, 0)) for v, label in JourneyRun.Status.choices],
+            **curve_context(curve),
         },
     )
 

@@ -278,6 +278,13 @@ class Sender:
             )
         return template
 
+    def prepare(self, language: str) -> None:
+        """Compile (and stamp ready) the message in this language, before any send."""
+        if self.raw:
+            self._template(language)
+        else:
+            self._compiled(language)
+
     def open(self) -> None:
         self.backend.open()
         if self.raw:
@@ -406,6 +413,10 @@ def send_batches(
 def _send_batch(
     sender: Sender, rows: list[Claimed], marks: Marks, limiter, stats: RunStats
 ) -> None:
+    # Every language the batch needs is compiled now, the connection idle: compiling reads
+    # the database (shows, tracked links), which it cannot while a mark is in flight.
+    for language in {row.language for row in rows}:
+        sender.prepare(language)
     try:
         sender.open()
     except Exception as error:

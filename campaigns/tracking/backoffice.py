@@ -181,10 +181,8 @@ def operation_qr(request, pk: int, link_pk: int, fmt: str):
     return response
 
 
-@capability_required(CAPABILITY)
-def campaign_stats(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
-    curve = selectors.campaign_curve(campaign)
+def curve_context(curve: selectors.Curve) -> dict:
+    """What campaigns/tracking/_curve.html draws: the chart's data and its table."""
     chart = {
         "labels": curve.labels,
         "series": [
@@ -197,6 +195,14 @@ def campaign_stats(request, pk: int):
             )
         ],
     }
+    unit = _("hour") if curve.unit == "hour" else _("day")
+    return {"curve": curve, "unit": unit, "chart_json": json.dumps(chart)}
+
+
+@capability_required(CAPABILITY)
+def campaign_stats(request, pk: int):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    curve = selectors.campaign_curve(campaign)
     return render(
         request,
         "campaigns/tracking/campaign_stats.html",
@@ -204,9 +210,7 @@ def campaign_stats(request, pk: int):
             "campaign": campaign,
             "stats": selectors.campaign_stats(campaign),
             "links": selectors.link_stats(campaign),
-            "curve": curve,
-            "unit": _("hour") if curve.unit == "hour" else _("day"),
-            "chart_json": json.dumps(chart),
+            **curve_context(curve),
         },
     )
 

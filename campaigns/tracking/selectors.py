@@ -97,10 +97,16 @@ class Curve:
 
 def campaign_curve(campaign: Campaign, *, now=None) -> Curve:
     """First opens, clicks and attributed orders per hour (first three days) or per day."""
-    now = now or timezone.now()
     start = campaign.started_at or campaign.scheduled_at or campaign.created_at
+    return messages_curve([campaign.pk], start=start, now=now)
+
+
+def messages_curve(campaign_ids: list[int], *, start=None, now=None) -> Curve:
+    """The curve of one or several messages (a journey's email and its first-timer variant):
+    sends, first opens, clicks and attributed orders over time."""
+    now = now or timezone.now()
     first_sent = (
-        Delivery.objects.filter(campaign=campaign, sent_at__isnull=False)
+        Delivery.objects.filter(campaign_id__in=campaign_ids, sent_at__isnull=False)
         .order_by("sent_at")
         .values_list("sent_at", flat=True)
         .first()
@@ -121,11 +127,11 @@ def campaign_curve(campaign: Campaign, *, now=None) -> Curve:
             series.setdefault(r["slot"], {"sent": 0, "opens": 0, "clicks": 0, "orders": 0})
             series[r["slot"]][name] = r["n"]
 
-    deliveries = Delivery.objects.filter(campaign=campaign)
+    deliveries = Delivery.objects.filter(campaign_id__in=campaign_ids)
     add(deliveries.filter(sent_at__isnull=False), "sent_at", "sent")
     add(deliveries.filter(opened_at__isnull=False), "opened_at", "opens")
-    add(LinkClick.objects.filter(delivery__campaign=campaign), "occurred_at", "clicks")
-    add(Attribution.objects.filter(campaign=campaign), "ordered_at", "orders")
+    add(LinkClick.objects.filter(delivery__campaign_id__in=campaign_ids), "occurred_at", "clicks")
+    add(Attribution.objects.filter(campaign_id__in=campaign_ids), "ordered_at", "orders")
     curve = Curve(unit="hour" if hourly else "day")
     for slot in sorted(series):
         local = timezone.localtime(slot, tz)

@@ -3,17 +3,11 @@ its figures, switching a journey off and on, a journey's page with its steps, th
 staff tasks and their "done" button; at phone and desktop sizes. With
 PARTERRE_SCREENSHOTS=<dir> the pages are saved there as images (journeys-*.png)."""
 
-import json
 import os
-import shutil
-import subprocess
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.test.utils import override_settings
 from django.utils import timezone
 
 from campaigns.journeys import demo
@@ -26,48 +20,6 @@ from tests.helpers import PASSWORD, committed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
 EMAIL = "browser-journeys@alpha.test"
-# The French of this branch's new strings, kept outside the .po files until the merge.
-TRANSLATIONS = Path(os.environ.get("PARTERRE_PO_JSON", "/work/wt/po/journeys.json"))
-
-
-def _po_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-@pytest.fixture
-def french():
-    """The project's catalogue plus this branch's translations, compiled for the test's
-    duration (screens are checked in French)."""
-    if not TRANSLATIONS.exists() or not shutil.which("msgfmt"):
-        yield
-        return
-    folder = Path(tempfile.mkdtemp(prefix="parterre-locale-"))
-    target = folder / "fr" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    source = (
-        settings.BASE_DIR / "config" / "locale" / "fr" / "LC_MESSAGES" / "django.po"
-    ).read_text()
-    extra = []
-    for msgid, msgstr in json.loads(TRANSLATIONS.read_text()).items():
-        if f"msgid {_po_quote(msgid)}\n" in source:
-            continue
-        if isinstance(msgstr, list):
-            plural = msgid.replace(" day ", " days ").replace(" hour ", " hours ")
-            extra.append(
-                f"msgid {_po_quote(msgid)}\nmsgid_plural {_po_quote(plural)}\n"
-                f"msgstr[0] {_po_quote(msgstr[0])}\nmsgstr[1] {_po_quote(msgstr[1])}\n"
-            )
-        else:
-            extra.append(f"msgid {_po_quote(msgid)}\nmsgstr {_po_quote(msgstr)}\n")
-    (target / "django.po").write_text(source + "\n\n" + "\n".join(extra))
-    subprocess.run(
-        ["msgfmt", "-o", str(target / "django.mo"), str(target / "django.po")], check=True
-    )
-    with override_settings(LOCALE_PATHS=[folder]):
-        yield
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 @pytest.fixture
 def officer(venue_a):
     def setup():
@@ -132,7 +84,7 @@ def _shot(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_the_officer_looks_after_the_journeys(size, page, phone, url, venue_a, officer, french):
+def test_the_officer_looks_after_the_journeys(size, page, phone, url, venue_a, officer):
     tab = page if size == "desktop" else phone
     width = 1280 if size == "desktop" else 390
     if size == "desktop":

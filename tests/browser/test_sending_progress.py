@@ -69,8 +69,8 @@ def _progress_pause_and_resume(page, size, venue_a, campaign_id, url):
     page.goto(url(venue_a, f"/backoffice/campaigns/{campaign_id}/progress/"))
     section = page.locator(".send-progress")
     assert section.get_attribute("hx-trigger") == "every 2s"
-    text = section.inner_text()  # French once /work/wt/po/sending.json is merged
-    assert "153" in text and "240" in text
+    text = section.inner_text()
+    assert "153" in text and "240" in text and "Envoyés" in text
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     _shot(page, f"{size}-sending")
     pause = "form[action$='/sending/pause/'] button"

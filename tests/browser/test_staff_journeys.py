@@ -29,7 +29,7 @@ def test_venue_admin_logs_in_and_invites_a_colleague(page, url, venue_a, venue_a
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url("**/backoffice/")
     assert "Agathe" in page.locator("h1").inner_text()
-    page.get_by_role("link", name="Équipe").click()
+    page.get_by_role("link", name="Équipe", exact=True).click()
     page.get_by_label("E-mail", exact=True).fill("browser-new@alpha.test")
     page.get_by_role("combobox", name="Rôle").last.select_option("box_office")
     page.get_by_role("button", name="Envoyer l’invitation", exact=True).click()

@@ -10,12 +10,17 @@ from tests.ticketing.conftest import build_performance
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
 EMAIL = "browser-stats@alpha.test"
+FEES = ("fee_cents", "fee_bearer", "fee_bearer_by_channel")
+_saved: dict = {}
 
 
 def _season():
     from analytics.services import rebuild_sales_aggregates
     from tests.analytics.conftest import sell_scenario
+    from ticketing.models import SalesSettings
 
+    current = SalesSettings.current()  # the scenario sets fees: given back by _wipe
+    _saved.update({name: getattr(current, name) for name in FEES})
     User.objects.create_user(EMAIL, PASSWORD, role=User.Role.READ_ONLY, full_name="Léa Stats")
     main = build_performance()
     other = build_performance(name="Salle Vilar", starts_in_days=30)
@@ -27,7 +32,10 @@ def _wipe():
     from analytics.models import LeadTime, PerformanceSales, SalesFact, TypicalCurve
     from tenants.events.models import Event
     from tests.browser.test_storefront_journey import _wipe_committed_ticketing
+    from ticketing.models import SalesSettings
 
+    if _saved:
+        SalesSettings.objects.update(**_saved)
     for model in (SalesFact, LeadTime, PerformanceSales, TypicalCurve):
         model.objects.all().delete()
     Event.objects.filter(code__startswith="ticketing.").delete()
@@ -57,6 +65,7 @@ def test_the_sales_dashboard_draws_its_charts(size, page, phone, url, venue_a, s
     tab.locator("input[type=password]").fill(PASSWORD)
     tab.locator("button.btn-primary.btn-block").click()
     tab.wait_for_selector(".stats-kpis")
+    tab.wait_for_function("() => window.Chart !== undefined")  # deferred scripts ran
     # Chart.js drew on every chart's canvas.
     drawn = tab.evaluate(
         "[...document.querySelectorAll('canvas[data-chart]')]"

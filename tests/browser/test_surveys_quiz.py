@@ -1,13 +1,9 @@
 """The post-show quiz on a phone, without a login; the moderation page; the show page with
 the published words. Screenshots at 390×844 and 1280×800 go to $PARTERRE_SCREENSHOTS when it
-is set. The French of the new strings comes from po/surveys.json (../po/, until the lead merges
-it into the .po files) when that file is there."""
+is set."""
 
-import json
 import os
 import re
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,31 +13,6 @@ from tests.helpers import PASSWORD, committed
 from tests.ticketing.conftest import build_performance
 
 SHOTS = os.environ.get("PARTERRE_SCREENSHOTS", "")
-FRENCH = Path(__file__).resolve().parents[3] / "po" / "surveys.json"
-
-
-@pytest.fixture
-def surveys_french(settings):
-    """This branch's French, compiled from po/surveys.json into a catalogue of its own."""
-    if not FRENCH.exists():
-        return
-    folder = Path(tempfile.mkdtemp(prefix="surveys-locale-")) / "fr" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-
-    def quoted(text: str) -> str:
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    entries = json.loads(FRENCH.read_text())
-    po = ['msgid ""', 'msgstr "Content-Type: text/plain; charset=UTF-8\\n"', ""]
-    for msgid, msgstr in entries.items():
-        po += [f"msgid {quoted(msgid)}", f"msgstr {quoted(msgstr)}", ""]
-    (folder / "django.po").write_text("\n".join(po))
-    subprocess.run(
-        ["msgfmt", "-o", str(folder / "django.mo"), str(folder / "django.po")], check=True
-    )
-    settings.LOCALE_PATHS = [str(folder.parent.parent), *settings.LOCALE_PATHS]
-
-
 def _shoot(page, name: str) -> None:
     if not SHOTS:
         return
@@ -126,7 +97,7 @@ def quiet_notices(settings, monkeypatch):
 
 @pytest.mark.browser
 def test_quiz_on_a_phone_then_moderation_then_the_show_page(
-    phone, page, url, venue_a, surveys_french, quiet_notices
+    phone, page, url, venue_a, quiet_notices
 ):
     path, slug = committed(venue_a, _scene)
     committed(venue_a, _cancelled_performance)

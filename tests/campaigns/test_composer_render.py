@@ -96,7 +96,7 @@ def test_user_text_is_escaped_and_markup_is_tiny(venue_a):
         assert html.count("/m/u/tok/") == 1  # the footer's, not the user's
         anonymous = build_message(delivery, compiled, site="https://alpha.test", first_name="")
         assert "Bonjour !" in anonymous.alternatives[0][0]
-        assert "BONJOUR !" in anonymous.body
+        assert "Bonjour !\n=" in anonymous.body  # the text part underlines its headings
 
 
 def test_layout_has_preheader_footer_unsubscribe_and_pixel(venue_a):

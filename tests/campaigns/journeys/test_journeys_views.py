@@ -186,3 +186,25 @@ def test_two_venues_are_isolated(venue_a, venue_b, make_staff, client_for, journ
         assert report.taken == 0
     with in_venue(venue_a):
         assert JourneyRun.objects.get(contact=contact).status == JourneyRun.Status.SCHEDULED
+
+
+def test_a_journey_page_draws_its_emails_over_time_with_the_table(
+    venue_a, comms, journeys_a, django_capture_on_commit_callbacks
+):
+    with in_venue(venue_a):
+        journey = Journey.objects.get(name="Alors, c'était comment ?")
+        contact = Contact.objects.create(
+            first_name="Zoé", email="zoe@example.fr", email_normalized="zoe@example.fr"
+        )
+        Contact.objects.filter(pk=contact.pk).update(email_consent=True)
+        enter_runs(
+            journeys=[journey],
+            entries=[Entry(contact_id=contact.pk, occurrence="perf:1", anchor=timezone.now())],
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            run_due_journeys(now=timezone.now() + timedelta(days=3, minutes=1))
+    page = comms.get(f"/backoffice/campaigns/journeys/{journey.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "data-chart=" in html and "vendor/chart.umd.min.js" in html
+    assert [row["sent"] for row in page.context["curve"].rows] == [1]

@@ -36,6 +36,7 @@ WRITTEN_FIELDS: dict[str, tuple[str, ...]] = {
         "channel",
         "seat_count",
         "created_by",
+        "contact",  # the known spectator of an abandoned cart (null for a sale made at once)
         "created_at",
     ),
     "ticketing.order": (
