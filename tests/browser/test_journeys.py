@@ -20,6 +20,8 @@ from tests.helpers import PASSWORD, committed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
 EMAIL = "browser-journeys@alpha.test"
+
+
 @pytest.fixture
 def officer(venue_a):
     def setup():

@@ -13,6 +13,8 @@ from tests.helpers import PASSWORD, committed
 from tests.ticketing.conftest import build_performance
 
 SHOTS = os.environ.get("PARTERRE_SCREENSHOTS", "")
+
+
 def _shoot(page, name: str) -> None:
     if not SHOTS:
         return
