@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.core.mail import get_connection
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -385,15 +386,28 @@ def _send(delivery_ids: list[int], report: TickReport | None = None) -> int:
     site = venue_url(connection.tenant, "")
     parts = email_parts(runs, site=site)
     sent = 0
-    for run in runs:
-        extra, attachments = parts.get(run.pk, ({}, []))
-        try:
-            if deliver(
-                delivery_id=run.delivery_id, site=site, extra=extra, attachments=attachments
-            ):
-                sent += 1
-        except Exception:  # the sweeper of campaigns/sending retries a `sending` row
-            log.exception("Journey email %s not sent", run.delivery_id)
+    compiled: dict = {}  # each journey email compiled once per language for the whole batch
+    mail = get_connection()  # one connection to the mail server for the batch
+    try:
+        mail.open()
+    except Exception:  # the server away: the stalled sends are tried again by a later tick
+        log.exception("Journey emails not sent: no connection to the mail server")
+        return 0
+    with mail:
+        for run in runs:
+            extra, attachments = parts.get(run.pk, ({}, []))
+            try:
+                if deliver(
+                    delivery_id=run.delivery_id,
+                    site=site,
+                    extra=extra,
+                    attachments=attachments,
+                    compiled_cache=compiled,
+                    mail_connection=mail,
+                ):
+                    sent += 1
+            except Exception:  # the sweeper of campaigns/sending retries a `sending` row
+                log.exception("Journey email %s not sent", run.delivery_id)
     if report is not None:
         report.emails += sent
     return sent

@@ -68,10 +68,14 @@ def deliver(
     site: str | None = None,
     extra: dict[str, str] | None = None,
     attachments: list[tuple[str, bytes, str]] | None = None,
+    compiled_cache: dict | None = None,
+    mail_connection=None,
 ) -> bool:
     """Send one pending delivery now; False if another worker had it or it was not pending.
     `extra`: slots of this occurrence (a journey's performance details, survey link);
-    `attachments`: (filename, content, mimetype), e.g. a reminder's .ics. A refusal is
+    `attachments`: (filename, content, mimetype), e.g. a reminder's .ics. A caller sending
+    many (a journeys tick) passes `compiled_cache` (a dict kept across calls: each message
+    compiled once per language) and an open `mail_connection`. A refusal is
     recorded as the bulk sender does (4xx: pending again after a pause, 5xx or the last
     attempt: failed with the server's words), then raised to the caller."""
     from django.db import connection
@@ -80,10 +84,22 @@ def deliver(
         return False
     delivery = Delivery.objects.select_related("campaign", "contact").get(pk=delivery_id)
     try:
-        compiled = compile_campaign(delivery.campaign, language=delivery.language)
+        key = (delivery.campaign_id, delivery.language)
+        compiled = (compiled_cache or {}).get(key)
+        if compiled is None:
+            compiled = compile_campaign(delivery.campaign, language=delivery.language)
+            if compiled_cache is not None:
+                compiled_cache[key] = compiled
         site = site if site is not None else venue_url(connection.tenant, "")
         first_name = delivery.contact.first_name if delivery.contact_id else ""
-        message = build_message(delivery, compiled, site=site, first_name=first_name, extra=extra)
+        message = build_message(
+            delivery,
+            compiled,
+            site=site,
+            first_name=first_name,
+            extra=extra,
+            connection_=mail_connection,
+        )
         for attachment in attachments or ():
             message.attach(*attachment)
         message.send()

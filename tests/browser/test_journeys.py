@@ -113,7 +113,7 @@ def test_the_officer_looks_after_the_journeys(size, page, phone, url, venue_a, o
 
     tab.locator("a", has_text="Alors, c'était comment ?").click()
     tab.wait_for_selector(".journey-stats")
-    assert tab.locator("tbody tr").count() == 5
+    assert tab.locator("#journey-steps tbody tr").count() == 5
     _shot(tab, f"journeys-detail-{width}")
 
     tab.locator("a.btn", has_text="Modifier").click()
