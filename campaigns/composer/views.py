@@ -61,7 +61,7 @@ register(
         label=gettext_lazy("Communication settings"),
         url_name="campaigns:communication_settings",
         capability=CAP,
-        order=460,
+        order=950,
         group=gettext_lazy("Settings"),
     )
 )
