@@ -30,10 +30,12 @@ from tenants.errors import Conflict, ValidationFailed
 from tenants.events.services import publish
 
 from . import services
+from .charter.rules import clean_email
 from .models import (
     Consent,
     Contact,
     ContactEmail,
+    Language,
     SignInLink,
     Source,
     SpectatorAccount,
@@ -41,6 +43,7 @@ from .models import (
 )
 from .privacy import services as privacy
 from .privacy.models import ErasureRequest
+from .services.common import _check_choice
 
 SIGN_IN_LINK_LIFETIME = timedelta(minutes=20)
 CONSENT_INVITATION_SALT = "crm.consent-invitation"
@@ -84,7 +87,7 @@ def request_sign_in_link(
     """Send a sign-in link to `email` (once the transaction commits). `link_url(token)` makes
     the absolute URL of the link on the venue's storefront. Anyone may ask for an address:
     the link proves it. Rate limits are the caller's (per address and per client)."""
-    typed, normalized = services._clean_email(email)
+    typed, normalized = clean_email(email)
     if not normalized:
         raise ValidationFailed(_("Enter your email address."), code="crm.email_missing")
     token = secrets.token_urlsafe(32)
@@ -338,7 +341,7 @@ def confirm_erasure(*, token: str) -> ErasureRequest:
 @transaction.atomic
 def set_contact_language(*, contact: Contact, language: str, source: str = Source.WEB) -> bool:
     """The language the venue writes to the contact in; True when it changed."""
-    services._check_choice(language, services.Language, field="language")
+    _check_choice(language, Language, field="language")
     if contact.language == language:
         return False
     contact.language = language
