@@ -5,6 +5,7 @@ from django.urls import include, path
 from ticketing.views import (
     boxoffice,
     cash,
+    checkout,
     counter_settings,
     door,
     extras,
@@ -44,7 +45,10 @@ backoffice_patterns = (
 )
 
 storefront_patterns = (
-    storefront.urlpatterns + tickets.store_urlpatterns + pay_links.store_urlpatterns,
+    storefront.urlpatterns
+    + checkout.urlpatterns
+    + tickets.store_urlpatterns
+    + pay_links.store_urlpatterns,
     "store",
 )
 
