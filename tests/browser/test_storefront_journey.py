@@ -11,7 +11,14 @@ from ticketing.models import Hold, Order, PerformanceSeat, Tariff
 def _wipe_committed_ticketing() -> None:
     from crm.models import Contact
     from tenants.accounts.models import AuditEvent
-    from ticketing.models import Hall, Performance, PerformanceZone, PriceCategory, Show
+    from ticketing.models import (
+        Hall,
+        Performance,
+        PerformanceZone,
+        PriceCategory,
+        Show,
+        TicketSigningKey,
+    )
 
     Order.objects.all().delete()
     Hold.objects.all().delete()
@@ -23,6 +30,8 @@ def _wipe_committed_ticketing() -> None:
     Hall.objects.all().delete()
     Tariff.objects.all().delete()
     Contact.objects.all().delete()
+    # Made on the first ticket issued: a venue without tickets has none (test_ticket_signing).
+    TicketSigningKey.objects.all().delete()
     AuditEvent.objects.filter(code__startswith="ticketing.").delete()
     AuditEvent.objects.filter(code__startswith="crm.").delete()  # (about the contacts gone)
 
