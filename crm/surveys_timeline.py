@@ -1,6 +1,6 @@
 """The post-show quiz on the contact's timeline ("campaigns.survey.answered"), written by
 campaigns.surveys through this one function (crm owns its timeline). Idempotent: one event per
-invitation (dedupe key). The tracking helper's crm/engagement.py may absorb it at merge."""
+invitation (dedupe key). crm/engagement.py holds the other campaign events of the timeline."""
 
 from __future__ import annotations
 
