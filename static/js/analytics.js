@@ -53,7 +53,7 @@
           position: i > 0 && chart.type !== "hbar" ? "right" : undefined,
           beginAtZero: true,
           grid: { drawOnChartArea: i === 0 },
-          ticks: { callback: format[s.axis] || format.y },
+          ticks: { callback: format[s.axis] || format.y, precision: stacked ? 0 : undefined },
         };
         return data;
       });
