@@ -122,4 +122,6 @@ def _xlsx_value(value, kind: str):
     return value if isinstance(value, (int, float)) else str(value)
 
 
-urlpatterns = [path("", sales, name="sales")]
+from . import views_contacts  # noqa: E402 (it imports this module's helpers)
+
+urlpatterns = [path("", sales, name="sales"), *views_contacts.urlpatterns]

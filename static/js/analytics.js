@@ -22,7 +22,9 @@
     JSON.parse(source.textContent).forEach(function (chart) {
       var canvas = document.querySelector('canvas[data-chart="' + chart.key + '"]');
       if (!canvas) return;
-      var type = chart.type === "hbar" ? "bar" : chart.type;
+      // "stacked": bars of every series piled up (new contacts by source).
+      var stacked = chart.type === "stacked";
+      var type = chart.type === "hbar" || stacked ? "bar" : chart.type;
       var scales = {};
       var datasets = chart.series.map(function (s, i) {
         var colour = palette[i % palette.length];
@@ -43,13 +45,15 @@
         var axis = chart.type === "hbar" ? "x" : s.axis;
         data[chart.type === "hbar" ? "xAxisID" : "yAxisID"] = axis;
         // A share drawn over counts: a line on its own axis, on the right.
-        if (type === "bar" && i > 0) { data.type = "line"; data.pointRadius = 3; }
+        if (type === "bar" && i > 0 && !stacked) { data.type = "line"; data.pointRadius = 3; }
         if (scales[axis]) return data; // a second series on the same axis
+        if (stacked) scales.x = { stacked: true };
         scales[axis] = {
+          stacked: stacked || undefined,
           position: i > 0 && chart.type !== "hbar" ? "right" : undefined,
           beginAtZero: true,
           grid: { drawOnChartArea: i === 0 },
-          ticks: { callback: format[s.axis] || format.y },
+          ticks: { callback: format[s.axis] || format.y, precision: stacked ? 0 : undefined },
         };
         return data;
       });
