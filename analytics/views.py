@@ -122,4 +122,9 @@ def _xlsx_value(value, kind: str):
     return value if isinstance(value, (int, float)) else str(value)
 
 
-urlpatterns = [path("", sales, name="sales")]
+from . import views_communication  # noqa: E402 (its view reads the helpers above)
+
+urlpatterns = [
+    path("", sales, name="sales"),
+    *views_communication.urlpatterns,
+]
