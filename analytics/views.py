@@ -122,6 +122,11 @@ def _xlsx_value(value, kind: str):
     return value if isinstance(value, (int, float)) else str(value)
 
 
-from . import views_contacts  # noqa: E402 (it imports this module's helpers)
+# The other statistics pages reuse the charts and exports above.
+from . import views_communication, views_contacts  # noqa: E402
 
-urlpatterns = [path("", sales, name="sales"), *views_contacts.urlpatterns]
+urlpatterns = [
+    path("", sales, name="sales"),
+    *views_contacts.urlpatterns,
+    *views_communication.urlpatterns,
+]

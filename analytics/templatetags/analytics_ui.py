@@ -7,7 +7,7 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from ticketing.templatetags.ticketing_ui import money
 
@@ -107,3 +107,27 @@ def table_rows(table) -> str:
 @register.simple_tag
 def numeric_kinds() -> set[str]:
     return NUMERIC
+
+
+# The statistics pages, each shown to whom may open it: (url name, label, capability).
+STATISTICS_PAGES = (
+    ("analytics:sales", gettext_noop("Sales"), "sales.view"),
+    ("analytics:contacts", gettext_noop("Contact base"), "contacts.view"),
+    ("analytics:communication", gettext_noop("Communication"), "campaigns.manage"),
+)
+
+
+@register.inclusion_tag("analytics/_tabs.html", takes_context=True)
+def statistics_tabs(context, current: str) -> dict:
+    from django.urls import reverse
+
+    from tenants.accounts.roles import user_can
+
+    user = context["request"].user
+    return {
+        "tabs": [
+            {"url": reverse(name), "label": gettext(label), "current": name == current}
+            for name, label, capability in STATISTICS_PAGES
+            if user_can(user, capability)
+        ]
+    }
