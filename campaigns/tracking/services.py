@@ -97,6 +97,18 @@ def _label(delivery: Delivery, what: str) -> str:
     }
 
 
+def _on_timeline(delivery: Delivery, code: str, now) -> None:
+    """The delivery's event on its contact's timeline, once per delivery."""
+    engagement.record_email_event(
+        contact_id=delivery.contact_id,
+        code=code,
+        campaign_id=delivery.campaign_id,
+        occurred_at=now,
+        dedupe_key=f"delivery:{delivery.pk}",
+        data={"campaign": delivery.campaign.name},
+    )
+
+
 @transaction.atomic
 def unsubscribe(*, delivery: Delivery, ip_address: str | None = None) -> bool:
     """The person's email consent is withdrawn at once (RFC 8058 one-click or the page's
@@ -118,14 +130,7 @@ def unsubscribe(*, delivery: Delivery, ip_address: str | None = None) -> bool:
         ip_address=ip_address,
     )
     if first:
-        engagement.record_email_event(
-            contact_id=delivery.contact_id,
-            code=UNSUBSCRIBED,
-            campaign_id=delivery.campaign_id,
-            occurred_at=now,
-            dedupe_key=f"delivery:{delivery.pk}",
-            data={"campaign": delivery.campaign.name},
-        )
+        _on_timeline(delivery, UNSUBSCRIBED, now)
     return first or consent is not None
 
 
@@ -200,14 +205,7 @@ def record_bounce(*, delivery: Delivery, description: str = "") -> bool:
         engagement.mark_email_bounced(
             contact_id=delivery.contact_id, email=delivery.email, occurred_at=now
         )
-        engagement.record_email_event(
-            contact_id=delivery.contact_id,
-            code=BOUNCED,
-            campaign_id=delivery.campaign_id,
-            occurred_at=now,
-            dedupe_key=f"delivery:{delivery.pk}",
-            data={"campaign": delivery.campaign.name},
-        )
+        _on_timeline(delivery, BOUNCED, now)
     return first
 
 
@@ -228,12 +226,5 @@ def record_complaint(*, delivery: Delivery) -> bool:
             label=_label(delivery, _("Spam report")),
             wording=_("Reported the message as spam to the mailbox provider"),
         )
-        engagement.record_email_event(
-            contact_id=delivery.contact_id,
-            code=COMPLAINED,
-            campaign_id=delivery.campaign_id,
-            occurred_at=now,
-            dedupe_key=f"delivery:{delivery.pk}",
-            data={"campaign": delivery.campaign.name},
-        )
+        _on_timeline(delivery, COMPLAINED, now)
     return first
