@@ -106,3 +106,49 @@ class TypicalCurve(models.Model):
     share = models.FloatField()
     performances = models.IntegerField()
     computed_at = models.DateTimeField()
+
+
+class CampaignMonth(models.Model):
+    """One sent campaign's emails (newsletters, mailings and journeys' emails alike) in one
+    month of the venue's calendar: sent, opened and clicked are counted in the month the
+    email was sent (rates over people), bounces, complaints and unsubscribes in the month
+    they happened. Recomputed from campaigns' deliveries by
+    analytics.communication_refresh (every quarter of an hour the recent campaigns, every
+    night all of them): the page never counts millions of deliveries per view."""
+
+    campaign_id = models.BigIntegerField()
+    month = models.DateField()
+    kind = models.CharField(max_length=12)
+    targeted = models.BooleanField(default=False)
+    sent = models.IntegerField(default=0)
+    opened = models.IntegerField(default=0)
+    clicked = models.IntegerField(default=0)
+    bounced = models.IntegerField(default=0)
+    complained = models.IntegerField(default=0)
+    unsubscribed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign_id", "month"], name="analytics_campmonth_key")
+        ]
+        indexes = [models.Index(fields=["month"], name="analytics_campmonth_month")]
+
+
+class JourneyFigures(models.Model):
+    """A journey's figures as campaigns.journeys.selectors.journey_stats counts them (its
+    conversions look up purchases in the timeline: too slow per page view on a big base)."""
+
+    journey_id = models.BigIntegerField(primary_key=True)
+    entered = models.IntegerField(default=0)
+    sent = models.IntegerField(default=0)
+    opened = models.IntegerField(default=0)
+    clicked = models.IntegerField(default=0)
+    converted = models.IntegerField(default=0)
+
+
+class CommunicationRefresh(models.Model):
+    """When the communication figures were last recomputed: the recent campaigns, and all."""
+
+    singleton = models.BooleanField(primary_key=True, default=True)
+    recent_at = models.DateTimeField(null=True)
+    full_at = models.DateTimeField(null=True)

@@ -3,6 +3,7 @@
 
 from celery import shared_task
 
+from .communication_refresh import refresh_communication
 from .services import refresh_typical_curve
 
 
@@ -11,3 +12,15 @@ def refresh_typical_curve_task() -> int:
     """Daily per venue: yesterday's performances join the typical J−x curve. Idempotent:
     the curve is recomputed whole."""
     return refresh_typical_curve()
+
+
+@shared_task(name="analytics.refresh_recent_communication", ignore_result=True)
+def refresh_recent_communication_task() -> int:
+    """Every quarter of an hour per venue: the figures that still move. Idempotent."""
+    return refresh_communication(full=False)
+
+
+@shared_task(name="analytics.refresh_all_communication", ignore_result=True)
+def refresh_all_communication_task() -> int:
+    """Daily per venue: every campaign's figures recomputed. Idempotent."""
+    return refresh_communication(full=True)

@@ -314,6 +314,16 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "campaigns.run_due_journeys": {"task": "campaigns.run_due_journeys", "every": 60},
     # The venue's typical J−x sales curve, with yesterday's performances (analytics/).
     "analytics.refresh_typical_curve": {"task": "analytics.refresh_typical_curve", "every": 86400},
+    # The communication figures (analytics/communication_refresh.py): the recent campaigns
+    # and journeys every quarter of an hour, everything once a day.
+    "analytics.refresh_recent_communication": {
+        "task": "analytics.refresh_recent_communication",
+        "every": 900,
+    },
+    "analytics.refresh_all_communication": {
+        "task": "analytics.refresh_all_communication",
+        "every": 86400,
+    },
     # Campaigns (campaigns/sending): scheduled sends whose time has come; claims of dead
     # workers back to pending, stalled sends restarted, finished ones closed.
     "campaigns.start_due_campaigns": {"task": "campaigns.start_due_campaigns", "every": 60},

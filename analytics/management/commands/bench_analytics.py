@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.models import Max, Min
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -41,6 +42,7 @@ from analytics.history import build_history
 from analytics.models import PerformanceSales
 from analytics.services import rebuild_sales_aggregates
 from crm.management.commands.bench_contact_search import machine
+from crm.models import Contact
 from tenants.accounts.models import User
 from tenants.events.services.dispatch import dispatch_pending
 from tenants.management.commands.bench_onboarding import quiet_mail, throwaway_database
@@ -48,6 +50,8 @@ from tenants.services import create_venue
 from ticketing.models import PerformanceZone, Tariff
 from ticketing.services import orders
 from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
+
+from ._comms_history import build_communication
 
 URL = "/backoffice/statistics/"
 
@@ -59,6 +63,9 @@ class Command(BaseCommand):
         parser.add_argument("--tickets", type=int, default=300_000)
         parser.add_argument("--contacts", type=int, default=200_000)
         parser.add_argument("--seasons", type=int, default=10)
+        parser.add_argument("--campaigns", type=int, default=200)
+        parser.add_argument("--per-campaign", type=int, default=10_000)
+        parser.add_argument("--journey-runs", type=int, default=100_000)
         parser.add_argument("--runs", type=int, default=7)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--profile", default="", help="Write a cProfile of one page view here.")
@@ -91,12 +98,20 @@ class Command(BaseCommand):
                 tz=venue.timezone or "Europe/Paris",
                 contacts=options["contacts"],
             )
+            ids = Contact.objects.aggregate(low=Min("id"), high=Max("id"))
+            deliveries = build_communication(
+                contacts=(ids["low"], ids["high"]),
+                campaigns=options["campaigns"],
+                per_campaign=min(options["per_campaign"], options["contacts"]),
+                runs=min(options["journey_runs"], options["contacts"]),
+                now=now,
+            )
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             self.say(
                 f"Built {history.tickets} tickets, {history.orders} orders, "
-                f"{history.performances} performances, {history.contacts} contacts "
-                f"in {time.perf_counter() - started:.1f} s"
+                f"{history.performances} performances, {history.contacts} contacts, "
+                f"{deliveries} emails in {time.perf_counter() - started:.1f} s"
             )
             started = time.perf_counter()
             counts = rebuild_sales_aggregates()
@@ -104,28 +119,32 @@ class Command(BaseCommand):
                 cursor.execute("ANALYZE")
             self.say(f"Rebuilt the aggregates {counts} in {time.perf_counter() - started:.1f} s")
             user = User.objects.create_user(
-                "bench@bench.test", "bench-password-1", role=User.Role.READ_ONLY, full_name="B"
+                "bench@bench.test", "bench-password-1", role=User.Role.ADMIN, full_name="B"
             )
             client = Client(HTTP_HOST=f"{venue.slug}.{settings.PARTERRE_BASE_DOMAIN}")
             client.force_login(user)
             seasons = sorted(set(PerformanceSales.objects.values_list("season", flat=True)))
             some = PerformanceSales.objects.filter(season=seasons[0]).first()
             pages = {
-                "page_current_season": {},
-                "page_old_season": {"season": seasons[0]},
-                "page_curve": {"season": seasons[0], "performance": some.performance_id},
-                "csv_performances": {"export": "performances", "format": "csv"},
+                "page_current_season": (URL, {}),
+                "page_old_season": (URL, {"season": seasons[0]}),
+                "page_curve": (URL, {"season": seasons[0], "performance": some.performance_id}),
+                "csv_performances": (URL, {"export": "performances", "format": "csv"}),
+                "page_contact_base": (URL + "contacts/", {}),
+                "page_communication": (URL + "communication/", {}),
             }
             if options["profile"]:
                 import cProfile
 
-                self._get(client, {})
+                self._get(client, URL, {})
                 profiler = cProfile.Profile()
-                profiler.runcall(self._get, client, {})
+                profiler.runcall(self._get, client, URL, {})
                 profiler.dump_stats(options["profile"])
             timings: dict[str, list[float]] = {}
-            for key, params in pages.items():
-                timings[key] = self._time(lambda p=params: self._get(client, p), options["runs"])
+            for key, (url, params) in pages.items():
+                timings[key] = self._time(
+                    lambda u=url, p=params: self._get(client, u, p), options["runs"]
+                )
             timings["selectors_only"] = self._time(lambda: dashboard.build(), options["runs"])
             for key, runs in timings.items():
                 self.say(
@@ -137,15 +156,16 @@ class Command(BaseCommand):
         return {
             "tickets": str(history.tickets),
             "contacts": str(history.contacts),
+            "emails": str(deliveries),
             "p50_ms": f"{statistics.median(pages_ms):.1f}",
             "max_ms": f"{max(pages_ms):.1f}",
             "freshness_s": f"{freshness:.3f}",
         }
 
-    def _get(self, client: Client, params: dict) -> None:
-        response = client.get(URL, params)
+    def _get(self, client: Client, url: str, params: dict) -> None:
+        response = client.get(url, params)
         if response.status_code != 200:
-            raise CommandError(f"{URL} {params}: HTTP {response.status_code}")
+            raise CommandError(f"{url} {params}: HTTP {response.status_code}")
 
     def _time(self, work, runs: int) -> list[float]:
         work()  # warm
