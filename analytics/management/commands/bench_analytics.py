@@ -1,4 +1,4 @@
-"""Benchmark: the sales dashboard of a venue with 10 seasons of sales.
+"""Benchmark: the statistics pages of a venue with 10 seasons of sales and of newsletters.
 
 Everything is thrown away afterwards: a database `parterre_bench_<pid>` (dropped at the end,
 also on failure) and a venue `bench` cloned from the template.
@@ -6,18 +6,21 @@ also on failure) and a venue `bench` cloned from the template.
 1. Build the venue: `--seasons` seasons (the last one current) of a 600-place hall,
    `--tickets` tickets in orders of 1 to 4 seats written with a few SQL statements
    (analytics.history: counter, phone and online sales, an online share growing season
-   after season, invitations, reduced tariffs, promo codes, refunds) and `--contacts`
-   contacts; then `rebuild_sales_aggregates()` (timed).
-2. Time the dashboard warm (after one run), `--runs` times each: the default season's page,
-   an older season's page, the J−x curve of a performance, a CSV export — full HTTP requests
-   through Django's test client (middleware, template, everything), and the selectors alone.
+   after season, invitations, reduced tariffs, promo codes, refunds), `--contacts`
+   contacts, `--campaigns` newsletters of `--per-campaign` emails with their opens, clicks,
+   bounces and unsubscribes, and a journey of `--journey-runs` steps (_comms_history.py);
+   then `rebuild_sales_aggregates()` and the communication figures, all and recent (timed).
+2. Time the pages warm (after one run), `--runs` times each: the sales page of the default
+   season and of an older one, the J−x curve of a performance, a CSV export, the contact
+   base page and the communication page — full HTTP requests through Django's test client
+   (middleware, template, everything), and the sales selectors alone.
 3. Freshness: a sale through ticketing's services, then the dispatcher (what the on-commit
    task runs): the time until the dashboard's figures hold it, and the page's own freshness
    figure (age of the oldest sales event the aggregates do not hold yet) before and after.
 
 The default `--tickets` is 300000 on this shared 2-core machine; `--tickets 1000000` is the
 issue's venue (README gives both figures). The last line:
-`RESULT tickets=… contacts=… p50_ms=… max_ms=… freshness_s=…`.
+`RESULT tickets=… contacts=… emails=… p50_ms=… max_ms=… freshness_s=…`.
 
     python manage.py bench_analytics [--tickets 300000] [--contacts 200000] [--runs 7]
 """
@@ -38,6 +41,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics import dashboard, selectors
+from analytics.communication_refresh import refresh_communication
 from analytics.history import build_history
 from analytics.models import PerformanceSales
 from analytics.services import rebuild_sales_aggregates
@@ -118,6 +122,13 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             self.say(f"Rebuilt the aggregates {counts} in {time.perf_counter() - started:.1f} s")
+            for full in (True, False):
+                started = time.perf_counter()
+                rows = refresh_communication(full=full)
+                self.say(
+                    f"Communication figures ({'all' if full else 'recent'}): {rows} rows "
+                    f"in {time.perf_counter() - started:.1f} s"
+                )
             user = User.objects.create_user(
                 "bench@bench.test", "bench-password-1", role=User.Role.ADMIN, full_name="B"
             )
