@@ -106,3 +106,6 @@ class TypicalCurve(models.Model):
     share = models.FloatField()
     performances = models.IntegerField()
     computed_at = models.DateTimeField()
+
+
+from .goals.models import Goal, GoalDigest  # noqa: E402, F401 (the goals' tables)

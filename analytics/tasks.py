@@ -11,3 +11,6 @@ def refresh_typical_curve_task() -> int:
     """Daily per venue: yesterday's performances join the typical J−x curve. Idempotent:
     the curve is recomputed whole."""
     return refresh_typical_curve()
+
+
+from .goals.tasks import send_goal_digest_task  # noqa: E402, F401 (the monthly goals digest)
