@@ -55,7 +55,7 @@ def shows_seen(*, since: date) -> list[tuple[int, str]]:
         .distinct()
         .order_by()
     )
-    return list(Show.objects.filter(pk__in=ids).order_by("name").values_list("pk", "name"))
+    return list(Show.objects.filter(pk__in=ids).order_by("title").values_list("pk", "title"))
 
 
 def build(*, weeks: int = DEFAULT_WEEKS, show_id: int | None = None) -> Dashboard:
