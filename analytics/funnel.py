@@ -6,15 +6,19 @@ The unit is a visit's path for one show: a visit that looked at two shows counts
 A visit may come in at any step (a link straight to a performance's seats), so a step can
 count visits its previous step never saw; a conversion above 100 % says exactly that.
 
-One grouped query over the period (ticketing's index on day, show, step), whatever the
-number of rows behind it: see docs/analytics.md, "Checkout funnel", for the measurement."""
+The days that are over are read from analytics' aggregate (FunnelDay, one row per day, show
+and step, kept by analytics.funnel_services.refresh_funnel_days, hourly); the days after it
+(today, or every day if the task never ran) from ticketing's rows, live, on its index on
+day, show, step. Both give the same counts (tests): see docs/analytics.md, "Checkout
+funnel", for the measurement."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count
+from django.db.models import Count, Max, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +26,7 @@ from django.utils.translation import gettext as _
 from ticketing.models import CheckoutStep, Show
 
 from .dashboard import Column, Dashboard, Table
+from .models import FunnelDay
 from .selectors import ratio
 
 Step = CheckoutStep.Step
@@ -34,9 +39,31 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def weekly_counts(*, since: date, show_id: int | None = None) -> dict[tuple[date, int], int]:
-    """{(week's Monday, step): visits} from `since` (a Monday) on."""
-    rows = CheckoutStep.objects.filter(day__gte=since)
+def _aggregated_until() -> date | None:
+    return FunnelDay.objects.aggregate(last=Max("day"))["last"]
+
+
+def weekly_counts(
+    *, since: date, show_id: int | None = None, until: date | None = None
+) -> dict[tuple[date, int], int]:
+    """{(week's Monday, step): visits} from `since` (a Monday) on: the aggregate for the days
+    it holds (up to `until`), ticketing's rows read live after it."""
+    counts: dict[tuple[date, int], int] = defaultdict(int)
+    live_from = since
+    if until is not None and until >= since:
+        days = FunnelDay.objects.filter(day__gte=since, day__lte=until)
+        if show_id:
+            days = days.filter(show_id=show_id)
+        grouped = (
+            days.annotate(week=TruncWeek("day"))
+            .values_list("week", "step")
+            .annotate(n=Sum("visits"))
+            .order_by()
+        )
+        for week, step, n in grouped:
+            counts[(week, step)] += n
+        live_from = until + timedelta(days=1)
+    rows = CheckoutStep.objects.filter(day__gte=live_from)
     if show_id:
         rows = rows.filter(show_id=show_id)
     grouped = (
@@ -45,12 +72,21 @@ def weekly_counts(*, since: date, show_id: int | None = None) -> dict[tuple[date
         .annotate(n=Count("*"))
         .order_by()
     )
-    return {(week, step): n for week, step, n in grouped}
+    for week, step, n in grouped:
+        counts[(week, step)] += n
+    return dict(counts)
 
 
-def shows_seen(*, since: date) -> list[tuple[int, str]]:
-    ids = (
-        CheckoutStep.objects.filter(day__gte=since, step=Step.SHOW)
+def shows_seen(*, since: date, until: date | None = None) -> list[tuple[int, str]]:
+    ids = set(
+        FunnelDay.objects.filter(day__gte=since, step=Step.SHOW)
+        .values_list("show_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    live_from = max(since, until + timedelta(days=1)) if until else since
+    ids |= set(
+        CheckoutStep.objects.filter(day__gte=live_from, step=Step.SHOW)
         .values_list("show_id", flat=True)
         .distinct()
         .order_by()
@@ -62,11 +98,12 @@ def build(*, weeks: int = DEFAULT_WEEKS, show_id: int | None = None) -> Dashboar
     today = timezone.localdate()
     last = monday(today)
     since = last - timedelta(weeks=weeks - 1)
-    counts = weekly_counts(since=since, show_id=show_id)
+    until = _aggregated_until()
+    counts = weekly_counts(since=since, show_id=show_id, until=until)
     board = Dashboard(season="", seasons=[], kpis=[])
     board.weeks = weeks
     board.show_id = show_id
-    board.shows = shows_seen(since=since)
+    board.shows = shows_seen(since=since, until=until)
     board.since = since
     params = {"weeks": weeks, **({"show": show_id} if show_id else {})}
     board.export_params = urlencode(params)

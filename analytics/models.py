@@ -108,4 +108,5 @@ class TypicalCurve(models.Model):
     computed_at = models.DateTimeField()
 
 
+from .funnel_models import FunnelDay  # noqa: E402, F401 (the checkout funnel's aggregate)
 from .goals.models import Goal, GoalDigest  # noqa: E402, F401 (the goals' tables)

@@ -150,3 +150,39 @@ def test_a_venue_sees_only_its_own_funnel(venue_a, venue_b, visits, make_staff, 
         board = client.get(URL).context["board"]
     assert [r["visits"] for r in board.tables["funnel"].rows] == [0, 0, 0, 0, 0]
     assert board.shows == []
+
+
+def test_the_aggregate_gives_the_same_counts_as_the_rows(venue_a, visits):
+    from analytics.funnel_services import refresh_funnel_days
+    from analytics.models import FunnelDay
+
+    with time_machine.travel(NOW, tick=False), in_venue(venue_a):
+        live = funnel.build()
+        assert funnel._aggregated_until() is None
+        written = refresh_funnel_days()
+        assert written == FunnelDay.objects.count() > 0
+        # Days that are over only: today's steps (a Wednesday) stay in ticketing's table.
+        assert FunnelDay.objects.filter(day__gte=date(2026, 12, 9)).count() == 0
+        total = sum(FunnelDay.objects.values_list("visits", flat=True))
+        assert total == CheckoutStep.objects.filter(day__lt=date(2026, 12, 9)).count()
+        mixed = funnel.build()
+        assert funnel._aggregated_until() == THIS_WEEK + timedelta(days=1)
+        for key in ("funnel", "weeks"):
+            assert mixed.tables[key].rows == live.tables[key].rows
+        assert mixed.shows == live.shows
+        show_a, show_b = visits
+        only_b = [r["visits"] for r in funnel.build(show_id=show_b.pk).tables["funnel"].rows]
+        assert only_b == [4, 1, 1, 0, 0]
+        # Twice: the same rows (the last two days grouped again, replaced whole).
+        before = sorted(FunnelDay.objects.values_list("day", "show_id", "step", "visits"))
+        refresh_funnel_days()
+        assert sorted(FunnelDay.objects.values_list("day", "show_id", "step", "visits")) == before
+        # A step written today is seen at once, and joins the aggregate tomorrow.
+        record_checkout_step(visit="late", step=Step.CONFIRMATION, show_id=show_a.pk)
+        rows = {r["step"]: r["visits"] for r in funnel.build().tables["funnel"].rows}
+        assert rows[str(Step.CONFIRMATION.label)] == 4
+    with time_machine.travel(NOW + timedelta(days=1), tick=False), in_venue(venue_a):
+        refresh_funnel_days()
+        assert FunnelDay.objects.get(day=date(2026, 12, 9), step=Step.CONFIRMATION).visits == 1
+        rows = {r["step"]: r["visits"] for r in funnel.build().tables["funnel"].rows}
+        assert rows[str(Step.CONFIRMATION.label)] == 4
