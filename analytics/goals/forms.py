@@ -24,6 +24,13 @@ def _scale(kind: str, mode: str) -> Decimal:
     return {"percent": Decimal("0.01"), "money": Decimal(100)}.get(kind, Decimal(1))
 
 
+def _typed(value: Decimal) -> Decimal:
+    """30.0000 → 30, 0.3000 → 0.3 (never "3E+1" in the field)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
 class GoalForm(forms.Form):
     indicator = forms.ChoiceField(label=_("Indicator"))
     season = forms.ChoiceField(label=_("Season"))
@@ -54,7 +61,7 @@ class GoalForm(forms.Form):
                 "indicator": goal.indicator,
                 "season": goal.season,
                 "mode": goal.mode,
-                "amount": (goal.amount / _scale(kind, goal.mode)).normalize(),
+                "amount": _typed(goal.amount / _scale(kind, goal.mode)),
                 "starts_on": goal.starts_on,
                 "deadline": goal.deadline,
                 "label": goal.label,

@@ -101,7 +101,11 @@ def test_an_admin_edits_and_archives_a_goal(venue_a, make_staff, client_for):
     made = a_goal(venue_a)
     client = client_for(venue_a, make_staff(venue_a, User.Role.ADMIN))
     edit = f"{URL}{made.pk}/"
-    assert client.get(edit).context["form"].initial["amount"] == Decimal(100)
+    shown = client.get(edit)
+    assert shown.context["form"].initial["amount"] == Decimal(100)
+    assert 'name="amount" value="100"' in shown.content.decode()
+    share = a_goal(venue_a, indicator="online_share", amount=Decimal("0.3"))
+    assert 'name="amount" value="30"' in client.get(f"{URL}{share.pk}/").content.decode()
     bad = client.post(edit, form(venue_a, indicator="tickets", amount="100", deadline="2001-01-01"))
     assert bad.status_code == 400 and "deadline" in bad.context["form"].errors
     assert client.post(edit, form(venue_a, indicator="tickets", amount="120")).status_code == 302
