@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from analytics import indicators
 from analytics.goals import selectors
 from analytics.goals.models import Goal, GoalDigest
 from analytics.goals.services import create_goal, send_goal_digest
@@ -215,3 +216,29 @@ def test_the_digest_goes_once_a_month_to_the_admins(venue_a, venue_b, make_staff
         assert send_goal_digest() is not None
         assert GoalDigest.objects.count() == 2
     assert len(mail.outbox) == 2
+
+
+def test_the_goals_page_costs_a_bounded_number_of_queries(
+    venue_a, make_staff, client_for, django_assert_max_num_queries
+):
+    for key in ("tickets", "revenue", "online_share", "fill_rate", "basket_seats"):
+        a_goal(venue_a, indicator=key, amount=Decimal("0.5"))
+    client = client_for(venue_a, make_staff(venue_a, User.Role.ADMIN))
+    client.get(URL)
+    # The goals, each indicator on its season and the previous one, the session and user.
+    with django_assert_max_num_queries(18):
+        assert client.get(URL).status_code == 200
+
+
+def test_a_failing_indicator_is_no_data_not_an_error(venue_a, make_staff, client_for, monkeypatch):
+    def broken(season):
+        raise RuntimeError("the audience tables are not there yet")
+
+    monkeypatch.setitem(
+        indicators._REGISTRY, "broken", indicators.Indicator("broken", "Cassé", "int", broken)
+    )
+    a_goal(venue_a, indicator="broken", label="Cassé")
+    page = client_for(venue_a, make_staff(venue_a, User.Role.ADMIN)).get(URL)
+    assert page.status_code == 200
+    [row] = page.context["rows"]
+    assert row.state == selectors.NO_DATA
