@@ -186,3 +186,15 @@ def test_the_aggregate_gives_the_same_counts_as_the_rows(venue_a, visits):
         assert FunnelDay.objects.get(day=date(2026, 12, 9), step=Step.CONFIRMATION).visits == 1
         rows = {r["step"]: r["visits"] for r in funnel.build().tables["funnel"].rows}
         assert rows[str(Step.CONFIRMATION.label)] == 4
+
+
+def test_the_hourly_task_aggregates_each_venue_apart(venue_a, venue_b, visits):
+    from analytics.models import FunnelDay
+    from analytics.tasks import refresh_funnel_task
+
+    with time_machine.travel(NOW, tick=False):
+        with in_venue(venue_b):
+            assert refresh_funnel_task() == 0
+            assert not FunnelDay.objects.exists()
+        with in_venue(venue_a):
+            assert refresh_funnel_task() == FunnelDay.objects.count() > 0
