@@ -11,6 +11,7 @@ class AnalyticsConfig(AppConfig):
 
         from . import views  # noqa: F401 (its navigation entry)
         from .consumers import update_sales_aggregates
+        from .goals import audit_labels  # noqa: F401
         from .services import CODES, CONSUMER
 
         register_consumer(CONSUMER, codes=CODES, handler=update_sales_aggregates)

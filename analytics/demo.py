@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ticketing.models import Hall, Order
 
+from .goals.demo import seed_goals
 from .history import build_history
 from .services import rebuild_sales_aggregates
 
@@ -45,3 +46,4 @@ def seed_venue(venue, rng: random.Random) -> None:
             only_past=True,
         )
     rebuild_sales_aggregates()
+    seed_goals(venue)  # a few goals on this season's indicators (analytics/goals/demo.py)

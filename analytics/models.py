@@ -152,3 +152,7 @@ class CommunicationRefresh(models.Model):
     singleton = models.BooleanField(primary_key=True, default=True)
     recent_at = models.DateTimeField(null=True)
     full_at = models.DateTimeField(null=True)
+
+
+from .funnel_models import FunnelDay  # noqa: E402, F401 (the checkout funnel's aggregate)
+from .goals.models import Goal, GoalDigest  # noqa: E402, F401 (the goals' tables)

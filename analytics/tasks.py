@@ -24,3 +24,15 @@ def refresh_recent_communication_task() -> int:
 def refresh_all_communication_task() -> int:
     """Daily per venue: every campaign's figures recomputed. Idempotent."""
     return refresh_communication(full=True)
+
+
+from .goals.tasks import send_goal_digest_task  # noqa: E402, F401 (the monthly goals digest)
+
+
+@shared_task(name="analytics.refresh_funnel", ignore_result=True)
+def refresh_funnel_task() -> int:
+    """Hourly per venue: the checkout funnel's days that are over join its aggregate.
+    Idempotent: each day's rows are replaced whole."""
+    from .funnel_services import refresh_funnel_days
+
+    return refresh_funnel_days()

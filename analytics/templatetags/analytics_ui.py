@@ -114,6 +114,8 @@ STATISTICS_PAGES = (
     ("analytics:sales", gettext_noop("Sales"), "sales.view"),
     ("analytics:contacts", gettext_noop("Contact base"), "contacts.view"),
     ("analytics:communication", gettext_noop("Communication"), "campaigns.manage"),
+    ("analytics:funnel", gettext_noop("Checkout funnel"), "sales.view"),
+    ("analytics:goals", gettext_noop("Goals"), "sales.view"),
 )
 
 

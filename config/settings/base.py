@@ -324,6 +324,10 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
         "task": "analytics.refresh_all_communication",
         "every": 86400,
     },
+    # The goals' monthly digest to the admins: daily, sent once a month (unique month row).
+    "analytics.send_goal_digest": {"task": "analytics.send_goal_digest", "every": 86400},
+    # The checkout funnel's days that are over, into its aggregate (analytics/funnel.py).
+    "analytics.refresh_funnel": {"task": "analytics.refresh_funnel", "every": 3600},
     # Campaigns (campaigns/sending): scheduled sends whose time has come; claims of dead
     # workers back to pending, stalled sends restarted, finished ones closed.
     "campaigns.start_due_campaigns": {"task": "campaigns.start_due_campaigns", "every": 60},
