@@ -75,11 +75,17 @@ class SibilSettingsForm(forms.ModelForm):
         fields = ["licence_number", "siret", "legal_name", "place_type", "insee_code"]
         help_texts = {
             "licence_number": _("As on the licence receipt, e.g. PLATESV-R-2024-001234."),
-            "siret": _("14 digits, the establishment that holds the ticketing."),
             "insee_code": _("5 characters (not the postcode), e.g. 69123 for Lyon."),
         }
 
     place_type = forms.ChoiceField(label=_("type of place"), choices=SibilPlaceType.choices)
+    # Typed with spaces ("732 829 320 00074"): the model's 14 is checked once they are gone.
+    siret = forms.CharField(
+        label=_("SIRET"),
+        max_length=20,
+        required=False,
+        help_text=_("14 digits, the establishment that holds the ticketing."),
+    )
 
     def clean_licence_number(self):
         # Older numberings exist: an unusual one is accepted, and flagged on the list.
