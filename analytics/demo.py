@@ -18,6 +18,7 @@ from django.utils import timezone
 from ticketing.models import Hall, Order
 
 from .history import build_history
+from .reports.demo import seed_sibil
 from .services import rebuild_sales_aggregates
 
 HALL = "Salle Jean-Vilar (saisons passées)"
@@ -45,3 +46,4 @@ def seed_venue(venue, rng: random.Random) -> None:
             only_past=True,
         )
     rebuild_sales_aggregates()
+    seed_sibil(venue)  # SIBIL settings and genre domains (analytics/reports/demo.py)

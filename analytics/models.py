@@ -144,8 +144,8 @@ class SibilSettings(models.Model):
 
 class SibilGenreDomain(models.Model):
     """A show genre (Show.genres) and the SIBIL domain it declares; a show takes the domain
-    of its first mapped genre. `young_audience`: shows of this genre are declared "jeune
-    public"."""
+    of the last of its genres that has one (analytics.reports.sibil.show_domain).
+    `young_audience`: shows of this genre are declared "jeune public"."""
 
     genre = models.CharField(_("genre"), max_length=40, unique=True)
     domain = models.CharField(_("SIBIL domain"), max_length=40, blank=True)

@@ -214,10 +214,17 @@ def set_genre_domains(*, actor, mapping: dict[str, tuple[str, bool]]) -> None:
 
 
 def show_domain(genres: list[str], mapping: dict[str, SibilGenreDomain]) -> tuple[str, bool]:
-    """A show's domain: its first genre that has one; young audience if any genre says so."""
-    domain = next((mapping[g].domain for g in genres if g in mapping and mapping[g].domain), "")
-    young = any(mapping[g].young_audience for g in genres if g in mapping)
-    return domain, young
+    """A show's domain: that of the last of its genres that has one (a show's genres go from
+    the general to the particular: "concert", "jazz"). A young-audience genre ("jeune
+    public") says whom the show is for, not what it is: its domain counts only when no other
+    genre has one. Young audience if any genre says so."""
+    rows = [mapping[g] for g in genres if g in mapping]
+    young = any(r.young_audience for r in rows)
+    for candidates in ([r for r in rows if not r.young_audience], rows):
+        domain = next((r.domain for r in reversed(candidates) if r.domain), "")
+        if domain:
+            return domain, young
+    return "", young
 
 
 def siret_is_valid(value: str) -> bool:
