@@ -293,7 +293,7 @@ def _revenue(sales, totals) -> Section:
     tables = [
         Table(
             "tariffs",
-            _("Revenue by tariff"),
+            _("Tariffs"),
             [
                 Column("tariff", _("Tariff")),
                 Column("kind", _("Kind")),
@@ -306,7 +306,7 @@ def _revenue(sales, totals) -> Section:
         ),
         Table(
             "channels",
-            _("Sales by channel"),
+            _("Channels"),
             [
                 Column("channel", _("Channel")),
                 Column("tickets", _("Tickets"), "int"),

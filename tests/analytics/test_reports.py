@@ -141,7 +141,7 @@ def test_the_workbook_has_a_sheet_per_section_and_the_orders_figures(venue_a, re
     header = rows.index(next(r for r in rows if r and r[0] == fr("Tariff")))
     got = {}
     for r in rows[header + 1 :]:
-        if not r or r[0] is None or r[0] in (fr("Total"), fr("Sales by channel")):
+        if not r or r[0] is None or r[0] in (fr("Total"), fr("Channels")):
             break
         got[r[0]] = (r[2], round(r[3] * 100))
     assert got == {k: (v["tickets"], v["revenue"]) for k, v in expected.items()}
