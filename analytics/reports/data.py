@@ -234,7 +234,7 @@ def _attendance(perfs, totals) -> Section:
     ]
     return Section(
         "attendance",
-        _("Attendance"),
+        _("Attendance figures"),
         [table],
         note=_(
             "Tickets sold and invitations of the performances that took place, cancelled "

@@ -124,7 +124,7 @@ def test_the_pdf_says_the_figures(venue_a, ready, reader):
     with translation.override("fr"):
         euros = cell_text(revenue, "money")
     assert euros.replace("\u202f", "").replace("\xa0", "") in text.replace(" ", "")
-    assert fr("Attendance") in text and fr("Revenue by tariff") in text
+    assert fr("Attendance figures") in text and fr("Revenue by tariff") in text
     assert fr("Audience figures not available.") in text
 
 
