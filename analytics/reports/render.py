@@ -25,6 +25,9 @@ from ticketing.tickets.pdf import (
 from ..templatetags.analytics_ui import cell_text
 from .data import Report
 
+# The list of performances is in the workbook only: a season of 250 performances would double
+# the PDF's pages and its rendering time (WeasyPrint lays tables out slowly).
+PDF_LEAVES_OUT = {"performances"}
 BAR_HEIGHT = 16
 LABEL_WIDTH = 190
 BAR_WIDTH = 260
@@ -75,6 +78,8 @@ def report_html(report: Report) -> str:
     colour = getattr(venue, "accent_color", "") or "#8a1538"
     sections = []
     for section in report.sections:
+        if section.key in PDF_LEAVES_OUT:
+            continue
         sections.append(
             {
                 "section": section,
