@@ -123,8 +123,16 @@ class GenreDomainsForm(forms.Form):
             )
 
     def rows(self):
+        """(genre, domain field, young-audience field, the domain's label) per genre."""
+        labels = dict(DOMAINS)
         return [
-            (genre, self[f"domain_{i}"], self[f"young_{i}"]) for i, genre in enumerate(self.genres)
+            (
+                genre,
+                self[f"domain_{i}"],
+                self[f"young_{i}"],
+                labels.get(self[f"domain_{i}"].value() or "", ""),
+            )
+            for i, genre in enumerate(self.genres)
         ]
 
     def mapping(self) -> dict[str, tuple[str, bool]]:

@@ -229,3 +229,35 @@ def test_another_venue_declares_only_its_own(venue_a, venue_b, sold, make_staff,
         stranger.defaults["HTTP_HOST"] = host_for(venue_a)
         assert stranger.get(EXPORT, {**params, "format": "json"}).status_code in (302, 403)
         assert client_for(venue_a).get(PAGE).status_code in (302, 403)
+
+
+def test_the_list_costs_a_fixed_number_of_queries(venue_a, sold, make_staff, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.ticketing.conftest import build_performance
+
+    def queries(params) -> tuple[int, object]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(PAGE, params)
+        # django-tenants sets the search path again after the test switched schemas.
+        return sum(not q["sql"].startswith("SET search_path") for q in captured), response
+
+    configure(venue_a)
+    client = client_for(venue_a, make_staff(venue_a, User.Role.READ_ONLY))
+    today = timezone.localdate()
+    params = {"start": today.isoformat(), "end": (today + timedelta(days=60)).isoformat()}
+    with in_venue(venue_a):
+        build_performance(name="Salle 39", starts_in_days=39)  # one with nothing sold
+    client.get(PAGE, params)  # warm: session, venue caches
+    few, response = queries(params)
+    assert few <= 20
+    assert len(response.context["validation"].declarations) == 3
+    with in_venue(venue_a):
+        for days in (40, 41, 42):
+            build_performance(name=f"Salle {days}", starts_in_days=days)
+    more, response = queries(params)
+    assert more == few
+    assert len(response.context["validation"].declarations) == 6
+    assert not response.context["can_edit"]
+    assert "Théâtre" in response.content.decode()  # the domain's label, read only
