@@ -16,6 +16,8 @@ from analytics.reports.render import report_pdf
 from crm import demo as crm_demo
 from tests.helpers import in_venue
 from ticketing import demo as ticketing_demo
+from ticketing.models import Performance
+from ticketing.selectors.statements import performance_statement
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +39,20 @@ def test_the_demo_declares_and_reports_without_blocking_problems(venue_a):
         document = json.loads(sibil.export_json(v))
         assert len(document["declarations"]) > 20
         assert all(d["domaineRepresentationLibelle"] for d in document["declarations"])
+        # Every declaration equals its performance's receipts statement, to the unit.
+        declared = {d["idExtBilletterie"]: d for d in document["declarations"]}
+        for performance in Performance.objects.filter(
+            pk__in=[d.performance_id for d in v.exported]
+        ):
+            d = declared[f"parterre-{venue_a.slug}-{performance.pk}"]
+            statement = performance_statement(performance)
+            invitations = statement.section("invitations").total["count"]
+            assert d["nbBilletsTotalBilletterie"] == statement.totals["tickets"] + invitations
+            assert d["nbBilletsExoneres"] >= invitations
+            assert (
+                round(d["recetteTotalBilletterie"] * 100)
+                == (statement.totals["ticket_revenue_cents"])
+            )
         seasons = [s["season"] for s in selectors.seasons_overview()]
         started = time.perf_counter()
         content = report_pdf(build_report(season=seasons[-1]))
