@@ -37,12 +37,13 @@ def _download(content, content_type: str, filename: str) -> HttpResponse:
 
 @capability_required("sales.view")
 def reports(request):
-    seasons = [s["season"] for s in seasons_overview()]
+    overview = seasons_overview()
+    seasons = [s["season"] for s in overview]
     wanted = "format" in request.GET
     form = ReportForm(
         request.GET if wanted else None,
         seasons=seasons,
-        initial={"season": default_season(seasons_overview()) if seasons else ""},
+        initial={"season": default_season(overview) if seasons else ""},
     )
     if wanted and form.is_valid():
         data = form.cleaned_data

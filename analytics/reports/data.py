@@ -422,7 +422,8 @@ def _geography(season: str | None) -> Section:
     total = sum(r.get("spectators") or 0 for r in rows)
     out = [
         {
-            "code": r.get("code", ""),
+            # The département's code, whatever the audience module calls it.
+            "code": r.get("code") or r.get("departement") or r.get("department") or "",
             "name": r.get("name", ""),
             "region": r.get("region", ""),
             "spectators": r.get("spectators") or 0,
