@@ -19,6 +19,7 @@ from ticketing.models import Hall, Order
 
 from .goals.demo import seed_goals
 from .history import build_history
+from .reports.demo import seed_sibil
 from .services import rebuild_sales_aggregates
 
 HALL = "Salle Jean-Vilar (saisons passées)"
@@ -47,3 +48,4 @@ def seed_venue(venue, rng: random.Random) -> None:
         )
     rebuild_sales_aggregates()
     seed_goals(venue)  # a few goals on this season's indicators (analytics/goals/demo.py)
+    seed_sibil(venue)  # SIBIL settings and genre domains (analytics/reports/demo.py)

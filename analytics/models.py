@@ -154,5 +154,52 @@ class CommunicationRefresh(models.Model):
     full_at = models.DateTimeField(null=True)
 
 
+class SibilPlaceType(models.TextChoices):
+    """The place types of SIBIL's place referential (LieuDTO.typeLieu, API v2)."""
+
+    THEATRE = "THEATRE", _("Theatre")
+    ESPACE_POLYVALENT = "ESPACE_POLYVALENT", _("Multi-purpose venue")
+    CASINO = "CASINO_DISCOTHEQUE_HOTEL_CAFE_RESTAURANT", _("Casino, club, hotel, café, restaurant")
+    CONCERT = "SALLE_CONCERT_AUDITORIUM_OPERA_ZENITH", _("Concert hall, auditorium, opera house")
+    CABARET = "CABARET_MUSIC_HALL", _("Cabaret, music hall")
+    OUTDOOR = "PLEIN_AIR_PARC_LOISIRS_ATTRACTION", _("Open air, leisure park")
+    TENT = "STRUCTURE_ITINERANTE_DEMONTABLE_CHAPITEAU", _("Touring structure, big top")
+    WORSHIP = "LIEU_DE_CULTE", _("Place of worship")
+    HEALTH = "LIEU_DE_SANTE", _("Health facility")
+    OTHER = "AUTRE", _("Other")
+
+
+class SibilSettings(models.Model):
+    """What the culture ministry's ticketing returns (SIBIL) need that the venue profile
+    does not hold. One row (pk 1), edited on the SIBIL page (docs/sibil.md)."""
+
+    licence_number = models.CharField(
+        _("performing-arts licence number"), max_length=40, blank=True
+    )
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    legal_name = models.CharField(_("legal name of the declaring body"), max_length=200, blank=True)
+    place_type = models.CharField(
+        _("type of place"),
+        max_length=50,
+        choices=SibilPlaceType.choices,
+        default=SibilPlaceType.THEATRE,
+    )
+    insee_code = models.CharField(_("INSEE code of the commune"), max_length=5, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class SibilGenreDomain(models.Model):
+    """A show genre (Show.genres) and the SIBIL domain it declares; a show takes the domain
+    of the last of its genres that has one (analytics.reports.sibil.show_domain).
+    `young_audience`: shows of this genre are declared "jeune public"."""
+
+    genre = models.CharField(_("genre"), max_length=40, unique=True)
+    domain = models.CharField(_("SIBIL domain"), max_length=40, blank=True)
+    young_audience = models.BooleanField(_("young audience"), default=False)
+
+    class Meta:
+        ordering = ["genre"]
+
+
 from .funnel_models import FunnelDay  # noqa: E402, F401 (the checkout funnel's aggregate)
 from .goals.models import Goal, GoalDigest  # noqa: E402, F401 (the goals' tables)

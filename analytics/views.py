@@ -126,7 +126,7 @@ def _xlsx_value(value, kind: str):
 
 
 # The other statistics pages reuse the charts and exports above.
-from . import views_communication, views_contacts, views_funnel  # noqa: E402
+from . import views_communication, views_contacts, views_funnel, views_reports  # noqa: E402
 from .goals import views as views_goals  # noqa: E402
 
 urlpatterns = [
@@ -135,4 +135,5 @@ urlpatterns = [
     *views_communication.urlpatterns,
     *views_funnel.urlpatterns,
     *views_goals.urlpatterns,
+    *views_reports.urlpatterns,
 ]

@@ -116,6 +116,7 @@ STATISTICS_PAGES = (
     ("analytics:communication", gettext_noop("Communication"), "campaigns.manage"),
     ("analytics:funnel", gettext_noop("Checkout funnel"), "sales.view"),
     ("analytics:goals", gettext_noop("Goals"), "sales.view"),
+    ("analytics:reports", gettext_noop("Reports"), "sales.view"),
 )
 
 

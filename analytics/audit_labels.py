@@ -1,4 +1,4 @@
-"""The goals' audit codes in words (see tenants/accounts/audit_labels.py)."""
+"""Analytics' audit codes in words (registered by AnalyticsConfig.ready)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -9,5 +9,8 @@ register_labels(
         "analytics.goal.created": _("Goal set"),
         "analytics.goal.updated": _("Goal changed"),
         "analytics.goal.archived": _("Goal archived"),
-    }
+        "analytics.sibil.settings_updated": _("SIBIL settings changed"),
+        "analytics.sibil.domains_updated": _("SIBIL domains of the genres changed"),
+    },
+    {},
 )
