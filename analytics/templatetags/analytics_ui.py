@@ -114,6 +114,7 @@ STATISTICS_PAGES = (
     ("analytics:sales", gettext_noop("Sales"), "sales.view"),
     ("analytics:contacts", gettext_noop("Contact base"), "contacts.view"),
     ("analytics:communication", gettext_noop("Communication"), "campaigns.manage"),
+    ("analytics:compare", gettext_noop("Compare"), "sales.view"),
 )
 
 

@@ -314,6 +314,11 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "campaigns.run_due_journeys": {"task": "campaigns.run_due_journeys", "every": 60},
     # The venue's typical J−x sales curve, with yesterday's performances (analytics/).
     "analytics.refresh_typical_curve": {"task": "analytics.refresh_typical_curve", "every": 86400},
+    # The venue's aggregate figures shared with the cooperative (analytics/cooperative.py).
+    "analytics.publish_cooperative_figures": {
+        "task": "analytics.publish_cooperative_figures",
+        "every": 86400,
+    },
     # Campaigns (campaigns/sending): scheduled sends whose time has come; claims of dead
     # workers back to pending, stalled sends restarted, finished ones closed.
     "campaigns.start_due_campaigns": {"task": "campaigns.start_due_campaigns", "every": 60},
