@@ -52,12 +52,13 @@ def _noon(day: date) -> datetime:
 
 
 def activity_figures(today: date) -> dict[str, float | None]:
-    """Tickets sold in the last 30 days and days since the last sale (invitations apart)."""
-    sold = SalesFact.objects.filter(movement=Movement.SALE, invitation=False)
-    recent = sold.filter(day__gt=today - timedelta(days=ACTIVITY_DAYS)).aggregate(n=Sum("tickets"))[
-        "n"
-    ]
-    last = sold.filter(tickets__gt=0, day__lte=today).aggregate(day=Max("day"))["day"]
+    """Tickets sold in the last 30 days (net of refunds, as "tickets" counts them) and days
+    since the last sale; invitations apart."""
+    paid = SalesFact.objects.filter(invitation=False)
+    since = today - timedelta(days=ACTIVITY_DAYS)
+    recent = paid.filter(day__gt=since).aggregate(n=Sum("tickets"))["n"]
+    sold = paid.filter(movement=Movement.SALE, tickets__gt=0, day__lte=today)
+    last = sold.aggregate(day=Max("day"))["day"]
     return {
         "tickets_30d": float(recent or 0),
         "last_sale_days": float((today - last).days) if last else None,

@@ -22,8 +22,12 @@ class CreateVenueForm(forms.Form):
         label=_("Kind of venue"),
         choices=Venue.Kind.choices,
         initial=Venue.Kind.OTHER,
+        required=False,
         help_text=_("Venues compare their figures with the anonymised median of their kind."),
     )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or Venue.Kind.OTHER
 
     def __init__(self, *args, base_domain: str = "localhost", **kwargs):
         super().__init__(*args, **kwargs)
