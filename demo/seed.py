@@ -56,4 +56,8 @@ def seed_demo(*, stdout=None) -> list[DemoLogin]:
             for seed_venue in VENUE_SEEDERS:
                 seed_venue(venue, rng)
     connection.set_schema_to_public()
+    # The cooperative view: kinds, comparison venues, every venue's figures published.
+    from demo.cooperative import seed_cooperative
+
+    seed_cooperative(actor=coop_admin, stdout=stdout)
     return logins
