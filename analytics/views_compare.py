@@ -15,14 +15,21 @@ from .cooperative import activity_figures, seasons_to_publish, shared_indicators
 from .templatetags.analytics_ui import cell_text
 
 
+def _median_text(value, kind: str) -> str:
+    # A median of an even number of venues falls between two: whole euros are enough.
+    if kind == "money" and value is not None:
+        value = round(value, -2)
+    return cell_text(value, kind)
+
+
 def _row(key, label, kind, own, of_kind, of_all) -> dict:
     return {
         "key": key,
         "label": label,
         "own": cell_text(own, kind),
-        "kind_median": cell_text(of_kind.value, kind),
+        "kind_median": _median_text(of_kind.value, kind),
         "kind_venues": of_kind.venues,
-        "all_median": cell_text(of_all.value, kind),
+        "all_median": _median_text(of_all.value, kind),
         "all_venues": of_all.venues,
     }
 

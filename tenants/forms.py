@@ -63,4 +63,8 @@ class VenueProfileForm(forms.ModelForm):
 
 
 class VenueKindForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of venue"), choices=Venue.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind of venue"),
+        choices=Venue.Kind.choices,
+        widget=forms.Select(attrs={"onchange": "this.form.submit()"}),
+    )

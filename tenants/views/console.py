@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -46,7 +47,8 @@ def venue_list(request):
         {
             "rows": rows,
             "active_count": sum(1 for v in venues if v.is_active),
-            "events": recent_events(limit=10),
+            # Reads and publications of the shared figures: on the figures page.
+            "events": recent_events(limit=10, exclude_prefix=FIGURE_EVENTS),
         },
     )
 
@@ -103,6 +105,8 @@ def venue_set_kind(request, pk: int):
     return redirect("console:venue_list")
 
 
+FIGURE_EVENTS = "tenants.figures."
+
 # The cooperative's figures: (key, column heading) of the table, in order. Fill rate and
 # basket are per venue only: a cooperative total would need each venue's capacity.
 FIGURE_COLUMNS = ("tickets", "revenue", "online_share", "fill_rate", "tickets_30d")
@@ -132,27 +136,24 @@ def cooperative_figures(request):
     medians = [figure_text(data.medians.get(k), f.kind) for k, f in columns]
     if request.GET.get("export") == "csv":
         return _figures_csv(season, columns, data)
+    labels = [Truncator(r.venue.name).chars(22) for r in data.rows]
     chart = [
         {
-            "key": "venues",
-            "type": "bar",
-            "labels": [r.venue.name for r in data.rows],
+            "key": key,
+            "type": "hbar",
+            "labels": labels,
             "series": [
                 {
-                    "label": str(SHAREABLE_FIGURES["tickets"].label),
-                    "axis": "y",
-                    "data": [r.figures.get("tickets") for r in data.rows],
-                },
-                {
-                    "label": str(SHAREABLE_FIGURES["online_share"].label),
-                    "axis": "p",
+                    "label": str(SHAREABLE_FIGURES[key].label),
+                    "axis": axis,
                     "data": [
-                        None if v is None else round(v * 100, 1)
-                        for v in (r.figures.get("online_share") for r in data.rows)
+                        None if r.figures.get(key) is None else round(r.figures[key] * scale, 1)
+                        for r in data.rows
                     ],
-                },
+                }
             ],
         }
+        for key, axis, scale in (("tickets", "y", 1), ("online_share", "p", 100))
     ]
     return render(
         request,
@@ -170,6 +171,11 @@ def cooperative_figures(request):
                 if data.totals.get(k) is not None
             ],
             "charts": chart if any(r.figures.get("tickets") for r in data.rows) else [],
+            "events": recent_events(limit=10, code_prefix=FIGURE_EVENTS),
+            "chart_titles": [
+                ("tickets", SHAREABLE_FIGURES["tickets"].label),
+                ("online_share", SHAREABLE_FIGURES["online_share"].label),
+            ],
         },
     )
 
