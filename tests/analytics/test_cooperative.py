@@ -171,3 +171,21 @@ def test_the_compare_tab_is_for_who_sees_the_sales(venue_a, make_staff, client_f
     admin = make_staff(venue_a, User.Role.ADMIN)
     page = client_for(venue_a, admin).get("/backoffice/statistics/").content.decode()
     assert "/backoffice/statistics/compare/" in page
+
+
+def test_the_task_publishes_only_its_own_venue(venue_a, venue_b, season):
+    from analytics.tasks import publish_cooperative_figures_task
+
+    connection.set_schema_to_public()
+    with in_venue(venue_a):
+        dispatch_pending()
+    with in_venue(venue_b):
+        publish_cooperative_figures_task.apply()  # as the fan-out sends it, in beta's schema
+    assert set(VenueFigures.objects.values_list("venue_id", flat=True)) == {venue_b.pk}
+    name = season_name(venue_b)
+    assert VenueFigures.objects.get(venue=venue_b, season=name, key="tickets").value is None
+    with in_venue(venue_a):
+        publish_cooperative_figures_task.apply()
+    alpha = VenueFigures.objects.get(venue=venue_a, season=name, key="tickets")
+    assert alpha.value == 5
+    assert AuditEvent.objects.filter(code="tenants.figures.published").count() == 2 * 3
