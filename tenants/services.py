@@ -309,6 +309,12 @@ def publish_venue_figures(
     Logged in the cooperative's audit trail."""
     if venue.is_public:
         raise ValidationFailed(_("The cooperative itself has no figures."))
+    # From a venue's schema (its task), a venue publishes its own figures only.
+    current = getattr(connection, "tenant", None)
+    if current is not None and not getattr(current, "is_public", True) and current.pk != venue.pk:
+        raise ValidationFailed(
+            _("A venue publishes only its own figures."), code="figures.other_venue"
+        )
     season = (season or "").strip()
     if len(season) > 9:
         raise ValidationFailed(_("Unknown season."), code="figures.season_invalid")

@@ -106,3 +106,14 @@ def test_kind_is_set_at_onboarding_and_by_the_cooperative(coop_admin, cooperativ
     assert AuditEvent.objects.filter(code="tenants.venue.kind_changed").exists()
     with pytest.raises(ValidationFailed):
         set_venue_kind(venue=hangar, kind="opera", actor=None)
+
+
+def test_a_venue_publishes_only_its_own_figures(venue_a, venue_b):
+    from tests.helpers import in_venue
+
+    with in_venue(venue_a), pytest.raises(ValidationFailed) as refused:
+        publish_venue_figures(venue=venue_b, season=SEASON, figures={"tickets": 1})
+    assert refused.value.code == "figures.other_venue"
+    with in_venue(venue_b):
+        publish_venue_figures(venue=venue_b, season=SEASON, figures={"tickets": 1})
+    assert list(VenueFigures.objects.values_list("venue_id", flat=True)) == [venue_b.pk]
