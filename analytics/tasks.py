@@ -36,3 +36,12 @@ def refresh_funnel_task() -> int:
     from .funnel_services import refresh_funnel_days
 
     return refresh_funnel_days()
+
+
+@shared_task(name="analytics.publish_cooperative_figures", ignore_result=True)
+def publish_cooperative_figures_task() -> None:
+    """Daily per venue: its aggregate figures of this season and the last, shared with the
+    cooperative (tenants.figures says which). Idempotent: each season is published whole."""
+    from .cooperative import publish_figures
+
+    publish_figures()

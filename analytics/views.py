@@ -126,7 +126,13 @@ def _xlsx_value(value, kind: str):
 
 
 # The other statistics pages reuse the charts and exports above.
-from . import views_communication, views_contacts, views_funnel, views_reports  # noqa: E402
+from . import (  # noqa: E402
+    views_communication,
+    views_compare,
+    views_contacts,
+    views_funnel,
+    views_reports,
+)
 from .goals import views as views_goals  # noqa: E402
 
 urlpatterns = [
@@ -136,4 +142,5 @@ urlpatterns = [
     *views_funnel.urlpatterns,
     *views_goals.urlpatterns,
     *views_reports.urlpatterns,
+    *views_compare.urlpatterns,
 ]

@@ -117,6 +117,7 @@ STATISTICS_PAGES = (
     ("analytics:funnel", gettext_noop("Checkout funnel"), "sales.view"),
     ("analytics:goals", gettext_noop("Goals"), "sales.view"),
     ("analytics:reports", gettext_noop("Reports"), "sales.view"),
+    ("analytics:compare", gettext_noop("Compare"), "sales.view"),
 )
 
 

@@ -328,6 +328,11 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "analytics.send_goal_digest": {"task": "analytics.send_goal_digest", "every": 86400},
     # The checkout funnel's days that are over, into its aggregate (analytics/funnel.py).
     "analytics.refresh_funnel": {"task": "analytics.refresh_funnel", "every": 3600},
+    # The venue's aggregate figures shared with the cooperative (analytics/cooperative.py).
+    "analytics.publish_cooperative_figures": {
+        "task": "analytics.publish_cooperative_figures",
+        "every": 86400,
+    },
     # Campaigns (campaigns/sending): scheduled sends whose time has come; claims of dead
     # workers back to pending, stalled sends restarted, finished ones closed.
     "campaigns.start_due_campaigns": {"task": "campaigns.start_due_campaigns", "every": 60},
