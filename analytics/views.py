@@ -123,10 +123,11 @@ def _xlsx_value(value, kind: str):
 
 
 # The other statistics pages reuse the charts and exports above.
-from . import views_communication, views_contacts  # noqa: E402
+from . import views_audience, views_communication, views_contacts  # noqa: E402
 
 urlpatterns = [
     path("", sales, name="sales"),
     *views_contacts.urlpatterns,
     *views_communication.urlpatterns,
+    *views_audience.urlpatterns,
 ]
