@@ -359,7 +359,7 @@ def build(*, season: str | None = None) -> Audience:
     board.tables["seats"] = _seats_table(all_seasons, page)
     board.tables["renewal"] = _renewal_table(all_seasons, page)
     board.tables["identified"] = _identified_table(all_seasons, page)
-    board.tables["performances"] = _performances_table(season)
+    board.tables["firsts"] = _performances_table(season)
     board.tables["departments"] = _departments_table(places)
     board.tables["regions"] = _regions_table(regions(places))
     board.map_counts = {p["department"]: p["spectators"] for p in places if p["department"]}
@@ -368,7 +368,7 @@ def build(*, season: str | None = None) -> Audience:
 
 
 def _kpis(f: dict, live: dict, season: str, current: bool) -> list[dict]:
-    def kpi(key, label, value, kind, url, detail=""):
+    def kpi(key, label, value, kind, url, detail="", capability=""):
         return {
             "key": key,
             "label": label,
@@ -376,11 +376,13 @@ def _kpis(f: dict, live: dict, season: str, current: bool) -> list[dict]:
             "kind": kind,
             "url": url,
             "detail": detail,
+            # Who may open the list behind it (the page drops the link for the others).
+            "capability": capability,
         }
 
     change = f.get("seats_change")
     return [
-        kpi("spectators", _("Spectators"), f["spectators"], "int", "#performances"),
+        kpi("spectators", _("Spectators"), f["spectators"], "int", "#firsts"),
         kpi(
             "new",
             _("New spectators"),
@@ -419,6 +421,7 @@ def _kpis(f: dict, live: dict, season: str, current: bool) -> list[dict]:
             live["dropoff"],
             "int",
             reverse("dropoff:page"),
+            capability="campaigns.manage",
         ),
     ]
 
@@ -545,7 +548,7 @@ def _performances_table(season: str) -> Table:
             }
         )
     return Table(
-        key="performances",
+        key="firsts",
         title=_("First-timers per performance"),
         columns=[
             Column("performance", _("Performance")),

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 
 from tenants.accounts.permissions import capability_required
+from tenants.accounts.roles import user_can
 
 from . import audience, geography
 from .views import SEASON_MAX, _charts, _export
@@ -15,6 +16,9 @@ def audience_page(request):
     wanted = request.GET.get("export", "")
     if wanted:
         return _export(board, wanted, request.GET.get("format", "csv"))
+    for kpi in board.kpis:
+        if kpi["capability"] and not user_can(request.user, kpi["capability"]):
+            kpi["url"] = ""
     link = reverse("crm:contact_list") + "?department={code}"
     context = {
         "board": board,
