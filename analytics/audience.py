@@ -29,7 +29,6 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -322,12 +321,13 @@ def _contacts_url(**params) -> str:
 
 
 def _live_counts() -> dict[str, int]:
-    """crm's criteria counts now (the contact list's, same filter) and open drop-off alerts."""
-    counts = Contact.objects.filter(merged_into__isnull=True).aggregate(
-        lapsed=Count("pk", filter=Q(criteria__contains=[LAPSED])),
-        first_timers=Count("pk", filter=Q(criteria__contains=[FIRST_TIMER])),
-        regulars=Count("pk", filter=Q(criteria__contains=[REGULAR])),
-    )
+    """crm's criteria counts now (the contact list's filter, each read through the GIN
+    index on criteria) and the open drop-off alerts."""
+    active = Contact.objects.filter(merged_into__isnull=True)
+    counts = {
+        key: active.filter(criteria__contains=[code]).count()
+        for key, code in (("lapsed", LAPSED), ("first_timers", FIRST_TIMER), ("regulars", REGULAR))
+    }
     counts["dropoff"] = DropoffAlert.objects.filter(
         state=DropoffAlert.State.OPEN,
         contact__merged_into__isnull=True,

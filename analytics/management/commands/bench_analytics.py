@@ -9,7 +9,8 @@ also on failure) and a venue `bench` cloned from the template.
    after season, invitations, reduced tariffs, promo codes, refunds) and `--contacts`
    contacts; then `rebuild_sales_aggregates()` (timed).
 2. Time the dashboard warm (after one run), `--runs` times each: the default season's page,
-   an older season's page, the J−x curve of a performance, a CSV export — full HTTP requests
+   an older season's page, the J−x curve of a performance, a CSV export, the audience page
+   (current and oldest season; its tables refreshed first, timed) — full HTTP requests
    through Django's test client (middleware, template, everything), and the selectors alone.
 3. Freshness: a sale through ticketing's services, then the dispatcher (what the on-commit
    task runs): the time until the dashboard's figures hold it, and the page's own freshness
@@ -37,6 +38,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics import dashboard, selectors
+from analytics.audience import refresh_audience
 from analytics.history import build_history
 from analytics.models import PerformanceSales
 from analytics.services import rebuild_sales_aggregates
@@ -50,6 +52,7 @@ from ticketing.services import orders
 from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
 
 URL = "/backoffice/statistics/"
+AUDIENCE_URL = "/backoffice/statistics/audience/"
 
 
 class Command(BaseCommand):
@@ -103,6 +106,14 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             self.say(f"Rebuilt the aggregates {counts} in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            audience_seasons = refresh_audience()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            self.say(
+                f"Refreshed the audience tables ({audience_seasons} seasons) in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
             user = User.objects.create_user(
                 "bench@bench.test", "bench-password-1", role=User.Role.READ_ONLY, full_name="B"
             )
@@ -126,6 +137,13 @@ class Command(BaseCommand):
             timings: dict[str, list[float]] = {}
             for key, params in pages.items():
                 timings[key] = self._time(lambda p=params: self._get(client, p), options["runs"])
+            timings["audience_page"] = self._time(
+                lambda: self._get(client, {}, url=AUDIENCE_URL), options["runs"]
+            )
+            timings["audience_old_season"] = self._time(
+                lambda: self._get(client, {"season": seasons[0]}, url=AUDIENCE_URL),
+                options["runs"],
+            )
             timings["selectors_only"] = self._time(lambda: dashboard.build(), options["runs"])
             for key, runs in timings.items():
                 self.say(
@@ -142,10 +160,10 @@ class Command(BaseCommand):
             "freshness_s": f"{freshness:.3f}",
         }
 
-    def _get(self, client: Client, params: dict) -> None:
-        response = client.get(URL, params)
+    def _get(self, client: Client, params: dict, url: str = URL) -> None:
+        response = client.get(url, params)
         if response.status_code != 200:
-            raise CommandError(f"{URL} {params}: HTTP {response.status_code}")
+            raise CommandError(f"{url} {params}: HTTP {response.status_code}")
 
     def _time(self, work, runs: int) -> list[float]:
         work()  # warm
