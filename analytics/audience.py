@@ -552,7 +552,7 @@ def _performances_table(season: str) -> Table:
         title=_("First-timers per performance"),
         columns=[
             Column("performance", _("Performance")),
-            Column("when", _("When")),
+            Column("when", _("Past or upcoming")),
             Column("tickets", _("Tickets"), "int"),
             Column("spectators", _("Spectators identified"), "int"),
             Column("first_timers", _("First-timers"), "int"),
