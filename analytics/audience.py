@@ -629,7 +629,9 @@ def _regions_table(rows: list[dict]) -> Table:
 
 def _figure(name: str):
     def measure(season: str) -> float | None:
-        value = season_audience(season)[name]
+        """None for a season without sales (as the sales indicators)."""
+        figures = season_audience(season)
+        value = figures[name] if figures["first_year"] is not None else None
         return float(value) if value is not None else None
 
     measure.__name__ = f"audience_{name}"

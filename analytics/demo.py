@@ -117,7 +117,8 @@ def past_audience(venue, rng: random.Random) -> None:
             Contact(
                 first_name=rng.choice(FIRST_NAMES),
                 last_name=rng.choice(LAST_NAMES),
-                email=f"spectateur.{venue.slug}.{n}@demo.parterre.example",
+                email=(email := f"spectateur.{venue.slug}.{n}@demo.parterre.example"),
+                email_normalized=email,
                 postcode=(code := _postcode(rng, home)),
                 department=department_of(code),
                 first_source="box_office",
@@ -143,6 +144,8 @@ def past_audience(venue, rng: random.Random) -> None:
             "%s::bigint[]) AS v(id, contact) WHERE o.id = v.id",
             [[a for a, _b in assigned], [b for _a, b in assigned]],
         )
+    # Those the draw gave no order are no spectators: not kept.
+    Contact.objects.filter(pk__in=[p.pk for p in people], orders__isnull=True).delete()
     _behaviour([b for _a, b in assigned])
 
 
@@ -189,6 +192,7 @@ def _behaviour(contact_ids: list[int]) -> None:
         cursor.execute(
             """
             UPDATE crm_contact c SET
+                first_seen_at = LEAST(c.first_seen_at, d.first_at),
                 first_purchase_at = LEAST(c.first_purchase_at, d.first_at),
                 last_purchase_at = GREATEST(c.last_purchase_at, d.last_at),
                 first_attended_at = LEAST(c.first_attended_at, d.first_at),

@@ -172,6 +172,7 @@ def test_indicators_are_registered(seasons):
     assert indicators.measure("seats_per_spectator", s2) == pytest.approx(4 / 3)
     assert indicators.measure("identified_share", s0) == pytest.approx(0.5)
     assert indicators.get("identified_share").kind == "percent"
+    assert indicators.measure("spectators", "1999-2000") is None
     assert indicators.get("spectators").link(s1).endswith(f"/statistics/audience/?season={s1}")
 
 
