@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -82,6 +83,7 @@ def _postcode(rng: random.Random, home: str) -> str:
     return f"{code}{rng.randrange(0, 1000):03d}"
 
 
+@transaction.atomic
 def past_audience(venue, rng: random.Random) -> None:
     """Buyers for the earlier seasons' orders (analytics.history writes them without)."""
     from django.db import connection
