@@ -9,7 +9,7 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from tenants.events.registry import register_consumer
 
-        from . import views  # noqa: F401 (its navigation entry)
+        from . import audit_labels, views  # noqa: F401 (audit labels, navigation entry)
         from .consumers import update_sales_aggregates
         from .services import CODES, CONSUMER
 

@@ -336,11 +336,18 @@ def _live_counts() -> dict[str, int]:
     return counts
 
 
-def build(*, season: str | None = None) -> Audience:
+def ensure_refreshed() -> datetime:
+    """When the audience tables were computed; computed now for a venue whose tables never
+    were (its first visit: the hourly task keeps them afterwards)."""
     computed_at = refreshed_at()
     if computed_at is None:
-        refresh_audience()  # the first visit of a venue never refreshed (the task then keeps it)
+        refresh_audience()
         computed_at = refreshed_at()
+    return computed_at
+
+
+def build(*, season: str | None = None) -> Audience:
+    computed_at = ensure_refreshed()
     all_seasons = seasons()
     names = [s["season"] for s in all_seasons]
     now = current_season()

@@ -1,27 +1,27 @@
 """The communication statistics as tables (each chart draws one of them, each can be
 exported): open and click rates by month, targeted against send-to-all, unsubscribes and
-bounces, operations' return, the latest campaigns, journeys' conversions. Reads the campaigns
-tables only, through campaigns' own selectors wherever they already say how a figure counts
-(tracking's SENT rule, targeting report, operations' totals, journeys' stats). A dozen
-queries, whatever the number of campaigns."""
+bounces, operations' return, the latest campaigns, journeys' conversions. Reads analytics'
+CampaignMonth and JourneyFigures (counted by campaigns' own rules: tracking's SENT,
+journey_stats; analytics/communication_refresh.py) and the operations' totals; a dozen
+queries, whatever the number of emails."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.journeys.models import Journey
-from campaigns.journeys.selectors import journey_stats
-from campaigns.models import Campaign, Delivery
+from campaigns.models import Campaign
 from campaigns.tracking.models import Attribution
-from campaigns.tracking.selectors import SENT, operations_with_totals, targeting_report
+from campaigns.tracking.selectors import operations_with_totals
 
+from .communication_refresh import refresh_if_never_done
 from .dashboard import Column, Dashboard, Table
+from .models import CampaignMonth, CommunicationRefresh, JourneyFigures
 
 MONTHS = 12
 LATEST_CAMPAIGNS = 20
@@ -43,27 +43,21 @@ def _months(today: date) -> list[date]:
     return out[::-1]
 
 
-def _by_month(queryset, column: str, start, tz, **counts) -> dict[date, dict]:
-    rows = (
-        queryset.filter(**{f"{column}__gte": start})
-        .annotate(month=TruncMonth(column, tzinfo=tz))
-        .values("month")
-        .annotate(**counts)
-        .order_by()
-    )
-    return {timezone.localtime(r["month"], tz).date(): r for r in rows}
+def _per_month(rows, *names: str) -> dict[date, dict]:
+    found = rows.values("month").annotate(**{n: Sum(n) for n in names}).order_by()
+    return {r["month"]: r for r in found}
 
 
 def build(*, now=None) -> Dashboard:
     now = now or timezone.now()
-    tz = timezone.get_current_timezone()
-    months = _months(timezone.localtime(now, tz).date())
-    start = datetime(months[0].year, months[0].month, 1, tzinfo=tz)  # in the venue's time
+    months = _months(timezone.localtime(now).date())
+    refresh_if_never_done()
     board = Dashboard(season="", seasons=[], kpis=[])
+    board.freshness_at = CommunicationRefresh.objects.values_list("recent_at", flat=True).first()
     for table in (
-        _rates_table(months, start, tz),
+        _rates_table(months),
         _targeting_table(),
-        _losses_table(months, start, tz),
+        _losses_table(months),
         _operations_table(),
         _campaigns_table(),
         _journeys_table(),
@@ -72,22 +66,14 @@ def build(*, now=None) -> Dashboard:
     return board
 
 
-def _rates_table(months: list[date], start, tz) -> Table:
-    """Sent newsletters' deliveries by the month they were sent: the share opened, clicked
-    (every delivery of the month counts once: a rate over people, not over campaigns)."""
-    sent = Delivery.objects.filter(
-        campaign__kind=Campaign.Kind.NEWSLETTER,
-        campaign__status=Campaign.Status.SENT,
-        sent_at__isnull=False,
-    )
-    found = _by_month(
-        sent,
-        "sent_at",
-        start,
-        tz,
-        sent=Count("pk"),
-        opened=Count("pk", filter=Q(opened_at__isnull=False)),
-        clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+def _rates_table(months: list[date]) -> Table:
+    """Sent newsletters' emails by the month they were sent: the share opened, clicked
+    (every email of the month counts once: a rate over people, not over campaigns)."""
+    found = _per_month(
+        CampaignMonth.objects.filter(kind=Campaign.Kind.NEWSLETTER, month__gte=months[0]),
+        "sent",
+        "opened",
+        "clicked",
     )
     rows = []
     for month in months:
@@ -128,15 +114,30 @@ def _rates_table(months: list[date], start, tz) -> Table:
 
 
 def _targeting_table() -> Table:
+    groups = {
+        r["targeted"]: r
+        for r in CampaignMonth.objects.exclude(kind=Campaign.Kind.JOURNEY)
+        .exclude(kind=Campaign.Kind.NOTICE)
+        .values("targeted")
+        .annotate(
+            campaigns=Count("campaign_id", distinct=True),
+            sent=Sum("sent"),
+            opened=Sum("opened"),
+            clicked=Sum("clicked"),
+        )
+        .order_by()
+    }
     rows = []
-    for g in targeting_report():
+    for targeted in (True, False):
+        g = groups.get(targeted, {})
+        sent = g.get("sent") or 0
         rows.append(
             {
-                "group": _("Targeted") if g["targeted"] else _("Sent to all"),
-                "campaigns": g["campaigns"],
-                "sent": g["sent"],
-                "open_rate": _share(g["opened"], g["sent"]),
-                "click_rate": _share(g["clicked"], g["sent"]),
+                "group": _("Targeted") if targeted else _("Sent to all"),
+                "campaigns": g.get("campaigns", 0),
+                "sent": sent,
+                "open_rate": _share(g.get("opened") or 0, sent),
+                "click_rate": _share(g.get("clicked") or 0, sent),
             }
         )
     return Table(
@@ -154,17 +155,16 @@ def _targeting_table() -> Table:
     )
 
 
-def _losses_table(months: list[date], start, tz) -> Table:
-    deliveries = Delivery.objects.all()
-    unsubscribed = _by_month(deliveries, "unsubscribed_at", start, tz, n=Count("pk"))
-    bounced = _by_month(deliveries, "bounced_at", start, tz, n=Count("pk"))
-    complained = _by_month(deliveries, "complained_at", start, tz, n=Count("pk"))
+def _losses_table(months: list[date]) -> Table:
+    found = _per_month(
+        CampaignMonth.objects.filter(month__gte=months[0]), "unsubscribed", "bounced", "complained"
+    )
     rows = [
         {
             "month": month,
-            "unsubscribed": unsubscribed.get(month, {}).get("n", 0),
-            "bounced": bounced.get(month, {}).get("n", 0),
-            "complained": complained.get(month, {}).get("n", 0),
+            "unsubscribed": found.get(month, {}).get("unsubscribed", 0),
+            "bounced": found.get(month, {}).get("bounced", 0),
+            "complained": found.get(month, {}).get("complained", 0),
         }
         for month in months
     ]
@@ -178,7 +178,10 @@ def _losses_table(months: list[date], start, tz) -> Table:
             Column("complained", _("Spam complaints"), "int"),
         ],
         rows,
-        note=_("Every email, newsletters and journeys alike, by the month it happened."),
+        note=_(
+            "Every email of a sent campaign, newsletters and journeys alike, by the month it "
+            "happened."
+        ),
     )
 
 
@@ -210,34 +213,48 @@ def _operations_table() -> Table:
 
 
 def _campaigns_table() -> Table:
-    campaigns = list(
+    latest = list(
         Campaign.objects.filter(status=Campaign.Status.SENT)
-        .exclude(kind=Campaign.Kind.JOURNEY)
-        .annotate(
-            n_sent=Count("deliveries", filter=_on_deliveries(SENT)),
-            n_opened=Count("deliveries", filter=Q(deliveries__opened_at__isnull=False)),
-            n_clicked=Count("deliveries", filter=Q(deliveries__clicked_at__isnull=False)),
-        )
-        .order_by("-started_at", "-pk")[:LATEST_CAMPAIGNS]
+        .exclude(kind__in=[Campaign.Kind.JOURNEY, Campaign.Kind.NOTICE])
+        .order_by("-started_at", "-pk")
+        .values("pk", "name", "started_at")[:LATEST_CAMPAIGNS]
     )
+    counts = {
+        r["campaign_id"]: r
+        for r in CampaignMonth.objects.filter(campaign_id__in=[c["pk"] for c in latest])
+        .values("campaign_id")
+        .annotate(sent=Sum("sent"), opened=Sum("opened"), clicked=Sum("clicked"))
+        .order_by()
+    }
+    campaigns = []
+    for c in latest:
+        n = counts.get(c["pk"], {})
+        campaigns.append(
+            {
+                **c,
+                "n_sent": n.get("sent", 0),
+                "n_opened": n.get("opened", 0),
+                "n_clicked": n.get("clicked", 0),
+            }
+        )
     sales = {
         r["campaign"]: r
-        for r in Attribution.objects.filter(campaign__in=[c.pk for c in campaigns])
+        for r in Attribution.objects.filter(campaign__in=[c["pk"] for c in campaigns])
         .values("campaign")
         .annotate(orders=Count("pk"), revenue=Sum("amount_cents"))
         .order_by()
     }
     rows = []
     for c in campaigns:
-        s = sales.get(c.pk, {})
+        s = sales.get(c["pk"], {})
         rows.append(
             {
-                "name": c.name,
-                "link": reverse("campaigns:stats", args=[c.pk]),
-                "started": c.started_at,
-                "sent": c.n_sent,
-                "open_rate": _share(c.n_opened, c.n_sent),
-                "click_rate": _share(c.n_clicked, c.n_sent),
+                "name": c["name"],
+                "link": reverse("campaigns:stats", args=[c["pk"]]),
+                "started": c["started_at"],
+                "sent": c["n_sent"],
+                "open_rate": _share(c["n_opened"], c["n_sent"]),
+                "click_rate": _share(c["n_clicked"], c["n_sent"]),
                 "orders": s.get("orders", 0),
                 "revenue": s.get("revenue") or 0,
             }
@@ -258,23 +275,12 @@ def _campaigns_table() -> Table:
     )
 
 
-def _on_deliveries(q: Q) -> Q:
-    """A rule on deliveries (the tracking selectors' SENT), seen from their campaign."""
-    children = [
-        _on_deliveries(child)
-        if isinstance(child, Q)
-        else Q(**{f"deliveries__{child[0]}": child[1]})
-        for child in q.children
-    ]
-    return Q(*children, _connector=q.connector, _negated=q.negated)
-
-
 def _journeys_table() -> Table:
     journeys = list(Journey.objects.order_by("name", "pk").only("pk", "name"))
-    stats = journey_stats([j.pk for j in journeys]) if journeys else {}
+    stats = JourneyFigures.objects.in_bulk([j.pk for j in journeys])
     rows = []
     for j in journeys:
-        s = stats[j.pk]
+        s = stats.get(j.pk) or JourneyFigures(journey_id=j.pk)
         rows.append(
             {
                 "name": j.name,

@@ -4,7 +4,7 @@ CSV or XLSX): assembled from analytics.selectors, with the labels the page shows
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -44,6 +44,7 @@ class Dashboard:
     kpis: list[dict]
     tables: dict[str, Table] = field(default_factory=dict)
     freshness_s: float = 0.0
+    freshness_at: datetime | None = None  # figures recomputed periodically: when
     lead_performance: str = ""
     j14_below: int | None = None
     method_note: str = ""

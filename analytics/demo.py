@@ -24,7 +24,9 @@ from django.utils import timezone
 from ticketing.models import Hall, Order
 
 from .audience import refresh_audience
+from .goals.demo import seed_goals
 from .history import build_history
+from .reports.demo import seed_sibil
 from .services import rebuild_sales_aggregates
 
 HALL = "Salle Jean-Vilar (saisons passées)"
@@ -54,6 +56,8 @@ def seed_venue(venue, rng: random.Random) -> None:
         past_audience(venue, local)
     rebuild_sales_aggregates()
     refresh_audience()
+    seed_goals(venue)  # a few goals on this season's indicators (analytics/goals/demo.py)
+    seed_sibil(venue)  # SIBIL settings and genre domains (analytics/reports/demo.py)
 
 
 PAST_PEOPLE = 900  # spectators of the earlier seasons only (some lapsed, some renewed)

@@ -168,3 +168,100 @@ class AudienceRefresh(models.Model):
     singleton = models.BooleanField(default=True, unique=True, editable=False)
     computed_at = models.DateTimeField()
     duration_ms = models.IntegerField(default=0)
+
+
+class CampaignMonth(models.Model):
+    """One sent campaign's emails (newsletters, mailings and journeys' emails alike) in one
+    month of the venue's calendar: sent, opened and clicked are counted in the month the
+    email was sent (rates over people), bounces, complaints and unsubscribes in the month
+    they happened. Recomputed from campaigns' deliveries by
+    analytics.communication_refresh (every quarter of an hour the recent campaigns, every
+    night all of them): the page never counts millions of deliveries per view."""
+
+    campaign_id = models.BigIntegerField()
+    month = models.DateField()
+    kind = models.CharField(max_length=12)
+    targeted = models.BooleanField(default=False)
+    sent = models.IntegerField(default=0)
+    opened = models.IntegerField(default=0)
+    clicked = models.IntegerField(default=0)
+    bounced = models.IntegerField(default=0)
+    complained = models.IntegerField(default=0)
+    unsubscribed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign_id", "month"], name="analytics_campmonth_key")
+        ]
+        indexes = [models.Index(fields=["month"], name="analytics_campmonth_month")]
+
+
+class JourneyFigures(models.Model):
+    """A journey's figures as campaigns.journeys.selectors.journey_stats counts them (its
+    conversions look up purchases in the timeline: too slow per page view on a big base)."""
+
+    journey_id = models.BigIntegerField(primary_key=True)
+    entered = models.IntegerField(default=0)
+    sent = models.IntegerField(default=0)
+    opened = models.IntegerField(default=0)
+    clicked = models.IntegerField(default=0)
+    converted = models.IntegerField(default=0)
+
+
+class CommunicationRefresh(models.Model):
+    """When the communication figures were last recomputed: the recent campaigns, and all."""
+
+    singleton = models.BooleanField(primary_key=True, default=True)
+    recent_at = models.DateTimeField(null=True)
+    full_at = models.DateTimeField(null=True)
+
+
+class SibilPlaceType(models.TextChoices):
+    """The place types of SIBIL's place referential (LieuDTO.typeLieu, API v2)."""
+
+    THEATRE = "THEATRE", _("Theatre")
+    ESPACE_POLYVALENT = "ESPACE_POLYVALENT", _("Multi-purpose venue")
+    CASINO = "CASINO_DISCOTHEQUE_HOTEL_CAFE_RESTAURANT", _("Casino, club, hotel, café, restaurant")
+    CONCERT = "SALLE_CONCERT_AUDITORIUM_OPERA_ZENITH", _("Concert hall, auditorium, opera house")
+    CABARET = "CABARET_MUSIC_HALL", _("Cabaret, music hall")
+    OUTDOOR = "PLEIN_AIR_PARC_LOISIRS_ATTRACTION", _("Open air, leisure park")
+    TENT = "STRUCTURE_ITINERANTE_DEMONTABLE_CHAPITEAU", _("Touring structure, big top")
+    WORSHIP = "LIEU_DE_CULTE", _("Place of worship")
+    HEALTH = "LIEU_DE_SANTE", _("Health facility")
+    OTHER = "AUTRE", _("Other")
+
+
+class SibilSettings(models.Model):
+    """What the culture ministry's ticketing returns (SIBIL) need that the venue profile
+    does not hold. One row (pk 1), edited on the SIBIL page (docs/sibil.md)."""
+
+    licence_number = models.CharField(
+        _("performing-arts licence number"), max_length=40, blank=True
+    )
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    legal_name = models.CharField(_("legal name of the declaring body"), max_length=200, blank=True)
+    place_type = models.CharField(
+        _("type of place"),
+        max_length=50,
+        choices=SibilPlaceType.choices,
+        default=SibilPlaceType.THEATRE,
+    )
+    insee_code = models.CharField(_("INSEE code of the commune"), max_length=5, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class SibilGenreDomain(models.Model):
+    """A show genre (Show.genres) and the SIBIL domain it declares; a show takes the domain
+    of the last of its genres that has one (analytics.reports.sibil.show_domain).
+    `young_audience`: shows of this genre are declared "jeune public"."""
+
+    genre = models.CharField(_("genre"), max_length=40, unique=True)
+    domain = models.CharField(_("SIBIL domain"), max_length=40, blank=True)
+    young_audience = models.BooleanField(_("young audience"), default=False)
+
+    class Meta:
+        ordering = ["genre"]
+
+
+from .funnel_models import FunnelDay  # noqa: E402, F401 (the checkout funnel's aggregate)
+from .goals.models import Goal, GoalDigest  # noqa: E402, F401 (the goals' tables)

@@ -77,7 +77,10 @@ def sales(request):
     wanted = request.GET.get("export", "")
     if wanted:
         return _export(board, wanted, request.GET.get("format", "csv"))
-    return render(request, "analytics/sales.html", {"board": board, "charts": _charts(board)})
+    from .goals.selectors import goals_summary
+
+    context = {"board": board, "charts": _charts(board), "goals": goals_summary()}
+    return render(request, "analytics/sales.html", context)
 
 
 def _export(board, key: str, fmt: str) -> HttpResponse:
@@ -123,11 +126,23 @@ def _xlsx_value(value, kind: str):
 
 
 # The other statistics pages reuse the charts and exports above.
-from . import views_audience, views_communication, views_contacts  # noqa: E402
+from . import (  # noqa: E402
+    views_audience,
+    views_communication,
+    views_compare,
+    views_contacts,
+    views_funnel,
+    views_reports,
+)
+from .goals import views as views_goals  # noqa: E402
 
 urlpatterns = [
     path("", sales, name="sales"),
     *views_contacts.urlpatterns,
     *views_communication.urlpatterns,
     *views_audience.urlpatterns,
+    *views_funnel.urlpatterns,
+    *views_goals.urlpatterns,
+    *views_reports.urlpatterns,
+    *views_compare.urlpatterns,
 ]

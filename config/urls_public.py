@@ -19,6 +19,8 @@ console_patterns = (
         path("", console.venue_list, name="venue_list"),
         path("new/", console.venue_create, name="venue_create"),
         path("<int:pk>/status/", console.venue_set_status, name="venue_set_status"),
+        path("<int:pk>/kind/", console.venue_set_kind, name="venue_set_kind"),
+        path("figures/", console.cooperative_figures, name="figures"),
     ],
     "console",
 )

@@ -23,6 +23,7 @@ from campaigns.journeys import demo as journeys_demo
 from campaigns.surveys import demo as surveys_demo
 from campaigns.tracking import demo as tracking_demo
 from crm import demo as crm_demo
+from demo import cooperative as cooperative_demo
 from tenants import demo as tenants_demo
 from tenants.demo import DemoLogin
 from tenants.models import Venue
@@ -40,6 +41,9 @@ VENUE_SEEDERS: list[Callable[[Venue, random.Random], None]] = [
     journeys_demo.seed_venue,
     analytics_demo.seed_venue,
 ]
+# Then, in the public schema, what spans venues: the cooperative view's kinds, comparison
+# venues and published figures (demo/cooperative.py).
+COOPERATIVE_SEEDERS: list[Callable[..., None]] = [cooperative_demo.seed_cooperative]
 
 
 def seed_demo(*, stdout=None) -> list[DemoLogin]:
@@ -56,4 +60,7 @@ def seed_demo(*, stdout=None) -> list[DemoLogin]:
             for seed_venue in VENUE_SEEDERS:
                 seed_venue(venue, rng)
     connection.set_schema_to_public()
+    for seed_cooperative in COOPERATIVE_SEEDERS:
+        seed_cooperative(actor=coop_admin, stdout=stdout)
+        connection.set_schema_to_public()
     return logins

@@ -18,6 +18,16 @@ class CreateVenueForm(forms.Form):
     admin_email = forms.EmailField(label=_("First admin's email"))
     admin_name = forms.CharField(label=_("First admin's name"), max_length=150, required=False)
     city = forms.CharField(label=_("City"), max_length=100, required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind of venue"),
+        choices=Venue.Kind.choices,
+        initial=Venue.Kind.OTHER,
+        required=False,
+        help_text=_("Venues compare their figures with the anonymised median of their kind."),
+    )
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or Venue.Kind.OTHER
 
     def __init__(self, *args, base_domain: str = "localhost", **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,3 +60,11 @@ class VenueProfileForm(forms.ModelForm):
             "accent_color": forms.TextInput(attrs={"type": "color"}),
             "locale": forms.Select(choices=[("fr", _("French")), ("en", _("English"))]),
         }
+
+
+class VenueKindForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of venue"),
+        choices=Venue.Kind.choices,
+        widget=forms.Select(attrs={"onchange": "this.form.submit()"}),
+    )

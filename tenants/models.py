@@ -17,6 +17,17 @@ class Venue(TenantMixin):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
 
+    class Kind(models.TextChoices):
+        """What kind of venue it is: a venue compares its figures with venues of its kind."""
+
+        SCENE_NATIONALE = "scene_nationale", _("National stage (scène nationale)")
+        CENTRE_DRAMATIQUE = "centre_dramatique", _("Drama centre (centre dramatique)")
+        SMAC = "smac", _("Contemporary music venue (SMAC)")
+        MUNICIPAL = "municipal", _("Municipal theatre")
+        SMALL = "small", _("Company or small venue")
+        FESTIVAL = "festival", _("Festival")
+        OTHER = "other", _("Other")
+
     name = models.CharField(_("name"), max_length=200)
     slug = models.CharField(_("slug"), max_length=40, unique=True, validators=[slug_validator])
     status = models.CharField(
@@ -38,6 +49,15 @@ class Venue(TenantMixin):
         max_length=7,
         default="#8a1538",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #8a1538."))],
+    )
+    # Set by the cooperative (onboarding, console); "other" until then. db_default: a schema
+    # deployed before this column was added keeps inserting rows (expand, then contract).
+    kind = models.CharField(
+        _("kind of venue"),
+        max_length=30,
+        choices=Kind.choices,
+        default=Kind.OTHER,
+        db_default=Kind.OTHER,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
@@ -67,6 +87,33 @@ class Domain(DomainMixin):
     class Meta:
         verbose_name = _("host name")
         verbose_name_plural = _("host names")
+
+
+class VenueFigures(models.Model):
+    """One aggregate figure of one venue for one season, shared with the cooperative.
+
+    Written only by tenants.services.publish_venue_figures, whose allow-list
+    (tenants.figures.SHAREABLE_FIGURES) says which figures may leave a venue's schema: counts,
+    amounts and rates, never a person. `season` is "" for a figure of the venue as it is now
+    (the integrity of its contact base, its recent activity). Read through tenants.selectors,
+    which logs every read and gives other venues only medians of at least three venues."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="figures")
+    season = models.CharField(max_length=9, blank=True, default="")
+    key = models.CharField(max_length=40)
+    value = models.FloatField(null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "season", "key"], name="tenants_venuefigures_key"
+            )
+        ]
+        indexes = [models.Index(fields=["season", "key"], name="tenants_venuefigures_sk")]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} {self.season or 'now'} {self.key}={self.value}"
 
 
 class TemplateSnapshot(models.Model):

@@ -1,22 +1,31 @@
-"""Writes over the cooperative: onboarding, suspending and profiling venues."""
+"""Writes over the cooperative: onboarding, suspending and profiling venues, and the
+aggregate figures venues share with it."""
 
+import math
 import re
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_exists, tenant_context
+from django_tenants.utils import (
+    get_public_schema_name,
+    schema_context,
+    schema_exists,
+    tenant_context,
+)
 
 from tenants.accounts.audit import as_system, changed_fields, record_event
 from tenants.accounts.models import User
 from tenants.accounts.services import invite_staff
 
 from .errors import Conflict, ValidationFailed
-from .models import SLUG_PATTERN, Domain, Venue
+from .figures import SHAREABLE_FIGURES
+from .models import SLUG_PATTERN, Domain, Venue, VenueFigures
 from .schema_clone import (
     applied_migrations,
     clone_template,
@@ -130,6 +139,7 @@ def create_venue(
     actor: User | None = None,
     timezone_name: str = "Europe/Paris",
     city: str = "",
+    kind: str = Venue.Kind.OTHER,
 ) -> CreatedVenue:
     """Onboard a venue: clone the template schema, add its host name, invite its first admin.
 
@@ -148,6 +158,8 @@ def create_venue(
             code="venue.admin_email_invalid",
             field="admin_email",
         )
+    if kind not in Venue.Kind.values:
+        raise ValidationFailed(_("Unknown kind of venue."), code="venue.kind_invalid", field="kind")
     if not template_is_current():
         ensure_template_schema()
     with transaction.atomic():
@@ -157,6 +169,7 @@ def create_venue(
             schema_name=schema_name_for(slug),
             timezone=timezone_name,
             city=city,
+            kind=kind,
         )
         # Venue.auto_create_schema is off: saving the row created no schema.
         if settings.TENANT_CREATION_FAKES_MIGRATIONS:
@@ -171,7 +184,7 @@ def create_venue(
             code="tenants.venue.created",
             actor=actor,
             obj=venue,
-            data={"venue": venue.slug, "admin_email": admin_email},
+            data={"venue": venue.slug, "admin_email": admin_email, "kind": kind},
         )
         # In the venue's trail, the first invitation is the platform's: the cooperative admin
         # who onboarded it has no account there.
@@ -263,3 +276,90 @@ def update_venue_profile(*, venue: Venue, actor: User | None, logo=None, **field
             data={"fields": list(changes)},
         )
     return venue
+
+
+@transaction.atomic
+def set_venue_kind(*, venue: Venue, kind: str, actor: User | None) -> Venue:
+    """The cooperative says what kind of venue it is (what it is compared with)."""
+    if venue.is_public:
+        raise ValidationFailed(_("The cooperative itself has no kind."))
+    if kind not in Venue.Kind.values:
+        raise ValidationFailed(_("Unknown kind of venue."), code="venue.kind_invalid", field="kind")
+    changes = changed_fields(venue, {"kind": kind})
+    if changes:
+        venue.kind = kind
+        venue.save(update_fields=["kind"])
+        record_event(
+            code="tenants.venue.kind_changed",
+            actor=actor,
+            obj=venue,
+            changes=changes,
+            data={"venue": venue.slug},
+        )
+    return venue
+
+
+def publish_venue_figures(
+    *, venue: Venue, season: str, figures: dict[str, float | None]
+) -> list[VenueFigures]:
+    """Share a venue's aggregate figures of one season with the cooperative (season "" for
+    the figures of the venue as it is now). Only the keys of the allow-list
+    (tenants.figures.SHAREABLE_FIGURES) are accepted, only numbers or None; the season's
+    figures are replaced whole (a key left out is removed), so publishing again is harmless.
+    Logged in the cooperative's audit trail."""
+    if venue.is_public:
+        raise ValidationFailed(_("The cooperative itself has no figures."))
+    # From a venue's schema (its task), a venue publishes its own figures only.
+    current = getattr(connection, "tenant", None)
+    if current is not None and not getattr(current, "is_public", True) and current.pk != venue.pk:
+        raise ValidationFailed(
+            _("A venue publishes only its own figures."), code="figures.other_venue"
+        )
+    season = (season or "").strip()
+    if len(season) > 9:
+        raise ValidationFailed(_("Unknown season."), code="figures.season_invalid")
+    clean: dict[str, float | None] = {}
+    for key, value in figures.items():
+        shared = SHAREABLE_FIGURES.get(key)
+        if shared is None:
+            raise ValidationFailed(
+                _("“%(key)s” is not a figure venues share with the cooperative.") % {"key": key},
+                code="figures.not_shareable",
+                field=key,
+            )
+        if shared.per_season != bool(season):
+            raise ValidationFailed(
+                _("“%(key)s” is not published for this season.") % {"key": key},
+                code="figures.season_mismatch",
+                field=key,
+            )
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+                raise ValidationFailed(
+                    _("“%(key)s” must be a number.") % {"key": key},
+                    code="figures.not_a_number",
+                    field=key,
+                )
+            value = float(value)
+            if not math.isfinite(value):
+                value = None
+        clean[key] = value
+    now = timezone.now()
+    with schema_context(get_public_schema_name()), transaction.atomic():
+        VenueFigures.objects.filter(venue=venue, season=season).exclude(key__in=clean).delete()
+        rows = [
+            VenueFigures(venue=venue, season=season, key=k, value=v, computed_at=now)
+            for k, v in clean.items()
+        ]
+        VenueFigures.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["venue", "season", "key"],
+            update_fields=["value", "computed_at"],
+        )
+        record_event(
+            code="tenants.figures.published",
+            obj=venue,
+            data={"venue": venue.slug, "season": season, "keys": sorted(clean)},
+        )
+    return rows

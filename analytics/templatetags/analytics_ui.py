@@ -115,6 +115,10 @@ STATISTICS_PAGES = (
     ("analytics:contacts", gettext_noop("Contact base"), "contacts.view"),
     ("analytics:audience", gettext_noop("Audience"), "contacts.view"),
     ("analytics:communication", gettext_noop("Communication"), "campaigns.manage"),
+    ("analytics:funnel", gettext_noop("Checkout funnel"), "sales.view"),
+    ("analytics:goals", gettext_noop("Goals"), "sales.view"),
+    ("analytics:reports", gettext_noop("Reports"), "sales.view"),
+    ("analytics:compare", gettext_noop("Compare"), "sales.view"),
 )
 
 

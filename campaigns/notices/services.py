@@ -233,9 +233,20 @@ def send_notice_emails(*, notice_id: int) -> int:
     if not notice.campaign.deliveries.filter(
         Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING)
     ).exists():
-        Campaign.objects.filter(pk=notice.campaign_id).update(
-            status=Campaign.Status.SENT, finished_at=timezone.now()
+        from ticketing.models import ProgrammeChange
+
+        now = timezone.now()
+        # Once: a second run (a redelivered event) keeps the first finishing time.
+        Campaign.objects.filter(pk=notice.campaign_id).exclude(status=Campaign.Status.SENT).update(
+            status=Campaign.Status.SENT, finished_at=now
         )
+        # The programme's own record of the change says its holders were told.
+        ProgrammeChange.objects.filter(
+            performance_id=notice.performance_id,
+            kind=notice.kind,
+            created_at__lte=notice.created_at,
+            notified_at__isnull=True,
+        ).update(notified_at=now)
     return sent
 
 

@@ -316,6 +316,25 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "analytics.refresh_typical_curve": {"task": "analytics.refresh_typical_curve", "every": 86400},
     # The audience page's tables, recomputed whole (analytics/audience.py).
     "analytics.refresh_audience": {"task": "analytics.refresh_audience", "every": 3600},
+    # The communication figures (analytics/communication_refresh.py): the recent campaigns
+    # and journeys every quarter of an hour, everything once a day.
+    "analytics.refresh_recent_communication": {
+        "task": "analytics.refresh_recent_communication",
+        "every": 900,
+    },
+    "analytics.refresh_all_communication": {
+        "task": "analytics.refresh_all_communication",
+        "every": 86400,
+    },
+    # The goals' monthly digest to the admins: daily, sent once a month (unique month row).
+    "analytics.send_goal_digest": {"task": "analytics.send_goal_digest", "every": 86400},
+    # The checkout funnel's days that are over, into its aggregate (analytics/funnel.py).
+    "analytics.refresh_funnel": {"task": "analytics.refresh_funnel", "every": 3600},
+    # The venue's aggregate figures shared with the cooperative (analytics/cooperative.py).
+    "analytics.publish_cooperative_figures": {
+        "task": "analytics.publish_cooperative_figures",
+        "every": 86400,
+    },
     # Campaigns (campaigns/sending): scheduled sends whose time has come; claims of dead
     # workers back to pending, stalled sends restarted, finished ones closed.
     "campaigns.start_due_campaigns": {"task": "campaigns.start_due_campaigns", "every": 60},

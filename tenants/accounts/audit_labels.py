@@ -157,6 +157,10 @@ register_labels(
         "tenants.venue.suspended": gettext_lazy("Venue suspended"),
         "tenants.venue.reactivated": gettext_lazy("Venue reactivated"),
         "tenants.venue.profile_updated": gettext_lazy("Venue profile updated"),
+        "tenants.venue.kind_changed": gettext_lazy("Kind of venue changed"),
+        "tenants.figures.published": gettext_lazy("Figures shared with the cooperative"),
+        "tenants.figures.read": gettext_lazy("Cooperative figures consulted"),
+        "tenants.figures.compared": gettext_lazy("Venue compared with the cooperative's medians"),
     },
     details={
         "accounts.staff.invited": "%(email)s",
@@ -169,5 +173,9 @@ register_labels(
         "tenants.venue.created": "%(venue)s",
         "tenants.venue.suspended": "%(venue)s",
         "tenants.venue.reactivated": "%(venue)s",
+        "tenants.venue.kind_changed": "%(venue)s",
+        "tenants.figures.published": "%(venue)s %(season)s",
+        "tenants.figures.read": "%(season)s",
+        "tenants.figures.compared": "%(venue)s %(season)s",
     },
 )

@@ -28,7 +28,14 @@ def objects_history(refs: Iterable[tuple[str, int]], *, limit: int = 100) -> lis
     return list(_events().filter(where).order_by("-created_at", "-id")[:limit])
 
 
-def recent_events(*, limit: int = 10) -> list[AuditEvent]:
+def recent_events(
+    *, limit: int = 10, code_prefix: str = "", exclude_prefix: str = ""
+) -> list[AuditEvent]:
     """The latest events of the current schema (a venue's, or the cooperative's), newest
-    first."""
-    return list(_events().order_by("-created_at", "-id")[:limit])
+    first; only the codes starting with `code_prefix`, or none of `exclude_prefix`'s."""
+    events = _events()
+    if code_prefix:
+        events = events.filter(code__startswith=code_prefix)
+    if exclude_prefix:
+        events = events.exclude(code__startswith=exclude_prefix)
+    return list(events.order_by("-created_at", "-id")[:limit])

@@ -7,6 +7,7 @@ import pytest
 
 from analytics import demo as analytics_demo
 from analytics import selectors
+from analytics.goals.selectors import goals_progress
 from analytics.models import TypicalCurve
 from crm import demo as crm_demo
 from tests.helpers import in_venue
@@ -31,6 +32,10 @@ def test_the_demo_has_meaningful_statistics(venue_a, client_for, make_staff):
         assert shares[0] < shares[1] < shares[2] < shares[-1]
         curve = dict(TypicalCurve.objects.values_list("days_before", "share"))
         assert curve[0] == 1.0 and 0.2 < curve[14] < 0.6  # two thirds in the last two weeks
+        # Goals with visible progress (analytics/goals/demo.py).
+        progress = goals_progress()
+        assert 4 <= len(progress) <= 6
+        assert sum(1 for p in progress if p.share is not None) >= 3
         first = snapshot()
         analytics_demo.seed_venue(venue_a, random.Random(venue_a.slug))
         assert snapshot() == first

@@ -92,6 +92,9 @@ def test_a_cancellation_tells_every_holder_once(
         assert Campaign.objects.get().kind == "notice" and not Campaign.objects.get().marketing
         assert Delivery.objects.filter(status="sent").count() == 2
         assert NoticeSms.objects.get().status == "sent"
+        # The programme's record of the change says when its holders were told.
+        change = performance.changes.get()
+        assert change.notified_at == Campaign.objects.get().finished_at is not None
     assert sorted(m.to[0] for m in mail.outbox) == ["john@example.com", "marie.curie@example.fr"]
     french = next(m for m in mail.outbox if m.to == ["marie.curie@example.fr"])
     english = next(m for m in mail.outbox if m.to == ["john@example.com"])

@@ -28,6 +28,11 @@ def test_each_app_is_seeded_in_each_venue_in_layer_order(monkeypatch):
 
     monkeypatch.setattr(tenants_demo, "DEMO_VENUES", [SPEC])
     monkeypatch.setattr(seed, "VENUE_SEEDERS", [recorder("crm"), recorder("ticketing")])
+    monkeypatch.setattr(
+        seed,
+        "COOPERATIVE_SEEDERS",
+        [lambda **kw: calls.append(("cooperative", "", connection.schema_name, 0))],
+    )
 
     logins = seed.seed_demo()
     seed.seed_demo()  # again: tops up, duplicates nothing
@@ -39,6 +44,7 @@ def test_each_app_is_seeded_in_each_venue_in_layer_order(monkeypatch):
         ("crm", "demoseed", venue.schema_name, first),
         ("ticketing", "demoseed", venue.schema_name, second),
     ]
+    once.append(("cooperative", "", "public", 0))  # after the venues, in the public schema
     assert calls == once + once
     assert connection.schema_name == "public"
     assert [login.email for login in logins] == [tenants_demo.COOP_ADMIN_EMAIL] + [

@@ -92,7 +92,7 @@ class ProgrammeChange(models.Model):
     reason = models.TextField(blank=True)
     actor_label = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set by the campaign that told the ticket holders (a later issue).
+    # When every ticket holder's notice email left (campaigns.notices).
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Benchmark: the sales dashboard of a venue with 10 seasons of sales.
+"""Benchmark: the statistics pages of a venue with 10 seasons of sales and of newsletters.
 
 Everything is thrown away afterwards: a database `parterre_bench_<pid>` (dropped at the end,
 also on failure) and a venue `bench` cloned from the template.
@@ -6,19 +6,23 @@ also on failure) and a venue `bench` cloned from the template.
 1. Build the venue: `--seasons` seasons (the last one current) of a 600-place hall,
    `--tickets` tickets in orders of 1 to 4 seats written with a few SQL statements
    (analytics.history: counter, phone and online sales, an online share growing season
-   after season, invitations, reduced tariffs, promo codes, refunds) and `--contacts`
-   contacts; then `rebuild_sales_aggregates()` (timed).
-2. Time the dashboard warm (after one run), `--runs` times each: the default season's page,
-   an older season's page, the J−x curve of a performance, a CSV export, the audience page
-   (current and oldest season; its tables refreshed first, timed) — full HTTP requests
-   through Django's test client (middleware, template, everything), and the selectors alone.
+   after season, invitations, reduced tariffs, promo codes, refunds), `--contacts`
+   contacts, `--campaigns` newsletters of `--per-campaign` emails with their opens, clicks,
+   bounces and unsubscribes, and a journey of `--journey-runs` steps (_comms_history.py);
+   then `rebuild_sales_aggregates()`, the audience tables and the communication figures,
+   all and recent (each timed).
+2. Time the pages warm (after one run), `--runs` times each: the sales page of the default
+   season and of an older one, the J−x curve of a performance, a CSV export, the contact
+   base page, the communication page and the audience page (current and oldest season) —
+   full HTTP requests through Django's test client (middleware, template, everything), and
+   the sales selectors alone.
 3. Freshness: a sale through ticketing's services, then the dispatcher (what the on-commit
    task runs): the time until the dashboard's figures hold it, and the page's own freshness
    figure (age of the oldest sales event the aggregates do not hold yet) before and after.
 
 The default `--tickets` is 300000 on this shared 2-core machine; `--tickets 1000000` is the
 issue's venue (README gives both figures). The last line:
-`RESULT tickets=… contacts=… p50_ms=… max_ms=… freshness_s=… audience_p50_ms=…
+`RESULT tickets=… contacts=… emails=… p50_ms=… max_ms=… freshness_s=… audience_p50_ms=…
 audience_refresh_s=…`.
 
     python manage.py bench_analytics [--tickets 300000] [--contacts 200000] [--runs 7]
@@ -34,16 +38,19 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.models import Max, Min
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics import dashboard, selectors
 from analytics.audience import refresh_audience
+from analytics.communication_refresh import refresh_communication
 from analytics.history import build_history
 from analytics.models import PerformanceSales
 from analytics.services import rebuild_sales_aggregates
 from crm.management.commands.bench_contact_search import machine
+from crm.models import Contact
 from tenants.accounts.models import User
 from tenants.events.services.dispatch import dispatch_pending
 from tenants.management.commands.bench_onboarding import quiet_mail, throwaway_database
@@ -51,6 +58,8 @@ from tenants.services import create_venue
 from ticketing.models import PerformanceZone, Tariff
 from ticketing.services import orders
 from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
+
+from ._comms_history import build_communication
 
 URL = "/backoffice/statistics/"
 AUDIENCE_URL = "/backoffice/statistics/audience/"
@@ -63,6 +72,9 @@ class Command(BaseCommand):
         parser.add_argument("--tickets", type=int, default=300_000)
         parser.add_argument("--contacts", type=int, default=200_000)
         parser.add_argument("--seasons", type=int, default=10)
+        parser.add_argument("--campaigns", type=int, default=200)
+        parser.add_argument("--per-campaign", type=int, default=10_000)
+        parser.add_argument("--journey-runs", type=int, default=100_000)
         parser.add_argument("--runs", type=int, default=7)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--profile", default="", help="Write a cProfile of one page view here.")
@@ -95,12 +107,20 @@ class Command(BaseCommand):
                 tz=venue.timezone or "Europe/Paris",
                 contacts=options["contacts"],
             )
+            ids = Contact.objects.aggregate(low=Min("id"), high=Max("id"))
+            deliveries = build_communication(
+                contacts=(ids["low"], ids["high"]),
+                campaigns=options["campaigns"],
+                per_campaign=min(options["per_campaign"], options["contacts"]),
+                runs=min(options["journey_runs"], options["contacts"]),
+                now=now,
+            )
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             self.say(
                 f"Built {history.tickets} tickets, {history.orders} orders, "
-                f"{history.performances} performances, {history.contacts} contacts "
-                f"in {time.perf_counter() - started:.1f} s"
+                f"{history.performances} performances, {history.contacts} contacts, "
+                f"{deliveries} emails in {time.perf_counter() - started:.1f} s"
             )
             started = time.perf_counter()
             counts = rebuild_sales_aggregates()
@@ -116,36 +136,42 @@ class Command(BaseCommand):
                 f"Refreshed the audience tables ({audience_seasons} seasons) in "
                 f"{time.perf_counter() - started:.1f} s"
             )
+            for full in (True, False):
+                started = time.perf_counter()
+                rows = refresh_communication(full=full)
+                self.say(
+                    f"Communication figures ({'all' if full else 'recent'}): {rows} rows "
+                    f"in {time.perf_counter() - started:.1f} s"
+                )
             user = User.objects.create_user(
-                "bench@bench.test", "bench-password-1", role=User.Role.READ_ONLY, full_name="B"
+                "bench@bench.test", "bench-password-1", role=User.Role.ADMIN, full_name="B"
             )
             client = Client(HTTP_HOST=f"{venue.slug}.{settings.PARTERRE_BASE_DOMAIN}")
             client.force_login(user)
             seasons = sorted(set(PerformanceSales.objects.values_list("season", flat=True)))
             some = PerformanceSales.objects.filter(season=seasons[0]).first()
             pages = {
-                "page_current_season": {},
-                "page_old_season": {"season": seasons[0]},
-                "page_curve": {"season": seasons[0], "performance": some.performance_id},
-                "csv_performances": {"export": "performances", "format": "csv"},
+                "page_current_season": (URL, {}),
+                "page_old_season": (URL, {"season": seasons[0]}),
+                "page_curve": (URL, {"season": seasons[0], "performance": some.performance_id}),
+                "csv_performances": (URL, {"export": "performances", "format": "csv"}),
+                "page_contact_base": (URL + "contacts/", {}),
+                "page_communication": (URL + "communication/", {}),
+                "audience_page": (AUDIENCE_URL, {}),
+                "audience_old_season": (AUDIENCE_URL, {"season": seasons[0]}),
             }
             if options["profile"]:
                 import cProfile
 
-                self._get(client, {})
+                self._get(client, URL, {})
                 profiler = cProfile.Profile()
-                profiler.runcall(self._get, client, {})
+                profiler.runcall(self._get, client, URL, {})
                 profiler.dump_stats(options["profile"])
             timings: dict[str, list[float]] = {}
-            for key, params in pages.items():
-                timings[key] = self._time(lambda p=params: self._get(client, p), options["runs"])
-            timings["audience_page"] = self._time(
-                lambda: self._get(client, {}, url=AUDIENCE_URL), options["runs"]
-            )
-            timings["audience_old_season"] = self._time(
-                lambda: self._get(client, {"season": seasons[0]}, url=AUDIENCE_URL),
-                options["runs"],
-            )
+            for key, (url, params) in pages.items():
+                timings[key] = self._time(
+                    lambda u=url, p=params: self._get(client, u, p), options["runs"]
+                )
             timings["selectors_only"] = self._time(lambda: dashboard.build(), options["runs"])
             for key, runs in timings.items():
                 self.say(
@@ -160,6 +186,7 @@ class Command(BaseCommand):
         return {
             "tickets": str(history.tickets),
             "contacts": str(history.contacts),
+            "emails": str(deliveries),
             "p50_ms": f"{statistics.median(pages_ms):.1f}",
             "max_ms": f"{max(pages_ms):.1f}",
             "freshness_s": f"{freshness:.3f}",
@@ -168,7 +195,7 @@ class Command(BaseCommand):
             "audience_refresh_s": f"{audience_refresh_s:.1f}",
         }
 
-    def _get(self, client: Client, params: dict, url: str = URL) -> None:
+    def _get(self, client: Client, url: str, params: dict) -> None:
         response = client.get(url, params)
         if response.status_code != 200:
             raise CommandError(f"{url} {params}: HTTP {response.status_code}")
