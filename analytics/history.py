@@ -184,12 +184,14 @@ def _contacts(count: int, now: datetime) -> tuple[int, int]:
         cursor.execute(
             """
             INSERT INTO crm_contact (first_name, last_name, email, email_normalized, phone,
-                postcode, language, created_at, updated_at, purchase_count, tickets_bought,
-                amount_spent_cents, attendance_count, refund_count)
+                postcode, department, language, created_at, updated_at, purchase_count,
+                tickets_bought, amount_spent_cents, attendance_count, refund_count)
             SELECT 'Prénom', 'Nom ' || g, 'c' || g || '@bench.example',
-                   'c' || g || '@bench.example',
-                   '', lpad(((g * 7919) %% 95000 + 1000)::text, 5, '0'), 'fr', %s, %s, 0, 0, 0, 0, 0
-            FROM generate_series(1, %s) g
+                   'c' || g || '@bench.example', '', pc,
+                   CASE WHEN left(pc, 2) = '20' THEN '2A' ELSE left(pc, 2) END,
+                   'fr', %s, %s, 0, 0, 0, 0, 0
+            FROM generate_series(1, %s) g,
+                 LATERAL (SELECT lpad(((g * 7919) %% 95000 + 1000)::text, 5, '0') AS pc) p
             RETURNING id
             """,
             [now, now, count],

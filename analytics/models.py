@@ -108,6 +108,68 @@ class TypicalCurve(models.Model):
     computed_at = models.DateTimeField()
 
 
+# The audience (analytics.audience): recomputed whole by `refresh_audience` (a periodic
+# task per venue), read by the "Public" page; spectators are contacts, never raw tickets.
+
+
+class AudienceSeason(models.Model):
+    """One row per season (the performances' season, crm.behaviour.season_of)."""
+
+    season = models.CharField(max_length=9, primary_key=True)
+    first_year = models.IntegerField()  # the season's first year: orders seasons
+    performances = models.IntegerField(default=0)
+    tickets = models.IntegerField(default=0)  # valid tickets of paid orders (invitations too)
+    # Tickets whose spectator is known: those a named companion holds, plus one per order
+    # with a known buyer and performance (the buyer's own seat).
+    identified_tickets = models.IntegerField(default=0)
+    companion_tickets = models.IntegerField(default=0)
+    companions = models.IntegerField(default=0)  # distinct companions holding a ticket
+    spectators = models.IntegerField(default=0)  # distinct known people (buyers, companions)
+    seats = models.IntegerField(default=0)  # known people × performances they held a seat at
+    new_spectators = models.IntegerField(default=0)  # whose first performance is this season
+    # Of the new spectators, those who are spectators of the next season too.
+    renewed_next = models.IntegerField(default=0)
+
+
+class AudienceDepartment(models.Model):
+    """Spectators of a season by where they live (crm's département of their postcode;
+    analytics.geography.ABROAD, or "" when unknown)."""
+
+    season = models.CharField(max_length=9)
+    department = models.CharField(max_length=3)
+    spectators = models.IntegerField(default=0)
+    new_spectators = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["season", "department"], name="analytics_audiencedept_key"
+            )
+        ]
+
+
+class AudiencePerformance(models.Model):
+    """Per performance that sold anything: its known spectators and first-timers (people
+    whose first performance at the venue it is)."""
+
+    performance_id = models.BigIntegerField(primary_key=True)
+    season = models.CharField(max_length=9, db_index=True)
+    starts_at = models.DateTimeField()
+    title = models.CharField(max_length=300, default="")
+    tickets = models.IntegerField(default=0)
+    identified_tickets = models.IntegerField(default=0)
+    spectators = models.IntegerField(default=0)
+    first_timers = models.IntegerField(default=0)
+
+
+class AudienceRefresh(models.Model):
+    """When the audience tables were last recomputed (the page's freshness)."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    computed_at = models.DateTimeField()
+    duration_ms = models.IntegerField(default=0)
+
+
 class CampaignMonth(models.Model):
     """One sent campaign's emails (newsletters, mailings and journeys' emails alike) in one
     month of the venue's calendar: sent, opened and clicked are counted in the month the

@@ -14,6 +14,15 @@ def refresh_typical_curve_task() -> int:
     return refresh_typical_curve()
 
 
+@shared_task(name="analytics.refresh_audience", ignore_result=True)
+def refresh_audience_task() -> int:
+    """Hourly per venue: the audience page's tables (analytics.audience). Idempotent: they
+    are recomputed whole."""
+    from .audience import refresh_audience
+
+    return refresh_audience()
+
+
 @shared_task(name="analytics.refresh_recent_communication", ignore_result=True)
 def refresh_recent_communication_task() -> int:
     """Every quarter of an hour per venue: the figures that still move. Idempotent."""

@@ -127,6 +127,7 @@ def _xlsx_value(value, kind: str):
 
 # The other statistics pages reuse the charts and exports above.
 from . import (  # noqa: E402
+    views_audience,
     views_communication,
     views_compare,
     views_contacts,
@@ -139,6 +140,7 @@ urlpatterns = [
     path("", sales, name="sales"),
     *views_contacts.urlpatterns,
     *views_communication.urlpatterns,
+    *views_audience.urlpatterns,
     *views_funnel.urlpatterns,
     *views_goals.urlpatterns,
     *views_reports.urlpatterns,

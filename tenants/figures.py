@@ -44,6 +44,11 @@ SHAREABLE_FIGURES: dict[str, SharedFigure] = {
         SharedFigure("online_share", _("Online share"), "percent"),
         SharedFigure("fill_rate", _("Fill rate"), "percent"),
         SharedFigure("basket_seats", _("Seats per order"), "decimal"),
+        # The audience (analytics.audience): counts of people, never the people.
+        SharedFigure("spectators", _("Spectators"), "int"),
+        SharedFigure("new_spectators", _("New spectators"), "int"),
+        SharedFigure("seats_per_spectator", _("Seats per spectator"), "decimal"),
+        SharedFigure("identified_share", _("Attendees identified"), "percent"),
         SharedFigure(
             "integrity", _("Integrity rate of the contact base"), "percent", per_season=False
         ),

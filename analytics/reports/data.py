@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ticketing.models import Show, Tariff
 
-from .. import indicators
+from .. import audience, indicators
 from ..dashboard import Column, Table
 from ..models import PerformanceSales, SalesFact
 from ..selectors import channel_names, ratio
@@ -61,32 +61,6 @@ class Report:
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
-
-
-# --- Audience (analytics.audience, built apart) -------------------------------------------
-# The audience figures are not computed here: analytics.audience owns them. These two
-# functions are the only places the report reads them; while that module is missing (or
-# fails), the section is left out with a note.
-
-
-def audience_renewal(season: str) -> dict | None:
-    """analytics.audience.season_audience(season): spectators, new, returning,
-    seats_per_spectator, identified_share — or None when the module is not available."""
-    try:
-        from analytics import audience
-    except ImportError:
-        return None
-    return audience.season_audience(season)
-
-
-def audience_geography(season: str) -> list[dict] | None:
-    """analytics.audience.geography(season): per département (code, name, region,
-    spectators) — or None when the module is not available."""
-    try:
-        from analytics import audience
-    except ImportError:
-        return None
-    return audience.geography(season)
 
 
 # --- Building ------------------------------------------------------------------------------
@@ -160,6 +134,8 @@ def build_report(*, season: str | None = None, start: date | None = None, end: d
     totals["fill"] = ratio(
         totals["attendance_tickets"] + totals["attendance_invitations"], totals["capacity"]
     )
+    if season:
+        audience.ensure_refreshed()
     sections = [
         _attendance(perfs, totals),
         _revenue(sales, totals),
@@ -361,37 +337,38 @@ def _not_available(key: str, title: str, why: str) -> Section:
 
 
 def _audience(season: str | None) -> Section:
+    """The season's renewal, as analytics.audience counts it (its refreshed tables)."""
     title = _("Audience renewal")
     if not season:
         return _not_available("audience", title, _("Audience figures are given per season."))
-    try:
-        figures = audience_renewal(season)
-    except Exception:
-        figures = None
-    if figures is None:
-        return _not_available("audience", title, _("Audience figures not available."))
+    figures = audience.season_audience(season)
     rows = [
-        {"label": _("Spectators"), "value": figures.get("spectators"), "kind": "int"},
-        {"label": _("New spectators"), "value": figures.get("new"), "kind": "int"},
-        {"label": _("Returning spectators"), "value": figures.get("returning"), "kind": "int"},
+        {"label": _("Spectators"), "value": figures["spectators"], "kind": "int"},
+        {"label": _("New spectators"), "value": figures["new"], "kind": "int"},
+        {"label": _("Returning spectators"), "value": figures["returning"], "kind": "int"},
+        {
+            "label": _("New spectators who came back the next season"),
+            "value": figures["renewal_rate"],
+            "kind": "percent",
+        },
         {
             "label": _("Seats per spectator"),
-            "value": figures.get("seats_per_spectator"),
+            "value": figures["seats_per_spectator"],
             "kind": "decimal",
         },
         {
             "label": _("Share of tickets with a known spectator"),
-            "value": figures.get("identified_share"),
+            "value": figures["identified_share"],
             "kind": "percent",
         },
     ]
     for r in rows:
         r["text"] = cell_text(r["value"], r["kind"])
-    spectators = figures.get("spectators") or 0
+    spectators = figures["spectators"]
     chart = []
     if spectators:
         for key, label in (("new", _("New spectators")), ("returning", _("Returning spectators"))):
-            share = ratio(figures.get(key) or 0, spectators)
+            share = ratio(figures[key], spectators)
             chart.append(_bar(label, share, cell_text(share, "percent")))
     return Section(
         "audience",
@@ -412,22 +389,15 @@ def _geography(season: str | None) -> Section:
     title = _("Geography of the audience")
     if not season:
         return _not_available("geography", title, _("Audience figures are given per season."))
-    try:
-        rows = audience_geography(season)
-    except Exception:
-        rows = None
-    if rows is None:
-        return _not_available("geography", title, _("Audience figures not available."))
-    rows = sorted(rows, key=lambda r: -(r.get("spectators") or 0))
-    total = sum(r.get("spectators") or 0 for r in rows)
+    rows = audience.geography(season)
+    total = sum(r["spectators"] for r in rows)
     out = [
         {
-            # The département's code, whatever the audience module calls it.
-            "code": r.get("code") or r.get("departement") or r.get("department") or "",
-            "name": r.get("name", ""),
-            "region": r.get("region", ""),
-            "spectators": r.get("spectators") or 0,
-            "share": ratio(r.get("spectators") or 0, total),
+            "code": r["department"],
+            "name": r["name"],
+            "region": r["region"],
+            "spectators": r["spectators"],
+            "share": ratio(r["spectators"], total),
         }
         for r in rows
     ]

@@ -113,6 +113,7 @@ def numeric_kinds() -> set[str]:
 STATISTICS_PAGES = (
     ("analytics:sales", gettext_noop("Sales"), "sales.view"),
     ("analytics:contacts", gettext_noop("Contact base"), "contacts.view"),
+    ("analytics:audience", gettext_noop("Audience"), "contacts.view"),
     ("analytics:communication", gettext_noop("Communication"), "campaigns.manage"),
     ("analytics:funnel", gettext_noop("Checkout funnel"), "sales.view"),
     ("analytics:goals", gettext_noop("Goals"), "sales.view"),

@@ -314,6 +314,8 @@ PARTERRE_VENUE_PERIODIC_TASKS = {
     "campaigns.run_due_journeys": {"task": "campaigns.run_due_journeys", "every": 60},
     # The venue's typical J−x sales curve, with yesterday's performances (analytics/).
     "analytics.refresh_typical_curve": {"task": "analytics.refresh_typical_curve", "every": 86400},
+    # The audience page's tables, recomputed whole (analytics/audience.py).
+    "analytics.refresh_audience": {"task": "analytics.refresh_audience", "every": 3600},
     # The communication figures (analytics/communication_refresh.py): the recent campaigns
     # and journeys every quarter of an hour, everything once a day.
     "analytics.refresh_recent_communication": {

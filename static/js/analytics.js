@@ -11,6 +11,7 @@
     var palette = [accent, "#1d4f91", "#1f6f43", "#8a5a00", "#6b4fa0", "#5a5a66"];
     var lang = document.documentElement.lang || "fr";
     var integer = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+    var decimal = new Intl.NumberFormat(lang, { minimumFractionDigits: 1, maximumFractionDigits: 2 });
     var euros = new Intl.NumberFormat(lang, { style: "currency", currency: "EUR", maximumFractionDigits: 0 });
     window.Chart.defaults.color = ink;
     window.Chart.defaults.font.family = css.getPropertyValue("--font").trim() || "system-ui";
@@ -18,6 +19,7 @@
       y: function (v) { return integer.format(v); },
       m: function (v) { return euros.format(v); },
       p: function (v) { return integer.format(v) + " %"; },
+      d: function (v) { return decimal.format(v); },
     };
     JSON.parse(source.textContent).forEach(function (chart) {
       var canvas = document.querySelector('canvas[data-chart="' + chart.key + '"]');

@@ -5,8 +5,6 @@ its own figures."""
 
 import io
 import subprocess
-import sys
-import types
 from collections import defaultdict
 
 import pytest
@@ -125,7 +123,7 @@ def test_the_pdf_says_the_figures(venue_a, ready, reader):
         euros = cell_text(revenue, "money")
     assert euros.replace("\u202f", "").replace("\xa0", "") in text.replace(" ", "")
     assert fr("Attendance figures") in text and fr("Revenue by tariff") in text
-    assert fr("Audience figures not available.") in text
+    assert fr("Audience renewal") in text and fr("Geography of the audience") in text
 
 
 def test_the_workbook_has_a_sheet_per_section_and_the_orders_figures(venue_a, ready, reader):
@@ -200,40 +198,34 @@ def test_another_venue_sees_only_its_own_figures(venue_a, venue_b, ready, make_s
         assert build_report(season=name).totals["tickets"] == 0
 
 
-def test_the_audience_sections_come_from_the_audience_module(venue_a, ready, monkeypatch):
+def test_the_audience_sections_say_what_the_audience_page_says(venue_a, ready):
+    """The renewal and geography sections are analytics.audience's figures (cross-checked
+    to the unit against tickets and contacts in tests/analytics/test_audience.py)."""
+    from analytics import audience
+    from crm.models import Contact
+
     _season, name = ready
-    fake = types.ModuleType("analytics.audience")
-    fake.season_audience = lambda season: {
-        "spectators": 120,
-        "new": 80,
-        "returning": 40,
-        "seats_per_spectator": 1.7,
-        "identified_share": 0.9,
-    }
-    fake.geography = lambda season: [
-        {"code": "69", "name": "Rhône", "region": "Auvergne-Rhône-Alpes", "spectators": 90},
-        {"code": "01", "name": "Ain", "region": "Auvergne-Rhône-Alpes", "spectators": 30},
-    ]
-    monkeypatch.setitem(sys.modules, "analytics.audience", fake)
     with in_venue(venue_a):
-        report = build_report(season=name)
+        Contact.objects.filter(orders__isnull=False).update(postcode="69003", department="69")
+        report = build_report(season=name)  # a venue never refreshed: computed on the way
+        figures = audience.season_audience(name)
+        places = audience.geography(name)
         content = report_pdf(report)
         book = load_workbook(io.BytesIO(report_xlsx(report)))
-    audience = report.section("audience")
-    assert audience.available and audience.tables[0].rows[0]["value"] == 120
+    assert figures["spectators"] > 0 and places
+    section = report.section("audience")
+    assert section.available
+    values = [r["value"] for r in section.tables[0].rows]
+    assert values[:3] == [figures["spectators"], figures["new"], figures["returning"]]
+    assert values[4:] == [figures["seats_per_spectator"], figures["identified_share"]]
     geography = report.section("geography").tables[0].rows
-    assert [g["code"] for g in geography] == ["69", "01"]
-    assert geography[0]["share"] == pytest.approx(0.75)
+    assert [(g["code"], g["spectators"]) for g in geography] == [
+        (p["department"], p["spectators"]) for p in places
+    ]
+    assert sum(g["share"] for g in geography) == pytest.approx(1.0)
     text = pdf_text(content)
-    assert "Rhône" in text and "120" in text
-    assert any(row[0] == "69" for ws in book.worksheets for row in ws.iter_rows(values_only=True))
-
-
-def test_without_the_audience_module_the_sections_say_so(venue_a, ready, monkeypatch):
-    _season, name = ready
-    monkeypatch.setitem(sys.modules, "analytics.audience", None)  # import fails
-    with in_venue(venue_a):
-        report = build_report(season=name)
-    for key in ("audience", "geography"):
-        section = report.section(key)
-        assert not section.available and section.note
+    known = next(p for p in places if p["department"])
+    assert known["name"] == "Rhône" and known["region"] == "Auvergne-Rhône-Alpes"
+    assert fr("Audience renewal") in text and known["name"] in text
+    codes = {row[0] for ws in book.worksheets for row in ws.iter_rows(values_only=True)}
+    assert known["department"] in codes

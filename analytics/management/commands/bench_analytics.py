@@ -9,18 +9,21 @@ also on failure) and a venue `bench` cloned from the template.
    after season, invitations, reduced tariffs, promo codes, refunds), `--contacts`
    contacts, `--campaigns` newsletters of `--per-campaign` emails with their opens, clicks,
    bounces and unsubscribes, and a journey of `--journey-runs` steps (_comms_history.py);
-   then `rebuild_sales_aggregates()` and the communication figures, all and recent (timed).
+   then `rebuild_sales_aggregates()`, the audience tables and the communication figures,
+   all and recent (each timed).
 2. Time the pages warm (after one run), `--runs` times each: the sales page of the default
    season and of an older one, the J−x curve of a performance, a CSV export, the contact
-   base page and the communication page — full HTTP requests through Django's test client
-   (middleware, template, everything), and the sales selectors alone.
+   base page, the communication page and the audience page (current and oldest season) —
+   full HTTP requests through Django's test client (middleware, template, everything), and
+   the sales selectors alone.
 3. Freshness: a sale through ticketing's services, then the dispatcher (what the on-commit
    task runs): the time until the dashboard's figures hold it, and the page's own freshness
    figure (age of the oldest sales event the aggregates do not hold yet) before and after.
 
 The default `--tickets` is 300000 on this shared 2-core machine; `--tickets 1000000` is the
 issue's venue (README gives both figures). The last line:
-`RESULT tickets=… contacts=… emails=… p50_ms=… max_ms=… freshness_s=…`.
+`RESULT tickets=… contacts=… emails=… p50_ms=… max_ms=… freshness_s=… audience_p50_ms=…
+audience_refresh_s=…`.
 
     python manage.py bench_analytics [--tickets 300000] [--contacts 200000] [--runs 7]
 """
@@ -41,6 +44,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics import dashboard, selectors
+from analytics.audience import refresh_audience
 from analytics.communication_refresh import refresh_communication
 from analytics.history import build_history
 from analytics.models import PerformanceSales
@@ -58,6 +62,7 @@ from ticketing.specs import HoldRequest, PaymentSpec, TariffChoice
 from ._comms_history import build_communication
 
 URL = "/backoffice/statistics/"
+AUDIENCE_URL = "/backoffice/statistics/audience/"
 
 
 class Command(BaseCommand):
@@ -122,6 +127,15 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             self.say(f"Rebuilt the aggregates {counts} in {time.perf_counter() - started:.1f} s")
+            started = time.perf_counter()
+            audience_seasons = refresh_audience()
+            audience_refresh_s = time.perf_counter() - started
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            self.say(
+                f"Refreshed the audience tables ({audience_seasons} seasons) in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
             for full in (True, False):
                 started = time.perf_counter()
                 rows = refresh_communication(full=full)
@@ -143,6 +157,8 @@ class Command(BaseCommand):
                 "csv_performances": (URL, {"export": "performances", "format": "csv"}),
                 "page_contact_base": (URL + "contacts/", {}),
                 "page_communication": (URL + "communication/", {}),
+                "audience_page": (AUDIENCE_URL, {}),
+                "audience_old_season": (AUDIENCE_URL, {"season": seasons[0]}),
             }
             if options["profile"]:
                 import cProfile
@@ -164,6 +180,9 @@ class Command(BaseCommand):
             freshness = self._freshness(venue)
         connection.set_schema_to_public()
         pages_ms = [ms for key, runs in timings.items() if key != "selectors_only" for ms in runs]
+        audience_ms = [
+            ms for key, runs in timings.items() if key.startswith("audience") for ms in runs
+        ]
         return {
             "tickets": str(history.tickets),
             "contacts": str(history.contacts),
@@ -171,6 +190,9 @@ class Command(BaseCommand):
             "p50_ms": f"{statistics.median(pages_ms):.1f}",
             "max_ms": f"{max(pages_ms):.1f}",
             "freshness_s": f"{freshness:.3f}",
+            # The audience page alone, and its hourly refresh.
+            "audience_p50_ms": f"{statistics.median(audience_ms):.1f}",
+            "audience_refresh_s": f"{audience_refresh_s:.1f}",
         }
 
     def _get(self, client: Client, url: str, params: dict) -> None:
