@@ -162,7 +162,7 @@ def _behaviour(contact_ids: list[int]) -> None:
 
     from crm.behaviour import behaviour_settings
 
-    from .audience import _season_sql
+    from .audience.refresh import _season_sql
     from .services import venue_timezone
 
     _first, season = _season_sql(behaviour_settings().season_start_month)

@@ -47,11 +47,12 @@ def test_every_department_has_a_region_and_every_shape_a_department():
 
 
 def test_the_map_is_an_accessible_svg_with_a_title_per_department():
-    svg = str(
-        geography.choropleth(
-            {"75": 120, "2A": 3, "13": 40}, link="/c/?d={code}", label="Spectateurs"
+    with translation.override("en"):
+        svg = str(
+            geography.choropleth(
+                {"75": 120, "2A": 3, "13": 40}, link="/c/?d={code}", label="Spectateurs"
+            )
         )
-    )
     assert svg.startswith('<svg class="geo-map"') and 'role="img"' in svg
     assert svg.count("<path ") == 96 and svg.count("<title>") == 97
     assert '<a href="/c/?d=2A">' in svg and '<a href="/c/?d=01">' not in svg  # none in Ain
