@@ -25,7 +25,7 @@ from ticketing.models import Show, Tariff
 from .. import audience, indicators
 from ..dashboard import Column, Table
 from ..models import PerformanceSales, SalesFact
-from ..selectors import channel_names, ratio
+from ..selectors import channel_names, group_fill, ratio
 from ..services import venue_timezone
 from ..templatetags.analytics_ui import cell_text
 
@@ -153,27 +153,9 @@ def _bar(label: str, value: float | None, text: str) -> tuple[str, float, str]:
 
 def _attendance(perfs, totals) -> Section:
     titles = dict(Show.objects.filter(id__in={p.show_id for p in perfs}).values_list("id", "title"))
-    shows: dict[int, dict] = {}
-    for p in perfs:
-        row = shows.setdefault(
-            p.show_id or 0,
-            {
-                "show": titles.get(p.show_id, "—"),
-                "performances": 0,
-                "capacity": 0,
-                "tickets": 0,
-                "invitations": 0,
-                "web_tickets": 0,
-                "revenue_cents": 0,
-            },
-        )
-        row["performances"] += 1
-        for name in ("capacity", "tickets", "invitations", "web_tickets", "revenue_cents"):
-            row[name] += getattr(p, name)
-    rows = sorted(shows.values(), key=lambda r: r["show"].lower())
-    for r in rows:
-        r["fill"] = ratio(r["tickets"] + r["invitations"], r["capacity"])
-        r["online_share"] = ratio(r["web_tickets"], r["tickets"])
+    # The sales page's grouping (fill and online share by show), in the report's order.
+    groups = group_fill(perfs, lambda p: titles.get(p.show_id, "—"))
+    rows = [{**g, "show": g["name"]} for g in sorted(groups, key=lambda g: g["name"].lower())]
     if rows:
         total = {
             "show": _("Total"),
