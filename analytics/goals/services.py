@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.accounts.audit import record_event
+from tenants.accounts.digests import send_once, staff_emails
 from tenants.accounts.models import User
 from tenants.errors import ValidationFailed
 
@@ -150,11 +151,7 @@ def archive_goal(*, goal: Goal, actor: User | None) -> Goal:
 
 # --- The monthly digest -------------------------------------------------------------------
 def digest_recipients() -> list[str]:
-    return sorted(
-        User.objects.filter(role__in=DIGEST_ROLES, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    return staff_emails(DIGEST_ROLES)
 
 
 def venue_today(now: datetime) -> date:
@@ -176,16 +173,10 @@ def send_goal_digest(*, now: datetime | None = None) -> GoalDigest | None:
     recipients = digest_recipients()
     if not rows or not recipients:
         return None
-    with transaction.atomic():
-        digest, _created = GoalDigest.objects.select_for_update().get_or_create(
-            month=month, defaults={"created_at": now}
-        )
-        if digest.sent_at is not None:
-            return None
-        message = build_goal_digest(rows=rows, recipients=recipients, month=month)
-        message.send()
-        digest.sent_at = timezone.now()
-        digest.recipients = len(recipients)
-        digest.goals = len(rows)
-        digest.save(update_fields=["sent_at", "recipients", "goals"])
-    return digest
+    return send_once(
+        model=GoalDigest,
+        period={"month": month},
+        now=now,
+        build=lambda: build_goal_digest(rows=rows, recipients=recipients, month=month),
+        counts={"recipients": len(recipients), "goals": len(rows)},
+    )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import TimelineEvent
+from tenants.accounts.digests import send_once, staff_emails
 from tenants.accounts.models import User
 from tenants.errors import Conflict, ValidationFailed
 from tenants.models import Venue
@@ -252,11 +253,7 @@ def update_dropoff_settings(*, actor: User | None = None, **values) -> DropoffSe
 
 
 def digest_recipients() -> list[str]:
-    return sorted(
-        User.objects.filter(role__in=DIGEST_ROLES, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    return staff_emails(DIGEST_ROLES)
 
 
 def send_dropoff_digest(*, now: datetime | None = None) -> DropoffDigest | None:
@@ -272,16 +269,10 @@ def send_dropoff_digest(*, now: datetime | None = None) -> DropoffDigest | None:
     recipients = digest_recipients()
     if not alerts or not recipients:
         return None
-    with transaction.atomic():
-        digest, _created = DropoffDigest.objects.select_for_update().get_or_create(
-            week=week, defaults={"created_at": now}
-        )
-        if digest.sent_at is not None:
-            return None
-        message = build_digest(alerts=alerts, recipients=recipients, week=week)
-        message.send()
-        digest.sent_at = timezone.now()
-        digest.recipients = len(recipients)
-        digest.alerts = len(alerts)
-        digest.save(update_fields=["sent_at", "recipients", "alerts"])
-    return digest
+    return send_once(
+        model=DropoffDigest,
+        period={"week": week},
+        now=now,
+        build=lambda: build_digest(alerts=alerts, recipients=recipients, week=week),
+        counts={"recipients": len(recipients), "alerts": len(alerts)},
+    )
