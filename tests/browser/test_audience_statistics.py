@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tenants.accounts.models import User
+from tests.browser.statistics_helpers import drawn_charts, open_statistics
 from tests.helpers import PASSWORD, committed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
@@ -92,23 +93,8 @@ def tables(venue_a):
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_the_audience_page_draws_its_charts_and_map(size, page, phone, url, venue_a, tables):
     tab = page if size == "desktop" else phone
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on(
-        "response",
-        lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
-    )
-    tab.goto(url(venue_a, "/backoffice/statistics/audience/"))
-    tab.locator("#id_username, input[name=username]").first.fill(EMAIL)
-    tab.locator("input[type=password]").fill(PASSWORD)
-    tab.locator("button.btn-primary.btn-block").click()
-    tab.wait_for_selector(".stats-kpis")
-    tab.wait_for_function("() => window.Chart !== undefined")
-    drawn = tab.evaluate(
-        "[...document.querySelectorAll('canvas[data-chart]')]"
-        ".map(c => [c.dataset.chart, !!window.Chart.getChart(c), c.width > 0])"
-    )
-    assert {key for key, chart, wide in drawn if chart and wide} == {
+    errors = open_statistics(tab, url(venue_a, "/backoffice/statistics/audience/"), EMAIL)
+    assert drawn_charts(tab) == {
         "seasons",
         "seats",
         "renewal",

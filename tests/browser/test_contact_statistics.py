@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tenants.accounts.models import User
+from tests.browser.statistics_helpers import drawn_charts, open_statistics
 from tests.helpers import PASSWORD, committed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
@@ -62,23 +63,8 @@ def base(venue_a):
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_the_contact_base_page_draws_its_charts(size, page, phone, url, venue_a, base):
     tab = page if size == "desktop" else phone
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on(
-        "response",
-        lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
-    )
-    tab.goto(url(venue_a, "/backoffice/statistics/contacts/"))
-    tab.locator("#id_username, input[name=username]").first.fill(EMAIL)
-    tab.locator("input[type=password]").fill(PASSWORD)
-    tab.locator("button.btn-primary.btn-block").click()
-    tab.wait_for_selector(".stats-kpis")
-    tab.wait_for_function("() => window.Chart !== undefined")
-    drawn = tab.evaluate(
-        "[...document.querySelectorAll('canvas[data-chart]')]"
-        ".map(c => [c.dataset.chart, !!window.Chart.getChart(c), c.width > 0])"
-    )
-    assert {key for key, chart, wide in drawn if chart and wide} == {"growth", "integrity"}
+    errors = open_statistics(tab, url(venue_a, "/backoffice/statistics/contacts/"), EMAIL)
+    assert drawn_charts(tab) == {"growth", "integrity"}
     shots = os.environ.get("PARTERRE_SHOTS")
     if shots:
         tab.screenshot(path=f"{shots}/stats_contacts-{size}.png", full_page=True)

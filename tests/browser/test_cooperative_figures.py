@@ -5,6 +5,7 @@ import pytest
 
 from tenants.accounts.models import User
 from tenants.models import Venue, VenueFigures
+from tests.browser.statistics_helpers import drawn_charts, log_in, watch_errors
 from tests.helpers import PASSWORD, committed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
@@ -38,35 +39,14 @@ def figures(cooperative):
         committed(cooperative, _wipe)
 
 
-def _watch(tab) -> list:
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on(
-        "response",
-        lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
-    )
-    return errors
-
-
-def _log_in(tab, email):
-    tab.locator("#id_username, input[name=username]").first.fill(email)
-    tab.locator("input[type=password]").fill(PASSWORD)
-    tab.locator("button[type=submit].btn-primary").first.click()
-
-
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_the_console_draws_the_cooperatives_figures(size, page, phone, url, figures):
     tab = page if size == "desktop" else phone
-    errors = _watch(tab)
-    tab.goto(url(None, f"/venues/figures/?season={SEASON}"))
-    _log_in(tab, COOP_EMAIL)
+    errors = watch_errors(tab)
+    log_in(tab, url(None, f"/venues/figures/?season={SEASON}"), COOP_EMAIL)
     tab.wait_for_selector("#venues-table")
     tab.wait_for_function("() => window.Chart !== undefined")
-    drawn = tab.evaluate(
-        "[...document.querySelectorAll('canvas[data-chart]')]"
-        ".map(c => [c.dataset.chart, !!window.Chart.getChart(c), c.width > 0])"
-    )
-    assert {key for key, chart, wide in drawn if chart and wide} == {"tickets", "online_share"}
+    assert drawn_charts(tab) == {"tickets", "online_share"}
     table = tab.locator("#venues-table").inner_text()
     assert "Théâtre Alpha" in table and "Scène Beta" in table
     assert not errors
@@ -81,9 +61,8 @@ def test_the_compare_tab_shows_no_other_venue(size, page, phone, url, venue_a, f
     committed(venue_a, staff)
     try:
         tab = page if size == "desktop" else phone
-        errors = _watch(tab)
-        tab.goto(url(venue_a, f"/backoffice/statistics/compare/?season={SEASON}"))
-        _log_in(tab, STAFF_EMAIL)
+        errors = watch_errors(tab)
+        log_in(tab, url(venue_a, f"/backoffice/statistics/compare/?season={SEASON}"), STAFF_EMAIL)
         tab.wait_for_selector("table.stats-table")
         text = tab.locator("main").inner_text()
         assert "Scène Beta" not in text and "800" not in text

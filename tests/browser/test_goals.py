@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tenants.accounts.models import User
+from tests.browser.statistics_helpers import drawn_charts, log_in, open_statistics, watch_errors
 from tests.helpers import PASSWORD, committed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
@@ -101,33 +102,12 @@ def goals(venue_a):
         committed(venue_a, _wipe)
 
 
-def _watch(tab) -> list:
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on(
-        "response",
-        # (400: the form sent back with its errors, on purpose below)
-        lambda r: (
-            errors.append(r.url)
-            if r.status >= 400 and r.status != 400 and "favicon" not in r.url
-            else None
-        ),
-    )
-    return errors
-
-
-def _log_in(tab, url, venue, path):
-    tab.goto(url(venue, path))
-    tab.locator("#id_username, input[name=username]").first.fill(EMAIL)
-    tab.locator("input[type=password]").fill(PASSWORD)
-    tab.locator("button.btn-primary.btn-block").click()
-
-
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_an_admin_sets_a_goal_and_sees_its_progress(size, page, phone, url, venue_a, goals):
     tab = page if size == "desktop" else phone
-    errors = _watch(tab)
-    _log_in(tab, url, venue_a, "/backoffice/statistics/goals/")
+    # (400: the form sent back with its errors, on purpose below)
+    errors = watch_errors(tab, allowed=(400,))
+    log_in(tab, url(venue_a, "/backoffice/statistics/goals/"), EMAIL)
     tab.wait_for_selector("#goal-form")
     assert tab.locator(".goal").count() == 3
     tab.select_option("#id_indicator", "tickets")
@@ -161,15 +141,8 @@ def test_an_admin_sets_a_goal_and_sees_its_progress(size, page, phone, url, venu
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_the_funnel_page_draws_its_charts(size, page, phone, url, venue_a, goals):
     tab = page if size == "desktop" else phone
-    errors = _watch(tab)
-    _log_in(tab, url, venue_a, "/backoffice/statistics/funnel/?weeks=13")
-    tab.wait_for_selector(".stats-kpis")
-    tab.wait_for_function("() => window.Chart !== undefined")
-    drawn = tab.evaluate(
-        "[...document.querySelectorAll('canvas[data-chart]')]"
-        ".map(c => [c.dataset.chart, !!window.Chart.getChart(c), c.width > 0])"
-    )
-    assert {key for key, chart, wide in drawn if chart and wide} == {"funnel", "weeks"}
+    errors = open_statistics(tab, url(venue_a, "/backoffice/statistics/funnel/?weeks=13"), EMAIL)
+    assert drawn_charts(tab) == {"funnel", "weeks"}
     shots = os.environ.get("PARTERRE_SHOTS")
     if shots:
         tab.screenshot(path=f"{shots}/goals-funnel-{size}.png", full_page=True)

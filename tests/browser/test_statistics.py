@@ -5,6 +5,7 @@ performance's J−x curve, without a console error."""
 import pytest
 
 from tenants.accounts.models import User
+from tests.browser.statistics_helpers import drawn_charts, open_statistics
 from tests.helpers import PASSWORD, committed
 from tests.ticketing.conftest import build_performance
 
@@ -54,24 +55,9 @@ def season(venue_a):
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_the_sales_dashboard_draws_its_charts(size, page, phone, url, venue_a, season):
     tab = page if size == "desktop" else phone
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on(
-        "response",
-        lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
-    )
-    tab.goto(url(venue_a, "/backoffice/statistics/"))
-    tab.locator("#id_username, input[name=username]").first.fill(EMAIL)
-    tab.locator("input[type=password]").fill(PASSWORD)
-    tab.locator("button.btn-primary.btn-block").click()
-    tab.wait_for_selector(".stats-kpis")
-    tab.wait_for_function("() => window.Chart !== undefined")  # deferred scripts ran
+    errors = open_statistics(tab, url(venue_a, "/backoffice/statistics/"), EMAIL)
     # Chart.js drew on every chart's canvas.
-    drawn = tab.evaluate(
-        "[...document.querySelectorAll('canvas[data-chart]')]"
-        ".map(c => [c.dataset.chart, !!window.Chart.getChart(c), c.width > 0])"
-    )
-    assert {key for key, chart, wide in drawn if chart and wide} >= {"weeks", "lead", "channels"}
+    assert drawn_charts(tab) >= {"weeks", "lead", "channels"}
     # A chart's table opens under it.
     tab.locator("#weeks summary").click()
     assert tab.locator("#weeks table tbody tr").count() >= 1
