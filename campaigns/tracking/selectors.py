@@ -18,6 +18,17 @@ from .models import Attribution
 SENT = Q(sent_at__isnull=False) | Q(status__in=["sent", "bounced"])
 
 
+def through(relation: str, rule: Q) -> Q:
+    """A rule on deliveries (SENT) seen from the model that has them (`deliveries`)."""
+    children = [
+        through(relation, child)
+        if isinstance(child, Q)
+        else Q(**{f"{relation}__{child[0]}": child[1]})
+        for child in rule.children
+    ]
+    return Q(*children, _connector=rule.connector, _negated=rule.negated)
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
@@ -142,12 +153,14 @@ def messages_curve(campaign_ids: list[int], *, start=None, now=None) -> Curve:
 
 
 def targeting_report() -> list[dict]:
-    """Open and click rates of sent newsletters, targeted against send-to-all."""
+    """Open and click rates of sent newsletters and mailings, targeted against send-to-all
+    (journeys' emails and service notices apart; sent by the SENT rule, as the statistics
+    page counts them)."""
     campaigns = (
         Campaign.objects.filter(status=Campaign.Status.SENT)
-        .exclude(kind=Campaign.Kind.JOURNEY)
+        .exclude(kind__in=[Campaign.Kind.JOURNEY, Campaign.Kind.NOTICE])
         .annotate(
-            n_sent=Count("deliveries", filter=Q(deliveries__sent_at__isnull=False)),
+            n_sent=Count("deliveries", filter=through("deliveries", SENT)),
             n_opened=Count("deliveries", filter=Q(deliveries__opened_at__isnull=False)),
             n_clicked=Count("deliveries", filter=Q(deliveries__clicked_at__isnull=False)),
         )

@@ -4,9 +4,10 @@ statistics; staff of another venue see none of it."""
 import pytest
 
 from campaigns import addresses
-from campaigns.models import Operation, TrackedLink
+from campaigns.models import Delivery, Operation, TrackedLink
 from campaigns.tracking.attribution import attribute_order
 from campaigns.tracking.models import Attribution
+from campaigns.tracking.selectors import targeting_report
 from tenants.accounts.models import User
 from tests.helpers import in_venue
 
@@ -94,5 +95,15 @@ def test_a_campaigns_statistics_and_the_targeting_report(venue_a, make_staff, cl
     assert "chart.umd.min.js" in text and "data-chart=" in text
     report = staff.get("/backoffice/campaigns/reports/targeting/")
     assert report.status_code == 200
+    # A bounced email counts as sent, as on the campaign's page and the statistics page.
+    with in_venue(venue_a):
+        Delivery.objects.create(
+            campaign=campaign,
+            contact=contact("gone@example.org", consent=True),
+            email="gone@example.org",
+            status=Delivery.Status.BOUNCED,
+        )
+        send_to_all = targeting_report()[1]
+    assert (send_to_all["campaigns"], send_to_all["sent"], send_to_all["opened"]) == (1, 5, 2)
     box = client_for(venue_a, make_staff(venue_a, User.Role.BOX_OFFICE))
     assert box.get(f"/backoffice/campaigns/{campaign.pk}/stats/").status_code == 403
