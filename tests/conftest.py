@@ -31,6 +31,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _venues_left_as_found(request) -> Iterator[None]:
+    """A committing test (a browser test, or one writing through helpers.committed) must
+    leave the fixture venues as it found them: tests/leaks.py reports what it left."""
+    from . import leaks
+
+    if "db" not in request.fixturenames and "django_db_setup" not in request.fixturenames:
+        yield
+        return
+    before = leaks.counts() if leaks.committing(request.node) else None
+    yield
+    leaks.check(request.node, before)
+
+
+@pytest.fixture(autouse=True)
 def _back_to_public() -> Iterator[None]:
     connection.set_schema_to_public()
     yield

@@ -7,17 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.browser.statistics_helpers import log_in, watch_errors
 from tests.browser.test_statistics import EMAIL, season  # noqa: F401 (the fixture)
-from tests.helpers import PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.browser]
-
-
-def _login(tab, address):
-    tab.goto(address)
-    tab.locator("#id_username, input[name=username]").first.fill(EMAIL)
-    tab.locator("input[type=password]").fill(PASSWORD)
-    tab.locator("button.btn-primary.btn-block").click()
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
@@ -30,9 +23,8 @@ def test_a_season_report_downloads_and_the_sibil_list_shows_what_blocks(
     season,  # noqa: F811
 ):
     tab = page if size == "desktop" else phone
-    errors = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    _login(tab, url(venue_a, "/backoffice/statistics/reports/"))
+    errors = watch_errors(tab, allowed=(400,))  # (400: the bad period, on purpose below)
+    log_in(tab, url(venue_a, "/backoffice/statistics/reports/"), EMAIL)
     tab.wait_for_selector(".reports-grid")
     with tab.expect_download() as info:
         tab.locator("button[name=format][value=pdf]").click()

@@ -20,8 +20,10 @@ def _season():
     from tests.analytics.conftest import sell_scenario
     from ticketing.models import SalesSettings
 
-    current = SalesSettings.current()  # the scenario sets fees: given back by _wipe
-    _saved.update({name: getattr(current, name) for name in FEES})
+    # The scenario sets fees: _wipe gives them back, or removes the row it made.
+    existed = SalesSettings.objects.exists()
+    current = SalesSettings.current()
+    _saved.update({name: getattr(current, name) for name in FEES}, existed=existed)
     User.objects.create_user(EMAIL, PASSWORD, role=User.Role.READ_ONLY, full_name="Léa Stats")
     main = build_performance()
     other = build_performance(name="Salle Vilar", starts_in_days=30)
@@ -30,14 +32,38 @@ def _season():
 
 
 def _wipe():
-    from analytics.models import LeadTime, PerformanceSales, SalesFact, TypicalCurve
+    from analytics.models import (
+        AudienceDepartment,
+        AudiencePerformance,
+        AudienceRefresh,
+        AudienceSeason,
+        LeadTime,
+        PerformanceSales,
+        SalesFact,
+        TypicalCurve,
+    )
     from tenants.events.models import Event
     from tests.browser.test_storefront_journey import _wipe_committed_ticketing
     from ticketing.models import SalesSettings
 
     if _saved:
-        SalesSettings.objects.update(**_saved)
-    for model in (SalesFact, LeadTime, PerformanceSales, TypicalCurve):
+        existed = _saved.pop("existed")
+        if existed:
+            SalesSettings.objects.update(**_saved)
+        else:
+            SalesSettings.objects.all().delete()
+        _saved.clear()
+    # (the audience tables too: the reports' browser test computes them from this season)
+    for model in (
+        SalesFact,
+        LeadTime,
+        PerformanceSales,
+        TypicalCurve,
+        AudienceDepartment,
+        AudiencePerformance,
+        AudienceRefresh,
+        AudienceSeason,
+    ):
         model.objects.all().delete()
     Event.objects.filter(code__startswith="ticketing.").delete()
     _wipe_committed_ticketing()

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from crm.models import Contact
 from tenants.accounts.models import AuditEvent
 from tests.helpers import committed, run_together
 from tests.ticketing.test_concurrency import rush  # noqa: F401 (fixture)
@@ -37,7 +38,14 @@ def _reserve_each(performance, labels, *, hours_apart: bool = False) -> list[int
 
 
 def _cleanup_events(order_ids) -> None:
+    """The orders' audit events, and the buyers the reservations made crm contacts of
+    (their orders go first: they protect their contact; the rush fixture removes the rest)."""
     AuditEvent.objects.filter(object_type="ticketing.order", object_id__in=order_ids).delete()
+    buyers = list(
+        Contact.objects.filter(orders__id__in=order_ids).values_list("id", flat=True).distinct()
+    )
+    Order.objects.filter(pk__in=order_ids).delete()
+    Contact.objects.filter(pk__in=buyers).delete()
 
 
 def test_workers_releasing_at_once_release_each_reservation_once(rush):  # noqa: F811
