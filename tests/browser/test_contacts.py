@@ -40,8 +40,16 @@ def _base(venue):
 
 
 def _wipe():
+    from crm.dedup.models import DedupSettings
+    from crm.integrity.models import IntegritySnapshot
+    from crm.models import BehaviourSettings
+
     for model in (TimelineEvent, Affinity, ContactRelation):
         model.objects.all().delete()
+    # Made on their first read or by the pages: a seeded venue has none.
+    BehaviourSettings.objects.all().delete()
+    DedupSettings.objects.all().delete()
+    IntegritySnapshot.objects.all().delete()
     Contact.objects.all().delete()
     AuditEvent.objects.filter(actor__email=EMAIL).delete()
     AuditEvent.objects.filter(code__startswith="crm.").delete()

@@ -12,14 +12,18 @@ def _wipe_committed_ticketing() -> None:
     from crm.models import Contact
     from tenants.accounts.models import AuditEvent
     from ticketing.models import (
+        CheckoutStep,
         Hall,
+        OnlinePayment,
         Performance,
         PerformanceZone,
         PriceCategory,
+        SalesSettings,
         Show,
         TicketSigningKey,
     )
 
+    OnlinePayment.objects.all().delete()
     Order.objects.all().delete()
     Hold.objects.all().delete()
     PerformanceSeat.objects.all().delete()
@@ -32,6 +36,9 @@ def _wipe_committed_ticketing() -> None:
     Contact.objects.all().delete()
     # Made on the first ticket issued: a venue without tickets has none (test_ticket_signing).
     TicketSigningKey.objects.all().delete()
+    # Made on their first read, or by the storefront's pages: a seeded venue has none.
+    SalesSettings.objects.all().delete()
+    CheckoutStep.objects.all().delete()
     AuditEvent.objects.filter(code__startswith="ticketing.").delete()
     AuditEvent.objects.filter(code__startswith="crm.").delete()  # (about the contacts gone)
 
