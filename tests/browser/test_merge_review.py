@@ -64,6 +64,9 @@ def _wipe():
     Contact.objects.filter(pk__in=ids).delete()
     AuditEvent.objects.filter(actor__email=EMAIL).delete()
     User.objects.filter(email=EMAIL).delete()
+    from crm.dedup.models import DedupSettings
+
+    DedupSettings.objects.all().delete()  # made on its first read: a seeded venue has none
 
 
 @pytest.fixture

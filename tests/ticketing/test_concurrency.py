@@ -44,6 +44,11 @@ def _cleanup(performance_id: int) -> None:
     performance.delete()
     performance.show.delete()
     performance.layout.hall.delete()
+    # And what building and selling it made on first use (default tariffs, the sales
+    # settings, the ticket signing key): the venue as it was seeded.
+    from tests.browser.test_storefront_journey import _wipe_committed_ticketing
+
+    _wipe_committed_ticketing()
 
 
 @pytest.fixture
