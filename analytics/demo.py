@@ -20,6 +20,7 @@ import random
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from faker import Faker
 
 from ticketing.models import Hall, Order
 
@@ -118,11 +119,13 @@ def past_audience(venue, rng: random.Random) -> None:
             for season in seasons:
                 if rng.random() < 0.55:
                     attends[season].append(contact_id)
+    fake = Faker("fr_FR")  # names as crm's demo makes them
+    fake.seed_instance(rng.randrange(2**32))
     people = Contact.objects.bulk_create(
         [
             Contact(
-                first_name=rng.choice(FIRST_NAMES),
-                last_name=rng.choice(LAST_NAMES),
+                first_name=fake.first_name(),
+                last_name=fake.last_name(),
                 email=(email := f"spectateur.{venue.slug}.{n}@demo.parterre.example"),
                 email_normalized=email,
                 postcode=(code := _postcode(rng, home)),
@@ -218,56 +221,3 @@ def _behaviour(contact_ids: list[int]) -> None:
     from crm.criteria import refresh_all_criteria
 
     refresh_all_criteria()
-
-
-FIRST_NAMES = (
-    "Camille",
-    "Léa",
-    "Louis",
-    "Hugo",
-    "Chloé",
-    "Manon",
-    "Jules",
-    "Inès",
-    "Paul",
-    "Zoé",
-    "Lucas",
-    "Emma",
-    "Arthur",
-    "Alice",
-    "Nathan",
-    "Sarah",
-    "Gabriel",
-    "Jeanne",
-    "Marius",
-    "Anna",
-)
-LAST_NAMES = (
-    "Martin",
-    "Bernard",
-    "Dubois",
-    "Thomas",
-    "Robert",
-    "Richard",
-    "Petit",
-    "Durand",
-    "Leroy",
-    "Moreau",
-    "Simon",
-    "Laurent",
-    "Lefebvre",
-    "Michel",
-    "Garcia",
-    "David",
-    "Bertrand",
-    "Roux",
-    "Vincent",
-    "Fournier",
-    "Morel",
-    "Girard",
-    "André",
-    "Mercier",
-    "Blanc",
-    "Guérin",
-    "Boyer",
-)
