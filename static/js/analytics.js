@@ -36,7 +36,8 @@
           backgroundColor: chart.type === "doughnut" ? palette : colour,
           borderColor: chart.type === "doughnut" ? "#fff" : colour,
           spanGaps: false,
-          pointRadius: chart.type === "line" ? 0 : undefined,
+          // Long curves (J−x) as lines; a few months as points, so a lone month shows.
+          pointRadius: chart.type === "line" ? (s.data.length > 40 ? 0 : 3) : undefined,
           borderWidth: chart.type === "line" ? 2 : 1,
         };
         if (chart.type === "doughnut") return data;
